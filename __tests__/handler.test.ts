@@ -1,0 +1,282 @@
+import { createHash } from "node:crypto";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionLimitExceeded,
+  SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+} from "@aws-sdk/client-sfn";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
+import { createHandler } from "../functions/start-execution/handler";
+import type { RequestLogRecord } from "../functions/start-execution/request-log";
+import { postExecutions } from "./support/events";
+
+const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
+const FRANCE = "0309a6c666a7a803fdb9db95de71cf01"; // md5("France")
+const FRANCE_ARN = `arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-notify-country:${FRANCE}`;
+const NOW = new Date("2026-11-25T10:00:00.000Z");
+
+const sfnMock = mockClient(SFNClient);
+
+function serviceError(name: string, status: number, fault: "client" | "server" = "client"): Error {
+  return Object.assign(new Error(`${name} from the service`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+}
+
+describe("start-execution handler", () => {
+  let logs: RequestLogRecord[];
+
+  function invoke(event: APIGatewayProxyEventV2, executionName: ExecutionNameStrategy = { from: "country" }) {
+    const handler = createHandler({
+      settings: { stateMachineArn: STATE_MACHINE_ARN, executionName },
+      sfn: new SFNClient({ region: "eu-west-1" }),
+      log: (record) => logs.push(record),
+      now: () => NOW,
+    });
+    return handler(event, { awsRequestId: "request-1" }) as Promise<APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string }>;
+  }
+
+  const bodyOf = (response: { body: string }) => JSON.parse(response.body);
+
+  beforeEach(() => {
+    sfnMock.reset();
+    logs = [];
+  });
+
+  describe("a new request", () => {
+    beforeEach(() => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() + 40) });
+    });
+
+    it("starts the execution named by the md5 of the country, with the payload as canonical JSON input", async () => {
+      const response = await invoke(postExecutions('{ "note": "hi",  "country": "France" }'));
+
+      expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+        stateMachineArn: STATE_MACHINE_ARN,
+        name: FRANCE,
+        input: '{"country":"France","note":"hi"}',
+      });
+      expect(response.statusCode).toBe(202);
+      expect(response.headers).toEqual({ "content-type": "application/json" });
+      expect(bodyOf(response)).toEqual({
+        executionArn: FRANCE_ARN,
+        executionName: FRANCE,
+        startDate: "2026-11-25T10:00:00.040Z",
+        status: "RUNNING",
+        duplicate: false,
+      });
+    });
+
+    it("decodes a base64-encoded body", async () => {
+      const response = await invoke(postExecutions({ country: "France" }, "application/octet-stream"));
+      expect(response.statusCode).toBe(202);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: FRANCE, input: '{"country":"France"}' });
+    });
+
+    it("names the execution by a configured business key", async () => {
+      await invoke(postExecutions({ country: "France", orderId: "A-1001" }), { from: "field", field: "orderId" });
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+        name: createHash("sha256").update("A-1001").digest("hex"),
+      });
+    });
+
+    it("names the execution by the whole payload, whatever its key order", async () => {
+      await invoke(postExecutions('{"country":"France","orderId":42}'), { from: "payload" });
+      await invoke(postExecutions('{"orderId":42,"country":"France"}'), { from: "payload" });
+      const calls = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+      expect(calls[0]).toEqual(calls[1]);
+      expect(calls[0].name).toBe(createHash("sha256").update('{"country":"France","orderId":42}').digest("hex"));
+    });
+
+    it("writes one JSON log line with key, name, outcome and latency, and nothing of the payload", async () => {
+      await invoke(postExecutions({ country: "France", email: "someone@example.com" }));
+      expect(logs).toEqual([
+        {
+          level: "INFO",
+          message: "execution request",
+          requestId: "request-1",
+          key: "country",
+          executionName: FRANCE,
+          outcome: "started",
+          statusCode: 202,
+          latencyMs: 0,
+        },
+      ]);
+      expect(JSON.stringify(logs)).not.toMatch(/France|someone@example\.com/);
+    });
+  });
+
+  describe("the same request while its execution runs", () => {
+    it("answers 200 with the original execution, marked as a duplicate", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date("2026-11-25T09:59:30.000Z") });
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response)).toEqual({
+        executionArn: FRANCE_ARN,
+        executionName: FRANCE,
+        startDate: "2026-11-25T09:59:30.000Z",
+        status: "RUNNING",
+        duplicate: true,
+      });
+      expect(logs[0]).toMatchObject({ outcome: "already-running", statusCode: 200 });
+    });
+
+    it("reports a start within the clock-skew margin as new: it cannot be told apart", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() - 900) });
+      expect((await invoke(postExecutions({ country: "France" }))).statusCode).toBe(202);
+    });
+  });
+
+  describe("a name already used", () => {
+    beforeEach(() => {
+      sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "Execution Already Exists", $metadata: { httpStatusCode: 400 } }));
+    });
+
+    it.each(["SUCCEEDED", "FAILED", "RUNNING"] as const)("answers 409 naming the existing execution and its status (%s)", async (status) => {
+      sfnMock.on(DescribeExecutionCommand).resolves({
+        executionArn: FRANCE_ARN,
+        status,
+        startDate: new Date("2026-08-01T08:00:00.000Z"),
+        stopDate: status === "RUNNING" ? undefined : new Date("2026-08-01T08:00:31.000Z"),
+      });
+      const response = await invoke(postExecutions({ country: "France" }));
+
+      expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: FRANCE_ARN });
+      expect(response.statusCode).toBe(409);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json" });
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:execution-already-exists",
+        title: "This request already has an execution",
+        status: 409,
+        detail: `Execution ${FRANCE} already exists with status ${status}; it is not started again.`,
+        executionArn: FRANCE_ARN,
+        executionName: FRANCE,
+        executionStatus: status,
+        startDate: "2026-08-01T08:00:00.000Z",
+        ...(status === "RUNNING" ? {} : { stopDate: "2026-08-01T08:00:31.000Z" }),
+      });
+      expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    });
+
+    it("still answers 409 with the ARN when the execution cannot be described", async () => {
+      sfnMock.on(DescribeExecutionCommand).rejects(serviceError("AccessDeniedException", 400));
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(409);
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:execution-already-exists",
+        title: "This request already has an execution",
+        status: 409,
+        detail: `Execution ${FRANCE} already exists; it is not started again.`,
+        executionArn: FRANCE_ARN,
+        executionName: FRANCE,
+      });
+      expect(logs[0]).toMatchObject({ outcome: "already-exists", statusCode: 409, errorName: "AccessDeniedException" });
+    });
+  });
+
+  describe("a bad request", () => {
+    it.each([
+      ["an empty body", "", "invalid-body", /empty/],
+      ["invalid JSON", '{"country": "France"', "invalid-body", /not valid JSON/],
+      ["an array", '["France"]', "invalid-body", /must be a JSON object, not an array/],
+      ["null", "null", "invalid-body", /must be a JSON object, not null/],
+      ["a string", '"France"', "invalid-body", /must be a JSON object, not a string/],
+      ["no country", '{"nation":"France"}', "invalid-field", /Field "country" is required/],
+      ["an empty country", '{"country":""}', "invalid-field", /Field "country" must not be empty/],
+      ["a blank country", '{"country":"   "}', "invalid-field", /Field "country" must not be empty/],
+      ["a numeric country", '{"country":33}', "invalid-field", /Field "country" must be a string, not a number/],
+      ["a null country", '{"country":null}', "invalid-field", /Field "country" must be a string, not null/],
+      ["an absurdly long country", JSON.stringify({ country: "x".repeat(101) }), "invalid-field", /at most 100 characters/],
+      ["a lone surrogate", '{"country":"France","x":"\\ud800"}', "invalid-body", /cannot be canonicalised/],
+    ])("refuses %s with 400 and starts nothing", async (_case, body, problem, detail) => {
+      const response = await invoke(postExecutions(body));
+      expect(response.statusCode).toBe(400);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json" });
+      expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status: 400, detail: expect.stringMatching(detail) });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+      expect(logs).toEqual([expect.objectContaining({ outcome: "invalid-request", statusCode: 400 })]);
+    });
+
+    it("refuses a body that is not UTF-8", async () => {
+      const event = { ...postExecutions("{}"), isBase64Encoded: true, body: Buffer.from([0x7b, 0xff, 0x7d]).toString("base64") };
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).detail).toMatch(/not UTF-8/);
+    });
+
+    it.each([
+      ["missing", { country: "France" }, /Field "orderId" is required/],
+      ["empty", { country: "France", orderId: " " }, /Field "orderId" must not be empty/],
+      ["an object", { country: "France", orderId: { id: 1 } }, /Field "orderId" must be a string or a number, not a object/],
+      ["too long", { country: "France", orderId: "9".repeat(257) }, /at most 256 characters/],
+    ])("refuses a business key that is %s", async (_case, payload, detail) => {
+      const response = await invoke(postExecutions(payload), { from: "field", field: "orderId" });
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-field", field: "orderId", detail: expect.stringMatching(detail) });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("refuses with 413 a payload larger than Step Functions accepts as input", async () => {
+      const response = await invoke(postExecutions({ country: "France", blob: "x".repeat(262_144 - 29) }));
+      expect(response.statusCode).toBe(413);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:payload-too-large", limit: 262_144, size: 262_145 });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("accepts a payload of exactly the input limit", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
+      const response = await invoke(postExecutions({ country: "France", blob: "x".repeat(262_144 - 30) }));
+      expect(response.statusCode).toBe(202);
+    });
+  });
+
+  describe("Step Functions failing", () => {
+    it.each([
+      ["ThrottlingException", serviceError("ThrottlingException", 400), 429, "throttled", "1"],
+      ["KmsThrottlingException", serviceError("KmsThrottlingException", 400), 429, "throttled", "1"],
+      ["ExecutionLimitExceeded", new ExecutionLimitExceeded({ message: "limit", $metadata: { httpStatusCode: 400 } }), 503, "service-unavailable", "60"],
+      ["a 500 from the service", serviceError("InternalServerError", 500, "server"), 503, "service-unavailable", "5"],
+      ["a connection failure", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED", $metadata: {} }), 503, "service-unavailable", "5"],
+    ])("answers %s with a retryable status and Retry-After", async (_case, error, status, problem, retryAfter) => {
+      sfnMock.on(StartExecutionCommand).rejects(error);
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(status);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": retryAfter });
+      expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status });
+    });
+
+    it.each([
+      ["StateMachineDoesNotExist", new StateMachineDoesNotExist({ message: "gone", $metadata: { httpStatusCode: 400 } })],
+      ["AccessDeniedException", serviceError("AccessDeniedException", 400)],
+      ["KmsAccessDeniedException", serviceError("KmsAccessDeniedException", 400)],
+    ])("answers %s with 502: retrying would not help", async (name, error) => {
+      sfnMock.on(StartExecutionCommand).rejects(error);
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(502);
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:upstream-failure",
+        title: "The workflow service refused the request",
+        status: 502,
+        detail: `Step Functions refused to start the execution (${name}).`,
+      });
+      expect(logs[0]).toMatchObject({ level: "ERROR", outcome: "rejected", statusCode: 502, errorName: name });
+    });
+
+    it("answers an unexpected error with 500 and no internals", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({});
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(500);
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:internal-error",
+        title: "Internal error",
+        status: 500,
+        detail: "The request could not be handled.",
+      });
+      expect(response.body).not.toMatch(/TypeError|at |\.ts/);
+      expect(logs[0]).toMatchObject({ level: "ERROR", outcome: "internal-error", errorName: "TypeError" });
+    });
+  });
+});

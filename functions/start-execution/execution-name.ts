@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+
+/**
+ * Which part of a request decides whether two requests are "the same work".
+ *
+ * - `country`: md5 hex of the `country` string exactly as sent. This is the original design's name, kept as
+ *   the default so that executions started before this project keep their names (and their protection).
+ * - `payload`: sha256 hex of the RFC 8785 canonical JSON of the whole payload: key order and whitespace do
+ *   not matter, every value does.
+ * - `field`: sha256 hex of one business key, e.g. `orderId`; other fields may differ between retries.
+ */
+export type ExecutionNameStrategy =
+  | { readonly from: "country" }
+  | { readonly from: "payload" }
+  | { readonly from: "field"; readonly field: string };
+
+export const EXECUTION_NAME_SOURCES = ["country", "payload", "field"] as const;
+
+/** A JSON object as parsed from a request body. */
+export type RequestPayload = { readonly [key: string]: unknown };
+
+/** Step Functions accepts 1-80 characters; `[0-9A-Za-z_-]` is the subset CloudWatch also accepts. */
+export const EXECUTION_NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
+
+/**
+ * The deterministic execution name for a validated payload. Step Functions refuses a second execution with
+ * the same name, which is what makes the trigger idempotent.
+ */
+export function executionNameFor(payload: RequestPayload, strategy: ExecutionNameStrategy): string {
+  switch (strategy.from) {
+    case "country":
+      return hexDigest("md5", payload.country as string);
+    case "payload":
+      return hexDigest("sha256", canonicalJson(payload));
+    case "field":
+      return hexDigest("sha256", String(payload[strategy.field]));
+  }
+}
+
+/**
+ * RFC 8785 (JCS) serialisation. It is also what the execution receives as input: two requests with the
+ * same content then carry byte-identical input, which Step Functions needs to recognise a running duplicate.
+ */
+export function canonicalJson(payload: RequestPayload): string {
+  const json = canonicalize(payload);
+  if (json === undefined) {
+    throw new TypeError("payload has no JSON representation");
+  }
+  return json;
+}
+
+/** A short, payload-free description of the key for logs: `country`, `payload` or `field:orderId`. */
+export function describeStrategy(strategy: ExecutionNameStrategy): string {
+  return strategy.from === "field" ? `field:${strategy.field}` : strategy.from;
+}
+
+function hexDigest(algorithm: "md5" | "sha256", text: string): string {
+  return createHash(algorithm).update(text, "utf8").digest("hex");
+}

@@ -1,0 +1,81 @@
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { describeStrategy, executionNameFor } from "./execution-name";
+import { responseFor } from "./http-response";
+import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
+import type { RequestLogRecord, RequestLogWriter } from "./request-log";
+import type { HandlerSettings } from "./settings";
+import { startExecutionOnce } from "./start-execution-once";
+import { parseTriggerRequest } from "./trigger-request";
+
+export interface HandlerDependencies {
+  readonly settings: HandlerSettings;
+  readonly sfn: SFNClient;
+  readonly log: RequestLogWriter;
+  readonly now?: () => Date;
+}
+
+export type TriggerHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Pick<Context, "awsRequestId">,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The HTTP edge: request -> key -> StartExecution -> response, with one log line per request.
+ * Every path answers; an unexpected error becomes a 500 problem without internals.
+ */
+export function createHandler({ settings, sfn, log, now = () => new Date() }: HandlerDependencies): TriggerHandler {
+  const key = describeStrategy(settings.executionName);
+
+  return async (event, context) => {
+    const requestedAt = now();
+    const record = (fields: Omit<RequestLogRecord, "message" | "requestId" | "key" | "latencyMs">) =>
+      log({
+        message: "execution request",
+        requestId: context.awsRequestId,
+        key,
+        latencyMs: now().getTime() - requestedAt.getTime(),
+        ...fields,
+      });
+
+    let executionName: string | undefined;
+    try {
+      const request = parseTriggerRequest(event, settings.executionName);
+      executionName = executionNameFor(request.payload, settings.executionName);
+      const outcome = await startExecutionOnce(sfn, {
+        stateMachineArn: settings.stateMachineArn,
+        executionName,
+        input: request.input,
+        requestedAt,
+      });
+      const response = responseFor(outcome, executionName);
+      const statusCode = response.statusCode!;
+      record({
+        level: levelFor(statusCode),
+        executionName,
+        outcome: outcome.outcome,
+        statusCode,
+        errorName: outcome.outcome === "already-exists" ? outcome.describeError : "errorName" in outcome ? outcome.errorName : undefined,
+      });
+      return response;
+    } catch (error) {
+      if (error instanceof ProblemError) {
+        record({ level: levelFor(error.problem.status), outcome: "invalid-request", statusCode: error.problem.status, executionName });
+        return problemResponse(error.problem, error.detail, error.extensions);
+      }
+      record({
+        level: "ERROR",
+        outcome: "internal-error",
+        statusCode: PROBLEM_TYPES.internal.status,
+        executionName,
+        errorName: error instanceof Error ? error.name : "UnknownError",
+      });
+      return problemResponse(PROBLEM_TYPES.internal, "The request could not be handled.");
+    }
+  };
+}
+
+function levelFor(statusCode: number): RequestLogRecord["level"] {
+  if (statusCode >= 500) return "ERROR";
+  return statusCode === 429 ? "WARN" : "INFO";
+}

@@ -1,0 +1,55 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { PROBLEM_TYPES, problemResponse } from "./problem";
+import type { StartOutcome } from "./start-execution-once";
+
+/** How each outcome is said over HTTP; README.md "HTTP contract" is the same table in prose. */
+export function responseFor(outcome: StartOutcome, executionName: string): APIGatewayProxyStructuredResultV2 {
+  switch (outcome.outcome) {
+    case "started":
+    case "already-running":
+      return {
+        statusCode: outcome.outcome === "started" ? 202 : 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          executionArn: outcome.executionArn,
+          executionName,
+          startDate: outcome.startDate.toISOString(),
+          status: "RUNNING",
+          duplicate: outcome.outcome === "already-running",
+        }),
+      };
+    case "already-exists":
+      return problemResponse(
+        PROBLEM_TYPES.executionExists,
+        outcome.status
+          ? `Execution ${executionName} already exists with status ${outcome.status}; it is not started again.`
+          : `Execution ${executionName} already exists; it is not started again.`,
+        {
+          executionArn: outcome.executionArn,
+          executionName,
+          executionStatus: outcome.status,
+          startDate: outcome.startDate?.toISOString(),
+          stopDate: outcome.stopDate?.toISOString(),
+        },
+      );
+    case "throttled":
+      return problemResponse(
+        PROBLEM_TYPES.throttled,
+        `Step Functions is throttling requests (${outcome.errorName}).`,
+        {},
+        { "retry-after": String(outcome.retryAfterSeconds) },
+      );
+    case "unavailable":
+      return problemResponse(
+        PROBLEM_TYPES.unavailable,
+        `Step Functions could not take the request (${outcome.errorName}); nothing was started.`,
+        {},
+        { "retry-after": String(outcome.retryAfterSeconds) },
+      );
+    case "rejected":
+      return problemResponse(
+        PROBLEM_TYPES.upstreamFailure,
+        `Step Functions refused to start the execution (${outcome.errorName}).`,
+      );
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  DescribeExecutionCommand,
+  type ExecutionStatus,
+  type SFNClient,
+  StartExecutionCommand,
+  type StartExecutionCommandOutput,
+} from "@aws-sdk/client-sfn";
+
+/**
+ * A new execution's `startDate` is stamped by Step Functions after the request left; the original's date,
+ * returned for a same-input duplicate, predates it. The margin absorbs clock skew between the caller and
+ * the service. A duplicate sent within this margin of the original is reported as started, with the same
+ * execution ARN, which is harmless.
+ */
+export const DUPLICATE_START_MARGIN_MS = 1_000;
+
+/** How long a client should wait after each kind of refusal. */
+export const RETRY_AFTER_SECONDS = { throttled: 1, unavailable: 5, executionLimit: 60 } as const;
+
+export interface StartRequest {
+  readonly stateMachineArn: string;
+  readonly executionName: string;
+  readonly input: string;
+  /** When this request began, by the caller's clock. */
+  readonly requestedAt: Date;
+}
+
+/** What happened, in Step Functions terms; the HTTP edge decides how to say it. */
+export type StartOutcome =
+  | { readonly outcome: "started"; readonly executionArn: string; readonly startDate: Date }
+  | { readonly outcome: "already-running"; readonly executionArn: string; readonly startDate: Date }
+  | {
+      readonly outcome: "already-exists";
+      readonly executionArn: string;
+      readonly status?: ExecutionStatus;
+      readonly startDate?: Date;
+      readonly stopDate?: Date;
+      /** Why the existing execution could not be described, if it could not. */
+      readonly describeError?: string;
+    }
+  | { readonly outcome: "throttled"; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "unavailable"; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "rejected"; readonly errorName: string };
+
+const THROTTLING_ERRORS = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
+
+/**
+ * Starts the execution under its deterministic name. Step Functions itself guarantees at most one
+ * execution per name (for as long as it remembers the name), so no lock is needed here.
+ */
+export async function startExecutionOnce(sfn: SFNClient, request: StartRequest): Promise<StartOutcome> {
+  let started: StartExecutionCommandOutput;
+  try {
+    started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: request.stateMachineArn,
+        name: request.executionName,
+        input: request.input,
+      }),
+    );
+  } catch (error) {
+    const name = errorName(error);
+    if (name === "ExecutionAlreadyExists") {
+      return describeExisting(sfn, executionArnFor(request.stateMachineArn, request.executionName));
+    }
+    return classifyFailure(error, name);
+  }
+  const { executionArn, startDate } = started;
+  if (!executionArn || !startDate) {
+    throw new TypeError("StartExecution answered without executionArn or startDate.");
+  }
+  const predatesRequest = startDate.getTime() < request.requestedAt.getTime() - DUPLICATE_START_MARGIN_MS;
+  return { outcome: predatesRequest ? "already-running" : "started", executionArn, startDate };
+}
+
+/**
+ * The ARN of the execution a name refers to. It is derived, not looked up, so a refused request can name
+ * the execution that refused it even when describing it fails.
+ */
+export function executionArnFor(stateMachineArn: string, executionName: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
+}
+
+async function describeExisting(sfn: SFNClient, executionArn: string): Promise<StartOutcome> {
+  try {
+    const existing = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return {
+      outcome: "already-exists",
+      executionArn,
+      status: existing.status,
+      startDate: existing.startDate,
+      stopDate: existing.stopDate,
+    };
+  } catch (error) {
+    // The refusal itself is certain; only the detail is missing.
+    return { outcome: "already-exists", executionArn, describeError: errorName(error) };
+  }
+}
+
+function classifyFailure(error: unknown, name: string): StartOutcome {
+  if (THROTTLING_ERRORS.has(name)) {
+    return { outcome: "throttled", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
+  }
+  if (name === "ExecutionLimitExceeded") {
+    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.executionLimit };
+  }
+  if (isServerSideOrNetwork(error)) {
+    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+  }
+  // StateMachineDoesNotExist, AccessDenied, KMS and validation errors: retrying will not help the client.
+  return { outcome: "rejected", errorName: name };
+}
+
+interface ServiceErrorShape {
+  readonly $fault?: "client" | "server";
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function isServerSideOrNetwork(error: unknown): boolean {
+  const shape = (typeof error === "object" && error !== null ? error : {}) as ServiceErrorShape;
+  const status = shape.$metadata?.httpStatusCode;
+  // No HTTP status at all means the request never got an answer: connection refused, reset, timed out.
+  return shape.$fault === "server" || status === undefined || status >= 500;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "UnknownError";
+}

@@ -1,0 +1,125 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { canonicalJson, type ExecutionNameStrategy, type RequestPayload } from "./execution-name";
+import { PROBLEM_TYPES, ProblemError } from "./problem";
+
+/** Step Functions refuses execution input above 256 KiB, counted as UTF-8 bytes. */
+export const MAX_EXECUTION_INPUT_BYTES = 262_144;
+/** Longer than any country's official name by a wide margin; anything longer is not a country. */
+export const MAX_COUNTRY_LENGTH = 100;
+/** Business keys (order ids and the like) are identifiers, not documents. */
+export const MAX_KEY_FIELD_LENGTH = 256;
+
+/** A request that passed validation: what the decision logic needs, nothing from HTTP. */
+export interface TriggerRequest {
+  readonly payload: RequestPayload;
+  /** The execution input: the payload as RFC 8785 canonical JSON. */
+  readonly input: string;
+}
+
+/**
+ * Turns an HTTP API (payload format 2.0) event into a validated request, or throws a {@link ProblemError}
+ * that the edge answers with a 4xx. Nothing here talks to AWS, so a bad request never starts anything.
+ */
+export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: ExecutionNameStrategy): TriggerRequest {
+  const payload = parsePayload(bodyText(event));
+  requireCountry(payload);
+  if (strategy.from === "field" && strategy.field !== "country") {
+    requireKeyField(payload, strategy.field);
+  }
+  const input = executionInput(payload);
+  const size = Buffer.byteLength(input, "utf8");
+  if (size > MAX_EXECUTION_INPUT_BYTES) {
+    throw new ProblemError(
+      PROBLEM_TYPES.payloadTooLarge,
+      `The request is ${size} bytes as execution input; Step Functions accepts at most ${MAX_EXECUTION_INPUT_BYTES}.`,
+      { limit: MAX_EXECUTION_INPUT_BYTES, size },
+    );
+  }
+  return { payload, input };
+}
+
+function bodyText(event: APIGatewayProxyEventV2): string {
+  const raw = event.body ?? "";
+  if (!event.isBase64Encoded) {
+    return raw;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64"));
+  } catch {
+    throw new ProblemError(PROBLEM_TYPES.invalidBody, "The request body is not UTF-8 text.");
+  }
+}
+
+function parsePayload(text: string): RequestPayload {
+  if (text.trim() === "") {
+    throw new ProblemError(PROBLEM_TYPES.invalidBody, 'The request body is empty; send a JSON object such as {"country":"France"}.');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ProblemError(PROBLEM_TYPES.invalidBody, `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
+    throw new ProblemError(PROBLEM_TYPES.invalidBody, `The request body must be a JSON object, not ${kind}.`);
+  }
+  return parsed as RequestPayload;
+}
+
+function requireCountry(payload: RequestPayload): void {
+  const country = payload.country;
+  if (country === undefined) {
+    throw invalidField("country", "is required");
+  }
+  if (typeof country !== "string") {
+    throw invalidField("country", `must be a string, not ${describeType(country)}`);
+  }
+  if (country.trim() === "") {
+    throw invalidField("country", "must not be empty");
+  }
+  if ([...country].length > MAX_COUNTRY_LENGTH) {
+    throw invalidField("country", `must be at most ${MAX_COUNTRY_LENGTH} characters`);
+  }
+}
+
+function requireKeyField(payload: RequestPayload, field: string): void {
+  const value = payload[field];
+  if (value === undefined) {
+    throw invalidField(field, "is required: it identifies the request");
+  }
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw invalidField(field, "must be a finite number");
+    }
+    return;
+  }
+  if (typeof value !== "string") {
+    throw invalidField(field, `must be a string or a number, not ${describeType(value)}`);
+  }
+  if (value.trim() === "") {
+    throw invalidField(field, "must not be empty");
+  }
+  if ([...value].length > MAX_KEY_FIELD_LENGTH) {
+    throw invalidField(field, `must be at most ${MAX_KEY_FIELD_LENGTH} characters`);
+  }
+}
+
+function executionInput(payload: RequestPayload): string {
+  try {
+    return canonicalJson(payload);
+  } catch (error) {
+    // JSON.parse accepts escaped lone surrogates ("\ud800"), which have no canonical form.
+    throw new ProblemError(PROBLEM_TYPES.invalidBody, `The request body cannot be canonicalised: ${(error as Error).message}.`);
+  }
+}
+
+function invalidField(field: string, problem: string): ProblemError {
+  return new ProblemError(PROBLEM_TYPES.invalidField, `Field "${field}" ${problem}.`, { field });
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
