@@ -1,0 +1,199 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { bundleNodejsFunction } from "../lib/nodejs-bundle";
+import { PROJECT_ROOT } from "../lib/project-root";
+import { dataReferenceTo, onlyResource, referenceTo, rolePolicy, synthTrigger } from "./support/synth";
+
+describe("DedupTriggerStack", () => {
+  const { synthesized, tf } = synthTrigger();
+
+  describe("notification topic", () => {
+    it("is an SNS topic named after project and environment", () => {
+      expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: "sfn-dedup-default-notifications" });
+    });
+
+    it("has no subscribers unless addresses are configured", () => {
+      expect(synthesized).not.toHaveResource(SnsTopicSubscription);
+    });
+
+    it("subscribes each configured address by e-mail, keyed by address so reordering replaces nothing", () => {
+      const emails = ["ops@example.com", "Dev.Team@example.org"];
+      const forward = synthTrigger({ notificationEmails: emails }).tf;
+      const reversed = synthTrigger({ notificationEmails: [...emails].reverse() }).tf;
+
+      const subscriptions = forward.resource.aws_sns_topic_subscription;
+      expect(Object.values(subscriptions).map((s) => [s.protocol, s.endpoint, s.topic_arn])).toEqual(
+        expect.arrayContaining(emails.map((email) => ["email", email, referenceTo(forward, "aws_sns_topic", "arn")])),
+      );
+      expect(Object.keys(subscriptions)).toHaveLength(2);
+      expect(reversed.resource.aws_sns_topic_subscription).toEqual(subscriptions);
+    });
+  });
+
+  describe("workflow", () => {
+    const stateMachine = onlyResource(tf, "aws_sfn_state_machine");
+
+    it("is a Standard state machine, the only kind that refuses a repeated execution name", () => {
+      expect(synthesized).toHaveResourceWithProperties(SfnStateMachine, {
+        name: "sfn-dedup-default-notify-country",
+        type: "STANDARD",
+        role_arn: expect.stringMatching(/^\$\{aws_iam_role\.workflow_[^.]+\.arn\}$/),
+      });
+    });
+
+    it("is defined by asl/notify-country.asl.json itself, the topic ARN as a Terraform reference", () => {
+      const asl = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), "utf8"));
+      asl.States.PublishLoveMessage.Parameters.TopicArn = referenceTo(tf, "aws_sns_topic", "arn");
+      expect(JSON.parse(stateMachine.definition)).toEqual(asl);
+      expect(stateMachine.definition).not.toMatch(/templatefile|file\(/);
+    });
+
+    it("may only publish to its own topic, and only states.amazonaws.com may assume its role", () => {
+      const { trust, statements } = rolePolicy(tf, "-notify-country-workflow");
+      expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      expect(statements).toEqual([
+        { Sid: "PublishToNotificationTopic", Effect: "Allow", Action: ["sns:Publish"], Resource: [referenceTo(tf, "aws_sns_topic", "arn")] },
+      ]);
+    });
+  });
+
+  describe("start-execution function", () => {
+    const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
+
+    it("runs the esbuild bundle on nodejs22.x from a synthesized asset", () => {
+      expect(synthesized).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: "sfn-dedup-default-start-execution",
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+        filename: expect.stringMatching(/^assets\/[^/]+\/[0-9A-F]+\/start-execution\.zip$/),
+        timeout: 10,
+      });
+    });
+
+    it("declares the base64 SHA-256 of the very zip it deploys", () => {
+      const zip = fs.readFileSync(bundle.zipFile);
+      expect(onlyResource(tf, "aws_lambda_function").source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
+    });
+
+    it("receives the state machine ARN and the naming strategy in its environment", () => {
+      expect(onlyResource(tf, "aws_lambda_function").environment.variables).toEqual({
+        STATE_MACHINE_ARN: referenceTo(tf, "aws_sfn_state_machine", "arn"),
+        EXECUTION_NAME_FROM: "country",
+      });
+    });
+
+    it("passes a configured business-key field to the function", () => {
+      const { tf: fieldTf } = synthTrigger({ executionName: { from: "field", field: "orderId" } });
+      expect(onlyResource(fieldTf, "aws_lambda_function").environment.variables).toMatchObject({
+        EXECUTION_NAME_FROM: "field",
+        EXECUTION_NAME_FIELD: "orderId",
+      });
+    });
+
+    it("writes to its own log group, created with a retention", () => {
+      expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, {
+        name: "/aws/lambda/sfn-dedup-default-start-execution",
+        retention_in_days: 30,
+      });
+      expect(onlyResource(tf, "aws_lambda_function").logging_config).toEqual({
+        log_format: "JSON",
+        log_group: referenceTo(tf, "aws_cloudwatch_log_group", "name"),
+      });
+    });
+
+    it("may only start and describe executions of its state machine and write its own logs", () => {
+      const { trust, statements } = rolePolicy(tf, "-start-execution-function");
+      const stateMachineArn = referenceTo(tf, "aws_sfn_state_machine", "arn");
+      expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      expect(statements).toEqual([
+        { Sid: "StartWorkflowExecutions", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] },
+        {
+          Sid: "DescribeWorkflowExecutions",
+          Effect: "Allow",
+          Action: ["states:DescribeExecution"],
+          Resource: [
+            `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:${dataReferenceTo(tf, "aws_region", "region")}:` +
+              `${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:execution:${referenceTo(tf, "aws_sfn_state_machine", "name")}:*`,
+          ],
+        },
+        {
+          Sid: "WriteOwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [`${referenceTo(tf, "aws_cloudwatch_log_group", "arn")}:*`],
+        },
+      ]);
+    });
+  });
+
+  describe("HTTP API", () => {
+    it("is an HTTP API whose POST /executions route proxies to the function with payload format 2.0", () => {
+      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Api, { name: "sfn-dedup-default-api", protocol_type: "HTTP" });
+      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Integration, {
+        api_id: referenceTo(tf, "aws_apigatewayv2_api", "id"),
+        integration_type: "AWS_PROXY",
+        integration_uri: referenceTo(tf, "aws_lambda_function", "invoke_arn"),
+        payload_format_version: "2.0",
+      });
+      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, {
+        route_key: "POST /executions",
+        target: `integrations/${referenceTo(tf, "aws_apigatewayv2_integration", "id")}`,
+      });
+      expect(Object.keys(tf.resource.aws_apigatewayv2_route)).toHaveLength(1);
+    });
+
+    it("serves the $default stage, deployed automatically", () => {
+      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Stage, { name: "$default", auto_deploy: true });
+    });
+
+    it("is the only caller the function accepts, and only on its route", () => {
+      expect(synthesized).toHaveResourceWithProperties(LambdaPermission, {
+        action: "lambda:InvokeFunction",
+        principal: "apigateway.amazonaws.com",
+        function_name: referenceTo(tf, "aws_lambda_function", "function_name"),
+        source_arn: `${referenceTo(tf, "aws_apigatewayv2_api", "execution_arn")}/*/POST/executions`,
+      });
+    });
+  });
+
+  describe("stack", () => {
+    it("outputs the endpoint URL, the state machine ARN and the topic ARN", () => {
+      expect(tf.output).toEqual({
+        endpoint_url: expect.objectContaining({ value: `${referenceTo(tf, "aws_apigatewayv2_api", "api_endpoint")}/executions` }),
+        state_machine_arn: expect.objectContaining({ value: referenceTo(tf, "aws_sfn_state_machine", "arn") }),
+        topic_arn: expect.objectContaining({ value: referenceTo(tf, "aws_sns_topic", "arn") }),
+      });
+    });
+
+    it("deploys to the configured region", () => {
+      expect(synthesized).toHaveProviderWithProperties(AwsProvider, { region: "us-east-1" });
+      expect(synthTrigger({ region: "eu-west-1" }).synthesized).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
+    });
+
+    it("requires terraform 1.10 or later", () => {
+      expect(tf.terraform.required_version).toBe(">= 1.10");
+    });
+
+    it("keeps local state at a relative path, outside the regenerated output", () => {
+      expect(tf.terraform.backend).toEqual({ local: { path: "../../../terraform.default.tfstate" } });
+    });
+
+    it("writes no path of the machine that synthesized it", () => {
+      expect(synthesized).not.toContain(PROJECT_ROOT);
+      expect(synthesized).not.toContain(os.tmpdir());
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { unzipSync } from "fflate";
+import { bundleNodejsFunction } from "../lib/nodejs-bundle";
+
+describe("bundleNodejsFunction", () => {
+  const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
+  const files = unzipSync(fs.readFileSync(bundle.zipFile));
+  const code = Buffer.from(files["index.mjs"]).toString("utf8");
+
+  it("packs the handler as one ES module, index.mjs, exporting handler", () => {
+    expect(Object.keys(files)).toEqual(["index.mjs"]);
+    expect(bundle.handler).toBe("index.handler");
+    expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\b/);
+    expect(bundle.codeBytes).toBe(files["index.mjs"].byteLength);
+  });
+
+  it("includes the AWS SDK, so its version is the one locked here: only Node built-ins are imported", () => {
+    const imported = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1] ?? match[2]);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((specifier) => !specifier.startsWith("node:"))).toEqual([]);
+    expect(code).toContain("StartExecution");
+  });
+
+  it("is minified: no source path comments, so nothing of this machine is inside, and local names are shortened", () => {
+    expect(code).not.toMatch(/functions\/start-execution|node_modules\//);
+    expect(code).not.toContain("createHandler");
+  });
+
+  it("reports the base64 SHA-256 of the zip for Lambda's source_code_hash", () => {
+    expect(bundle.sourceCodeHash).toBe(createHash("sha256").update(fs.readFileSync(bundle.zipFile)).digest("base64"));
+    expect(bundle.zipBytes).toBe(fs.statSync(bundle.zipFile).size);
+  });
+
+  it("bundles each entry once per process, however many stacks use it", () => {
+    expect(bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" })).toBe(bundle);
+  });
+
+  it("names the entry in an esbuild error", () => {
+    expect(() => bundleNodejsFunction({ entry: "functions/missing/index.ts" })).toThrow(/functions\/missing\/index\.ts/);
+  });
+});

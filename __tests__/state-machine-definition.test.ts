@@ -1,0 +1,74 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { renderDefinition } from "../lib/state-machine-definition";
+
+describe("renderDefinition", () => {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "asl-"));
+  afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  function aslFile(definition: unknown): string {
+    const file = path.join(directory, `${Math.random().toString(36).slice(2)}.asl.json`);
+    fs.writeFileSync(file, typeof definition === "string" ? definition : JSON.stringify(definition));
+    return file;
+  }
+
+  const publish = (topicArn: string, extra: Record<string, unknown> = {}) => ({
+    StartAt: "Publish",
+    States: {
+      Publish: {
+        Type: "Task",
+        Resource: "arn:aws:states:::sns:publish",
+        Parameters: { TopicArn: topicArn, "Message.$": "States.Format('I love my {}', $.country)", ...extra },
+        End: true,
+      },
+    },
+  });
+
+  it("substitutes placeholders and keeps the rest of the definition as written", () => {
+    const rendered = renderDefinition(aslFile(publish("${TopicArn}")), { TopicArn: "arn:aws:sns:eu-west-1:123456789012:t" });
+    expect(JSON.parse(rendered)).toEqual(publish("arn:aws:sns:eu-west-1:123456789012:t"));
+  });
+
+  it("inserts Terraform references so that they resolve in the synthesized definition", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    const topic = new SnsTopic(stack, "topic", { name: "t" });
+    const rendered = renderDefinition(aslFile(publish("${TopicArn}")), { TopicArn: topic.arn });
+    new TerraformOutput(stack, "definition", { value: rendered });
+    const synthesized = JSON.parse(Testing.synth(stack));
+    expect(synthesized.output.definition.value).toContain('"TopicArn":"${aws_sns_topic.topic.arn}"');
+  });
+
+  it("refuses a placeholder that has no value, naming the file and the values it was given", () => {
+    const file = aslFile(publish("${TopicArn}", { Subject: "${Subject}" }));
+    expect(() => renderDefinition(file, { TopicArn: "arn:aws:sns:eu-west-1:123456789012:t" })).toThrow(
+      /\.asl\.json: \$\{Subject\} has no value; values given: TopicArn\./,
+    );
+  });
+
+  it("refuses a value that the definition never uses", () => {
+    const file = aslFile(publish("${TopicArn}"));
+    expect(() => renderDefinition(file, { TopicArn: "arn:aws:sns:eu-west-1:123456789012:t", TopicName: "t" })).toThrow(
+      /\.asl\.json: TopicName is never used by the definition; placeholders it uses: TopicArn\./,
+    );
+  });
+
+  it("refuses placeholders in keys, where a substitution would change the definition's structure", () => {
+    const file = aslFile({ StartAt: "A", States: { "${StateName}": { Type: "Succeed" } } });
+    expect(() => renderDefinition(file, { StateName: "A" })).toThrow(/only allowed in string values, not in the key "\$\{StateName\}"/);
+  });
+
+  it("escapes literal Terraform template sequences so the definition arrives as written", () => {
+    const file = aslFile(publish("${TopicArn}", { Note: "costs ${price.total} or %{if} 100%" }));
+    const rendered = JSON.parse(renderDefinition(file, { TopicArn: "literal ${not-a-reference}" }));
+    expect(rendered.States.Publish.Parameters.Note).toBe("costs $${price.total} or %%{if} 100%");
+    expect(rendered.States.Publish.Parameters.TopicArn).toBe("literal $${not-a-reference}");
+  });
+
+  it("reports a definition that is not JSON with its path", () => {
+    expect(() => renderDefinition(aslFile("{ not json"), {})).toThrow(/\.asl\.json: not a readable JSON state machine definition/);
+  });
+});

@@ -1,0 +1,76 @@
+import { Testing } from "cdktf";
+import { ConfigReader } from "../../lib/config/config-reader";
+import { triggerConfigFrom } from "../../lib/config/trigger-config";
+import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+
+export type Attributes = Record<string, any>;
+export interface TerraformJson {
+  provider: Record<string, Attributes[]>;
+  resource: Record<string, Record<string, Attributes>>;
+  data: Record<string, Record<string, Attributes>>;
+  output: Record<string, Attributes>;
+  terraform: Attributes;
+}
+
+export interface SynthesizedTrigger {
+  readonly stack: DedupTriggerStack;
+  /** The stack's cdk.tf.json, as the matchers of cdktf's Testing expect it. */
+  readonly synthesized: string;
+  readonly tf: TerraformJson;
+}
+
+/** Synthesizes the trigger stack in memory from a cdktf.json-style context. */
+export function synthTrigger(context: Record<string, unknown> = {}, environment = "default"): SynthesizedTrigger {
+  const app = Testing.app();
+  const stack = new DedupTriggerStack(app, environment, triggerConfigFrom(ConfigReader.object(context, "context")));
+  const synthesized = Testing.synth(stack);
+  return { stack, synthesized, tf: JSON.parse(synthesized) as TerraformJson };
+}
+
+/** The one resource of a type; fails the test when there are none or several. */
+export function onlyResource(tf: TerraformJson, type: string): Attributes {
+  const resources = Object.values(tf.resource[type] ?? {});
+  if (resources.length !== 1) {
+    throw new Error(`expected one ${type}, found ${resources.length}`);
+  }
+  return resources[0];
+}
+
+/** `${type.<logical id>.<attribute>}` for the one resource of a type. */
+export function referenceTo(tf: TerraformJson, type: string, attribute: string): string {
+  const ids = Object.keys(tf.resource[type] ?? {});
+  if (ids.length !== 1) {
+    throw new Error(`expected one ${type}, found ${ids.length}`);
+  }
+  return `\${${type}.${ids[0]}.${attribute}}`;
+}
+
+/** `${data.type.<logical id>.<attribute>}` for the one data source of a type. */
+export function dataReferenceTo(tf: TerraformJson, type: string, attribute: string): string {
+  const ids = Object.keys(tf.data?.[type] ?? {});
+  if (ids.length !== 1) {
+    throw new Error(`expected one data.${type}, found ${ids.length}`);
+  }
+  return `\${data.${type}.${ids[0]}.${attribute}}`;
+}
+
+export interface PolicyStatementJson {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource: string[];
+}
+
+/** The inline policy of the role whose name ends with `suffix`, parsed. */
+export function rolePolicy(tf: TerraformJson, roleNameSuffix: string): { trust: any; statements: PolicyStatementJson[] } {
+  const roles = Object.entries(tf.resource.aws_iam_role).filter(([, role]) => role.name.endsWith(roleNameSuffix));
+  if (roles.length !== 1) {
+    throw new Error(`expected one role named *${roleNameSuffix}, found ${roles.length}`);
+  }
+  const [roleId, role] = roles[0];
+  const policies = Object.values(tf.resource.aws_iam_role_policy).filter((policy) => policy.role === `\${aws_iam_role.${roleId}.name}`);
+  if (policies.length !== 1) {
+    throw new Error(`expected one inline policy on ${role.name}, found ${policies.length}`);
+  }
+  return { trust: JSON.parse(role.assume_role_policy), statements: JSON.parse(policies[0].policy).Statement };
+}

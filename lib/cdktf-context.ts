@@ -1,0 +1,32 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONTEXT_ENV } from "cdktf";
+import { ConfigError } from "./config/config-error";
+import { PROJECT_ROOT } from "./project-root";
+
+/**
+ * The context the app runs with, known before the App exists so that configuration is checked before
+ * anything is written. `cdktf synth` passes cdktf.json's `context` in CDKTF_CONTEXT_JSON; `npm run synth`
+ * runs the app directly, so cdktf.json is read here: both commands see the same context.
+ */
+export function appContext(env: NodeJS.ProcessEnv = process.env, projectRoot: string = PROJECT_ROOT): Record<string, unknown> {
+  const fromEnvironment = env[CONTEXT_ENV];
+  if (fromEnvironment !== undefined) {
+    return parseObject(fromEnvironment, CONTEXT_ENV);
+  }
+  const cdktfJson = parseObject(fs.readFileSync(path.join(projectRoot, "cdktf.json"), "utf8"), "cdktf.json");
+  return (cdktfJson.context ?? {}) as Record<string, unknown>;
+}
+
+function parseObject(json: string, source: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError(source, `is not valid JSON: ${(error as Error).message}`, source);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(source, "must be a JSON object.", source);
+  }
+  return parsed as Record<string, unknown>;
+}

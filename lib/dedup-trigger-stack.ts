@@ -1,0 +1,80 @@
+import * as path from "node:path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
+import { ENVIRONMENT } from "../functions/start-execution/settings";
+import type { TriggerConfig } from "./config/trigger-config";
+import { HttpLambdaApi } from "./http-lambda-api";
+import { NodejsFunction } from "./nodejs-function";
+import { NotificationTopic } from "./notification-topic";
+import { PROJECT_ROOT } from "./project-root";
+import { WorkflowStateMachine } from "./workflow-state-machine";
+
+/** Prefix of every resource name, followed by the environment: `sfn-dedup-<env>-<part>`. */
+export const PROJECT_NAME = "sfn-dedup";
+export const TRIGGER_ROUTE = "POST /executions";
+
+/**
+ * The whole trigger for one environment:
+ * HTTP API -> start-execution Lambda -> Standard state machine (asl/notify-country.asl.json) -> SNS topic.
+ */
+export class DedupTriggerStack extends TerraformStack {
+  public readonly topic: NotificationTopic;
+  public readonly workflow: WorkflowStateMachine;
+  public readonly starter: NodejsFunction;
+  public readonly api: HttpLambdaApi;
+
+  constructor(scope: Construct, environment: string, config: TriggerConfig) {
+    super(scope, environment);
+    const prefix = `${PROJECT_NAME}-${environment}`;
+
+    // Deploying needs terraform 1.10 (S3-native state locking); older versions fail at init, not mid-apply.
+    this.addOverride("terraform.required_version", ">= 1.10");
+    new AwsProvider(this, "aws", { region: config.region });
+    // Relative to the directory terraform runs in (cdktf.out/stacks/<env>): the project root, where cdktf
+    // itself would put it, but without writing this machine's absolute path into the output.
+    new LocalBackend(this, { path: `../../../terraform.${environment}.tfstate` });
+
+    this.topic = new NotificationTopic(this, "notifications", {
+      name: `${prefix}-notifications`,
+      emails: config.notificationEmails,
+    });
+
+    this.workflow = new WorkflowStateMachine(this, "workflow", {
+      name: `${prefix}-notify-country`,
+      definitionFile: path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"),
+      definitionSubstitutions: { TopicArn: this.topic.arn },
+      taskStatements: [this.topic.publishStatement()],
+    });
+
+    this.starter = new NodejsFunction(this, "start-execution", {
+      name: `${prefix}-start-execution`,
+      entry: "functions/start-execution/index.ts",
+      environment: startExecutionEnvironment(this.workflow.arn, config.executionName),
+      statements: this.workflow.startAndDescribeStatements(),
+    });
+
+    this.api = new HttpLambdaApi(this, "http-api", {
+      name: `${prefix}-api`,
+      routeKey: TRIGGER_ROUTE,
+      handler: this.starter.function,
+    });
+
+    new TerraformOutput(this, "endpoint_url", {
+      value: this.api.routeUrl,
+      description: "POST JSON requests here to start the workflow at most once per request key.",
+    });
+    new TerraformOutput(this, "state_machine_arn", { value: this.workflow.arn, description: "The workflow's state machine." });
+    new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
+  }
+}
+
+/** The start-execution function's configuration, in the variables functions/start-execution/settings.ts reads. */
+function startExecutionEnvironment(stateMachineArn: string, strategy: ExecutionNameStrategy): Record<string, string> {
+  return {
+    [ENVIRONMENT.stateMachineArn]: stateMachineArn,
+    [ENVIRONMENT.executionNameFrom]: strategy.from,
+    ...(strategy.from === "field" ? { [ENVIRONMENT.executionNameField]: strategy.field } : {}),
+  };
+}

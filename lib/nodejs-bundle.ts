@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { deterministicZip } from "./deterministic-zip";
+import { PROJECT_ROOT } from "./project-root";
+
+export interface NodejsBundleOptions {
+  /** The handler module, relative to the project root, e.g. `functions/start-execution/index.ts`. */
+  readonly entry: string;
+  /** The exported function Lambda calls. @default "handler" */
+  readonly exportName?: string;
+  /** esbuild target; keep it in step with the function's runtime. @default "node22" */
+  readonly target?: string;
+}
+
+/** A Lambda deployment package built from one entry point. */
+export interface NodejsBundle {
+  /** Absolute path of the zip, staged outside the project; TerraformAsset copies it into the stack. */
+  readonly zipFile: string;
+  /** base64 SHA-256 of the zip, the form Lambda's `source_code_hash` expects. */
+  readonly sourceCodeHash: string;
+  /** The `handler` string: module name without extension, then the export. */
+  readonly handler: string;
+  readonly codeBytes: number;
+  readonly zipBytes: number;
+}
+
+const MODULE_FILE = "index.mjs";
+
+/** One synth may create the same function in several stacks; it is bundled once. */
+const bundles = new Map<string, NodejsBundle>();
+
+/**
+ * Bundles a TypeScript handler with esbuild as one minified, tree-shaken ES module, the AWS SDK included so
+ * that its version is the one pinned in package-lock.json and not whatever the runtime ships, and zips it
+ * deterministically: the same sources give the same bytes, so a plan shows a code change only when there is one.
+ */
+export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle {
+  const exportName = options.exportName ?? "handler";
+  const target = options.target ?? "node22";
+  const cacheKey = JSON.stringify([options.entry, exportName, target]);
+  const cached = bundles.get(cacheKey);
+  if (cached) {
+    return cached;
+  }
+
+  const result = buildSync({
+    entryPoints: [path.join(PROJECT_ROOT, options.entry)],
+    absWorkingDir: PROJECT_ROOT,
+    outfile: MODULE_FILE,
+    write: false,
+    bundle: true,
+    platform: "node",
+    target,
+    format: "esm",
+    // The SDK's ES module builds tree-shake far better than its CommonJS ones.
+    mainFields: ["module", "main"],
+    minify: true,
+    treeShaking: true,
+    legalComments: "none",
+    sourcemap: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].contents;
+  const zip = deterministicZip({ [MODULE_FILE]: code });
+  const digest = createHash("sha256").update(zip);
+  const bundle: NodejsBundle = {
+    zipFile: stage(zip, digest.copy().digest("hex"), path.basename(path.dirname(options.entry))),
+    sourceCodeHash: digest.digest("base64"),
+    handler: `${path.basename(MODULE_FILE, ".mjs")}.${exportName}`,
+    codeBytes: code.byteLength,
+    zipBytes: zip.byteLength,
+  };
+  bundles.set(cacheKey, bundle);
+  return bundle;
+}
+
+/**
+ * Writes the zip under a content-addressed path in the temp directory. Parallel synths (test workers)
+ * write identical bytes to the same name; the rename makes each write atomic.
+ */
+function stage(zip: Uint8Array, contentHash: string, name: string): string {
+  const directory = path.join(os.tmpdir(), "sfn-dedup-bundles", contentHash);
+  const zipFile = path.join(directory, `${name}.zip`);
+  if (!fs.existsSync(zipFile)) {
+    fs.mkdirSync(directory, { recursive: true });
+    const partial = `${zipFile}.${process.pid}.partial`;
+    fs.writeFileSync(partial, zip);
+    fs.renameSync(partial, zipFile);
+  }
+  return zipFile;
+}

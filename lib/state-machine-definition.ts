@@ -1,0 +1,90 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Token } from "cdktf";
+import { PROJECT_ROOT } from "./project-root";
+
+/** `${Name}` in a string value of the ASL, as in AWS CDK's `definitionSubstitutions`. */
+const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+
+/**
+ * Reads an ASL file and fills its `${Name}` placeholders with values, which may be Terraform references
+ * (tokens). The result is the definition's own JSON, so a plan shows the workflow itself, with the
+ * references interpolated, rather than a `templatefile()` call.
+ *
+ * Refused at synth time: a placeholder with no value, and a value no placeholder uses (usually a typo on
+ * one side or the other).
+ */
+export function renderDefinition(aslFile: string, substitutions: Readonly<Record<string, string>>): string {
+  const displayPath = path.relative(PROJECT_ROOT, aslFile);
+  let definition: unknown;
+  try {
+    definition = JSON.parse(fs.readFileSync(aslFile, "utf8"));
+  } catch (error) {
+    throw new Error(`${displayPath}: not a readable JSON state machine definition: ${(error as Error).message}`);
+  }
+
+  const used = new Set<string>();
+  const missing = new Set<string>();
+  const substitute = (text: string): string =>
+    text
+      .split(PLACEHOLDER)
+      .map((part, index) => {
+        // split() with a capture group alternates literal text and placeholder names.
+        if (index % 2 === 0) {
+          return escapeTemplateSequences(part);
+        }
+        used.add(part);
+        const value = substitutions[part];
+        if (value === undefined) {
+          missing.add(part);
+          return "";
+        }
+        return Token.isUnresolved(value) ? value : escapeTemplateSequences(value);
+      })
+      .join("");
+
+  const rendered = mapJson(definition, substitute, (key) => {
+    if (new RegExp(PLACEHOLDER.source).test(key)) {
+      throw new Error(`${displayPath}: placeholders are only allowed in string values, not in the key "${key}".`);
+    }
+    return escapeTemplateSequences(key);
+  });
+
+  const known = Object.keys(substitutions).sort();
+  if (missing.size > 0) {
+    throw new Error(
+      `${displayPath}: ${[...missing].map((name) => "${" + name + "}").join(", ")} ${missing.size === 1 ? "has" : "have"} no value; ` +
+        `values given: ${known.length > 0 ? known.join(", ") : "none"}.`,
+    );
+  }
+  const unused = known.filter((name) => !used.has(name));
+  if (unused.length > 0) {
+    throw new Error(
+      `${displayPath}: ${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} never used by the definition; ` +
+        `placeholders it uses: ${used.size > 0 ? [...used].sort().join(", ") : "none"}.`,
+    );
+  }
+  return JSON.stringify(rendered);
+}
+
+/**
+ * Terraform would read `${...}` and `%{...}` in the definition as its own template syntax; ASL text is
+ * meant literally, so those sequences are escaped (`$${`, `%%{`).
+ */
+function escapeTemplateSequences(text: string): string {
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+function mapJson(value: unknown, mapString: (text: string) => string, mapKey: (key: string) => string): unknown {
+  if (typeof value === "string") {
+    return mapString(value);
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => mapJson(item, mapString, mapKey));
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [mapKey(key), mapJson(item, mapString, mapKey)]));
+  }
+  return value;
+}
