@@ -1,0 +1,162 @@
+import * as fs from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LambdaHost } from "../local/lambda-host";
+import { ServiceError } from "../local/service-error";
+import { postExecutions } from "./support/events";
+import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "./support/local-trigger";
+
+/**
+ * The zip synth produces, run with HTTP API v2.0 events against a local Step Functions endpoint over
+ * HTTP: the SDK's real wire protocol and error parsing, not a mock.
+ */
+describe("the synthesized start-execution bundle", () => {
+  const { outdir, stackDir } = synthesizeToDirectory();
+  let running: LocalTrigger; // Wait states in real time: executions stay RUNNING during the test
+  let fast: LocalTrigger; // Wait states 1000x faster: executions close in milliseconds
+
+  beforeAll(async () => {
+    [running, fast] = await Promise.all([startLocalTrigger(stackDir, { timeScale: 1 }), startLocalTrigger(stackDir, { timeScale: 0.001 })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([running?.stop(), fast?.stop()]);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    for (const trigger of [running, fast]) {
+      trigger.fail(undefined);
+      trigger.calls.length = 0;
+    }
+  });
+
+  const executionArnFor = (trigger: LocalTrigger, name: string) =>
+    `${trigger.stack.stateMachines()[0].arn.replace(":stateMachine:", ":execution:")}:${name}`;
+
+  it("starts a new execution: 202 with its ARN, name and start date", async () => {
+    const response = await running.post({ country: "France" });
+
+    expect(response.statusCode).toBe(202);
+    expect(response.body).toEqual({
+      executionArn: executionArnFor(running, "0309a6c666a7a803fdb9db95de71cf01"),
+      executionName: "0309a6c666a7a803fdb9db95de71cf01",
+      startDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      status: "RUNNING",
+      duplicate: false,
+    });
+    expect(running.service.describeExecution({ executionArn: response.body.executionArn })).toMatchObject({
+      status: "RUNNING",
+      input: '{"country":"France"}',
+    });
+  });
+
+  it("answers the same request while it runs with the original execution, marked duplicate, and starts nothing new", async () => {
+    const first = await running.post({ country: "Portugal" });
+    await sleep(1_100); // past the clock-skew margin within which a duplicate cannot be told apart
+    const second = await running.post({ country: "Portugal" });
+
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toEqual({ ...first.body, duplicate: true });
+    const stateMachineArn = running.stack.stateMachines()[0].arn;
+    const portugal = running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.executionArn === first.body.executionArn);
+    expect(portugal).toHaveLength(1);
+  });
+
+  it("refuses the same name with different input while it runs: 409 with the running execution", async () => {
+    const first = await running.post({ country: "Greece" });
+    const second = await running.post({ country: "Greece", note: "not the same request" });
+
+    expect(second.statusCode).toBe(409);
+    expect(second.headers["content-type"]).toBe("application/problem+json");
+    expect(second.body).toMatchObject({
+      type: "urn:sfn-dedup:problem:execution-already-exists",
+      status: 409,
+      executionArn: first.body.executionArn,
+      executionStatus: "RUNNING",
+    });
+  });
+
+  it("refuses a name whose execution has closed: 409 with its status, after the message was published", async () => {
+    const first = await fast.post({ country: "Spain" });
+    const closed = await fast.service.settled(first.body.executionArn);
+    const again = await fast.post({ country: "Spain" });
+
+    expect(closed.status).toBe("SUCCEEDED");
+    expect(fast.published).toContainEqual({ TopicArn: expect.stringMatching(/:sfn-dedup-default-notifications$/), Message: "I love my Spain" });
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toMatchObject({
+      executionArn: first.body.executionArn,
+      executionStatus: "SUCCEEDED",
+      startDate: first.body.startDate,
+      stopDate: closed.stopDate!.toISOString(),
+    });
+  });
+
+  it("refuses a name whose execution was stopped, whatever the input", async () => {
+    const first = await running.post({ country: "Italy" });
+    running.service.stopExecution({ executionArn: first.body.executionArn });
+    const again = await running.post({ country: "Italy" });
+
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toMatchObject({ executionArn: first.body.executionArn, executionStatus: "ABORTED" });
+  });
+
+  it("refuses a bad request with 400 before anything reaches Step Functions", async () => {
+    const response = await running.post('{"country": ');
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-body", status: 400 });
+    expect(running.calls).toEqual([]);
+  });
+
+  it("decodes a base64-encoded body", async () => {
+    const response = await running.post({ country: "Norway" }, "application/octet-stream");
+    expect(response.statusCode).toBe(202);
+    expect(response.body.executionName).toBe("d5b9290a0b67727d4ba1ca6059dc31a6"); // md5("Norway")
+  });
+
+  it.each([
+    ["ThrottlingException", new ServiceError("ThrottlingException", "Rate exceeded"), 429, "1"],
+    ["ExecutionLimitExceeded", new ServiceError("ExecutionLimitExceeded", "Too many open executions"), 503, "60"],
+    ["a 500 from the service", new ServiceError("InternalServerError", "Internal failure", 500), 503, "5"],
+  ])("answers %s from the wire with a retryable status and Retry-After", async (_case, error, status, retryAfter) => {
+    running.fail(error);
+    const response = await running.post({ country: "Malta" });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers["retry-after"]).toBe(retryAfter);
+    expect(JSON.stringify(response.body)).not.toMatch(/\bat \S+:\d+/);
+  });
+
+  it("answers 502 when the state machine does not exist", async () => {
+    running.fail(new ServiceError("StateMachineDoesNotExist", "State Machine Does Not Exist"));
+    const response = await running.post({ country: "Malta" });
+    expect(response.statusCode).toBe(502);
+    expect(response.body.detail).toBe("Step Functions refused to start the execution (StateMachineDoesNotExist).");
+  });
+
+  it("answers 503 when Step Functions cannot be reached", async () => {
+    const [fn] = running.stack.functions();
+    const unreachable = await LambdaHost.start({
+      ...fn,
+      region: running.stack.region,
+      environment: { ...fn.environment, AWS_ENDPOINT_URL_SFN: "http://127.0.0.1:9" },
+    });
+    try {
+      const response = (await unreachable.invoke(postExecutions({ country: "Malta" }))) as { statusCode: number; headers: Record<string, string> };
+      expect(response.statusCode).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+    } finally {
+      await unreachable.stop();
+    }
+  });
+
+  it("logs one JSON line per request, without the payload", async () => {
+    running.logs.length = 0;
+    await running.post({ country: "Iceland", email: "someone@example.com" });
+    const lines = running.logs.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({ message: "execution request", key: "country", outcome: "started", statusCode: 202, level: "INFO" }),
+    ]);
+    expect(running.logs.join("\n")).not.toMatch(/Iceland|someone@example\.com/);
+  });
+});

@@ -1,0 +1,156 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
+import { ServiceError } from "./service-error";
+
+/** The operations served, as the `X-Amz-Target: AWSStepFunctions.<Operation>` header names them. */
+export type StepFunctionsOperation = "StartExecution" | "DescribeExecution" | "ListExecutions" | "StopExecution";
+
+const TARGET_PREFIX = "AWSStepFunctions.";
+const CONTENT_TYPE = "application/x-amz-json-1.0";
+/** The SDK refuses nothing bigger either: StartExecution input is at most 256 KiB. */
+const MAX_REQUEST_BYTES = 1_048_576;
+
+export interface StepFunctionsEndpoint {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a {@link LocalStepFunctions} over HTTP in the AWS JSON 1.0 protocol, so that the AWS SDKs and the
+ * AWS CLI talk to it unchanged (`AWS_ENDPOINT_URL_SFN`, `--endpoint-url`). Errors travel as AWS sends them:
+ * a status, `x-amzn-errortype` and `{"__type", "message"}`. Request signatures are not checked.
+ *
+ * `intercept` runs before each operation; a test makes it throw a {@link ServiceError} to simulate a
+ * throttled or failing service.
+ */
+export async function startStepFunctionsEndpoint(
+  service: LocalStepFunctions,
+  options: { port?: number; host?: string; intercept?: (operation: StepFunctionsOperation, request: unknown) => void } = {},
+): Promise<StepFunctionsEndpoint> {
+  const server = http.createServer((req, res) => {
+    readBody(req)
+      .then((body) => {
+        const operation = operationOf(req);
+        const request = parseRequest(body);
+        options.intercept?.(operation, request);
+        send(res, 200, {}, dispatch(service, operation, request as Record<string, never>));
+      })
+      .catch((error: unknown) => {
+        const failure =
+          error instanceof ServiceError ? error : new ServiceError("InternalFailure", "The local service failed.", 500);
+        send(res, failure.httpStatus, { "x-amzn-errortype": failure.code }, { __type: failure.code, message: failure.message });
+      });
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation, request: Record<string, never>): unknown {
+  switch (operation) {
+    case "StartExecution": {
+      const started = service.startExecution(request);
+      return { executionArn: started.executionArn, startDate: epochSeconds(started.startDate) };
+    }
+    case "DescribeExecution":
+      return describe(service.describeExecution(request));
+    case "ListExecutions": {
+      const page = service.listExecutions(request);
+      return {
+        executions: page.executions.map((record) => ({
+          executionArn: record.executionArn,
+          stateMachineArn: record.stateMachineArn,
+          name: record.name,
+          status: record.status,
+          startDate: epochSeconds(record.startDate),
+          stopDate: record.stopDate && epochSeconds(record.stopDate),
+        })),
+        nextToken: page.nextToken,
+      };
+    }
+    case "StopExecution":
+      return { stopDate: epochSeconds(service.stopExecution(request).stopDate) };
+  }
+}
+
+function describe(record: ExecutionRecord): unknown {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    stopDate: record.stopDate && epochSeconds(record.stopDate),
+    input: record.input,
+    output: record.output,
+    error: record.error,
+    cause: record.cause,
+  };
+}
+
+function operationOf(req: http.IncomingMessage): StepFunctionsOperation {
+  const target = String(req.headers["x-amz-target"] ?? "");
+  const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+  if (req.method !== "POST" || !["StartExecution", "DescribeExecution", "ListExecutions", "StopExecution"].includes(operation)) {
+    throw new ServiceError("UnknownOperationException", `Operation not served locally: '${target}'`);
+  }
+  return operation as StepFunctionsOperation;
+}
+
+function parseRequest(body: string): unknown {
+  try {
+    const parsed: unknown = body === "" ? {} : JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error("not an object");
+    }
+    return parsed;
+  } catch {
+    throw new ServiceError("SerializationException", "Request body is not a JSON object.");
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        reject(new ServiceError("SerializationException", "Request body is too large."));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": CONTENT_TYPE, "content-length": Buffer.byteLength(json), ...headers });
+  res.end(json);
+}
+
+/** AWS JSON protocols carry timestamps as epoch seconds with a fraction. */
+function epochSeconds(date: Date): number {
+  return date.getTime() / 1000;
+}

@@ -1,0 +1,152 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The account the local stand-ins pretend to be in; no AWS account has this id. */
+export const LOCAL_ACCOUNT_ID = "000000000000";
+
+type Attributes = Record<string, unknown>;
+export interface TerraformJson {
+  provider?: { aws?: Attributes[] };
+  resource?: Record<string, Record<string, Attributes>>;
+}
+
+export interface LocalFunction {
+  readonly functionName: string;
+  readonly handler: string;
+  readonly runtime: string;
+  /** Absolute path of the deployment package inside the synthesized stack. */
+  readonly zipFile: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+}
+
+export interface LocalStateMachine {
+  readonly arn: string;
+  readonly name: string;
+  /** The definition as deployed, its Terraform references replaced by the local ARNs. */
+  readonly definition: string;
+}
+
+/**
+ * A synthesized stack (`cdktf.out/stacks/<name>/cdk.tf.json`) read back so that the local stand-ins run
+ * what would be deployed: the same zip, handler and variables, the same definition. Terraform references
+ * are resolved to local values (`${aws_sns_topic.x.arn}` to a local topic ARN); anything that cannot be
+ * resolved locally is an error, never silently left as text.
+ */
+export class SynthesizedStack {
+  public readonly region: string;
+
+  /** Reads `<stackDir>/cdk.tf.json`, as `npm run synth` wrote it. */
+  public static read(stackDir: string, accountId?: string): SynthesizedStack {
+    const file = path.join(stackDir, "cdk.tf.json");
+    if (!fs.existsSync(file)) {
+      throw new Error(`${file} does not exist: run npm run synth first.`);
+    }
+    return new SynthesizedStack(JSON.parse(fs.readFileSync(file, "utf8")) as TerraformJson, stackDir, accountId);
+  }
+
+  constructor(
+    private readonly json: TerraformJson,
+    /** Where asset paths (`assets/…/code.zip`) are relative to. */
+    public readonly stackDir: string,
+    public readonly accountId: string = LOCAL_ACCOUNT_ID,
+  ) {
+    const region = this.json.provider?.aws?.[0]?.region;
+    if (typeof region !== "string") {
+      throw new Error(`${path.join(stackDir, "cdk.tf.json")}: the AWS provider has no region.`);
+    }
+    this.region = region;
+  }
+
+  public functions(): LocalFunction[] {
+    return this.resources("aws_lambda_function").map(([, attributes]) => {
+      const variables = ((attributes.environment as Attributes | undefined)?.variables ?? {}) as Record<string, string>;
+      return {
+        functionName: this.resolve(attributes.function_name as string),
+        handler: attributes.handler as string,
+        runtime: attributes.runtime as string,
+        zipFile: path.join(this.stackDir, attributes.filename as string),
+        environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, this.resolve(value)])),
+        timeoutSeconds: (attributes.timeout as number | undefined) ?? 3,
+        memorySize: (attributes.memory_size as number | undefined) ?? 128,
+      };
+    });
+  }
+
+  public stateMachines(): LocalStateMachine[] {
+    return this.resources("aws_sfn_state_machine").map(([, attributes]) => {
+      const name = attributes.name as string;
+      return { name, arn: this.arnOf("aws_sfn_state_machine", name), definition: this.resolve(attributes.definition as string) };
+    });
+  }
+
+  /** Replaces `${type.id.attribute}` references with local values and undoes Terraform's `$${` / `%%{` escapes. */
+  public resolve(text: string): string {
+    return text.replace(/(\$|%)(\$|%)?\{([^}]*)\}/g, (match, sigil: string, escaped: string | undefined, expression: string) => {
+      if (escaped === sigil) {
+        return `${sigil}{${expression}}`;
+      }
+      if (escaped !== undefined || sigil === "%") {
+        throw new Error(`Cannot run "${match}" locally: Terraform directives are not supported.`);
+      }
+      return this.referenceValue(expression.trim());
+    });
+  }
+
+  private referenceValue(expression: string): string {
+    const environmentValue = this.dataSourceValue(expression);
+    if (environmentValue !== undefined) {
+      return environmentValue;
+    }
+    const match = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)$/.exec(expression);
+    if (!match) {
+      throw new Error(`Cannot resolve "\${${expression}}" locally: only resource attribute references are supported.`);
+    }
+    const [, type, id, attribute] = match;
+    const resource = this.json.resource?.[type]?.[id];
+    if (!resource) {
+      throw new Error(`Cannot resolve "\${${expression}}": the stack has no ${type}.${id}.`);
+    }
+    const name = typeof resource.name === "string" ? this.resolve(resource.name) : undefined;
+    if (attribute === "arn" && name) {
+      return this.arnOf(type, name);
+    }
+    if ((attribute === "name" || attribute === "id") && name) {
+      return name;
+    }
+    if (attribute === "function_name" && typeof resource.function_name === "string") {
+      return this.resolve(resource.function_name);
+    }
+    throw new Error(`Cannot resolve "\${${expression}}" locally.`);
+  }
+
+  /** The data sources lib/aws-environment.ts reads: where the stack deploys. */
+  private dataSourceValue(expression: string): string | undefined {
+    const match = /^data\.(aws_[a-z_]+)\.[A-Za-z0-9_-]+\.([a-z_]+)$/.exec(expression);
+    const values: Record<string, string> = {
+      "aws_caller_identity.account_id": this.accountId,
+      "aws_partition.partition": "aws",
+      "aws_region.region": this.region,
+      "aws_region.name": this.region,
+    };
+    return match ? values[`${match[1]}.${match[2]}`] : undefined;
+  }
+
+  private arnOf(type: string, name: string): string {
+    const services: Record<string, string> = {
+      aws_sfn_state_machine: `states:${this.region}:${this.accountId}:stateMachine:${name}`,
+      aws_sns_topic: `sns:${this.region}:${this.accountId}:${name}`,
+      aws_dynamodb_table: `dynamodb:${this.region}:${this.accountId}:table/${name}`,
+      aws_cloudwatch_log_group: `logs:${this.region}:${this.accountId}:log-group:${name}`,
+    };
+    if (!services[type]) {
+      throw new Error(`Cannot make a local ARN for ${type}.`);
+    }
+    return `arn:aws:${services[type]}`;
+  }
+
+  private resources(type: string): [string, Attributes][] {
+    return Object.entries(this.json.resource?.[type] ?? {});
+  }
+}
