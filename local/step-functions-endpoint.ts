@@ -74,14 +74,7 @@ function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation
     case "ListExecutions": {
       const page = service.listExecutions(request);
       return {
-        executions: page.executions.map((record) => ({
-          executionArn: record.executionArn,
-          stateMachineArn: record.stateMachineArn,
-          name: record.name,
-          status: record.status,
-          startDate: epochSeconds(record.startDate),
-          stopDate: record.stopDate && epochSeconds(record.stopDate),
-        })),
+        executions: page.executions.map(summary),
         nextToken: page.nextToken,
       };
     }
@@ -90,7 +83,8 @@ function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation
   }
 }
 
-function describe(record: ExecutionRecord): unknown {
+/** What ListExecutions tells of an execution. */
+function summary(record: ExecutionRecord): Record<string, unknown> {
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
@@ -98,6 +92,13 @@ function describe(record: ExecutionRecord): unknown {
     status: record.status,
     startDate: epochSeconds(record.startDate),
     stopDate: record.stopDate && epochSeconds(record.stopDate),
+  };
+}
+
+/** What DescribeExecution tells: the summary, with input, output and failure. */
+function describe(record: ExecutionRecord): unknown {
+  return {
+    ...summary(record),
     input: record.input,
     output: record.output,
     error: record.error,
