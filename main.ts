@@ -1,21 +1,31 @@
-import { App } from "cdktf";
+import { App, type TerraformStack } from "cdktf";
 import { appContext } from "./lib/cdktf-context";
 import { ConfigError } from "./lib/config/config-error";
-import { ConfigReader } from "./lib/config/config-reader";
-import { triggerConfigFrom } from "./lib/config/trigger-config";
+import { projectConfigFrom } from "./lib/config/project-config";
 import { DedupTriggerStack } from "./lib/dedup-trigger-stack";
+import { takeHclOutputRequest, writeStacksAsHcl } from "./lib/hcl/hcl-output";
+import { StateBucketStack } from "./lib/state-bucket-stack";
 
-try {
+async function main(): Promise<void> {
   const context = appContext();
   // Checked before the App exists: a configuration error leaves no output behind.
-  const config = triggerConfigFrom(ConfigReader.object(context, "context"));
+  const project = projectConfigFrom(context);
+  const hclOutput = takeHclOutputRequest();
   const app = new App({ context });
-  new DedupTriggerStack(app, "default", config);
+  const stacks: TerraformStack[] = [
+    ...project.environments.map((environment) => new DedupTriggerStack(app, environment)),
+    ...project.stateBuckets.map((stateBucket) => new StateBucketStack(app, stateBucket)),
+  ];
   app.synth();
-} catch (error) {
+  if (hclOutput) {
+    await writeStacksAsHcl(app, stacks);
+  }
+}
+
+main().catch((error: unknown) => {
   if (!(error instanceof ConfigError)) {
     throw error;
   }
   process.stderr.write(`${error.message}\n`);
   process.exitCode = 1;
-}
+});

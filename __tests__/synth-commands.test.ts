@@ -20,9 +20,15 @@ describe("npm run synth and cdktf synth", () => {
 
   it("read cdktf.json's context and write the same Terraform and asset zips, with no credentials", () => {
     const project = copyProject(path.join(workspace, "project"), {
-      region: "eu-central-1",
-      notificationEmails: ["ops@example.com"],
-      executionName: { from: "field", field: "orderId" },
+      environments: {
+        staging: {
+          account: "123456789012",
+          region: "eu-central-1",
+          notificationEmails: ["ops@example.com"],
+          executionName: { from: "field", field: "orderId" },
+          state: { bucket: "acme-terraform-state" },
+        },
+      },
     });
     execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe" });
     execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
@@ -33,9 +39,14 @@ describe("npm run synth and cdktf synth", () => {
 
     const fromNpm = directorySnapshot(path.join(project, "cdktf.out"));
     expect(Object.keys(fromNpm)).toEqual(
-      expect.arrayContaining(["manifest.json", "stacks/default/cdk.tf.json", expect.stringMatching(/^stacks\/default\/assets\/.+\.zip$/)]),
+      expect.arrayContaining([
+        "manifest.json",
+        "stacks/staging/cdk.tf.json",
+        expect.stringMatching(/^stacks\/staging\/assets\/.+\.zip$/),
+        "stacks/state-acme-terraform-state/cdk.tf.json",
+      ]),
     );
-    const tf = fromNpm["stacks/default/cdk.tf.json"].toString();
+    const tf = fromNpm["stacks/staging/cdk.tf.json"].toString();
     expect(tf).toContain('"region": "eu-central-1"');
     expect(tf).toContain('"endpoint": "ops@example.com"');
     expect(tf).toContain('"EXECUTION_NAME_FIELD": "orderId"');
@@ -43,7 +54,9 @@ describe("npm run synth and cdktf synth", () => {
   });
 
   it("fail on a misconfigured cdktf.json with a message naming the field and the allowed values, writing nothing", () => {
-    const project = copyProject(path.join(workspace, "misconfigured"), { executionName: { from: "hash" } });
+    const project = copyProject(path.join(workspace, "misconfigured"), {
+      environments: { prod: { account: "123456789012", region: "eu-west-1", executionName: { from: "hash" } } },
+    });
     let failure: { status: number; stderr: string } | undefined;
     try {
       execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe", encoding: "utf8" });
@@ -51,8 +64,32 @@ describe("npm run synth and cdktf synth", () => {
       failure = error as { status: number; stderr: string };
     }
     expect(failure?.status).toBe(1);
-    expect(failure?.stderr).toContain('cdktf.json context.executionName.from: must be one of country, payload, field; got "hash".');
+    expect(failure?.stderr).toContain('cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field; got "hash".');
     expect(failure?.stderr).not.toMatch(/\bat .+:\d+/);
     expect(fs.existsSync(path.join(project, "cdktf.out"))).toBe(false);
+  });
+
+  it("let a pipeline replace the whole context through CDKTF_CONTEXT_JSON, without editing files", () => {
+    const project = copyProject(path.join(workspace, "pipeline"));
+    const context = JSON.stringify({ environments: { preview: { account: "123456789012", region: "ap-southeast-2" } } });
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment({ CDKTF_CONTEXT_JSON: context }), stdio: "pipe" });
+    execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
+      cwd: project,
+      env: cleanEnvironment({ CI: "true", CDKTF_CONTEXT_JSON: context }),
+      stdio: "pipe",
+    });
+
+    const fromNpm = directorySnapshot(path.join(project, "cdktf.out"));
+    expect(Object.keys(fromNpm).filter((file) => file.endsWith("cdk.tf.json"))).toEqual(["stacks/preview/cdk.tf.json"]);
+    expect(fromNpm["stacks/preview/cdk.tf.json"].toString()).toContain('"region": "ap-southeast-2"');
+    expect(directorySnapshot(path.join(project, "cli.out"))).toEqual(fromNpm);
+  });
+
+  it("synthesize the default stack on a fresh clone, whose cdktf.json configures nothing", () => {
+    const project = copyProject(path.join(workspace, "fresh"));
+    expect(JSON.parse(fs.readFileSync(path.join(project, "cdktf.json"), "utf8")).context).toBeUndefined();
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe" });
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks)).toEqual(["default"]);
   });
 });

@@ -6,8 +6,13 @@ import { PROJECT_ROOT } from "./project-root";
 
 /**
  * The context the app runs with, known before the App exists so that configuration is checked before
- * anything is written. `cdktf synth` passes cdktf.json's `context` in CDKTF_CONTEXT_JSON; `npm run synth`
- * runs the app directly, so cdktf.json is read here: both commands see the same context.
+ * anything is written: CDKTF_CONTEXT_JSON when set (a pipeline replacing the whole context), otherwise
+ * cdktf.json's `context`.
+ *
+ * `cdktf synth` runs this app with CDKTF_CONTEXT_JSON set to cdktf.json's `context` when cdktf.json has
+ * one, overwriting any value the caller gave (cdktf CLI behaviour, final in 0.21), and passes the caller's
+ * value through otherwise. Both commands therefore read the same configuration, except that only
+ * `npm run synth` lets the variable replace a context written in cdktf.json (README.md, Pipelines).
  */
 export function appContext(env: NodeJS.ProcessEnv = process.env, projectRoot: string = PROJECT_ROOT): Record<string, unknown> {
   const fromEnvironment = env[CONTEXT_ENV];

@@ -1,18 +1,18 @@
 import * as path from "node:path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
-import type { TriggerConfig } from "./config/trigger-config";
+import { awsProvider } from "./aws-provider";
+import type { EnvironmentConfig } from "./config/environment-config";
 import { HttpLambdaApi } from "./http-lambda-api";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
+import { defaultTags, PROJECT_NAME } from "./project-tags";
+import { stateBackend } from "./state-backend";
 import { WorkflowStateMachine } from "./workflow-state-machine";
 
-/** Prefix of every resource name, followed by the environment: `sfn-dedup-<env>-<part>`. */
-export const PROJECT_NAME = "sfn-dedup";
 export const TRIGGER_ROUTE = "POST /executions";
 
 /**
@@ -25,16 +25,21 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly starter: NodejsFunction;
   public readonly api: HttpLambdaApi;
 
-  constructor(scope: Construct, environment: string, config: TriggerConfig) {
-    super(scope, environment);
-    const prefix = `${PROJECT_NAME}-${environment}`;
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, config.name);
+    // Resource names carry project and environment, so environments can share an account.
+    const prefix = `${PROJECT_NAME}-${config.name}`;
 
     // Deploying needs terraform 1.10 (S3-native state locking); older versions fail at init, not mid-apply.
     this.addOverride("terraform.required_version", ">= 1.10");
-    new AwsProvider(this, "aws", { region: config.region });
-    // Relative to the directory terraform runs in (cdktf.out/stacks/<env>): the project root, where cdktf
-    // itself would put it, but without writing this machine's absolute path into the output.
-    new LocalBackend(this, { path: `../../../terraform.${environment}.tfstate` });
+    awsProvider(this, {
+      region: config.region,
+      account: config.account,
+      roleArn: config.deployRoleArn,
+      sessionName: prefix,
+      defaultTags: defaultTags(config.name, config.tags),
+    });
+    stateBackend(this, config.state);
 
     this.topic = new NotificationTopic(this, "notifications", {
       name: `${prefix}-notifications`,

@@ -2,8 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigReader } from "../../lib/config/config-reader";
-import { triggerConfigFrom } from "../../lib/config/trigger-config";
+import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import { LambdaHost } from "../../local/lambda-host";
 import { LocalStepFunctions } from "../../local/local-step-functions";
@@ -11,13 +10,14 @@ import { type StepFunctionsEndpoint, type StepFunctionsOperation, startStepFunct
 import { SynthesizedStack } from "../../local/synthesized-stack";
 import { postExecutions } from "./events";
 
-/** Synthesizes the app as `npm run synth` does, into a fresh directory; returns the stack's directory. */
+/** Synthesizes the first environment of a context into a fresh directory, as `npm run synth` would. */
 export function synthesizeToDirectory(context: Record<string, unknown> = {}): { outdir: string; stackDir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-synth-"));
   const app = new App({ outdir, context });
-  new DedupTriggerStack(app, "default", triggerConfigFrom(ConfigReader.object(context, "context")));
+  const [environment] = projectConfigFrom(context).environments;
+  new DedupTriggerStack(app, environment);
   app.synth();
-  return { outdir, stackDir: path.join(outdir, "stacks", "default") };
+  return { outdir, stackDir: path.join(outdir, "stacks", environment.name) };
 }
 
 export interface LocalTrigger {

@@ -1,7 +1,7 @@
-import { Testing } from "cdktf";
-import { ConfigReader } from "../../lib/config/config-reader";
-import { triggerConfigFrom } from "../../lib/config/trigger-config";
+import { type TerraformStack, Testing } from "cdktf";
+import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+import { StateBucketStack } from "../../lib/state-bucket-stack";
 
 export type Attributes = Record<string, any>;
 export interface TerraformJson {
@@ -19,12 +19,32 @@ export interface SynthesizedTrigger {
   readonly tf: TerraformJson;
 }
 
-/** Synthesizes the trigger stack in memory from a cdktf.json-style context. */
-export function synthTrigger(context: Record<string, unknown> = {}, environment = "default"): SynthesizedTrigger {
-  const app = Testing.app();
-  const stack = new DedupTriggerStack(app, environment, triggerConfigFrom(ConfigReader.object(context, "context")));
+/**
+ * Synthesizes the trigger stack in memory. Without settings: the unconfigured default stack. With
+ * settings: an environment named "default" in account 123456789012, us-east-1, with those settings.
+ */
+export function synthTrigger(settings?: Record<string, unknown>): SynthesizedTrigger {
+  const context = settings ? { environments: { default: { account: "123456789012", region: "us-east-1", ...settings } } } : {};
+  const [environment] = projectConfigFrom(context).environments;
+  const stack = new DedupTriggerStack(Testing.app(), environment);
   const synthesized = Testing.synth(stack);
   return { stack, synthesized, tf: JSON.parse(synthesized) as TerraformJson };
+}
+
+/** Every stack main.ts would create for a cdktf.json context, synthesized in memory, by stack name. */
+export function synthProject(context: Record<string, unknown>): Record<string, { synthesized: string; tf: TerraformJson }> {
+  const project = projectConfigFrom(context);
+  const app = Testing.app();
+  const stacks: TerraformStack[] = [
+    ...project.environments.map((environment) => new DedupTriggerStack(app, environment)),
+    ...project.stateBuckets.map((bucket) => new StateBucketStack(app, bucket)),
+  ];
+  return Object.fromEntries(
+    stacks.map((stack) => {
+      const synthesized = Testing.synth(stack);
+      return [stack.node.id, { synthesized, tf: JSON.parse(synthesized) as TerraformJson }];
+    }),
+  );
 }
 
 /** The one resource of a type; fails the test when there are none or several. */

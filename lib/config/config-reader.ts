@@ -25,12 +25,25 @@ export class ConfigReader {
     return this;
   }
 
+  /** The fields present, in the order written. */
+  public fields(): string[] {
+    return Object.keys(this.value);
+  }
+
   public has(field: string): boolean {
     return this.value[field] !== undefined;
   }
 
   public fieldPath(field: string): string {
     return `${this.path}.${field}`;
+  }
+
+  public requiredObject(field: string, expected: string): ConfigReader {
+    const reader = this.optionalObject(field);
+    if (!reader) {
+      throw new ConfigError(this.fieldPath(field), `is required: ${expected}.`);
+    }
+    return reader;
   }
 
   public optionalObject(field: string): ConfigReader | undefined {
@@ -66,6 +79,24 @@ export class ConfigReader {
       throw new ConfigError(this.fieldPath(field), `must be one of ${allowed.join(", ")}; got ${JSON.stringify(value)}.`);
     }
     return value as T;
+  }
+
+  /** An object of string values, e.g. tags; `check` returns a problem for a bad entry, or undefined. */
+  public optionalStringMap(field: string, check: (key: string, value: unknown) => string | undefined): Record<string, string> | undefined {
+    const reader = this.optionalObject(field);
+    if (!reader) {
+      return undefined;
+    }
+    return Object.fromEntries(
+      reader.fields().map((key) => {
+        const value = reader.value[key];
+        const problem = check(key, value);
+        if (problem) {
+          throw new ConfigError(reader.fieldPath(key), problem);
+        }
+        return [key, value as string];
+      }),
+    );
   }
 
   /** A list of strings, each matching `pattern`, without duplicates. */

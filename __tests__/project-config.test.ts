@@ -1,0 +1,146 @@
+import { DEFAULT_ENVIRONMENT } from "../lib/config/environment-config";
+import { projectConfigFrom } from "../lib/config/project-config";
+
+const prod = { account: "111111111111", region: "eu-west-1" };
+const withProd = (settings: Record<string, unknown>) => ({ environments: { prod: { ...prod, ...settings } } });
+
+describe("projectConfigFrom", () => {
+  describe("without environments", () => {
+    it.each([{}, { environments: {} }, { cdktfRelativeModules: [], cdktfVersion: "0.21.0", "@cdktf/disable_stack_trace_in_metadata": true }])(
+      "gives the one default environment: local state, any account, us-east-1 (%j)",
+      (context) => {
+        expect(projectConfigFrom(context)).toEqual({ environments: [DEFAULT_ENVIRONMENT], stateBuckets: [] });
+        expect(DEFAULT_ENVIRONMENT).toEqual({
+          name: "default",
+          region: "us-east-1",
+          notificationEmails: [],
+          executionName: { from: "country" },
+          tags: {},
+        });
+      },
+    );
+  });
+
+  describe("with environments", () => {
+    it("reads every field of every environment, in the order declared", () => {
+      const config = projectConfigFrom({
+        environments: {
+          dev: { account: "222222222222", region: "eu-west-1" },
+          prod: {
+            account: "111111111111",
+            region: "eu-central-1",
+            deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
+            notificationEmails: ["ops@example.com"],
+            executionName: { from: "payload" },
+            state: {
+              bucket: "acme-terraform-state",
+              region: "eu-west-1",
+              key: "prod/sfn-dedup.tfstate",
+              roleArn: "arn:aws:iam::999999999999:role/terraform-state",
+              kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+            tags: { "cost-center": "C-42", owner: "platform@example.com" },
+          },
+        },
+      });
+      expect(config.environments).toEqual([
+        { name: "dev", account: "222222222222", region: "eu-west-1", notificationEmails: [], executionName: { from: "country" }, tags: {} },
+        {
+          name: "prod",
+          account: "111111111111",
+          region: "eu-central-1",
+          deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
+          notificationEmails: ["ops@example.com"],
+          executionName: { from: "payload" },
+          state: {
+            bucket: "acme-terraform-state",
+            region: "eu-west-1",
+            key: "prod/sfn-dedup.tfstate",
+            roleArn: "arn:aws:iam::999999999999:role/terraform-state",
+            kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          },
+          tags: { "cost-center": "C-42", owner: "platform@example.com" },
+        },
+      ]);
+    });
+
+    it("defaults the state region to the environment's and the key to one per environment", () => {
+      const [environment] = projectConfigFrom(withProd({ state: { bucket: "acme-terraform-state" } })).environments;
+      expect(environment.state).toEqual({ bucket: "acme-terraform-state", region: "eu-west-1", key: "sfn-dedup/prod/terraform.tfstate" });
+    });
+
+    it("bootstraps each state bucket once, for all the environments that share it", () => {
+      const config = projectConfigFrom({
+        environments: {
+          dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
+          prod: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
+          lab: { account: "333333333333", region: "us-east-1", state: { bucket: "lab-state" } },
+        },
+      });
+      expect(config.stateBuckets).toEqual([
+        { bucket: "acme-terraform-state", region: "eu-west-1", environments: ["dev", "prod"] },
+        { bucket: "lab-state", region: "us-east-1", environments: ["lab"] },
+      ]);
+    });
+  });
+
+  describe("refuses, naming the environment, the field and what is allowed,", () => {
+    it.each([
+      ["an unknown top-level field (a typo)", { enviroments: {} }, "cdktf.json context.enviroments: is not a known field; allowed fields: environments (and cdktf's own cdktf* keys)."],
+      ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
+      ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
+      ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],
+      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, state, tags."],
+      ["a missing account", { environments: { prod: { region: "eu-west-1" } } }, 'cdktf.json context.environments.prod.account: is required: a 12-digit AWS account id, as a string ("123456789012").'],
+      ["a malformed account id", withProd({ account: "11111111111" }), 'cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "11111111111".'],
+      ["an account id given as a number", withProd({ account: 111111111111 }), "cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string"],
+      ["a missing region", { environments: { prod: { account: "111111111111" } } }, "cdktf.json context.environments.prod.region: is required: an AWS region such as eu-west-1."],
+      ["a malformed region", withProd({ region: "eu-west" }), 'cdktf.json context.environments.prod.region: must be an AWS region such as eu-west-1; got "eu-west".'],
+      ["a deploy role that is not a role ARN", withProd({ deployRoleArn: "sfn-dedup-deploy" }), 'cdktf.json context.environments.prod.deployRoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deploy; got "sfn-dedup-deploy".'],
+      ["a deploy role in another account", withProd({ deployRoleArn: "arn:aws:iam::222222222222:role/deploy" }), "cdktf.json context.environments.prod.deployRoleArn: is in account 222222222222, not the environment's account 111111111111"],
+      ["a malformed e-mail address", withProd({ notificationEmails: ["ops@@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[0]: must be e-mail addresses such as ops@example.com; got "ops@@example.com".'],
+      ["e-mail addresses that are not a list", withProd({ notificationEmails: "ops@example.com" }), "cdktf.json context.environments.prod.notificationEmails: must be a list of e-mail addresses"],
+      ["an address listed twice", withProd({ notificationEmails: ["a@example.com", "A@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[1]: "A@example.com" is listed twice.'],
+      ["an unknown execution name source", withProd({ executionName: { from: "hash" } }), 'cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field; got "hash".'],
+      ["a business key without its field", withProd({ executionName: { from: "field" } }), "cdktf.json context.environments.prod.executionName.field: is required: the name of a top-level request field such as orderId."],
+      ["a field where none is used", withProd({ executionName: { from: "payload", field: "orderId" } }), 'cdktf.json context.environments.prod.executionName.field: is only used when "from" is "field".'],
+      ["state without a bucket", withProd({ state: { region: "eu-west-1" } }), "cdktf.json context.environments.prod.state.bucket: is required: an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)."],
+      ["a malformed bucket name", withProd({ state: { bucket: "Acme_State" } }), 'cdktf.json context.environments.prod.state.bucket: must be an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens); got "Acme_State".'],
+      ["an unknown state field", withProd({ state: { bucket: "acme-state", lockTable: "locks" } }), "cdktf.json context.environments.prod.state.lockTable: is not a known field; allowed fields: bucket, region, key, roleArn, kmsKeyId."],
+      ["a malformed state region", withProd({ state: { bucket: "acme-state", region: "EU" } }), 'cdktf.json context.environments.prod.state.region: must be an AWS region such as eu-west-1; got "EU".'],
+      ["a state key with a leading slash", withProd({ state: { bucket: "acme-state", key: "/prod.tfstate" } }), 'cdktf.json context.environments.prod.state.key: must be an S3 object key without leading slash or spaces; got "/prod.tfstate".'],
+      ["a state role that is not a role ARN", withProd({ state: { bucket: "acme-state", roleArn: "arn:aws:iam::999999999999:user/x" } }), "cdktf.json context.environments.prod.state.roleArn: must be an IAM role ARN"],
+      ["a KMS key that is not an ARN", withProd({ state: { bucket: "acme-state", kmsKeyId: "1234abcd" } }), "cdktf.json context.environments.prod.state.kmsKeyId: must be a KMS key or alias ARN"],
+      ["tags that are not an object", withProd({ tags: ["team"] }), "cdktf.json context.environments.prod.tags: must be a JSON object, not a list."],
+      ["a tag that would replace a project tag", withProd({ tags: { environment: "production" } }), "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key."],
+      ["a tag key AWS reserves", withProd({ tags: { "aws:owner": "me" } }), "cdktf.json context.environments.prod.tags.aws:owner: is not a valid tag key"],
+      ["a tag value that is not a string", withProd({ tags: { owner: 42 } }), "cdktf.json context.environments.prod.tags.owner: must be a tag value: a string of up to 256"],
+    ])("%s", (_case, context, message) => {
+      expect(() => projectConfigFrom(context)).toThrow(message);
+    });
+
+    it("two environments writing the same state object", () => {
+      const state = { bucket: "acme-state", key: "shared.tfstate" };
+      expect(() =>
+        projectConfigFrom({ environments: { dev: { ...prod, account: "222222222222", state }, prod: { ...prod, state } } }),
+      ).toThrow("cdktf.json context.environments.prod.state.key: s3://acme-state/shared.tfstate is already the state of environment dev; each environment needs its own key.");
+    });
+
+    it("a shared bucket described two ways", () => {
+      expect(() =>
+        projectConfigFrom({
+          environments: {
+            dev: { ...prod, account: "222222222222", state: { bucket: "acme-state", region: "eu-west-1" } },
+            prod: { ...prod, state: { bucket: "acme-state", region: "us-east-1" } },
+          },
+        }),
+      ).toThrow('cdktf.json context.environments.prod.state.region: is "us-east-1", but environment dev uses the same bucket acme-state with "eu-west-1"');
+    });
+
+    it("an environment whose stack name collides with a state bucket's bootstrap stack", () => {
+      expect(() =>
+        projectConfigFrom({ environments: { "state-acme-state": prod, prod: { ...prod, state: { bucket: "acme-state" } } } }),
+      ).toThrow("cdktf.json context.environments: two stacks would be named state-acme-state; rename the environment.");
+    });
+  });
+});

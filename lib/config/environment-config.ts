@@ -1,0 +1,145 @@
+import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import { ConfigError } from "./config-error";
+import type { ConfigReader } from "./config-reader";
+import {
+  AWS_ACCOUNT_ID,
+  AWS_REGION,
+  EMAIL_ADDRESS,
+  IAM_ROLE_ARN,
+  KMS_KEY_ARN,
+  REQUEST_FIELD_NAME,
+  S3_BUCKET_NAME,
+  S3_STATE_KEY,
+  TAG_KEY,
+  TAG_VALUE,
+} from "./patterns";
+
+/** Where an environment keeps its Terraform state, when not locally. */
+export interface StateConfig {
+  readonly bucket: string;
+  /** @default the environment's region */
+  readonly region: string;
+  /** @default `sfn-dedup/<environment>/terraform.tfstate` */
+  readonly key: string;
+  /** Role to assume for the state bucket, typically in a separate state account. */
+  readonly roleArn?: string;
+  /** KMS key the state objects are encrypted with; S3's default encryption otherwise. */
+  readonly kmsKeyId?: string;
+}
+
+/** One deployment of the trigger: one stack, one AWS account and region. */
+export interface EnvironmentConfig {
+  /** The stack's name (`cdktf deploy <name>`) and part of every resource name. */
+  readonly name: string;
+  /** The only account the stack may deploy to; absent only for the unconfigured default stack. */
+  readonly account?: string;
+  readonly region: string;
+  /** Role the AWS provider assumes to deploy. */
+  readonly deployRoleArn?: string;
+  readonly notificationEmails: readonly string[];
+  readonly executionName: ExecutionNameStrategy;
+  /** Remote state; absent means local state. */
+  readonly state?: StateConfig;
+  /** Added to the project's own default tags. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Tags every resource gets from the provider; configured `tags` may not replace them. */
+export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by"] as const;
+
+export const ENVIRONMENT_FIELDS = ["account", "region", "deployRoleArn", "notificationEmails", "executionName", "state", "tags"] as const;
+const STATE_FIELDS = ["bucket", "region", "key", "roleArn", "kmsKeyId"] as const;
+
+/** The defaults, in one place; README.md "Configuration" documents the same values. */
+export const ENVIRONMENT_DEFAULTS = {
+  notificationEmails: [] as readonly string[],
+  executionName: { from: "country" } as ExecutionNameStrategy,
+  tags: {} as Readonly<Record<string, string>>,
+} as const;
+
+/** What a fresh clone synthesizes when no environment is configured: one stack, local state, any account. */
+export const DEFAULT_ENVIRONMENT: EnvironmentConfig = {
+  name: "default",
+  region: "us-east-1",
+  ...ENVIRONMENT_DEFAULTS,
+};
+
+export function stateKeyFor(environment: string): string {
+  return `sfn-dedup/${environment}/terraform.tfstate`;
+}
+
+export function environmentConfigFrom(name: string, reader: ConfigReader): EnvironmentConfig {
+  reader.allowOnly(ENVIRONMENT_FIELDS);
+  const account = reader.requiredString("account", AWS_ACCOUNT_ID, 'a 12-digit AWS account id, as a string ("123456789012")');
+  const region = reader.requiredString("region", AWS_REGION, "an AWS region such as eu-west-1");
+  const deployRoleArn = reader.optionalString("deployRoleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
+  if (deployRoleArn) {
+    requireSameAccount(reader.fieldPath("deployRoleArn"), deployRoleArn, account);
+  }
+  return {
+    name,
+    account,
+    region,
+    deployRoleArn,
+    notificationEmails:
+      reader.optionalStringList("notificationEmails", EMAIL_ADDRESS, "e-mail addresses such as ops@example.com") ??
+      ENVIRONMENT_DEFAULTS.notificationEmails,
+    executionName: executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName,
+    state: stateFrom(reader.optionalObject("state"), name, region),
+    tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
+  };
+}
+
+function requireSameAccount(field: string, roleArn: string, account: string): void {
+  const roleAccount = IAM_ROLE_ARN.exec(roleArn)![1];
+  if (roleAccount !== account) {
+    throw new ConfigError(field, `is in account ${roleAccount}, not the environment's account ${account}: the provider would refuse to deploy with it.`);
+  }
+}
+
+function executionNameFrom(reader: ConfigReader | undefined): ExecutionNameStrategy | undefined {
+  if (!reader) {
+    return undefined;
+  }
+  reader.allowOnly(["from", "field"]);
+  const from = reader.optionalEnum("from", EXECUTION_NAME_SOURCES);
+  if (from === undefined) {
+    throw new ConfigError(reader.fieldPath("from"), `is required: one of ${EXECUTION_NAME_SOURCES.join(", ")}.`);
+  }
+  if (from !== "field") {
+    if (reader.has("field")) {
+      throw new ConfigError(reader.fieldPath("field"), `is only used when "from" is "field".`);
+    }
+    return { from };
+  }
+  const field = reader.requiredString("field", REQUEST_FIELD_NAME, "the name of a top-level request field such as orderId");
+  return { from, field };
+}
+
+function stateFrom(reader: ConfigReader | undefined, environment: string, environmentRegion: string): StateConfig | undefined {
+  if (!reader) {
+    return undefined;
+  }
+  reader.allowOnly(STATE_FIELDS);
+  const roleArn = reader.optionalString("roleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state");
+  return {
+    bucket: reader.requiredString("bucket", S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
+    region: reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1") ?? environmentRegion,
+    key: reader.optionalString("key", S3_STATE_KEY, "an S3 object key without leading slash or spaces") ?? stateKeyFor(environment),
+    roleArn,
+    kmsKeyId: reader.optionalString("kmsKeyId", KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
+  };
+}
+
+function tagProblem(key: string, value: unknown): string | undefined {
+  if ((RESERVED_TAG_KEYS as readonly string[]).includes(key)) {
+    return `is set by the project (${RESERVED_TAG_KEYS.join(", ")}); choose another tag key.`;
+  }
+  if (key.toLowerCase().startsWith("aws:") || !TAG_KEY.test(key)) {
+    return "is not a valid tag key: 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:.";
+  }
+  if (typeof value !== "string" || !TAG_VALUE.test(value)) {
+    return `must be a tag value: a string of up to 256 letters, digits, spaces and _ . : / = + - @; got ${JSON.stringify(value)}.`;
+  }
+  return undefined;
+}

@@ -1,0 +1,107 @@
+import { ConfigError } from "./config-error";
+import { ConfigReader } from "./config-reader";
+import { DEFAULT_ENVIRONMENT, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
+import { ENVIRONMENT_NAME } from "./patterns";
+
+/** A state bucket to bootstrap: one per distinct bucket the environments use. */
+export interface StateBucketConfig {
+  readonly bucket: string;
+  readonly region: string;
+  readonly roleArn?: string;
+  readonly kmsKeyId?: string;
+  /** The environments whose state it holds. */
+  readonly environments: readonly string[];
+}
+
+export interface ProjectConfig {
+  readonly environments: readonly EnvironmentConfig[];
+  readonly stateBuckets: readonly StateBucketConfig[];
+}
+
+/** cdktf keeps its own keys in the context (cdktfVersion, cdktfRelativeModules, @cdktf/…); they are not ours to refuse. */
+const CDKTF_OWN_KEY = /^(cdktf|@cdktf\/)/;
+
+/** The name of the stack that bootstraps a state bucket. */
+export function stateBucketStackName(bucket: string): string {
+  return `state-${bucket}`;
+}
+
+/**
+ * Reads cdktf.json `context`: `environments` (each becomes a stack named after it), or, when none is
+ * configured, the single default environment. Every mistake is refused here, before anything is
+ * synthesized, naming the environment and the field.
+ */
+export function projectConfigFrom(context: unknown): ProjectConfig {
+  const root = ConfigReader.object(context, "context");
+  for (const key of root.fields()) {
+    if (key !== "environments" && !CDKTF_OWN_KEY.test(key)) {
+      throw new ConfigError(root.fieldPath(key), "is not a known field; allowed fields: environments (and cdktf's own cdktf* keys).");
+    }
+  }
+  const declared = root.optionalObject("environments");
+  const environments =
+    declared && declared.fields().length > 0
+      ? declared.fields().map((name) => {
+          if (!ENVIRONMENT_NAME.test(name)) {
+            throw new ConfigError(
+              declared.fieldPath(name),
+              "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it names the stack and every resource).",
+            );
+          }
+          return environmentConfigFrom(name, declared.requiredObject(name, "the environment's settings"));
+        })
+      : [DEFAULT_ENVIRONMENT];
+
+  const stateBuckets = stateBucketsOf(environments);
+  requireUniqueStackNames([...environments.map((environment) => environment.name), ...stateBuckets.map((bucket) => stateBucketStackName(bucket.bucket))]);
+  return { environments, stateBuckets };
+}
+
+/**
+ * Environments may share a state bucket (one state account for all), but never a state object, and a
+ * shared bucket must be described the same way by each, since one stack bootstraps it.
+ */
+function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucketConfig[] {
+  const buckets = new Map<string, StateBucketConfig>();
+  const keys = new Map<string, string>();
+  for (const { name, state } of environments) {
+    if (!state) {
+      continue;
+    }
+    const location = `s3://${state.bucket}/${state.key}`;
+    const other = keys.get(location);
+    if (other) {
+      throw new ConfigError(
+        `context.environments.${name}.state.key`,
+        `${location} is already the state of environment ${other}; each environment needs its own key.`,
+      );
+    }
+    keys.set(location, name);
+
+    const known = buckets.get(state.bucket);
+    if (!known) {
+      buckets.set(state.bucket, { bucket: state.bucket, region: state.region, roleArn: state.roleArn, kmsKeyId: state.kmsKeyId, environments: [name] });
+      continue;
+    }
+    for (const field of ["region", "roleArn", "kmsKeyId"] as const) {
+      if (known[field] !== state[field]) {
+        throw new ConfigError(
+          `context.environments.${name}.state.${field}`,
+          `is ${JSON.stringify(state[field] ?? null)}, but environment ${known.environments[0]} uses the same bucket ${state.bucket} with ${JSON.stringify(known[field] ?? null)}; a shared bucket must be described the same way.`,
+        );
+      }
+    }
+    buckets.set(state.bucket, { ...known, environments: [...known.environments, name] });
+  }
+  return [...buckets.values()];
+}
+
+function requireUniqueStackNames(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new ConfigError("context.environments", `two stacks would be named ${name}; rename the environment.`);
+    }
+    seen.add(name);
+  }
+}
