@@ -1,0 +1,191 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { projectConfigFrom } from "../lib/config/project-config";
+import { ACTIONS_BY_RESOURCE_TYPE, PERMISSION_FREE_DATA_SOURCES, PIPELINE_ROLE_NAMES, pipelineRolesFor } from "../lib/pipeline-roles";
+import { PROJECT_ROOT } from "../lib/project-root";
+import { synthProject } from "./support/synth";
+
+const context = {
+  environments: {
+    dev: { account: "222222222222", region: "eu-west-1", notificationEmails: ["dev@example.com"] },
+    prod: {
+      account: "111111111111",
+      region: "eu-central-1",
+      deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
+      state: {
+        bucket: "acme-terraform-state",
+        region: "eu-west-1",
+        roleArn: "arn:aws:iam::999999999999:role/terraform-state",
+        kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+    },
+    staging: { account: "333333333333", region: "eu-west-1", state: { bucket: "staging-state" } },
+  },
+};
+
+describe("the pipeline's IAM roles", () => {
+  const project = projectConfigFrom(context);
+  const roles = Object.fromEntries(project.environments.map((environment) => [environment.name, pipelineRolesFor(environment, "acme/sfn-dedup")]));
+  const allStatements = Object.values(roles).flatMap((set) => [set.plan, set.deploy, ...(set.state ? [set.state] : [])].flatMap((role) => role.permissions.Statement));
+
+  it("cover every resource type the environment stacks create", () => {
+    const stacks = synthProject(context);
+    for (const name of ["dev", "prod", "staging"]) {
+      const { tf } = stacks[name];
+      expect(Object.keys(tf.resource).filter((type) => !(type in ACTIONS_BY_RESOURCE_TYPE))).toEqual([]);
+      expect(Object.keys(tf.data ?? {}).filter((type) => !(PERMISSION_FREE_DATA_SOURCES as readonly string[]).includes(type))).toEqual([]);
+    }
+  });
+
+  it("grant named actions only, never a wildcard action", () => {
+    expect(allStatements.length).toBeGreaterThan(10);
+    for (const statement of allStatements) {
+      expect(statement.Action.filter((action) => action.includes("*"))).toEqual([]);
+      expect(statement.Resource.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("name the environment's own resources, in its account and region", () => {
+    const { deploy } = roles.dev;
+    const resources = deploy.permissions.Statement.flatMap((statement) => statement.Resource);
+    for (const resource of resources) {
+      expect(resource).toMatch(/^arn:aws:[a-z]+:(eu-west-1)?:(222222222222)?:/);
+    }
+    const byName = resources.filter((resource) => !/apigateway|log-group:\*$/.test(resource));
+    for (const resource of byName) {
+      expect(resource).toContain("sfn-dedup-dev-");
+    }
+  });
+
+  it("let pull requests plan and only the GitHub environment of the same name deploy", () => {
+    expect(roles.prod.plan.roleName).toBe(PIPELINE_ROLE_NAMES.plan);
+    expect(roles.prod.plan.trustPolicy.Statement).toEqual([
+      {
+        Sid: "GitHubActions",
+        Effect: "Allow",
+        Principal: { Federated: "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com" },
+        Action: ["sts:AssumeRoleWithWebIdentity"],
+        Condition: {
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/sfn-dedup:pull_request",
+          },
+        },
+      },
+    ]);
+    expect(roles.prod.deploy.trustPolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
+      "repo:acme/sfn-dedup:environment:prod",
+    );
+  });
+
+  it("give the plan role no write action", () => {
+    const writes = roles.dev.plan.permissions.Statement.flatMap((statement) => statement.Action).filter((action) =>
+      /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action),
+    );
+    expect(writes).toEqual([]);
+  });
+
+  it("let the deploy role pass only its own roles, only to Lambda and Step Functions", () => {
+    const passRole = roles.dev.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
+    expect(passRole).toEqual([
+      {
+        Sid: "PassOwnRolesToLambdaAndStepFunctions",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-*"],
+        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+      },
+    ]);
+  });
+
+  describe("state", () => {
+    it("in a state account: a role there, reaching only this environment's state object and key", () => {
+      const { state, plan, deploy } = roles.prod;
+      expect(state).toMatchObject({ roleName: "terraform-state", account: "999999999999" });
+      expect(state!.trustPolicy.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).toEqual([
+        "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
+        "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy",
+      ]);
+      expect(state!.permissions.Statement.flatMap((statement) => statement.Resource)).toEqual([
+        "arn:aws:s3:::acme-terraform-state",
+        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate",
+        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
+        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
+        context.environments.prod.state.kmsKeyId,
+      ]);
+      for (const role of [plan, deploy]) {
+        expect(role.permissions.Statement).toContainEqual(
+          expect.objectContaining({ Action: ["sts:AssumeRole", "sts:TagSession"], Resource: ["arn:aws:iam::999999999999:role/terraform-state"] }),
+        );
+      }
+      expect(deploy.permissions.Statement).toContainEqual(expect.objectContaining({ Sid: "AssumeDeployRole", Resource: [context.environments.prod.deployRoleArn] }));
+    });
+
+    it("in the environment's own account: the pipeline roles reach the state object directly", () => {
+      const { state, plan } = roles.staging;
+      expect(state).toBeUndefined();
+      expect(plan.permissions.Statement).toContainEqual(
+        expect.objectContaining({ Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate", "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate.tflock"] }),
+      );
+    });
+  });
+
+  it("are printed for an environment by npm run pipeline-roles", () => {
+    const output = execFileSync("npm", ["run", "--silent", "pipeline-roles", "--", "prod", "--repository", "acme/sfn-dedup"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CDKTF_CONTEXT_JSON: JSON.stringify(context) },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(output)).toEqual(JSON.parse(JSON.stringify(roles.prod)));
+  });
+});
+
+describe(".github/workflows/cdktf.yml", () => {
+  const workflow = parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "cdktf.yml"), "utf8"));
+  const steps = (job: string) => workflow.jobs[job].steps as Array<{ uses?: string; run?: string; with?: Record<string, string> }>;
+  const runs = (job: string) => steps(job).map((step) => step.run ?? "").join("\n");
+
+  it("tests and synthesizes every change, as .ci/run and README.md do", () => {
+    expect(Object.keys(workflow.on)).toEqual(["pull_request", "push"]);
+    expect(runs("test")).toContain("npm ci");
+    expect(runs("test")).toContain("npm test");
+    expect(runs("test")).toContain("npm run synth");
+    expect(runs("test")).toContain("npm run --silent environments");
+  });
+
+  it("plans every environment on pull requests and posts each plan", () => {
+    expect(workflow.jobs.plan.if).toContain("github.event_name == 'pull_request'");
+    expect(workflow.jobs.plan.strategy.matrix.include).toBe("${{ fromJSON(needs.test.outputs.environments) }}");
+    expect(runs("plan")).toContain('npx cdktf diff "$STACK" --skip-synth');
+    expect(steps("plan").some((step) => step.uses?.startsWith("actions/github-script@") && step.with?.script?.includes("createComment"))).toBe(true);
+    expect(workflow.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+  });
+
+  it("deploys on main one environment at a time, each behind its GitHub environment's protection", () => {
+    const deploy = workflow.jobs.deploy;
+    expect(deploy.if).toContain("github.ref == 'refs/heads/main'");
+    expect(deploy.environment).toBe("${{ matrix.name }}");
+    expect(deploy.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true });
+    expect(runs("deploy")).toContain('npx cdktf deploy "$STACK" --skip-synth --auto-approve');
+  });
+
+  it("reaches AWS only through OIDC roles named as npm run pipeline-roles names them", () => {
+    expect(workflow.env).toMatchObject({ PLAN_ROLE_NAME: PIPELINE_ROLE_NAMES.plan, DEPLOY_ROLE_NAME: PIPELINE_ROLE_NAMES.deploy });
+    for (const job of ["plan", "deploy"]) {
+      const credentials = steps(job).find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      expect(credentials?.with?.["role-to-assume"]).toMatch(/^arn:aws:iam::\$\{\{ matrix\.account \}\}:role\/\$\{\{ env\.(PLAN|DEPLOY)_ROLE_NAME \}\}$/);
+      expect(workflow.jobs[job].permissions["id-token"]).toBe("write");
+    }
+    expect(workflow.permissions).toEqual({ contents: "read" });
+  });
+
+  it("pins every action to a full commit SHA", () => {
+    const uses = Object.keys(workflow.jobs).flatMap((job) => steps(job).map((step) => step.uses).filter(Boolean) as string[]);
+    expect(uses.length).toBeGreaterThan(10);
+    for (const action of uses) {
+      expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+    }
+  });
+});
