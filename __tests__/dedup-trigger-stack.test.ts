@@ -6,7 +6,9 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -166,6 +168,96 @@ describe("DedupTriggerStack", () => {
         function_name: referenceTo(tf, "aws_lambda_function", "function_name"),
         source_arn: `${referenceTo(tf, "aws_apigatewayv2_api", "execution_arn")}/*/POST/executions`,
       });
+    });
+  });
+
+  describe("without a ledger", () => {
+    it("has no table, no status updates, and a function bundle without the DynamoDB client", () => {
+      expect(tf.resource.aws_dynamodb_table).toBeUndefined();
+      expect(tf.resource.aws_cloudwatch_event_rule).toBeUndefined();
+      expect(Object.keys(tf.resource.aws_lambda_function)).toHaveLength(1);
+      expect(onlyResource(tf, "aws_lambda_function").environment.variables.LEDGER_TABLE_NAME).toBeUndefined();
+    });
+  });
+
+  describe("with a ledger", () => {
+    const forever = synthTrigger({ ledger: true });
+    const retained = synthTrigger({ ledger: { retentionDays: 400 } });
+    const functions = (trigger: typeof forever) => Object.values(trigger.tf.resource.aws_lambda_function);
+    const starter = (trigger: typeof forever) => functions(trigger).find((fn) => fn.function_name.endsWith("-start-execution"))!;
+    const statusUpdater = (trigger: typeof forever) => functions(trigger).find((fn) => fn.function_name.endsWith("-ledger-status"))!;
+
+    it("keeps it in an on-demand DynamoDB table with point-in-time recovery, encryption and deletion protection", () => {
+      expect(forever.synthesized).toHaveResourceWithProperties(DynamodbTable, {
+        name: "sfn-dedup-default-ledger",
+        billing_mode: "PAY_PER_REQUEST",
+        hash_key: "executionName",
+        attribute: [{ name: "executionName", type: "S" }],
+        point_in_time_recovery: { enabled: true },
+        server_side_encryption: { enabled: true },
+        deletion_protection_enabled: true,
+      });
+    });
+
+    it("expires items through TTL only when a retention is set", () => {
+      expect(onlyResource(forever.tf, "aws_dynamodb_table").ttl).toBeUndefined();
+      expect(onlyResource(retained.tf, "aws_dynamodb_table").ttl).toEqual({ attribute_name: "expiresAt", enabled: true });
+    });
+
+    it("deploys the ledger bundle with the table, a lease longer than its timeout, and the retention", () => {
+      const fn = starter(retained);
+      expect(fn.environment.variables).toEqual({
+        STATE_MACHINE_ARN: referenceTo(retained.tf, "aws_sfn_state_machine", "arn"),
+        EXECUTION_NAME_FROM: "country",
+        LEDGER_TABLE_NAME: referenceTo(retained.tf, "aws_dynamodb_table", "name"),
+        LEDGER_LEASE_SECONDS: "20",
+        LEDGER_RETENTION_DAYS: "400",
+      });
+      expect(Number(fn.environment.variables.LEDGER_LEASE_SECONDS)).toBeGreaterThan(fn.timeout);
+      expect(fn.source_code_hash).not.toBe(onlyResource(tf, "aws_lambda_function").source_code_hash);
+      expect(starter(forever).environment.variables.LEDGER_RETENTION_DAYS).toBeUndefined();
+    });
+
+    it("lets the start-execution function read, claim, record and release items of that table only", () => {
+      const { statements } = rolePolicy(forever.tf, "-start-execution-function");
+      expect(statements).toContainEqual({
+        Sid: "ClaimInExecutionLedger",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        Resource: [referenceTo(forever.tf, "aws_dynamodb_table", "arn")],
+      });
+    });
+
+    it("sends the state machine's status change events, and only its own, to the status updater", () => {
+      const rule = onlyResource(forever.tf, "aws_cloudwatch_event_rule");
+      expect(rule.name).toBe("sfn-dedup-default-execution-status");
+      expect(JSON.parse(rule.event_pattern)).toEqual({
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: { stateMachineArn: [referenceTo(forever.tf, "aws_sfn_state_machine", "arn")] },
+      });
+      const updaterId = Object.entries(forever.tf.resource.aws_lambda_function).find(([, fn]) => fn === statusUpdater(forever))![0];
+      expect(forever.synthesized).toHaveResourceWithProperties(CloudwatchEventTarget, {
+        rule: referenceTo(forever.tf, "aws_cloudwatch_event_rule", "name"),
+        arn: `\${aws_lambda_function.${updaterId}.arn}`,
+        retry_policy: { maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 },
+      });
+      expect(forever.synthesized).toHaveResourceWithProperties(LambdaPermission, {
+        principal: "events.amazonaws.com",
+        function_name: `\${aws_lambda_function.${updaterId}.function_name}`,
+        source_arn: referenceTo(forever.tf, "aws_cloudwatch_event_rule", "arn"),
+      });
+    });
+
+    it("lets the status updater update ledger items and write its own logs, nothing else", () => {
+      const { trust, statements } = rolePolicy(forever.tf, "-ledger-status-function");
+      expect(trust.Statement[0].Principal).toEqual({ Service: "lambda.amazonaws.com" });
+      expect(statements.map(({ Sid, Action }) => [Sid, Action])).toEqual([
+        ["RecordStatusInExecutionLedger", ["dynamodb:UpdateItem"]],
+        ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+      ]);
+      expect(statements[0].Resource).toEqual([referenceTo(forever.tf, "aws_dynamodb_table", "arn")]);
+      expect(statusUpdater(forever).environment.variables).toEqual({ LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name") });
     });
   });
 

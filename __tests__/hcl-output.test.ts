@@ -14,7 +14,13 @@ import { copyProject } from "./support/project-copy";
 
 const context = {
   environments: {
-    dev: { account: "222222222222", region: "eu-west-1", notificationEmails: ["dev@example.com"], executionName: { from: "field", field: "orderId" } },
+    dev: {
+      account: "222222222222",
+      region: "eu-west-1",
+      notificationEmails: ["dev@example.com"],
+      executionName: { from: "field", field: "orderId" },
+      ledger: { retentionDays: 30 },
+    },
     prod: {
       account: "111111111111",
       region: "eu-central-1",
@@ -64,6 +70,10 @@ describe("native-syntax (HCL) output", () => {
     expect(prod).toMatch(/\n {2}logging_config \{\n/);
     expect(prod).toMatch(/\n {2}backend "s3" \{\n(?: {4}.*\n)*? {4}assume_role = \{\n/);
     expect(prod).toContain('"cost-center" = "C 42"');
+    const dev = stacks.find((stack) => stack.name === "dev")!.hcl;
+    expect(dev).toMatch(/\n {2}attribute \{\n {4}name = "executionName"\n {4}type = "S"\n {2}\}/);
+    expect(dev).toMatch(/\n {2}ttl \{\n {4}attribute_name = "expiresAt"\n/);
+    expect(dev).toMatch(/\n {2}retry_policy \{\n/);
     const bucket = stacks.find((stack) => stack.name === "state-acme-terraform-state")!.hcl;
     expect(bucket).toMatch(/\n {2}lifecycle \{\n {4}prevent_destroy = true\n {2}\}/);
     expect(bucket).toMatch(/depends_on = \[aws_s3_bucket_versioning\.[\w-]+\]/);

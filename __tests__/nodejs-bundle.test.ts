@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { unzipSync } from "fflate";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
+import { PROJECT_ROOT } from "../lib/project-root";
 
 describe("bundleNodejsFunction", () => {
   const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
@@ -23,8 +24,16 @@ describe("bundleNodejsFunction", () => {
   });
 
   it("is minified: no source path comments, so nothing of this machine is inside, and local names are shortened", () => {
-    expect(code).not.toMatch(/functions\/start-execution|node_modules\//);
+    expect(code).not.toMatch(/\/\/ (functions|node_modules)\//);
+    expect(code).not.toContain(PROJECT_ROOT);
     expect(code).not.toContain("createHandler");
+  });
+
+  it("leaves the DynamoDB client out of the default build and puts it into the ledger build", () => {
+    const ledgerBuild = bundleNodejsFunction({ entry: "functions/start-execution/with-ledger.ts", target: "node22" });
+    const ledgerCode = Buffer.from(unzipSync(fs.readFileSync(ledgerBuild.zipFile))["index.mjs"]).toString("utf8");
+    expect(code).not.toContain("DynamoDB_20120810");
+    expect(ledgerCode).toContain("DynamoDB_20120810");
   });
 
   it("reports the base64 SHA-256 of the zip for Lambda's source_code_hash", () => {

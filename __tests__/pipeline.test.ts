@@ -9,7 +9,7 @@ import { synthProject } from "./support/synth";
 
 const context = {
   environments: {
-    dev: { account: "222222222222", region: "eu-west-1", notificationEmails: ["dev@example.com"] },
+    dev: { account: "222222222222", region: "eu-west-1", notificationEmails: ["dev@example.com"], ledger: { retentionDays: 400 } },
     prod: {
       account: "111111111111",
       region: "eu-central-1",

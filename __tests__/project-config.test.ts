@@ -64,6 +64,15 @@ describe("projectConfigFrom", () => {
       ]);
     });
 
+    it.each([
+      [true, {}],
+      [false, undefined],
+      [{}, {}],
+      [{ retentionDays: 400 }, { retentionDays: 400 }],
+    ])("reads ledger %j", (ledger, expected) => {
+      expect(projectConfigFrom(withProd({ ledger })).environments[0].ledger).toEqual(expected);
+    });
+
     it("defaults the state region to the environment's and the key to one per environment", () => {
       const [environment] = projectConfigFrom(withProd({ state: { bucket: "acme-terraform-state" } })).environments;
       expect(environment.state).toEqual({ bucket: "acme-terraform-state", region: "eu-west-1", key: "sfn-dedup/prod/terraform.tfstate" });
@@ -90,7 +99,11 @@ describe("projectConfigFrom", () => {
       ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
       ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
       ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],
-      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, state, tags."],
+      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, state, tags."],
+      ["a ledger that is neither true, false nor settings", withProd({ ledger: "yes" }), 'cdktf.json context.environments.prod.ledger: must be true, false or { "retentionDays": <days> }; got "yes".'],
+      ["an unknown ledger field", withProd({ ledger: { retention: 30 } }), "cdktf.json context.environments.prod.ledger.retention: is not a known field; allowed fields: retentionDays."],
+      ["a retention that is not a whole number of days", withProd({ ledger: { retentionDays: 1.5 } }), "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 1.5."],
+      ["a retention of zero days", withProd({ ledger: { retentionDays: 0 } }), "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 0."],
       ["a missing account", { environments: { prod: { region: "eu-west-1" } } }, 'cdktf.json context.environments.prod.account: is required: a 12-digit AWS account id, as a string ("123456789012").'],
       ["a malformed account id", withProd({ account: "11111111111" }), 'cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "11111111111".'],
       ["an account id given as a number", withProd({ account: 111111111111 }), "cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string"],

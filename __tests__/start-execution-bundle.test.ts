@@ -135,7 +135,7 @@ describe("the synthesized start-execution bundle", () => {
   });
 
   it("answers 503 when Step Functions cannot be reached", async () => {
-    const [fn] = running.stack.functions();
+    const fn = running.starter;
     const unreachable = await LambdaHost.start({
       ...fn,
       region: running.stack.region,

@@ -4,8 +4,10 @@ import type { Construct } from "constructs";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { awsProvider } from "./aws-provider";
+import { ExecutionLedgerTable } from "./execution-ledger-table";
 import type { EnvironmentConfig } from "./config/environment-config";
 import { HttpLambdaApi } from "./http-lambda-api";
+import { LedgerStatusUpdates } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
@@ -14,6 +16,13 @@ import { stateBackend } from "./state-backend";
 import { WorkflowStateMachine } from "./workflow-state-machine";
 
 export const TRIGGER_ROUTE = "POST /executions";
+/** Well under API Gateway's 30 s integration limit, so the client always gets the function's answer. */
+export const START_EXECUTION_TIMEOUT_SECONDS = 10;
+/**
+ * A ledger claim outlives the invocation that holds it: only once the lease is over may a later request
+ * take the claim over, and by then the holder has finished or been stopped by its timeout.
+ */
+export const LEDGER_LEASE_SECONDS = 2 * START_EXECUTION_TIMEOUT_SECONDS;
 
 /**
  * The whole trigger for one environment:
@@ -24,6 +33,7 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly workflow: WorkflowStateMachine;
   public readonly starter: NodejsFunction;
   public readonly api: HttpLambdaApi;
+  public readonly ledger?: ExecutionLedgerTable;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -53,12 +63,28 @@ export class DedupTriggerStack extends TerraformStack {
       taskStatements: [this.topic.publishStatement()],
     });
 
+    if (config.ledger) {
+      this.ledger = new ExecutionLedgerTable(this, "execution-ledger", {
+        name: `${prefix}-ledger`,
+        retentionDays: config.ledger.retentionDays,
+      });
+    }
+
     this.starter = new NodejsFunction(this, "start-execution", {
       name: `${prefix}-start-execution`,
-      entry: "functions/start-execution/index.ts",
-      environment: startExecutionEnvironment(this.workflow.arn, config.executionName),
-      statements: this.workflow.startAndDescribeStatements(),
+      // The ledger needs the DynamoDB client; the function without one ships without it.
+      entry: this.ledger ? "functions/start-execution/with-ledger.ts" : "functions/start-execution/index.ts",
+      timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
+      environment: {
+        ...startExecutionEnvironment(this.workflow.arn, config.executionName),
+        ...(this.ledger ? ledgerEnvironment(this.ledger.name, config.ledger?.retentionDays) : {}),
+      },
+      statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
     });
+
+    if (this.ledger) {
+      new LedgerStatusUpdates(this, "ledger-status", { prefix, stateMachineArn: this.workflow.arn, ledger: this.ledger });
+    }
 
     this.api = new HttpLambdaApi(this, "http-api", {
       name: `${prefix}-api`,
@@ -73,6 +99,14 @@ export class DedupTriggerStack extends TerraformStack {
     new TerraformOutput(this, "state_machine_arn", { value: this.workflow.arn, description: "The workflow's state machine." });
     new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
   }
+}
+
+function ledgerEnvironment(tableName: string, retentionDays: number | undefined): Record<string, string> {
+  return {
+    [ENVIRONMENT.ledgerTableName]: tableName,
+    [ENVIRONMENT.ledgerLeaseSeconds]: String(LEDGER_LEASE_SECONDS),
+    ...(retentionDays === undefined ? {} : { [ENVIRONMENT.ledgerRetentionDays]: String(retentionDays) }),
+  };
 }
 
 /** The start-execution function's configuration, in the variables functions/start-execution/settings.ts reads. */

@@ -96,6 +96,29 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["logs:ListTagsForResource"],
     write: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource"],
   },
+  aws_dynamodb_table: {
+    service: "dynamodb",
+    read: ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"],
+    write: [
+      "dynamodb:CreateTable",
+      "dynamodb:UpdateTable",
+      "dynamodb:DeleteTable",
+      "dynamodb:UpdateContinuousBackups",
+      "dynamodb:UpdateTimeToLive",
+      "dynamodb:TagResource",
+      "dynamodb:UntagResource",
+    ],
+  },
+  aws_cloudwatch_event_rule: {
+    service: "events",
+    read: ["events:DescribeRule", "events:ListTagsForResource"],
+    write: ["events:PutRule", "events:DeleteRule", "events:TagResource", "events:UntagResource"],
+  },
+  aws_cloudwatch_event_target: {
+    service: "events",
+    read: ["events:ListTargetsByRule"],
+    write: ["events:PutTargets", "events:RemoveTargets"],
+  },
   aws_apigatewayv2_api: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE", "apigateway:PUT"] },
   aws_apigatewayv2_integration: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
   aws_apigatewayv2_route: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
@@ -111,6 +134,8 @@ interface ResourceScopes {
   readonly iam: readonly string[];
   readonly lambda: readonly string[];
   readonly logs: readonly string[];
+  readonly dynamodb: readonly string[];
+  readonly events: readonly string[];
   readonly apigateway: readonly string[];
 }
 
@@ -132,6 +157,8 @@ export function pipelineRolesFor(environment: EnvironmentConfig, repository: str
     iam: [`arn:aws:iam::${account}:role/${prefix}*`],
     lambda: [`arn:aws:lambda:${region}:${account}:function:${prefix}*`],
     logs: [`arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*`, `arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*:*`],
+    dynamodb: [`arn:aws:dynamodb:${region}:${account}:table/${prefix}*`],
+    events: [`arn:aws:events:${region}:${account}:rule/${prefix}*`],
     apigateway: [`arn:aws:apigateway:${region}::/apis`, `arn:aws:apigateway:${region}::/apis/*`, `arn:aws:apigateway:${region}::/tags/*`],
   };
 

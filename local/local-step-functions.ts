@@ -23,6 +23,8 @@ export interface LocalStepFunctionsOptions {
   readonly historyRetentionDays?: number;
   /** The service's clock; tests move it to reach the end of the retention. @default the system clock */
   readonly clock?: () => Date;
+  /** Called when an execution starts and when it closes, as Step Functions emits status change events. */
+  readonly onStatusChange?: (execution: ExecutionRecord) => void;
 }
 
 export interface ExecutionRecord {
@@ -132,6 +134,7 @@ export class LocalStepFunctions {
       status: "RUNNING",
     };
     this.executions.set(executionArn, this.run(stateMachine, record, parsedInput));
+    this.options.onStatusChange?.({ ...record });
     return { executionArn, startDate: record.startDate };
   }
 
@@ -219,6 +222,7 @@ export class LocalStepFunctions {
   private close(record: ExecutionRecord, end: Partial<ExecutionRecord> & { status: ExecutionStatus }): ExecutionRecord {
     if (record.status === "RUNNING") {
       Object.assign(record, end, { stopDate: this.clock() });
+      this.options.onStatusChange?.({ ...record });
     }
     return record;
   }

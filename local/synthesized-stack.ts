@@ -21,11 +21,30 @@ export interface LocalFunction {
   readonly memorySize: number;
 }
 
+/** An HTTP API route and the function its integration proxies to. */
+export interface LocalRoute {
+  readonly routeKey: string;
+  readonly functionName: string;
+}
+
+/** An EventBridge rule on the default bus and the functions it targets. */
+export interface LocalEventRule {
+  readonly name: string;
+  readonly eventPattern: unknown;
+  readonly functionNames: readonly string[];
+}
+
 export interface LocalStateMachine {
   readonly arn: string;
   readonly name: string;
   /** The definition as deployed, its Terraform references replaced by the local ARNs. */
   readonly definition: string;
+}
+
+export interface LocalTable {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly attributes: readonly { readonly name: string; readonly type: string }[];
 }
 
 /**
@@ -81,6 +100,34 @@ export class SynthesizedStack {
     });
   }
 
+  /** `POST /executions` -> the function behind it, following route -> integration -> function. */
+  public routes(): LocalRoute[] {
+    return this.resources("aws_apigatewayv2_route").map(([, route]) => {
+      const integrationId = /^integrations\/\$\{aws_apigatewayv2_integration\.([^.]+)\.id\}$/.exec(route.target as string)?.[1];
+      const integration = integrationId ? this.json.resource?.aws_apigatewayv2_integration?.[integrationId] : undefined;
+      return { routeKey: route.route_key as string, functionName: this.functionNameOf(integration?.integration_uri, `route ${String(route.route_key)}`) };
+    });
+  }
+
+  public eventRules(): LocalEventRule[] {
+    const targets = this.resources("aws_cloudwatch_event_target").map(([, target]) => target);
+    return this.resources("aws_cloudwatch_event_rule").map(([id, rule]) => ({
+      name: this.resolve(rule.name as string),
+      eventPattern: JSON.parse(this.resolve(rule.event_pattern as string)),
+      functionNames: targets
+        .filter((target) => target.rule === `\${aws_cloudwatch_event_rule.${id}.name}`)
+        .map((target) => this.functionNameOf(target.arn, `target of rule ${id}`)),
+    }));
+  }
+
+  public tables(): LocalTable[] {
+    return this.resources("aws_dynamodb_table").map(([, attributes]) => ({
+      name: this.resolve(attributes.name as string),
+      hashKey: attributes.hash_key as string,
+      attributes: attributes.attribute as LocalTable["attributes"],
+    }));
+  }
+
   /** Replaces `${type.id.attribute}` references with local values and undoes Terraform's `$${` / `%%{` escapes. */
   public resolve(text: string): string {
     return text.replace(/(\$|%)(\$|%)?\{([^}]*)\}/g, (match, sigil: string, escaped: string | undefined, expression: string) => {
@@ -119,6 +166,16 @@ export class SynthesizedStack {
       return this.resolve(resource.function_name);
     }
     throw new Error(`Cannot resolve "\${${expression}}" locally.`);
+  }
+
+  /** The function a `${aws_lambda_function.<id>.arn|invoke_arn}` reference points to. */
+  private functionNameOf(reference: unknown, what: string): string {
+    const id = /^\$\{aws_lambda_function\.([^.]+)\.(?:invoke_)?arn\}$/.exec(String(reference))?.[1];
+    const fn = id ? this.json.resource?.aws_lambda_function?.[id] : undefined;
+    if (!fn) {
+      throw new Error(`The ${what} does not lead to a Lambda function of this stack.`);
+    }
+    return this.resolve(fn.function_name as string);
   }
 
   /** The data sources lib/aws-environment.ts reads: where the stack deploys. */

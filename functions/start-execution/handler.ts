@@ -6,11 +6,14 @@ import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { HandlerSettings } from "./settings";
 import { startExecutionOnce } from "./start-execution-once";
+import { type LedgerSettings, startWithLedger } from "./start-with-ledger";
 import { parseTriggerRequest } from "./trigger-request";
 
 export interface HandlerDependencies {
   readonly settings: HandlerSettings;
   readonly sfn: SFNClient;
+  /** With a ledger, a request is refused forever, not only while Step Functions remembers its name. */
+  readonly ledger?: LedgerSettings;
   readonly log: RequestLogWriter;
   readonly now?: () => Date;
 }
@@ -24,7 +27,7 @@ export type TriggerHandler = (
  * The HTTP edge: request -> key -> StartExecution -> response, with one log line per request.
  * Every path answers; an unexpected error becomes a 500 problem without internals.
  */
-export function createHandler({ settings, sfn, log, now = () => new Date() }: HandlerDependencies): TriggerHandler {
+export function createHandler({ settings, sfn, ledger, log, now = () => new Date() }: HandlerDependencies): TriggerHandler {
   const key = describeStrategy(settings.executionName);
 
   return async (event, context) => {
@@ -42,20 +45,19 @@ export function createHandler({ settings, sfn, log, now = () => new Date() }: Ha
     try {
       const request = parseTriggerRequest(event, settings.executionName);
       executionName = executionNameFor(request.payload, settings.executionName);
-      const outcome = await startExecutionOnce(sfn, {
-        stateMachineArn: settings.stateMachineArn,
-        executionName,
-        input: request.input,
-        requestedAt,
-      });
+      const start = { stateMachineArn: settings.stateMachineArn, executionName, input: request.input, requestedAt };
+      const { outcome, ledgerError } = ledger
+        ? await startWithLedger(sfn, ledger, { ...start, owner: context.awsRequestId })
+        : { outcome: await startExecutionOnce(sfn, start), ledgerError: undefined };
       const response = responseFor(outcome, executionName);
       const statusCode = response.statusCode!;
       record({
-        level: levelFor(statusCode),
+        level: ledgerError ? "WARN" : levelFor(statusCode),
         executionName,
         outcome: outcome.outcome,
         statusCode,
         errorName: outcome.outcome === "already-exists" ? outcome.describeError : "errorName" in outcome ? outcome.errorName : undefined,
+        ledgerErrorName: ledgerError,
       });
       return response;
     } catch (error) {

@@ -16,6 +16,7 @@ export function responseFor(outcome: StartOutcome, executionName: string): APIGa
           startDate: outcome.startDate.toISOString(),
           status: "RUNNING",
           duplicate: outcome.outcome === "already-running",
+          firstSeenAt: outcome.outcome === "already-running" ? outcome.firstSeenAt?.toISOString() : undefined,
         }),
       };
     case "already-exists":
@@ -30,6 +31,18 @@ export function responseFor(outcome: StartOutcome, executionName: string): APIGa
           executionStatus: outcome.status,
           startDate: outcome.startDate?.toISOString(),
           stopDate: outcome.stopDate?.toISOString(),
+          firstSeenAt: outcome.firstSeenAt?.toISOString(),
+        },
+      );
+    case "claim-in-progress":
+      return problemResponse(
+        PROBLEM_TYPES.executionExists,
+        `Execution ${executionName} is being started by another request; it is not started again.`,
+        {
+          executionArn: outcome.executionArn,
+          executionName,
+          executionStatus: "STARTING",
+          firstSeenAt: outcome.firstSeenAt.toISOString(),
         },
       );
     case "throttled":

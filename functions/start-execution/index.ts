@@ -1,7 +1,13 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
-import { settingsFromEnvironment } from "./settings";
+import { ENVIRONMENT, settingsFromEnvironment } from "./settings";
+
+// The bundle without a ledger leaves the DynamoDB client out; deployed with a ledger table by mistake,
+// it refuses to start rather than silently skip the ledger.
+if (process.env[ENVIRONMENT.ledgerTableName]) {
+  throw new Error(`${ENVIRONMENT.ledgerTableName} is set, but this bundle has no ledger: deploy functions/start-execution/with-ledger.ts.`);
+}
 
 // Built once per cold start and reused by every invocation of this execution environment.
 export const handler = createHandler({

@@ -14,6 +14,8 @@ export interface RequestLogRecord {
   readonly statusCode: number;
   readonly latencyMs: number;
   readonly errorName?: string;
+  /** A ledger write that failed after the answer was decided (recording the execution, releasing a claim). */
+  readonly ledgerErrorName?: string;
 }
 
 export type RequestLogWriter = (record: RequestLogRecord) => void;

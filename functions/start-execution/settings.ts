@@ -1,3 +1,4 @@
+import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "./execution-name";
 
 /** The environment variables the function is deployed with; lib/start-execution-function.ts sets them. */
@@ -5,7 +6,17 @@ export const ENVIRONMENT = {
   stateMachineArn: "STATE_MACHINE_ARN",
   executionNameFrom: "EXECUTION_NAME_FROM",
   executionNameField: "EXECUTION_NAME_FIELD",
+  ledgerTableName: LEDGER_TABLE_VARIABLE,
+  ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
+  ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
 } as const;
+
+/** The execution ledger's table and timings, when the function has one. */
+export interface LedgerEnvironment {
+  readonly tableName: string;
+  readonly leaseMs: number;
+  readonly retentionDays?: number;
+}
 
 export interface HandlerSettings {
   readonly stateMachineArn: string;
@@ -42,4 +53,19 @@ function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameStrategy 
     default:
       throw new Error(`${ENVIRONMENT.executionNameFrom} must be one of ${EXECUTION_NAME_SOURCES.join(", ")}; got "${from}".`);
   }
+}
+
+/** The ledger's configuration; a ledger function refuses to start without it. */
+export function ledgerSettingsFromEnvironment(env: NodeJS.ProcessEnv): LedgerEnvironment {
+  const tableName = ledgerTableFromEnvironment(env);
+  const leaseSeconds = Number(env[ENVIRONMENT.ledgerLeaseSeconds]);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) {
+    throw new Error(`${ENVIRONMENT.ledgerLeaseSeconds} must be a whole number of seconds; got "${env[ENVIRONMENT.ledgerLeaseSeconds] ?? ""}".`);
+  }
+  const retention = env[ENVIRONMENT.ledgerRetentionDays];
+  const retentionDays = retention === undefined || retention === "" ? undefined : Number(retention);
+  if (retentionDays !== undefined && (!Number.isInteger(retentionDays) || retentionDays < 1)) {
+    throw new Error(`${ENVIRONMENT.ledgerRetentionDays} must be a whole number of days; got "${retention}".`);
+  }
+  return { tableName, leaseMs: leaseSeconds * 1000, retentionDays };
 }

@@ -1,6 +1,5 @@
 import {
   DescribeExecutionCommand,
-  type ExecutionStatus,
   type SFNClient,
   StartExecutionCommand,
   type StartExecutionCommandOutput,
@@ -28,19 +27,37 @@ export interface StartRequest {
 /** What happened, in Step Functions terms; the HTTP edge decides how to say it. */
 export type StartOutcome =
   | { readonly outcome: "started"; readonly executionArn: string; readonly startDate: Date }
-  | { readonly outcome: "already-running"; readonly executionArn: string; readonly startDate: Date }
+  | {
+      readonly outcome: "already-running";
+      readonly executionArn: string;
+      readonly startDate: Date;
+      /** When the ledger first saw the request, with a ledger. */
+      readonly firstSeenAt?: Date;
+    }
   | {
       readonly outcome: "already-exists";
       readonly executionArn: string;
-      readonly status?: ExecutionStatus;
+      readonly status?: string;
       readonly startDate?: Date;
       readonly stopDate?: Date;
+      readonly firstSeenAt?: Date;
       /** Why the existing execution could not be described, if it could not. */
       readonly describeError?: string;
+    }
+  | {
+      /** With a ledger: another request holds the claim and is starting the execution right now. */
+      readonly outcome: "claim-in-progress";
+      readonly executionArn: string;
+      readonly firstSeenAt: Date;
     }
   | { readonly outcome: "throttled"; readonly errorName: string; readonly retryAfterSeconds: number }
   | { readonly outcome: "unavailable"; readonly errorName: string; readonly retryAfterSeconds: number }
   | { readonly outcome: "rejected"; readonly errorName: string };
+
+/** An execution as DescribeExecution tells it, or why it could not. */
+export type DescribedExecution =
+  | { readonly described: true; readonly status?: string; readonly startDate?: Date; readonly stopDate?: Date }
+  | { readonly described: false; readonly errorName: string };
 
 const THROTTLING_ERRORS = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
 
@@ -81,20 +98,21 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
 }
 
-async function describeExisting(sfn: SFNClient, executionArn: string): Promise<StartOutcome> {
+export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<DescribedExecution> {
   try {
-    const existing = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return {
-      outcome: "already-exists",
-      executionArn,
-      status: existing.status,
-      startDate: existing.startDate,
-      stopDate: existing.stopDate,
-    };
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return { described: true, status: execution.status, startDate: execution.startDate, stopDate: execution.stopDate };
   } catch (error) {
-    // The refusal itself is certain; only the detail is missing.
-    return { outcome: "already-exists", executionArn, describeError: errorName(error) };
+    return { described: false, errorName: errorName(error) };
   }
+}
+
+async function describeExisting(sfn: SFNClient, executionArn: string): Promise<StartOutcome> {
+  const existing = await describeExecution(sfn, executionArn);
+  // The refusal itself is certain; if describing fails, only the detail is missing.
+  return existing.described
+    ? { outcome: "already-exists", executionArn, status: existing.status, startDate: existing.startDate, stopDate: existing.stopDate }
+    : { outcome: "already-exists", executionArn, describeError: existing.errorName };
 }
 
 function classifyFailure(error: unknown, name: string): StartOutcome {
@@ -123,6 +141,6 @@ function isServerSideOrNetwork(error: unknown): boolean {
   return shape.$fault === "server" || status === undefined || status >= 500;
 }
 
-function errorName(error: unknown): string {
+export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "UnknownError";
 }

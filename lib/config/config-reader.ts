@@ -30,6 +30,11 @@ export class ConfigReader {
     return Object.keys(this.value);
   }
 
+  /** The field's raw value, for fields that take more than one shape. */
+  public valueOf(field: string): unknown {
+    return this.value[field];
+  }
+
   public has(field: string): boolean {
     return this.value[field] !== undefined;
   }
@@ -97,6 +102,18 @@ export class ConfigReader {
         return [key, value as string];
       }),
     );
+  }
+
+  /** A whole number within bounds. */
+  public optionalInteger(field: string, min: number, max: number, expected: string): number | undefined {
+    if (!this.has(field)) {
+      return undefined;
+    }
+    const value = this.value[field];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(this.fieldPath(field), `must be ${expected} (a whole number from ${min} to ${max}); got ${JSON.stringify(value)}.`);
+    }
+    return value;
   }
 
   /** A list of strings, each matching `pattern`, without duplicates. */

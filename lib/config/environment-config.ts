@@ -27,6 +27,12 @@ export interface StateConfig {
   readonly kmsKeyId?: string;
 }
 
+/** The execution ledger: a DynamoDB table that keeps every request's claim beyond Step Functions' 90 days. */
+export interface LedgerConfig {
+  /** Days after which a request may run again; undefined: never. */
+  readonly retentionDays?: number;
+}
+
 /** One deployment of the trigger: one stack, one AWS account and region. */
 export interface EnvironmentConfig {
   /** The stack's name (`cdktf deploy <name>`) and part of every resource name. */
@@ -38,6 +44,8 @@ export interface EnvironmentConfig {
   readonly deployRoleArn?: string;
   readonly notificationEmails: readonly string[];
   readonly executionName: ExecutionNameStrategy;
+  /** Absent: no ledger; Step Functions alone refuses a repeated name, for 90 days. */
+  readonly ledger?: LedgerConfig;
   /** Remote state; absent means local state. */
   readonly state?: StateConfig;
   /** Added to the project's own default tags. */
@@ -47,7 +55,7 @@ export interface EnvironmentConfig {
 /** Tags every resource gets from the provider; configured `tags` may not replace them. */
 export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by"] as const;
 
-export const ENVIRONMENT_FIELDS = ["account", "region", "deployRoleArn", "notificationEmails", "executionName", "state", "tags"] as const;
+export const ENVIRONMENT_FIELDS = ["account", "region", "deployRoleArn", "notificationEmails", "executionName", "ledger", "state", "tags"] as const;
 const STATE_FIELDS = ["bucket", "region", "key", "roleArn", "kmsKeyId"] as const;
 
 /** The defaults, in one place; README.md "Configuration" documents the same values. */
@@ -85,6 +93,7 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
       reader.optionalStringList("notificationEmails", EMAIL_ADDRESS, "e-mail addresses such as ops@example.com") ??
       ENVIRONMENT_DEFAULTS.notificationEmails,
     executionName: executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName,
+    ledger: ledgerFrom(reader),
     state: stateFrom(reader.optionalObject("state"), name, region),
     tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
   };
@@ -114,6 +123,22 @@ function executionNameFrom(reader: ConfigReader | undefined): ExecutionNameStrat
   }
   const field = reader.requiredString("field", REQUEST_FIELD_NAME, "the name of a top-level request field such as orderId");
   return { from, field };
+}
+
+/** `"ledger": true`, `false`, or `{ "retentionDays": n }`. */
+function ledgerFrom(reader: ConfigReader): LedgerConfig | undefined {
+  const value = reader.valueOf("ledger");
+  if (value === undefined || value === false) {
+    return undefined;
+  }
+  if (value === true) {
+    return {};
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(reader.fieldPath("ledger"), `must be true, false or { "retentionDays": <days> }; got ${JSON.stringify(value)}.`);
+  }
+  const ledger = reader.requiredObject("ledger", "the ledger's settings").allowOnly(["retentionDays"]);
+  return { retentionDays: ledger.optionalInteger("retentionDays", 1, 36_500, "how many days a request is remembered") };
 }
 
 function stateFrom(reader: ConfigReader | undefined, environment: string, environmentRegion: string): StateConfig | undefined {

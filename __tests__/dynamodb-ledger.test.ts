@@ -1,0 +1,163 @@
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
+import { type ClaimRequest, LEDGER_KEY, LedgerUnavailableError } from "../functions/shared/execution-ledger";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
+
+const TABLE = "sfn-dedup-test-ledger";
+const T0 = new Date("2026-11-25T10:00:00.000Z");
+const LEASE_MS = 20_000;
+const ARN = "arn:aws:states:us-east-1:000000000000:execution:sm:name-1";
+
+/** The ledger against dynalite on 127.0.0.1: real conditional writes, real races. */
+describe("DynamoDbLedger", () => {
+  let dynamodb: LocalDynamoDb;
+  let client: DynamoDBClient;
+  let ledger: DynamoDbLedger;
+  let counter = 0;
+  const nextName = () => `name-${++counter}`;
+  const claim = (executionName: string, overrides: Partial<ClaimRequest> = {}) =>
+    ledger.claim({ executionName, owner: "owner-a", inputSha256: "sha-1", now: T0, leaseMs: LEASE_MS, ...overrides });
+
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDb();
+    await dynamodb.createTables([{ name: TABLE, hashKey: LEDGER_KEY, attributes: [{ name: LEDGER_KEY, type: "S" }] }]);
+    client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    ledger = new DynamoDbLedger(client, TABLE);
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await dynamodb.close();
+  });
+
+  it("gives a new name to the first claimant and returns the claim to the next", async () => {
+    const name = nextName();
+    await expect(claim(name)).resolves.toEqual({ claimed: true, firstSeenAt: T0.toISOString() });
+    await expect(claim(name, { owner: "owner-b" })).resolves.toEqual({
+      claimed: false,
+      record: {
+        executionName: name,
+        state: "CLAIMED",
+        firstSeenAt: T0.toISOString(),
+        inputSha256: "sha-1",
+        claimedBy: "owner-a",
+        leaseExpiresAt: T0.getTime() + LEASE_MS,
+      },
+    });
+  });
+
+  it("lets exactly one of 50 concurrent claimants win", async () => {
+    const name = nextName();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, index) => claim(name, { owner: `owner-${index}` })));
+    expect(results.filter((result) => result.claimed)).toHaveLength(1);
+    const items = await client.send(new ScanCommand({ TableName: TABLE, FilterExpression: "#k = :name", ExpressionAttributeNames: { "#k": LEDGER_KEY }, ExpressionAttributeValues: { ":name": { S: name } } }));
+    expect(items.Count).toBe(1);
+  });
+
+  it("records the execution for the claim's holder only", async () => {
+    const name = nextName();
+    await claim(name);
+    await expect(ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(false);
+    await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(true);
+    await expect(ledger.read(name)).resolves.toEqual({
+      executionName: name,
+      state: "STARTED",
+      firstSeenAt: T0.toISOString(),
+      inputSha256: "sha-1",
+      executionArn: ARN,
+      startDate: T0.toISOString(),
+      executionStatus: "RUNNING",
+    });
+  });
+
+  it("releases a claim for its holder only, after which the name is free again", async () => {
+    const name = nextName();
+    await claim(name);
+    await expect(ledger.release(name, "owner-b")).resolves.toBe(false);
+    await expect(ledger.release(name, "owner-a")).resolves.toBe(true);
+    await expect(ledger.read(name)).resolves.toBeUndefined();
+    await expect(claim(name, { owner: "owner-c" })).resolves.toMatchObject({ claimed: true });
+  });
+
+  it("does not release a started record", async () => {
+    const name = nextName();
+    await claim(name);
+    await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+    await expect(ledger.release(name, "owner-a")).resolves.toBe(false);
+    await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED" });
+  });
+
+  it("hands a claim whose lease has run out to the next claimant, keeping when it was first seen", async () => {
+    const name = nextName();
+    await claim(name);
+    const later = new Date(T0.getTime() + LEASE_MS + 1);
+    await expect(claim(name, { owner: "owner-b", now: new Date(T0.getTime() + LEASE_MS - 1) })).resolves.toMatchObject({ claimed: false });
+    await expect(claim(name, { owner: "owner-b", now: later, inputSha256: "sha-2" })).resolves.toEqual({ claimed: true, firstSeenAt: T0.toISOString() });
+    await expect(ledger.read(name)).resolves.toMatchObject({ claimedBy: "owner-b", inputSha256: "sha-2", leaseExpiresAt: later.getTime() + LEASE_MS });
+    // The first holder, back from the dead, can neither record nor release any more.
+    await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
+    await expect(ledger.release(name, "owner-a")).resolves.toBe(false);
+  });
+
+  it("never hands over a started record, however old", async () => {
+    const name = nextName();
+    await claim(name);
+    await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
+    const yearsLater = new Date(T0.getTime() + 10 * 365 * 86_400_000);
+    await expect(claim(name, { owner: "owner-b", now: yearsLater })).resolves.toMatchObject({ claimed: false, record: { state: "STARTED" } });
+  });
+
+  it("with a retention, treats a record past its expiry as absent, before TTL deletes it", async () => {
+    const name = nextName();
+    await claim(name, { retentionDays: 30 });
+    await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
+    expect((await ledger.read(name))?.expiresAt).toBe(T0.getTime() / 1000 + 30 * 86_400);
+    const day29 = new Date(T0.getTime() + 29 * 86_400_000);
+    const day31 = new Date(T0.getTime() + 31 * 86_400_000);
+    await expect(claim(name, { owner: "owner-b", now: day29, retentionDays: 30 })).resolves.toMatchObject({ claimed: false });
+    await expect(claim(name, { owner: "owner-b", now: day31, retentionDays: 30 })).resolves.toEqual({ claimed: true, firstSeenAt: day31.toISOString() });
+    await expect(ledger.read(name)).resolves.toMatchObject({ state: "CLAIMED", claimedBy: "owner-b" });
+  });
+
+  describe("recordStatus", () => {
+    it("keeps the first final status: a late RUNNING event does not undo SUCCEEDED", async () => {
+      const name = nextName();
+      await claim(name);
+      await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+      const stopDate = new Date(T0.getTime() + 30_000);
+      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate })).resolves.toBe(true);
+      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
+      await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: stopDate.toISOString() });
+    });
+
+    it("completes a claim whose holder could not record its execution", async () => {
+      const name = nextName();
+      await claim(name);
+      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(true);
+      await expect(ledger.read(name)).resolves.toEqual({
+        executionName: name,
+        state: "STARTED",
+        firstSeenAt: T0.toISOString(),
+        inputSha256: "sha-1",
+        executionArn: ARN,
+        startDate: T0.toISOString(),
+        executionStatus: "RUNNING",
+      });
+    });
+
+    it("creates no record for an execution the ledger never claimed", async () => {
+      const name = nextName();
+      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED" })).resolves.toBe(false);
+      await expect(ledger.read(name)).resolves.toBeUndefined();
+    });
+  });
+
+  it("reports an unreachable table as unavailable, not as a free name", async () => {
+    const unreachable = new DynamoDbLedger(
+      new DynamoDBClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 }),
+      TABLE,
+    );
+    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toMatchObject({ throttled: false });
+  });
+});

@@ -1,0 +1,293 @@
+import * as fs from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DynamoDBClient, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
+import { LEDGER_KEY } from "../functions/shared/execution-ledger";
+import { canonicalJson, executionNameFor } from "../functions/start-execution/execution-name";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
+import { ServiceError } from "../local/service-error";
+import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "./support/local-trigger";
+
+const DAY_MS = 86_400_000;
+const environment = (settings: Record<string, unknown>) => ({
+  environments: { test: { account: "123456789012", region: "us-east-1", ...settings } },
+});
+
+/**
+ * The synthesized ledger bundle against dynalite and a local Step Functions endpoint, over HTTP: the
+ * table as synth defines it, the function's real environment, Step Functions' real name semantics.
+ */
+describe("the execution ledger", () => {
+  const withLedger = synthesizeToDirectory(environment({ ledger: true }));
+  const withoutLedger = synthesizeToDirectory(environment({}));
+  let dynamodb: LocalDynamoDb;
+  let client: DynamoDBClient;
+  let ledger: DynamoDbLedger;
+  let clockOffsetMs = 0;
+  const clock = () => new Date(Date.now() + clockOffsetMs);
+  let running: LocalTrigger; // Wait states in real time: executions stay RUNNING
+  let fast: LocalTrigger; // executions close within milliseconds, on a clock the test can move
+
+  const tableName = () => running.stack.tables()[0].name;
+  const nameOf = (country: string) => executionNameFor({ country }, { from: "country" });
+  const startCalls = (trigger: LocalTrigger) => trigger.calls.filter((call) => call === "StartExecution").length;
+
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDb();
+    running = await startLocalTrigger(withLedger.stackDir, { timeScale: 1, dynamodb });
+    // Both local stacks create the same table name; the second trigger shares the first one's table.
+    fast = await startLocalTrigger(withLedger.stackDir, { timeScale: 0.001, clock, dynamodb: { ...dynamodb, createTables: async () => {} } });
+    client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    ledger = new DynamoDbLedger(client, tableName());
+  });
+
+  afterAll(async () => {
+    await Promise.all([running?.stop(), fast?.stop()]);
+    client?.destroy();
+    await dynamodb?.close();
+    for (const { outdir } of [withLedger, withoutLedger]) fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    clockOffsetMs = 0;
+    for (const trigger of [running, fast]) {
+      trigger.fail(undefined);
+      trigger.calls.length = 0;
+    }
+  });
+
+  it("lets 50 identical requests at once start exactly one execution, keep one record, and answer none with a 5xx", async () => {
+    const responses = await Promise.all(Array.from({ length: 50 }, () => running.post({ country: "Finland" })));
+
+    expect(startCalls(running)).toBe(1);
+    const statuses = responses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 202 && status !== 409 && status !== 200)).toEqual([]);
+    for (const response of responses.filter((candidate) => candidate.statusCode === 409)) {
+      expect(response.body.executionArn).toBe(responses.find((candidate) => candidate.statusCode === 202)!.body.executionArn);
+    }
+    const stateMachineArn = running.stack.stateMachines()[0].arn;
+    expect(running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Finland"))).toHaveLength(1);
+    const records = await client.send(new ScanCommand({ TableName: tableName() }));
+    expect(records.Items!.filter((item) => item[LEDGER_KEY].S === nameOf("Finland"))).toHaveLength(1);
+    expect(await ledger.read(nameOf("Finland"))).toMatchObject({ state: "STARTED", executionStatus: "RUNNING" });
+  });
+
+  it("answers the same request while its execution runs with the original, marked duplicate, from the ledger", async () => {
+    const first = await running.post({ country: "Estonia" });
+    const again = await running.post({ country: "Estonia" });
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toMatchObject({ executionArn: first.body.executionArn, duplicate: true, firstSeenAt: expect.any(String) });
+    expect(startCalls(running)).toBe(1);
+  });
+
+  it("still refuses a request 91 days later, when Step Functions has forgotten the name", async () => {
+    const first = await fast.post({ country: "Latvia" });
+    await fast.service.settled(first.body.executionArn);
+    const closed = await fast.post({ country: "Latvia" });
+    expect(closed.statusCode).toBe(409);
+    expect(closed.body.executionStatus).toBe("SUCCEEDED");
+
+    clockOffsetMs = 91 * DAY_MS;
+    expect(() => fast.service.describeExecution({ executionArn: first.body.executionArn })).toThrow(/Execution Does Not Exist/);
+    fast.calls.length = 0;
+    const later = await fast.post({ country: "Latvia" });
+
+    expect(later.statusCode).toBe(409);
+    expect(later.body).toMatchObject({
+      type: "urn:sfn-dedup:problem:execution-already-exists",
+      executionArn: first.body.executionArn,
+      executionStatus: "SUCCEEDED",
+      firstSeenAt: expect.any(String),
+    });
+    expect(new Date(later.body.firstSeenAt).getTime()).toBeLessThanOrEqual(new Date(first.body.startDate).getTime());
+    expect(fast.calls).not.toContain("StartExecution");
+  });
+
+  it("is what makes the difference: without it, the forgotten name runs again", async () => {
+    const bare = await startLocalTrigger(withoutLedger.stackDir, { timeScale: 0.001, clock });
+    try {
+      const first = await bare.post({ country: "Lithuania" });
+      await bare.service.settled(first.body.executionArn);
+      clockOffsetMs = 91 * DAY_MS;
+      const later = await bare.post({ country: "Lithuania" });
+      expect(later.statusCode).toBe(202);
+      expect(later.body.executionArn).toBe(first.body.executionArn);
+    } finally {
+      await bare.stop();
+    }
+  });
+
+  it("starts nothing and answers 503 when DynamoDB cannot be reached", async () => {
+    const fn = running.starter;
+    const cut = await startLocalTrigger(withLedger.stackDir, {
+      timeScale: 1,
+      dynamodb: { ...dynamodb, url: "http://127.0.0.1:9", createTables: async () => {} },
+    });
+    try {
+      const response = await cut.post({ country: "Iceland" });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      expect(cut.calls).toEqual([]);
+      expect(fn.environment.LEDGER_TABLE_NAME).toBe(tableName());
+    } finally {
+      await cut.stop();
+    }
+  });
+
+  it("releases the claim when StartExecution fails after it, so that a retry works", async () => {
+    running.fail(new ServiceError("ThrottlingException", "Rate exceeded"));
+    const failed = await running.post({ country: "Norway" });
+    expect(failed.statusCode).toBe(429);
+    await expect(ledger.read(nameOf("Norway"))).resolves.toBeUndefined();
+
+    running.fail(undefined);
+    const retried = await running.post({ country: "Norway" });
+    expect(retried.statusCode).toBe(202);
+    await expect(ledger.read(nameOf("Norway"))).resolves.toMatchObject({ state: "STARTED", executionArn: retried.body.executionArn });
+  });
+
+  describe("a request that died after claiming", () => {
+    async function staleClaim(country: string, leaseExpiresAt: number, firstSeenAt = "2026-01-01T00:00:00.000Z") {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName(),
+          Item: {
+            [LEDGER_KEY]: { S: nameOf(country) },
+            state: { S: "CLAIMED" },
+            claimedBy: { S: "a-dead-invocation" },
+            leaseExpiresAt: { N: String(leaseExpiresAt) },
+            firstSeenAt: { S: firstSeenAt },
+            inputSha256: { S: "unknown" },
+          },
+        }),
+      );
+    }
+
+    it("holds the name while its lease runs: a duplicate is told the execution is being started", async () => {
+      await staleClaim("Sweden", Date.now() + 60_000);
+      const response = await running.post({ country: "Sweden" });
+      expect(response.statusCode).toBe(409);
+      expect(response.body).toMatchObject({ executionStatus: "STARTING", firstSeenAt: "2026-01-01T00:00:00.000Z" });
+      expect(startCalls(running)).toBe(0);
+    });
+
+    it("is taken over once the lease has run out, and the later request completes it", async () => {
+      await staleClaim("Denmark", Date.now() - 1);
+      const response = await running.post({ country: "Denmark" });
+      expect(response.statusCode).toBe(202);
+      expect(startCalls(running)).toBe(1);
+      await expect(ledger.read(nameOf("Denmark"))).resolves.toMatchObject({
+        state: "STARTED",
+        executionArn: response.body.executionArn,
+        firstSeenAt: "2026-01-01T00:00:00.000Z",
+      });
+    });
+
+    it("is taken over safely even if it had started the execution: the name returns the original", async () => {
+      const stateMachineArn = running.stack.stateMachines()[0].arn;
+      const original = running.service.startExecution({ stateMachineArn, name: nameOf("Germany"), input: canonicalJson({ country: "Germany" }) });
+      await staleClaim("Germany", Date.now() - 1);
+      await sleep(1_100); // past the margin within which a duplicate and a new start look alike
+
+      const response = await running.post({ country: "Germany" });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toMatchObject({ executionArn: original.executionArn, duplicate: true, firstSeenAt: "2026-01-01T00:00:00.000Z" });
+      expect(running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Germany"))).toHaveLength(1);
+      await expect(ledger.read(nameOf("Germany"))).resolves.toMatchObject({ state: "STARTED", executionArn: original.executionArn });
+    });
+  });
+
+  it("forgets a request past its retention even before TTL deletes it", async () => {
+    const retained = synthesizeToDirectory(environment({ ledger: { retentionDays: 30 } }));
+    const trigger = await startLocalTrigger(retained.stackDir, { timeScale: 1, dynamodb: { ...dynamodb, createTables: async () => {} } });
+    try {
+      expect(trigger.starter.environment.LEDGER_RETENTION_DAYS).toBe("30");
+      const first = await trigger.post({ country: "Poland" });
+      const record = await ledger.read(nameOf("Poland"));
+      expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+
+      // Expired but not yet deleted, and Step Functions never had (or has forgotten) the execution.
+      trigger.service.stopExecution({ executionArn: first.body.executionArn });
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName(),
+          Item: {
+            [LEDGER_KEY]: { S: nameOf("Poland-old") },
+            state: { S: "STARTED" },
+            firstSeenAt: { S: "2020-01-01T00:00:00.000Z" },
+            inputSha256: { S: "x" },
+            executionArn: { S: "arn:aws:states:us-east-1:000000000000:execution:gone:x" },
+            executionStatus: { S: "SUCCEEDED" },
+            expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) },
+          },
+        }),
+      );
+      const renewed = await trigger.post({ country: "Poland-old" });
+      expect(renewed.statusCode).toBe(202);
+    } finally {
+      await trigger.stop();
+      fs.rmSync(retained.outdir, { recursive: true, force: true });
+    }
+  });
+
+  describe("kept current by Step Functions' status change events", () => {
+    let events: LocalTrigger;
+
+    beforeAll(async () => {
+      events = await startLocalTrigger(withLedger.stackDir, {
+        timeScale: 0.001,
+        clock,
+        statusEvents: true,
+        dynamodb: { ...dynamodb, createTables: async () => {} },
+      });
+    });
+
+    afterAll(async () => {
+      await events?.stop();
+    });
+
+    it("learns how the execution ended, and tells a duplicate without asking Step Functions", async () => {
+      const first = await events.post({ country: "Austria" });
+      const closed = await events.service.settled(first.body.executionArn);
+      await events.eventsDelivered();
+      await expect(ledger.read(nameOf("Austria"))).resolves.toMatchObject({
+        state: "STARTED",
+        executionStatus: "SUCCEEDED",
+        stopDate: closed.stopDate!.toISOString(),
+      });
+
+      clockOffsetMs = 91 * DAY_MS;
+      events.calls.length = 0;
+      const later = await events.post({ country: "Austria" });
+      expect(later.statusCode).toBe(409);
+      expect(later.body).toMatchObject({ executionStatus: "SUCCEEDED", stopDate: closed.stopDate!.toISOString() });
+      expect(events.calls).toEqual([]);
+    });
+
+    it("completes the record of a request that started its execution but died before recording it", async () => {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName(),
+          Item: {
+            [LEDGER_KEY]: { S: nameOf("Belgium") },
+            state: { S: "CLAIMED" },
+            claimedBy: { S: "a-dead-invocation" },
+            leaseExpiresAt: { N: String(Date.now() + 60_000) },
+            firstSeenAt: { S: new Date().toISOString() },
+            inputSha256: { S: "x" },
+          },
+        }),
+      );
+      const stateMachineArn = events.stack.stateMachines()[0].arn;
+      const { executionArn } = events.service.startExecution({ stateMachineArn, name: nameOf("Belgium"), input: canonicalJson({ country: "Belgium" }) });
+      await events.service.settled(executionArn);
+      await events.eventsDelivered();
+
+      await expect(ledger.read(nameOf("Belgium"))).resolves.toMatchObject({ state: "STARTED", executionArn, executionStatus: "SUCCEEDED" });
+      expect(events.logs.filter((line) => line.includes('"execution status"')).length).toBeGreaterThanOrEqual(2);
+    });
+  });
+});

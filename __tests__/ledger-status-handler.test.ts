@@ -1,0 +1,62 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import { createStatusHandler, type StatusLogRecord } from "../functions/ledger-status/handler";
+import { type ExecutionLedger, LedgerUnavailableError, type StatusUpdate } from "../functions/shared/execution-ledger";
+
+const ARN = "arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-notify-country:abc";
+
+function statusEvent(detail: Record<string, unknown>, detailType = "Step Functions Execution Status Change"): EventBridgeEvent<string, unknown> {
+  return { version: "0", id: "1", "detail-type": detailType, source: "aws.states", account: "123456789012", time: "", region: "eu-west-1", resources: [], detail };
+}
+
+describe("ledger-status handler", () => {
+  let updates: Array<[string, StatusUpdate]>;
+  let logs: StatusLogRecord[];
+  let result: boolean | Error;
+  const ledger: Pick<ExecutionLedger, "recordStatus"> = {
+    recordStatus: async (name, update) => {
+      updates.push([name, update]);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+  const handler = createStatusHandler({ ledger: ledger as ExecutionLedger, log: (record) => logs.push(record) });
+
+  beforeEach(() => {
+    updates = [];
+    logs = [];
+    result = true;
+  });
+
+  it("records the status, start and stop of the execution the event names", async () => {
+    await handler(statusEvent({ executionArn: ARN, name: "abc", status: "FAILED", startDate: 1_700_000_000_000, stopDate: 1_700_000_030_000 }));
+    expect(updates).toEqual([
+      ["abc", { executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000) }],
+    ]);
+    expect(logs).toEqual([{ level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", recorded: true }]);
+  });
+
+  it("records a RUNNING event without a stop date", async () => {
+    await handler(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
+    expect(updates[0][1]).toEqual({ executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined });
+  });
+
+  it("says when the ledger kept what it had", async () => {
+    result = false;
+    await handler(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null }));
+    expect(logs[0]).toMatchObject({ recorded: false });
+  });
+
+  it.each([
+    ["another kind of event", statusEvent({}, "Step Functions State Machine Status Change"), /not a status change event/],
+    ["an event without the execution's fields", statusEvent({ name: "abc" }), /without executionArn/],
+  ])("drops %s with a warning: retrying it cannot help", async (_case, event, problem) => {
+    await handler(event);
+    expect(updates).toEqual([]);
+    expect(logs).toEqual([{ level: "WARN", message: "execution status", problem: expect.stringMatching(problem) }]);
+  });
+
+  it("fails when the ledger cannot be written, so that EventBridge delivers the event again", async () => {
+    result = new LedgerUnavailableError(false, "ServiceUnavailable");
+    await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(result);
+  });
+});

@@ -1,0 +1,67 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import type { ExecutionLedger } from "../shared/execution-ledger";
+
+export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
+
+/** The part of Step Functions' status change event the ledger needs (dates are epoch milliseconds). */
+export interface StatusChangeDetail {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly startDate: number;
+  readonly stopDate: number | null;
+}
+
+export interface StatusLogRecord {
+  readonly level: "INFO" | "WARN";
+  readonly message: "execution status";
+  readonly executionName?: string;
+  readonly executionStatus?: string;
+  /** False when the ledger kept what it had: a final status already recorded, or a name it never claimed. */
+  readonly recorded?: boolean;
+  readonly problem?: string;
+}
+
+export type StatusHandler = (event: EventBridgeEvent<string, unknown>) => Promise<void>;
+
+/**
+ * Keeps the ledger's last known status current from Step Functions' own events, so that a duplicate
+ * learns how the first run ended even after Step Functions has forgotten it. It also completes a claim
+ * whose holder started the execution but could not record it. A failed ledger write throws, so that
+ * EventBridge delivers the event again.
+ */
+export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; log: (record: StatusLogRecord) => void }): StatusHandler {
+  return async (event) => {
+    const detail = statusChangeOf(event);
+    if (typeof detail === "string") {
+      // Retrying an event that is not a status change cannot help; say so and drop it.
+      log({ level: "WARN", message: "execution status", problem: detail });
+      return;
+    }
+    const recorded = await ledger.recordStatus(detail.name, {
+      executionArn: detail.executionArn,
+      executionStatus: detail.status,
+      startDate: new Date(detail.startDate),
+      stopDate: detail.stopDate === null ? undefined : new Date(detail.stopDate),
+    });
+    log({ level: "INFO", message: "execution status", executionName: detail.name, executionStatus: detail.status, recorded });
+  };
+}
+
+function statusChangeOf(event: EventBridgeEvent<string, unknown>): StatusChangeDetail | string {
+  if (event["detail-type"] !== STATUS_CHANGE_DETAIL_TYPE) {
+    return `not a status change event: ${JSON.stringify(event["detail-type"])}`;
+  }
+  const detail = event.detail as Partial<StatusChangeDetail> | undefined;
+  if (
+    typeof detail?.executionArn !== "string" ||
+    typeof detail.name !== "string" ||
+    typeof detail.status !== "string" ||
+    typeof detail.startDate !== "number" ||
+    (detail.stopDate !== null && typeof detail.stopDate !== "number")
+  ) {
+    return "status change event without executionArn, name, status, startDate and stopDate";
+  }
+  return detail as StatusChangeDetail;
+}

@@ -1,0 +1,243 @@
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  type ExecutionLedger,
+  LEDGER_KEY,
+  LEDGER_TTL_ATTRIBUTE,
+  LedgerUnavailableError,
+  type LedgerRecord,
+  type StatusUpdate,
+} from "./execution-ledger";
+
+
+const DAY_SECONDS = 86_400;
+/** A claim attempt that keeps losing races (records released or taken over under it) gives up after this. */
+const MAX_CLAIM_ATTEMPTS = 3;
+const THROTTLING_ERRORS = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The ledger in a DynamoDB table, one item per execution name. Every write is conditional on what was
+ * read, so concurrent requests cannot both win a claim or overwrite each other's.
+ */
+export class DynamoDbLedger implements ExecutionLedger {
+  constructor(
+    private readonly dynamodb: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const nowMs = request.now.getTime();
+    let existing: LedgerRecord | undefined;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      if (!existing) {
+        const fresh = freshClaim(request);
+        if (await this.put(fresh, "attribute_not_exists(#executionName)", {})) {
+          return { claimed: true, firstSeenAt: fresh.firstSeenAt };
+        }
+      } else if (existing.expiresAt !== undefined && existing.expiresAt * 1000 <= nowMs) {
+        // Past its retention: TTL deletes items up to two days late, so expiry is checked here.
+        const fresh = freshClaim(request);
+        if (await this.put(fresh, "#expiresAt = :seen", { ":seen": { N: String(existing.expiresAt) } })) {
+          return { claimed: true, firstSeenAt: fresh.firstSeenAt };
+        }
+      } else if (existing.state === "CLAIMED" && (existing.leaseExpiresAt ?? 0) <= nowMs) {
+        // The claim's holder outlived its lease, so it is gone: take the claim over, keeping its history.
+        if (await this.takeOver(existing, request)) {
+          return { claimed: true, firstSeenAt: existing.firstSeenAt };
+        }
+      } else {
+        return { claimed: false, record: existing };
+      }
+      existing = await this.read(request.executionName);
+    }
+    if (!existing) {
+      throw new LedgerUnavailableError(false, "ClaimContention");
+    }
+    return { claimed: false, record: existing };
+  }
+
+  public recordStarted(executionName: string, owner: string, execution: StatusUpdate): Promise<boolean> {
+    return this.update(
+      executionName,
+      "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
+        (execution.startDate ? ", #startDate = :startDate" : "") +
+        (execution.stopDate ? ", #stopDate = :stopDate" : "") +
+        " REMOVE #claimedBy, #leaseExpiresAt",
+      "#claimedBy = :owner",
+      { ...statusValues(execution), ":owner": { S: owner } },
+    );
+  }
+
+  public async release(executionName: string, owner: string): Promise<boolean> {
+    const condition = "#claimedBy = :owner AND #state = :claimed";
+    return this.guard(async () => {
+      await this.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(executionName),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names(condition),
+          ExpressionAttributeValues: { ":owner": { S: owner }, ":claimed": { S: "CLAIMED" } },
+        }),
+      );
+    });
+  }
+
+  public recordStatus(executionName: string, update: StatusUpdate): Promise<boolean> {
+    // A status is final once a stop date is recorded: events arrive in any order, and a late RUNNING must
+    // not undo a SUCCEEDED. A CLAIMED record becomes STARTED: the execution exists.
+    return this.update(
+      executionName,
+      "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
+        (update.startDate ? ", #startDate = if_not_exists(#startDate, :startDate)" : "") +
+        (update.stopDate ? ", #stopDate = :stopDate" : "") +
+        " REMOVE #claimedBy, #leaseExpiresAt",
+      "attribute_exists(#executionName) AND attribute_not_exists(#stopDate)",
+      statusValues(update),
+    );
+  }
+
+  /** The record as it is now (a strongly consistent read). */
+  public async read(executionName: string): Promise<LedgerRecord | undefined> {
+    try {
+      const { Item } = await this.dynamodb.send(
+        new GetItemCommand({ TableName: this.tableName, Key: keyOf(executionName), ConsistentRead: true }),
+      );
+      return Item ? recordOf(Item) : undefined;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private takeOver(stale: LedgerRecord, request: ClaimRequest): Promise<boolean> {
+    return this.update(
+      request.executionName,
+      "SET #claimedBy = :owner, #leaseExpiresAt = :lease, #inputSha256 = :input",
+      "#state = :claimed AND #claimedBy = :staleOwner AND #leaseExpiresAt = :staleLease",
+      {
+        ":owner": { S: request.owner },
+        ":lease": { N: String(request.now.getTime() + request.leaseMs) },
+        ":input": { S: request.inputSha256 },
+        ":claimed": { S: "CLAIMED" },
+        ":staleOwner": { S: stale.claimedBy ?? "" },
+        ":staleLease": { N: String(stale.leaseExpiresAt ?? 0) },
+      },
+    );
+  }
+
+  private put(record: LedgerRecord, condition: string, values: Item): Promise<boolean> {
+    return this.guard(async () => {
+      await this.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: itemOf(record),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names(condition),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    });
+  }
+
+  private update(executionName: string, expression: string, condition: string, values: Item): Promise<boolean> {
+    return this.guard(async () => {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(executionName),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names(`${expression} ${condition}`),
+          ExpressionAttributeValues: values,
+        }),
+      );
+    });
+  }
+
+  /** Runs a conditional write: true if it applied, false if its condition failed. */
+  private async guard(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
+        return false;
+      }
+      throw unavailable(error);
+    }
+  }
+}
+
+function statusValues(update: StatusUpdate): Item {
+  return {
+    ":started": { S: "STARTED" },
+    ":arn": { S: update.executionArn },
+    ":status": { S: update.executionStatus },
+    ...(update.startDate ? { ":startDate": { S: update.startDate.toISOString() } } : {}),
+    ...(update.stopDate ? { ":stopDate": { S: update.stopDate.toISOString() } } : {}),
+  };
+}
+
+function freshClaim(request: ClaimRequest): LedgerRecord {
+  return {
+    executionName: request.executionName,
+    state: "CLAIMED",
+    firstSeenAt: request.now.toISOString(),
+    inputSha256: request.inputSha256,
+    claimedBy: request.owner,
+    leaseExpiresAt: request.now.getTime() + request.leaseMs,
+    expiresAt:
+      request.retentionDays === undefined ? undefined : Math.floor(request.now.getTime() / 1000) + request.retentionDays * DAY_SECONDS,
+  };
+}
+
+function unavailable(error: unknown): LedgerUnavailableError {
+  const errorName = error instanceof Error ? error.name : "UnknownError";
+  return new LedgerUnavailableError(THROTTLING_ERRORS.has(errorName), errorName, { cause: error });
+}
+
+/** Every attribute is referred to by a #name: several (state, name…) are DynamoDB reserved words. */
+function names(expressions: string): Record<string, string> {
+  return Object.fromEntries([...new Set(expressions.match(/#\w+/g) ?? [])].map((name) => [name, name.slice(1)]));
+}
+
+function keyOf(executionName: string): Item {
+  return { [LEDGER_KEY]: { S: executionName } };
+}
+
+const STRING_FIELDS = ["state", "firstSeenAt", "inputSha256", "claimedBy", "executionArn", "startDate", "executionStatus", "stopDate"] as const;
+const NUMBER_FIELDS = ["leaseExpiresAt", LEDGER_TTL_ATTRIBUTE] as const;
+
+function itemOf(record: LedgerRecord): Item {
+  const item: Item = keyOf(record.executionName);
+  for (const field of STRING_FIELDS) {
+    const value = record[field];
+    if (value !== undefined) item[field] = { S: value };
+  }
+  for (const field of NUMBER_FIELDS) {
+    const value = record[field];
+    if (value !== undefined) item[field] = { N: String(value) };
+  }
+  return item;
+}
+
+function recordOf(item: Item): LedgerRecord {
+  const record: Record<string, string | number> = { executionName: item[LEDGER_KEY].S! };
+  for (const field of STRING_FIELDS) {
+    if (item[field]?.S !== undefined) record[field] = item[field].S!;
+  }
+  for (const field of NUMBER_FIELDS) {
+    if (item[field]?.N !== undefined) record[field] = Number(item[field].N);
+  }
+  return record as unknown as LedgerRecord;
+}

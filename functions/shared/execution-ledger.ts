@@ -1,0 +1,101 @@
+/**
+ * The execution ledger: a permanent record of every execution name ever claimed, so that a request is
+ * refused after Step Functions has forgotten the name (90 days after the execution closed).
+ *
+ * Write order, chosen so that every failure is safe:
+ * 1. claim the name (conditional write) before StartExecution: of concurrent duplicates exactly one wins;
+ * 2. StartExecution under the deterministic name;
+ * 3. record the execution ARN (the claim becomes STARTED);
+ * - StartExecution fails after the claim: the claim is released, so a retry works;
+ * - the invocation dies after the claim: the claim's lease (longer than the function's timeout) expires
+ *   and a later request takes the claim over and runs 2-3 again; the name makes a repeated StartExecution
+ *   return the original execution, or refuse if it has closed, never start a second one;
+ * - the ledger is unavailable at step 1: nothing is started.
+ */
+
+/** The variable that names the ledger's table, in every function that uses it. */
+export const LEDGER_TABLE_VARIABLE = "LEDGER_TABLE_NAME";
+
+/** The table's partition key; lib/execution-ledger-table.ts creates the table with it. */
+export const LEDGER_KEY = "executionName";
+/** The table's TTL attribute, set only when the ledger has a retention. */
+export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+
+/** CLAIMED: a request is starting the execution. STARTED: the execution exists; its ARN is recorded. */
+export type LedgerState = "CLAIMED" | "STARTED";
+
+export interface LedgerRecord {
+  readonly executionName: string;
+  readonly state: LedgerState;
+  /** When the name was first claimed (ISO 8601). */
+  readonly firstSeenAt: string;
+  /** SHA-256 of the execution input, to tell a running duplicate from a conflicting request. */
+  readonly inputSha256: string;
+  /** Who holds a CLAIMED record, and until when (epoch milliseconds). */
+  readonly claimedBy?: string;
+  readonly leaseExpiresAt?: number;
+  readonly executionArn?: string;
+  readonly startDate?: string;
+  /** The last status the ledger learned: RUNNING when started, then from DescribeExecution or EventBridge. */
+  readonly executionStatus?: string;
+  readonly stopDate?: string;
+  /** With a retention: when the record stops counting (epoch seconds; also the table's TTL attribute). */
+  readonly expiresAt?: number;
+}
+
+export interface ClaimRequest {
+  readonly executionName: string;
+  /** Identifies this invocation's claim; only its holder may record or release it. */
+  readonly owner: string;
+  readonly inputSha256: string;
+  readonly now: Date;
+  readonly leaseMs: number;
+  /** Forget the request this many days after it was first seen; undefined: never. */
+  readonly retentionDays?: number;
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly firstSeenAt: string }
+  | { readonly claimed: false; readonly record: LedgerRecord };
+
+export interface StatusUpdate {
+  readonly executionArn: string;
+  readonly executionStatus: string;
+  readonly startDate?: Date;
+  readonly stopDate?: Date;
+}
+
+export interface ExecutionLedger {
+  /** Claims the name, or returns the record that holds it. */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** The claim becomes STARTED with its execution; false if the claim is no longer this owner's. */
+  recordStarted(executionName: string, owner: string, execution: StatusUpdate): Promise<boolean>;
+  /** Gives the claim up so that a retry can claim it; false if it is no longer this owner's. */
+  release(executionName: string, owner: string): Promise<boolean>;
+  /** Records a newer status of a known execution (a CLAIMED record becomes STARTED: the execution exists). */
+  recordStatus(executionName: string, update: StatusUpdate): Promise<boolean>;
+}
+
+/** The ledger could not be read or written; nothing may be started on a guess. */
+export class LedgerUnavailableError extends Error {
+  public override readonly name = "LedgerUnavailableError";
+
+  constructor(
+    public readonly throttled: boolean,
+    public readonly errorName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The execution ledger is unavailable (${errorName}).`, options);
+  }
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
+
+/** The ledger table's name from the environment; a function with a ledger refuses to start without it. */
+export function ledgerTableFromEnvironment(env: NodeJS.ProcessEnv): string {
+  const tableName = env[LEDGER_TABLE_VARIABLE] ?? "";
+  if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new Error(`${LEDGER_TABLE_VARIABLE} must name the ledger's DynamoDB table; got "${tableName}".`);
+  }
+  return tableName;
+}

@@ -1,0 +1,135 @@
+import { createHash } from "node:crypto";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
+import {
+  describeExecution,
+  errorName,
+  executionArnFor,
+  RETRY_AFTER_SECONDS,
+  type StartOutcome,
+  type StartRequest,
+  startExecutionOnce,
+} from "./start-execution-once";
+
+export interface LedgerSettings {
+  readonly ledger: ExecutionLedger;
+  /** How long a claim protects an invocation; longer than the function's timeout. */
+  readonly leaseMs: number;
+  /** Days after which a request may run again; undefined: never. */
+  readonly retentionDays?: number;
+}
+
+export interface LedgerStart {
+  readonly outcome: StartOutcome;
+  /** A ledger write that failed after the fact (recording or releasing); the answer stays true. */
+  readonly ledgerError?: string;
+}
+
+/**
+ * StartExecution behind the ledger (write order and failure handling: functions/shared/execution-ledger.ts).
+ * A duplicate is answered from the ledger, at any age, and never reaches StartExecution.
+ */
+export async function startWithLedger(
+  sfn: SFNClient,
+  settings: LedgerSettings,
+  request: StartRequest & { readonly owner: string },
+): Promise<LedgerStart> {
+  const { ledger } = settings;
+  const inputSha256 = createHash("sha256").update(request.input, "utf8").digest("hex");
+  let claim;
+  try {
+    claim = await ledger.claim({
+      executionName: request.executionName,
+      owner: request.owner,
+      inputSha256,
+      now: request.requestedAt,
+      leaseMs: settings.leaseMs,
+      retentionDays: settings.retentionDays,
+    });
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    return {
+      outcome: error.throttled
+        ? { outcome: "throttled", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
+        : { outcome: "unavailable", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
+    };
+  }
+  if (!claim.claimed) {
+    return answerDuplicate(sfn, ledger, request, claim.record, inputSha256);
+  }
+
+  const firstSeenAt = new Date(claim.firstSeenAt);
+  const outcome = await startExecutionOnce(sfn, request);
+  switch (outcome.outcome) {
+    case "started":
+    case "already-running":
+    case "already-exists": {
+      const ledgerError = await attempt(() =>
+        ledger.recordStarted(request.executionName, request.owner, {
+          executionArn: outcome.executionArn,
+          executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
+          startDate: outcome.startDate,
+          stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
+        }),
+      );
+      // A takeover can find the execution already there: say since when the ledger has known the request.
+      return { outcome: outcome.outcome === "started" ? outcome : { ...outcome, firstSeenAt }, ledgerError };
+    }
+    default:
+      // Nothing was started: give the claim up so that a retry can have it.
+      return { outcome, ledgerError: await attempt(() => ledger.release(request.executionName, request.owner)) };
+  }
+}
+
+async function answerDuplicate(
+  sfn: SFNClient,
+  ledger: ExecutionLedger,
+  request: StartRequest,
+  record: LedgerRecord,
+  inputSha256: string,
+): Promise<LedgerStart> {
+  const executionArn = record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
+  const firstSeenAt = new Date(record.firstSeenAt);
+  if (record.state === "CLAIMED") {
+    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt } };
+  }
+  const fromLedger: StartOutcome = {
+    outcome: "already-exists",
+    executionArn,
+    status: record.executionStatus,
+    startDate: record.startDate ? new Date(record.startDate) : undefined,
+    stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
+    firstSeenAt,
+  };
+  if (record.executionStatus && TERMINAL_STATUSES.has(record.executionStatus)) {
+    return { outcome: fromLedger };
+  }
+  // Not known to have ended: Step Functions may know better, or may have forgotten the execution.
+  const current = await describeExecution(sfn, executionArn);
+  if (!current.described) {
+    return { outcome: { ...fromLedger, describeError: current.errorName } };
+  }
+  const ledgerError =
+    current.status && current.status !== record.executionStatus
+      ? await attempt(() =>
+          ledger.recordStatus(request.executionName, { executionArn, executionStatus: current.status!, stopDate: current.stopDate }),
+        )
+      : undefined;
+  if (current.status === "RUNNING" && record.inputSha256 === inputSha256 && current.startDate) {
+    return { outcome: { outcome: "already-running", executionArn, startDate: current.startDate, firstSeenAt }, ledgerError };
+  }
+  return {
+    outcome: { ...fromLedger, status: current.status, startDate: current.startDate, stopDate: current.stopDate },
+    ledgerError,
+  };
+}
+
+/** Runs a ledger write whose failure must not change the answer; returns its error name, if any. */
+async function attempt(write: () => Promise<boolean>): Promise<string | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (error) {
+    return error instanceof LedgerUnavailableError ? error.errorName : errorName(error);
+  }
+}

@@ -1,0 +1,21 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { DynamoDbLedger } from "../shared/dynamodb-ledger";
+import { createHandler } from "./handler";
+import { writeToStdout } from "./request-log";
+import { ledgerSettingsFromEnvironment, settingsFromEnvironment } from "./settings";
+
+// The start-execution function for environments with a ledger; a separate entry so that the bundle of
+// the others carries no DynamoDB client. Built once per cold start.
+const ledger = ledgerSettingsFromEnvironment(process.env);
+
+export const handler = createHandler({
+  settings: settingsFromEnvironment(process.env),
+  sfn: new SFNClient({}),
+  ledger: {
+    ledger: new DynamoDbLedger(new DynamoDBClient({}), ledger.tableName),
+    leaseMs: ledger.leaseMs,
+    retentionDays: ledger.retentionDays,
+  },
+  log: writeToStdout,
+});

@@ -1,0 +1,52 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { Construct } from "constructs";
+import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../functions/shared/execution-ledger";
+import type { PolicyStatement } from "./iam-policy";
+
+export interface ExecutionLedgerTableProps {
+  readonly name: string;
+  /** Days a request is remembered; with one, the table expires items through TTL. @default forever */
+  readonly retentionDays?: number;
+}
+
+/**
+ * The execution ledger's table: one item per execution name (functions/shared/execution-ledger.ts).
+ * On-demand billing (traffic is bursty and small), point-in-time recovery and deletion protection (the
+ * ledger is the only memory of requests older than 90 days), encryption with the AWS-managed KMS key.
+ */
+export class ExecutionLedgerTable extends Construct {
+  public readonly table: DynamodbTable;
+
+  constructor(scope: Construct, id: string, props: ExecutionLedgerTableProps) {
+    super(scope, id);
+    this.table = new DynamodbTable(this, "table", {
+      name: props.name,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: LEDGER_KEY,
+      attribute: [{ name: LEDGER_KEY, type: "S" }],
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: true,
+      // TTL only deletes; the handler compares the expiry itself, since deletion runs up to two days late.
+      ttl: props.retentionDays === undefined ? undefined : { attributeName: LEDGER_TTL_ATTRIBUTE, enabled: true },
+    });
+  }
+
+  public get name(): string {
+    return this.table.name;
+  }
+
+  /** What the status updater does with the ledger: update items, nothing else. */
+  public statusStatement(): PolicyStatement {
+    return { sid: "RecordStatusInExecutionLedger", actions: ["dynamodb:UpdateItem"], resources: [this.table.arn] };
+  }
+
+  /** What the start-execution function does with the ledger: read, claim, record, release; items only. */
+  public claimStatement(): PolicyStatement {
+    return {
+      sid: "ClaimInExecutionLedger",
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      resources: [this.table.arn],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Construct } from "constructs";
+import { STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
+import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
+import type { ExecutionLedgerTable } from "./execution-ledger-table";
+import { NodejsFunction } from "./nodejs-function";
+
+export interface LedgerStatusUpdatesProps {
+  /** Resource name prefix, `sfn-dedup-<env>`. */
+  readonly prefix: string;
+  readonly stateMachineArn: string;
+  readonly ledger: ExecutionLedgerTable;
+}
+
+/** How long EventBridge keeps retrying a status it could not deliver (its maximum). */
+const MAXIMUM_EVENT_AGE_SECONDS = 86_400;
+
+/**
+ * Step Functions' own "Execution Status Change" events, for this state machine only, delivered to a
+ * function that writes each status into the ledger: the ledger then knows how every execution ended.
+ */
+export class LedgerStatusUpdates extends Construct {
+  public readonly rule: CloudwatchEventRule;
+  public readonly updater: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: LedgerStatusUpdatesProps) {
+    super(scope, id);
+    this.updater = new NodejsFunction(this, "function", {
+      name: `${props.prefix}-ledger-status`,
+      entry: "functions/ledger-status/index.ts",
+      environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
+      statements: [props.ledger.statusStatement()],
+    });
+
+    this.rule = new CloudwatchEventRule(this, "rule", {
+      name: `${props.prefix}-execution-status`,
+      description: "Step Functions execution status changes of the notify-country workflow, for the execution ledger.",
+      eventPattern: JSON.stringify({
+        source: ["aws.states"],
+        "detail-type": [STATUS_CHANGE_DETAIL_TYPE],
+        detail: { stateMachineArn: [props.stateMachineArn] },
+      }),
+    });
+
+    new CloudwatchEventTarget(this, "target", {
+      rule: this.rule.name,
+      arn: this.updater.function.arn,
+      retryPolicy: { maximumEventAgeInSeconds: MAXIMUM_EVENT_AGE_SECONDS, maximumRetryAttempts: 185 },
+    });
+
+    new LambdaPermission(this, "invoke-permission", {
+      statementId: "AllowInvokeFromExecutionStatusRule",
+      action: "lambda:InvokeFunction",
+      functionName: this.updater.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: this.rule.arn,
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
+import type { LocalTable } from "./synthesized-stack";
+
+export interface LocalDynamoDb {
+  readonly url: string;
+  readonly port: number;
+  /** Creates the tables as the stack defines them (key schema, on-demand billing). */
+  createTables(tables: readonly LocalTable[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * DynamoDB on this machine: dynalite, in memory, on 127.0.0.1. Conditional writes behave as on AWS;
+ * dynalite has no TTL deletion, which the ledger does not rely on (it checks expiry itself).
+ */
+export async function startLocalDynamoDb(options: { port?: number; host?: string } = {}): Promise<LocalDynamoDb> {
+  const host = options.host ?? "127.0.0.1";
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  const client = new DynamoDBClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  return {
+    url,
+    port,
+    createTables: async (tables) => {
+      for (const table of tables) {
+        await client.send(
+          new CreateTableCommand({
+            TableName: table.name,
+            BillingMode: "PAY_PER_REQUEST",
+            KeySchema: [{ AttributeName: table.hashKey, KeyType: "HASH" }],
+            AttributeDefinitions: table.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type as "S" | "N" | "B" })),
+          }),
+        );
+      }
+    },
+    close: async () => {
+      client.destroy();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
