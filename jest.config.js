@@ -1,5 +1,10 @@
+const os = require("node:os");
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // Many suites wait on child processes (synth, the Lambda host) rather than compute: one worker more
+  // than there are cores keeps the machine busy. Jest's default is one fewer.
+  maxWorkers: os.availableParallelism() + 1,
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
