@@ -17,7 +17,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { dataReferenceTo, onlyResource, referenceTo, rolePolicy, synthTrigger } from "./support/synth";
+import { dataReferenceTo, logGroupId, onlyResource, referenceTo, rolePolicy, synthTrigger } from "./support/synth";
 
 describe("DedupTriggerStack", () => {
   const { synthesized, tf } = synthTrigger();
@@ -63,12 +63,21 @@ describe("DedupTriggerStack", () => {
       expect(stateMachine.definition).not.toMatch(/templatefile|file\(/);
     });
 
-    it("may only publish to its own topic, and only states.amazonaws.com may assume its role", () => {
+    it("may only publish to its own topic, encrypt for it, deliver its logs and send traces", () => {
       const { trust, statements } = rolePolicy(tf, "-notify-country-workflow");
       expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-      expect(statements).toEqual([
-        { Sid: "PublishToNotificationTopic", Effect: "Allow", Action: ["sns:Publish"], Resource: [referenceTo(tf, "aws_sns_topic", "arn")] },
+      expect(statements.map((statement) => statement.Sid)).toEqual([
+        "PublishToNotificationTopic",
+        "EncryptForNotificationTopic",
+        "DeliverExecutionLogs",
+        "SendXRayTraces",
       ]);
+      expect(statements[0]).toEqual({
+        Sid: "PublishToNotificationTopic",
+        Effect: "Allow",
+        Action: ["sns:Publish"],
+        Resource: [referenceTo(tf, "aws_sns_topic", "arn")],
+      });
     });
   });
 
@@ -108,11 +117,11 @@ describe("DedupTriggerStack", () => {
     it("writes to its own log group, created with a retention", () => {
       expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, {
         name: "/aws/lambda/sfn-dedup-default-start-execution",
-        retention_in_days: 30,
+        retention_in_days: 365,
       });
       expect(onlyResource(tf, "aws_lambda_function").logging_config).toEqual({
         log_format: "JSON",
-        log_group: referenceTo(tf, "aws_cloudwatch_log_group", "name"),
+        log_group: `\${aws_cloudwatch_log_group.${logGroupId(tf, "/aws/lambda/sfn-dedup-default-start-execution")}.name}`,
       });
     });
 
@@ -135,8 +144,9 @@ describe("DedupTriggerStack", () => {
           Sid: "WriteOwnLogs",
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Resource: [`${referenceTo(tf, "aws_cloudwatch_log_group", "arn")}:*`],
+          Resource: [`\${aws_cloudwatch_log_group.${logGroupId(tf, "/aws/lambda/sfn-dedup-default-start-execution")}.arn}:*`],
         },
+        expect.objectContaining({ Sid: "SendXRayTraces", Resource: ["*"] }),
       ]);
     });
   });
@@ -254,8 +264,11 @@ describe("DedupTriggerStack", () => {
       expect(trust.Statement[0].Principal).toEqual({ Service: "lambda.amazonaws.com" });
       expect(statements.map(({ Sid, Action }) => [Sid, Action])).toEqual([
         ["RecordStatusInExecutionLedger", ["dynamodb:UpdateItem"]],
+        ["KeepUndeliverableStatuses", ["sqs:SendMessage"]],
         ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+        ["SendXRayTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]],
       ]);
+      expect(statements[1].Resource).toEqual([referenceTo(forever.tf, "aws_sqs_queue", "arn")]);
       expect(statements[0].Resource).toEqual([referenceTo(forever.tf, "aws_dynamodb_table", "arn")]);
       expect(statusUpdater(forever).environment.variables).toEqual({ LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name") });
     });

@@ -21,7 +21,12 @@ const context = {
         kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
       },
     },
-    staging: { account: "333333333333", region: "eu-west-1", state: { bucket: "staging-state" } },
+    staging: {
+      account: "333333333333",
+      region: "eu-west-1",
+      state: { bucket: "staging-state" },
+      kmsKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+    },
   },
 };
 
@@ -49,7 +54,9 @@ describe("the pipeline's IAM roles", () => {
 
   it("name the environment's own resources, in its account and region", () => {
     const { deploy } = roles.dev;
-    const resources = deploy.permissions.Statement.flatMap((statement) => statement.Resource);
+    const delivery = deploy.permissions.Statement.filter((statement) => statement.Resource.includes("*"));
+    expect(delivery.map((statement) => statement.Sid)).toEqual(["SetUpVendedLogDelivery"]);
+    const resources = deploy.permissions.Statement.filter((statement) => !delivery.includes(statement)).flatMap((statement) => statement.Resource);
     for (const resource of resources) {
       expect(resource).toMatch(/^arn:aws:[a-z]+:(eu-west-1)?:(222222222222)?:/);
     }
@@ -85,6 +92,16 @@ describe("the pipeline's IAM roles", () => {
       /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action),
     );
     expect(writes).toEqual([]);
+  });
+
+  it("let the deploy role create grants on the environment's key, and only when it has one", () => {
+    expect(roles.staging.deploy.permissions.Statement).toContainEqual({
+      Sid: "UseEnvironmentKey",
+      Effect: "Allow",
+      Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+      Resource: [context.environments.staging.kmsKeyArn],
+    });
+    expect(roles.dev.deploy.permissions.Statement.filter((statement) => statement.Sid === "UseEnvironmentKey")).toEqual([]);
   });
 
   it("let the deploy role pass only its own roles, only to Lambda and Step Functions", () => {

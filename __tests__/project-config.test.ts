@@ -15,6 +15,9 @@ describe("projectConfigFrom", () => {
           region: "us-east-1",
           notificationEmails: [],
           executionName: { from: "country" },
+          logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
+          api: { throttling: { rateLimit: 100, burstLimit: 200 } },
+          reservedConcurrency: 20,
           tags: {},
         });
       },
@@ -39,12 +42,30 @@ describe("projectConfigFrom", () => {
               roleArn: "arn:aws:iam::999999999999:role/terraform-state",
               kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             },
+            kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            logs: { retentionDays: 731, workflow: { level: "ALL", includeExecutionData: true } },
+            api: {
+              throttling: { rateLimit: 20, burstLimit: 40 },
+              cors: { allowOrigins: ["https://app.example.com"], allowHeaders: ["content-type"], maxAgeSeconds: 600 },
+              authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"], scopes: ["orders/write"] },
+            },
+            reservedConcurrency: 50,
             tags: { "cost-center": "C-42", owner: "platform@example.com" },
           },
         },
       });
       expect(config.environments).toEqual([
-        { name: "dev", account: "222222222222", region: "eu-west-1", notificationEmails: [], executionName: { from: "country" }, tags: {} },
+        {
+          name: "dev",
+          account: "222222222222",
+          region: "eu-west-1",
+          notificationEmails: [],
+          executionName: { from: "country" },
+          logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
+          api: { throttling: { rateLimit: 100, burstLimit: 200 } },
+          reservedConcurrency: 20,
+          tags: {},
+        },
         {
           name: "prod",
           account: "111111111111",
@@ -59,6 +80,14 @@ describe("projectConfigFrom", () => {
             roleArn: "arn:aws:iam::999999999999:role/terraform-state",
             kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
           },
+          kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+          logs: { retentionDays: 731, workflow: { level: "ALL", includeExecutionData: true } },
+          api: {
+            throttling: { rateLimit: 20, burstLimit: 40 },
+            cors: { allowOrigins: ["https://app.example.com"], allowHeaders: ["content-type"], maxAgeSeconds: 600 },
+            authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"], scopes: ["orders/write"] },
+          },
+          reservedConcurrency: 50,
           tags: { "cost-center": "C-42", owner: "platform@example.com" },
         },
       ]);
@@ -71,6 +100,14 @@ describe("projectConfigFrom", () => {
       [{ retentionDays: 400 }, { retentionDays: 400 }],
     ])("reads ledger %j", (ledger, expected) => {
       expect(projectConfigFrom(withProd({ ledger })).environments[0].ledger).toEqual(expected);
+    });
+
+    it.each([
+      [{ cors: { allowOrigins: ["*"] } }, { cors: { allowOrigins: ["*"], allowHeaders: ["content-type", "authorization"], maxAgeSeconds: 300 } }],
+      [{ authorization: { type: "iam" } }, { authorization: { type: "iam" } }],
+      [{ throttling: { rateLimit: 5 } }, { throttling: { rateLimit: 5, burstLimit: 200 } }],
+    ])("completes api settings %j with the defaults", (api, expected) => {
+      expect(projectConfigFrom(withProd({ api })).environments[0].api).toEqual({ throttling: { rateLimit: 100, burstLimit: 200 }, ...expected });
     });
 
     it("defaults the state region to the environment's and the key to one per environment", () => {
@@ -99,7 +136,7 @@ describe("projectConfigFrom", () => {
       ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
       ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
       ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],
-      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, state, tags."],
+      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, state, kmsKeyArn, logs, api, reservedConcurrency, tags."],
       ["a ledger that is neither true, false nor settings", withProd({ ledger: "yes" }), 'cdktf.json context.environments.prod.ledger: must be true, false or { "retentionDays": <days> }; got "yes".'],
       ["an unknown ledger field", withProd({ ledger: { retention: 30 } }), "cdktf.json context.environments.prod.ledger.retention: is not a known field; allowed fields: retentionDays."],
       ["a retention that is not a whole number of days", withProd({ ledger: { retentionDays: 1.5 } }), "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 1.5."],
@@ -124,6 +161,20 @@ describe("projectConfigFrom", () => {
       ["a state key with a leading slash", withProd({ state: { bucket: "acme-state", key: "/prod.tfstate" } }), 'cdktf.json context.environments.prod.state.key: must be an S3 object key without leading slash or spaces; got "/prod.tfstate".'],
       ["a state role that is not a role ARN", withProd({ state: { bucket: "acme-state", roleArn: "arn:aws:iam::999999999999:user/x" } }), "cdktf.json context.environments.prod.state.roleArn: must be an IAM role ARN"],
       ["a KMS key that is not an ARN", withProd({ state: { bucket: "acme-state", kmsKeyId: "1234abcd" } }), "cdktf.json context.environments.prod.state.kmsKeyId: must be a KMS key or alias ARN"],
+      ["a KMS key given as an alias", withProd({ kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:alias/sfn-dedup" }), "cdktf.json context.environments.prod.kmsKeyArn: must be a KMS key ARN (not an alias)"],
+      ["a KMS key in another region", withProd({ kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c" }), "cdktf.json context.environments.prod.kmsKeyArn: is in us-east-1, not the environment's region eu-west-1: KMS keys are regional."],
+      ["a log retention CloudWatch does not offer", withProd({ logs: { retentionDays: 100 } }), "cdktf.json context.environments.prod.logs.retentionDays: must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 100."],
+      ["an unknown workflow log level", withProd({ logs: { workflow: { level: "DEBUG" } } }), 'cdktf.json context.environments.prod.logs.workflow.level: must be one of ALL, ERROR, FATAL, OFF; got "DEBUG".'],
+      ["execution data logging that is not a boolean", withProd({ logs: { workflow: { includeExecutionData: "no" } } }), 'cdktf.json context.environments.prod.logs.workflow.includeExecutionData: must be true or false; got "no".'],
+      ["an unknown api field", withProd({ api: { rateLimit: 5 } }), "cdktf.json context.environments.prod.api.rateLimit: is not a known field; allowed fields: throttling, cors, authorization."],
+      ["a throttling rate of zero", withProd({ api: { throttling: { rateLimit: 0 } } }), "cdktf.json context.environments.prod.api.throttling.rateLimit: must be requests per second (a whole number from 1 to 10000); got 0."],
+      ["CORS without origins", withProd({ api: { cors: {} } }), "cdktf.json context.environments.prod.api.cors.allowOrigins: is required: the origins browsers may call the API from."],
+      ["a CORS origin with a path", withProd({ api: { cors: { allowOrigins: ["https://app.example.com/x"] } } }), 'cdktf.json context.environments.prod.api.cors.allowOrigins[0]: must be origins such as https://app.example.com (or "*"); got "https://app.example.com/x".'],
+      ["an unknown authorization type", withProd({ api: { authorization: { type: "cognito" } } }), 'cdktf.json context.environments.prod.api.authorization.type: must be one of jwt, iam; got "cognito".'],
+      ["a JWT issuer that is not https", withProd({ api: { authorization: { type: "jwt", issuer: "http://idp.example.com", audience: ["a"] } } }), "cdktf.json context.environments.prod.api.authorization.issuer: must be the token issuer's https URL"],
+      ["a JWT authorizer without audience", withProd({ api: { authorization: { type: "jwt", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must carry."],
+      ["IAM authorization with JWT settings", withProd({ api: { authorization: { type: "iam", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.issuer: is not a known field; allowed fields: type."],
+      ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency (a whole number from 1 to 1000); got 0."],
       ["tags that are not an object", withProd({ tags: ["team"] }), "cdktf.json context.environments.prod.tags: must be a JSON object, not a list."],
       ["a tag that would replace a project tag", withProd({ tags: { environment: "production" } }), "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key."],
       ["a tag key AWS reserves", withProd({ tags: { "aws:owner": "me" } }), "cdktf.json context.environments.prod.tags.aws:owner: is not a valid tag key"],

@@ -54,19 +54,22 @@ export class DedupTriggerStack extends TerraformStack {
     this.topic = new NotificationTopic(this, "notifications", {
       name: `${prefix}-notifications`,
       emails: config.notificationEmails,
+      kmsKeyArn: config.kmsKeyArn,
     });
 
     this.workflow = new WorkflowStateMachine(this, "workflow", {
       name: `${prefix}-notify-country`,
       definitionFile: path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"),
       definitionSubstitutions: { TopicArn: this.topic.arn },
-      taskStatements: [this.topic.publishStatement()],
+      taskStatements: this.topic.publishStatements(),
+      logging: { ...config.logs.workflow, retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
     });
 
     if (config.ledger) {
       this.ledger = new ExecutionLedgerTable(this, "execution-ledger", {
         name: `${prefix}-ledger`,
         retentionDays: config.ledger.retentionDays,
+        kmsKeyArn: config.kmsKeyArn,
       });
     }
 
@@ -80,16 +83,29 @@ export class DedupTriggerStack extends TerraformStack {
         ...(this.ledger ? ledgerEnvironment(this.ledger.name, config.ledger?.retentionDays) : {}),
       },
       statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
+      logRetentionDays: config.logs.retentionDays,
+      kmsKeyArn: config.kmsKeyArn,
+      reservedConcurrency: config.reservedConcurrency,
     });
 
     if (this.ledger) {
-      new LedgerStatusUpdates(this, "ledger-status", { prefix, stateMachineArn: this.workflow.arn, ledger: this.ledger });
+      new LedgerStatusUpdates(this, "ledger-status", {
+        prefix,
+        stateMachineArn: this.workflow.arn,
+        ledger: this.ledger,
+        logRetentionDays: config.logs.retentionDays,
+        kmsKeyArn: config.kmsKeyArn,
+      });
     }
 
     this.api = new HttpLambdaApi(this, "http-api", {
       name: `${prefix}-api`,
       routeKey: TRIGGER_ROUTE,
       handler: this.starter.function,
+      throttling: config.api.throttling,
+      cors: config.api.cors,
+      authorization: config.api.authorization,
+      accessLogs: { retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
     });
 
     new TerraformOutput(this, "endpoint_url", {

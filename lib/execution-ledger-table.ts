@@ -7,12 +7,15 @@ export interface ExecutionLedgerTableProps {
   readonly name: string;
   /** Days a request is remembered; with one, the table expires items through TTL. @default forever */
   readonly retentionDays?: number;
+  /** Customer managed key. @default the AWS-managed key, aws/dynamodb */
+  readonly kmsKeyArn?: string;
 }
 
 /**
  * The execution ledger's table: one item per execution name (functions/shared/execution-ledger.ts).
  * On-demand billing (traffic is bursty and small), point-in-time recovery and deletion protection (the
- * ledger is the only memory of requests older than 90 days), encryption with the AWS-managed KMS key.
+ * ledger is the only memory of requests older than 90 days), encryption with KMS (the AWS-managed key
+ * unless a customer managed key is given).
  */
 export class ExecutionLedgerTable extends Construct {
   public readonly table: DynamodbTable;
@@ -25,7 +28,7 @@ export class ExecutionLedgerTable extends Construct {
       hashKey: LEDGER_KEY,
       attribute: [{ name: LEDGER_KEY, type: "S" }],
       pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: true,
       // TTL only deletes; the handler compares the expiry itself, since deletion runs up to two days late.
       ttl: props.retentionDays === undefined ? undefined : { attributeName: LEDGER_TTL_ATTRIBUTE, enabled: true },

@@ -1,26 +1,58 @@
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
+import type { AuthorizationConfig, CorsConfig, ThrottlingConfig } from "./config/api-config";
+import { managedLogGroup } from "./managed-log-group";
 
 export interface HttpLambdaApiProps {
   readonly name: string;
   /** e.g. `POST /executions` */
   readonly routeKey: string;
   readonly handler: LambdaFunction;
+  readonly throttling: ThrottlingConfig;
+  /** Absent: no CORS configuration, so browsers on other origins are refused. */
+  readonly cors?: CorsConfig;
+  /** Absent: the route is public. */
+  readonly authorization?: AuthorizationConfig;
+  readonly accessLogs: { readonly retentionDays: number; readonly kmsKeyArn?: string };
 }
 
 /**
+ * One access log line per request, as JSON: who asked (request id, source IP), what (route), the answer
+ * (status, latency) and what went wrong on API Gateway's side (integration error, error message).
+ */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationLatency: "$context.integrationLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationError: "$context.integration.error",
+  errorMessage: "$context.error.message",
+  userAgent: "$context.identity.userAgent",
+});
+
+/**
  * An HTTP API with one route proxied to a Lambda function (payload format 2.0) on the auto-deployed
- * `$default` stage. The function may be invoked by this API's route only.
+ * `$default` stage: access logs in JSON, default route throttling, CORS and authorization only when
+ * configured. The function may be invoked by this API's route only.
  */
 export class HttpLambdaApi extends Construct {
   public readonly api: Apigatewayv2Api;
   public readonly route: Apigatewayv2Route;
   public readonly stage: Apigatewayv2Stage;
+  public readonly accessLogGroup: CloudwatchLogGroup;
   private readonly routePath: string;
 
   constructor(scope: Construct, id: string, props: HttpLambdaApiProps) {
@@ -28,7 +60,16 @@ export class HttpLambdaApi extends Construct {
     const [method, routePath] = parseRouteKey(props.routeKey);
     this.routePath = routePath;
 
-    this.api = new Apigatewayv2Api(this, "api", { name: props.name, protocolType: "HTTP" });
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: props.name,
+      protocolType: "HTTP",
+      corsConfiguration: props.cors && {
+        allowOrigins: [...props.cors.allowOrigins],
+        allowMethods: [method],
+        allowHeaders: [...props.cors.allowHeaders],
+        maxAge: props.cors.maxAgeSeconds,
+      },
+    });
 
     const integration = new Apigatewayv2Integration(this, "integration", {
       apiId: this.api.id,
@@ -41,9 +82,25 @@ export class HttpLambdaApi extends Construct {
       apiId: this.api.id,
       routeKey: props.routeKey,
       target: `integrations/${integration.id}`,
+      ...this.routeAuthorization(props.name, props.authorization),
     });
 
-    this.stage = new Apigatewayv2Stage(this, "stage", { apiId: this.api.id, name: "$default", autoDeploy: true });
+    this.accessLogGroup = managedLogGroup(this, "access-log-group", {
+      name: `/aws/vendedlogs/apigateway/${props.name}`,
+      retentionDays: props.accessLogs.retentionDays,
+      kmsKeyArn: props.accessLogs.kmsKeyArn,
+    });
+
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: "$default",
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: this.accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
+      defaultRouteSettings: {
+        throttlingRateLimit: props.throttling.rateLimit,
+        throttlingBurstLimit: props.throttling.burstLimit,
+      },
+    });
 
     new LambdaPermission(this, "invoke-permission", {
       statementId: "AllowInvokeFromHttpApiRoute",
@@ -58,6 +115,28 @@ export class HttpLambdaApi extends Construct {
   /** The route's full URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/executions`. */
   public get routeUrl(): string {
     return `${this.api.apiEndpoint}${this.routePath}`;
+  }
+
+  private routeAuthorization(name: string, authorization: AuthorizationConfig | undefined) {
+    if (!authorization) {
+      return { authorizationType: "NONE" };
+    }
+    if (authorization.type === "iam") {
+      // Callers sign with SigV4 and need execute-api:Invoke on the route (README.md, Authorization).
+      return { authorizationType: "AWS_IAM" };
+    }
+    const authorizer = new Apigatewayv2Authorizer(this, "jwt-authorizer", {
+      apiId: this.api.id,
+      name: `${name}-jwt`,
+      authorizerType: "JWT",
+      identitySources: ["$request.header.Authorization"],
+      jwtConfiguration: { issuer: authorization.issuer, audience: [...authorization.audience] },
+    });
+    return {
+      authorizationType: "JWT",
+      authorizerId: authorizer.id,
+      authorizationScopes: authorization.scopes.length > 0 ? [...authorization.scopes] : undefined,
+    };
   }
 }
 

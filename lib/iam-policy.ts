@@ -9,6 +9,8 @@ export interface PolicyStatement {
   readonly resources: readonly string[];
   /** Required when `resources` is `["*"]`: why no narrower resource exists. */
   readonly wildcardResourceReason?: string;
+  /** IAM condition block, e.g. `{ StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com" } }`. */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 /** The JSON policy document, as a string in which Terraform references are interpolated. */
@@ -20,7 +22,13 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
     Version: "2012-10-17",
     Statement: statements.map((statement) => {
       checkLeastPrivilege(statement);
-      return { Sid: statement.sid, Effect: "Allow", Action: [...statement.actions], Resource: [...statement.resources] };
+      return {
+        Sid: statement.sid,
+        Effect: "Allow",
+        Action: [...statement.actions],
+        Resource: [...statement.resources],
+        ...(statement.conditions ? { Condition: statement.conditions } : {}),
+      };
     }),
   });
 }

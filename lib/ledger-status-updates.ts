@@ -1,6 +1,7 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
 import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
@@ -12,26 +13,49 @@ export interface LedgerStatusUpdatesProps {
   readonly prefix: string;
   readonly stateMachineArn: string;
   readonly ledger: ExecutionLedgerTable;
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn?: string;
 }
 
 /** How long EventBridge keeps retrying a status it could not deliver (its maximum). */
 const MAXIMUM_EVENT_AGE_SECONDS = 86_400;
+/** Status events arrive at most a few per execution; this caps the function without starving the account. */
+const STATUS_UPDATER_CONCURRENCY = 5;
+/** SQS's longest retention: time to find out why a status could not be written, and replay it. */
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
 /**
  * Step Functions' own "Execution Status Change" events, for this state machine only, delivered to a
  * function that writes each status into the ledger: the ledger then knows how every execution ended.
+ * Events the function still cannot record after Lambda's retries are kept in a dead-letter queue.
  */
 export class LedgerStatusUpdates extends Construct {
   public readonly rule: CloudwatchEventRule;
   public readonly updater: NodejsFunction;
+  public readonly deadLetterQueue: SqsQueue;
 
   constructor(scope: Construct, id: string, props: LedgerStatusUpdatesProps) {
     super(scope, id);
+    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
+      name: `${props.prefix}-ledger-status-dlq`,
+      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      // SQS-managed encryption, or the environment's key.
+      sqsManagedSseEnabled: props.kmsKeyArn ? undefined : true,
+      kmsMasterKeyId: props.kmsKeyArn,
+    });
+
     this.updater = new NodejsFunction(this, "function", {
       name: `${props.prefix}-ledger-status`,
       entry: "functions/ledger-status/index.ts",
       environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
       statements: [props.ledger.statusStatement()],
+      logRetentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      reservedConcurrency: STATUS_UPDATER_CONCURRENCY,
+      deadLetterQueue: {
+        arn: this.deadLetterQueue.arn,
+        sendStatement: { sid: "KeepUndeliverableStatuses", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+      },
     });
 
     this.rule = new CloudwatchEventRule(this, "rule", {

@@ -1,33 +1,42 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import type { PolicyStatement } from "./iam-policy";
+import { managedLogGroup } from "./managed-log-group";
 import { bundleNodejsFunction } from "./nodejs-bundle";
 import { ServiceRole } from "./service-role";
+import { xrayTracingStatement } from "./service-telemetry";
 
 export interface NodejsFunctionProps {
   readonly name: string;
   /** The handler module, relative to the project root, e.g. `functions/start-execution/index.ts`. */
   readonly entry: string;
   readonly environment: Readonly<Record<string, string>>;
-  /** What the code does on AWS beyond writing its logs. */
+  /** What the code does on AWS beyond writing its logs and traces. */
   readonly statements: readonly PolicyStatement[];
   /** @default 10 — well under API Gateway's 30 s integration limit, so the client gets our answer. */
   readonly timeoutSeconds?: number;
-  /** @default 256 */
+  /** @default 256 (README.md, "Memory": measured) */
   readonly memorySize?: number;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly logRetentionDays: number;
+  /** Encrypts the log group and the function's variables with this customer managed key. */
+  readonly kmsKeyArn?: string;
+  /** Concurrent executions reserved for the function, which also caps it. */
+  readonly reservedConcurrency: number;
+  /** For asynchronously invoked functions: where events go once Lambda's own retries are spent. */
+  readonly deadLetterQueue?: { readonly arn: string; readonly sendStatement: PolicyStatement };
 }
 
 export const NODEJS_RUNTIME = "nodejs22.x";
 /** esbuild's target for {@link NODEJS_RUNTIME}: the two change together. */
 const ESBUILD_TARGET = "node22";
+export const DEFAULT_MEMORY_MB = 256;
 
 /**
  * A TypeScript Lambda function: bundled by esbuild during synth, deployed from a deterministic zip, with
- * its own log group (so retention is managed and the role needs no logs:CreateLogGroup) and its own role.
+ * its own log group (so retention and key are managed and the role needs no logs:CreateLogGroup), its
+ * own role, X-Ray tracing and a reserved concurrency.
  */
 export class NodejsFunction extends Construct {
   public readonly function: LambdaFunction;
@@ -38,9 +47,10 @@ export class NodejsFunction extends Construct {
     super(scope, id);
     const bundle = bundleNodejsFunction({ entry: props.entry, target: ESBUILD_TARGET });
 
-    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+    this.logGroup = managedLogGroup(this, "log-group", {
       name: `/aws/lambda/${props.name}`,
-      retentionInDays: props.logRetentionDays ?? 30,
+      retentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
     });
 
     this.role = new ServiceRole(this, "execution-role", {
@@ -48,11 +58,13 @@ export class NodejsFunction extends Construct {
       servicePrincipal: "lambda.amazonaws.com",
       statements: [
         ...props.statements,
+        ...(props.deadLetterQueue ? [props.deadLetterQueue.sendStatement] : []),
         {
           sid: "WriteOwnLogs",
           actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
           resources: [`${this.logGroup.arn}:*`],
         },
+        xrayTracingStatement(),
       ],
     });
 
@@ -67,9 +79,13 @@ export class NodejsFunction extends Construct {
       sourceCodeHash: bundle.sourceCodeHash,
       role: this.role.arn,
       timeout: props.timeoutSeconds ?? 10,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: { variables: { ...props.environment } },
+      kmsKeyArn: props.kmsKeyArn,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      tracingConfig: { mode: "Active" },
+      deadLetterConfig: props.deadLetterQueue ? { targetArn: props.deadLetterQueue.arn } : undefined,
       // The function must not run before it may write its logs.
       dependsOn: [this.logGroup, this.role.policy],
     });

@@ -1,6 +1,7 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
+import { AwsEnvironment } from "./aws-environment";
 import type { PolicyStatement } from "./iam-policy";
 
 export interface NotificationTopicProps {
@@ -11,15 +12,21 @@ export interface NotificationTopicProps {
    * @default [] (no subscribers)
    */
   readonly emails?: readonly string[];
+  /** Customer managed key for the messages at rest. @default the AWS-managed key, alias/aws/sns */
+  readonly kmsKeyArn?: string;
 }
 
-/** The SNS topic the workflow publishes to, with its e-mail subscribers. */
+export const SNS_MANAGED_KEY_ALIAS = "alias/aws/sns";
+
+/** The SNS topic the workflow publishes to, encrypted with KMS, with its e-mail subscribers. */
 export class NotificationTopic extends Construct {
   public readonly topic: SnsTopic;
+  private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: NotificationTopicProps) {
     super(scope, id);
-    this.topic = new SnsTopic(this, "topic", { name: props.name });
+    this.kmsKeyArn = props.kmsKeyArn;
+    this.topic = new SnsTopic(this, "topic", { name: props.name, kmsMasterKeyId: props.kmsKeyArn ?? SNS_MANAGED_KEY_ALIAS });
     for (const email of props.emails ?? []) {
       // Keyed by address, not position: reordering the list must not replace (and re-mail) subscribers.
       new SnsTopicSubscription(this, `email-${email.toLowerCase()}`, {
@@ -34,8 +41,22 @@ export class NotificationTopic extends Construct {
     return this.topic.arn;
   }
 
-  /** What a publisher needs: publish to this topic, nothing else. */
-  public publishStatement(): PolicyStatement {
-    return { sid: "PublishToNotificationTopic", actions: ["sns:Publish"], resources: [this.topic.arn] };
+  /** What a publisher needs: publish to this topic, and use its key to encrypt the message. */
+  public publishStatements(): PolicyStatement[] {
+    const aws = AwsEnvironment.of(this);
+    const viaSns = { "kms:ViaService": `sns.${aws.region}.amazonaws.com` };
+    return [
+      { sid: "PublishToNotificationTopic", actions: ["sns:Publish"], resources: [this.topic.arn] },
+      this.kmsKeyArn
+        ? { sid: "EncryptForNotificationTopic", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [this.kmsKeyArn], conditions: { StringEquals: viaSns } }
+        : {
+            sid: "EncryptForNotificationTopic",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            // An AWS-managed key has no ARN to name before its first use: the account's keys in the
+            // region, narrowed to the aws/sns alias and to calls SNS makes.
+            resources: [aws.arn("kms", "key/*")],
+            conditions: { StringEquals: viaSns, "ForAnyValue:StringEquals": { "kms:ResourceAliases": SNS_MANAGED_KEY_ALIAS } },
+          },
+    ];
   }
 }

@@ -76,12 +76,21 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
   },
   aws_lambda_function: {
     service: "lambda",
-    read: ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:ListTags"],
+    read: [
+      "lambda:GetFunction",
+      "lambda:GetFunctionConfiguration",
+      "lambda:GetFunctionCodeSigningConfig",
+      "lambda:GetFunctionConcurrency",
+      "lambda:ListVersionsByFunction",
+      "lambda:ListTags",
+    ],
     write: [
       "lambda:CreateFunction",
       "lambda:DeleteFunction",
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",
+      "lambda:PutFunctionConcurrency",
+      "lambda:DeleteFunctionConcurrency",
       "lambda:TagResource",
       "lambda:UntagResource",
     ],
@@ -94,7 +103,16 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
   aws_cloudwatch_log_group: {
     service: "logs",
     read: ["logs:ListTagsForResource"],
-    write: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource"],
+    write: [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:PutRetentionPolicy",
+      "logs:DeleteRetentionPolicy",
+      "logs:AssociateKmsKey",
+      "logs:DisassociateKmsKey",
+      "logs:TagResource",
+      "logs:UntagResource",
+    ],
   },
   aws_dynamodb_table: {
     service: "dynamodb",
@@ -108,6 +126,11 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
       "dynamodb:TagResource",
       "dynamodb:UntagResource",
     ],
+  },
+  aws_sqs_queue: {
+    service: "sqs",
+    read: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+    write: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"],
   },
   aws_cloudwatch_event_rule: {
     service: "events",
@@ -123,6 +146,7 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
   aws_apigatewayv2_integration: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
   aws_apigatewayv2_route: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
   aws_apigatewayv2_stage: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
+  aws_apigatewayv2_authorizer: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
 };
 
 /** Data sources read at plan time; they need no permission (sts:GetCallerIdentity never does). */
@@ -136,6 +160,7 @@ interface ResourceScopes {
   readonly logs: readonly string[];
   readonly dynamodb: readonly string[];
   readonly events: readonly string[];
+  readonly sqs: readonly string[];
   readonly apigateway: readonly string[];
 }
 
@@ -159,6 +184,7 @@ export function pipelineRolesFor(environment: EnvironmentConfig, repository: str
     logs: [`arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*`, `arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*:*`],
     dynamodb: [`arn:aws:dynamodb:${region}:${account}:table/${prefix}*`],
     events: [`arn:aws:events:${region}:${account}:rule/${prefix}*`],
+    sqs: [`arn:aws:sqs:${region}:${account}:${prefix}*`],
     apigateway: [`arn:aws:apigateway:${region}::/apis`, `arn:aws:apigateway:${region}::/apis/*`, `arn:aws:apigateway:${region}::/tags/*`],
   };
 
@@ -189,6 +215,8 @@ export function pipelineRolesFor(environment: EnvironmentConfig, repository: str
       ...perService("Read", "read", scopes),
       ...perService("Change", "write", scopes),
       listLogGroups(region, account),
+      vendedLogDelivery(),
+      ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
       {
         Sid: "PassOwnRolesToLambdaAndStepFunctions",
         Effect: "Allow",
@@ -224,6 +252,37 @@ function perService(sidPrefix: string, access: "read" | "write", scopes: Resourc
 /** DescribeLogGroups is a list call: IAM accepts no narrower resource than the region's log groups. */
 function listLogGroups(region: string, account: string): Statement {
   return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [`arn:aws:logs:${region}:${account}:log-group:*`] };
+}
+
+/**
+ * Access logs (API Gateway) and execution logs (Step Functions) are set up through CloudWatch Logs' log
+ * delivery API, whose actions take no resource: AWS requires "*".
+ */
+function vendedLogDelivery(): Statement {
+  return {
+    Sid: "SetUpVendedLogDelivery",
+    Effect: "Allow",
+    Action: [
+      "logs:CreateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:UpdateLogDelivery",
+    ],
+    Resource: ["*"],
+  };
+}
+
+/** Creating resources encrypted with the environment's key: the services take grants on it. */
+function useEnvironmentKey(kmsKeyArn: string): Statement {
+  return {
+    Sid: "UseEnvironmentKey",
+    Effect: "Allow",
+    Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+    Resource: [kmsKeyArn],
+  };
 }
 
 /** Reading and writing this environment's state object and its lock file, nothing else in the bucket. */

@@ -1,8 +1,12 @@
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
+import type { WorkflowLogLevel } from "./config/logging-config";
 import type { PolicyStatement } from "./iam-policy";
+import { managedLogGroup } from "./managed-log-group";
 import { ServiceRole } from "./service-role";
+import { logDeliveryStatement, xrayTracingStatement } from "./service-telemetry";
 import { renderDefinition } from "./state-machine-definition";
 
 export interface WorkflowStateMachineProps {
@@ -11,30 +15,54 @@ export interface WorkflowStateMachineProps {
   readonly definitionFile: string;
   /** Values for the `${Name}` placeholders in the ASL; every placeholder needs one, every value a use. */
   readonly definitionSubstitutions: Readonly<Record<string, string>>;
-  /** What the workflow's tasks do on AWS: the execution role gets exactly these. */
+  /** What the workflow's tasks do on AWS: the execution role gets exactly these, plus logs and traces. */
   readonly taskStatements: readonly PolicyStatement[];
+  readonly logging: {
+    readonly level: WorkflowLogLevel;
+    /** Off by default: execution input and output are requests, which may hold personal data. */
+    readonly includeExecutionData: boolean;
+    readonly retentionDays: number;
+    readonly kmsKeyArn?: string;
+  };
 }
 
 /**
  * A Standard state machine: only Standard workflows refuse a second execution with the same name, which is
- * the whole point of this project (Express workflows would run every duplicate).
+ * the whole point of this project (Express workflows would run every duplicate). It logs to its own log
+ * group and is traced with X-Ray.
  */
 export class WorkflowStateMachine extends Construct {
   public readonly stateMachine: SfnStateMachine;
   public readonly role: ServiceRole;
+  public readonly logGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
     super(scope, id);
+    // Under /aws/vendedlogs/, as AWS advises for services that deliver logs: it keeps the account's log
+    // resource policy from growing with every state machine.
+    this.logGroup = managedLogGroup(this, "log-group", {
+      name: `/aws/vendedlogs/states/${props.name}`,
+      retentionDays: props.logging.retentionDays,
+      kmsKeyArn: props.logging.kmsKeyArn,
+    });
     this.role = new ServiceRole(this, "execution-role", {
       name: `${props.name}-workflow`,
       servicePrincipal: "states.amazonaws.com",
-      statements: props.taskStatements,
+      statements: [...props.taskStatements, logDeliveryStatement(), xrayTracingStatement()],
     });
     this.stateMachine = new SfnStateMachine(this, "state-machine", {
       name: props.name,
       type: "STANDARD",
       roleArn: this.role.arn,
       definition: renderDefinition(props.definitionFile, props.definitionSubstitutions),
+      loggingConfiguration: {
+        level: props.logging.level,
+        includeExecutionData: props.logging.includeExecutionData,
+        logDestination: `${this.logGroup.arn}:*`,
+      },
+      tracingConfiguration: { enabled: true },
+      // The role must be able to deliver logs before the state machine is told to.
+      dependsOn: [this.role.policy],
     });
   }
 

@@ -102,6 +102,11 @@ export class LambdaHost {
     return new LambdaHost(child, taskRoot, options);
   }
 
+  /** The runtime process, e.g. to read its memory use. */
+  public get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Invokes the handler with an event; resolves with what it returned. */
   public invoke(event: unknown): Promise<unknown> {
     if (this.exited) {

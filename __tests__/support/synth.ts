@@ -74,6 +74,15 @@ export function dataReferenceTo(tf: TerraformJson, type: string, attribute: stri
   return `\${data.${type}.${ids[0]}.${attribute}}`;
 }
 
+/** The logical id of the log group with this name. */
+export function logGroupId(tf: TerraformJson, name: string): string {
+  const found = Object.entries(tf.resource.aws_cloudwatch_log_group ?? {}).filter(([, group]) => group.name === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one log group named ${name}, found ${found.length}`);
+  }
+  return found[0][0];
+}
+
 export interface PolicyStatementJson {
   Sid: string;
   Effect: string;

@@ -104,6 +104,17 @@ export class ConfigReader {
     );
   }
 
+  public optionalBoolean(field: string): boolean | undefined {
+    if (!this.has(field)) {
+      return undefined;
+    }
+    const value = this.value[field];
+    if (typeof value !== "boolean") {
+      throw new ConfigError(this.fieldPath(field), `must be true or false; got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  }
+
   /** A whole number within bounds. */
   public optionalInteger(field: string, min: number, max: number, expected: string): number | undefined {
     if (!this.has(field)) {

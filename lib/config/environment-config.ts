@@ -1,12 +1,15 @@
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
+import { LOGGING_DEFAULTS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
 import {
   AWS_ACCOUNT_ID,
   AWS_REGION,
   EMAIL_ADDRESS,
   IAM_ROLE_ARN,
   KMS_KEY_ARN,
+  KMS_KEY_ONLY_ARN,
   REQUEST_FIELD_NAME,
   S3_BUCKET_NAME,
   S3_STATE_KEY,
@@ -48,6 +51,12 @@ export interface EnvironmentConfig {
   readonly ledger?: LedgerConfig;
   /** Remote state; absent means local state. */
   readonly state?: StateConfig;
+  /** A customer managed key for the topic, the log groups, the ledger and the functions' variables; AWS-managed keys otherwise. */
+  readonly kmsKeyArn?: string;
+  readonly logs: LoggingConfig;
+  readonly api: ApiConfig;
+  /** Concurrent executions reserved for (and capping) the start-execution function. */
+  readonly reservedConcurrency: number;
   /** Added to the project's own default tags. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -55,13 +64,30 @@ export interface EnvironmentConfig {
 /** Tags every resource gets from the provider; configured `tags` may not replace them. */
 export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by"] as const;
 
-export const ENVIRONMENT_FIELDS = ["account", "region", "deployRoleArn", "notificationEmails", "executionName", "ledger", "state", "tags"] as const;
+export const ENVIRONMENT_FIELDS = [
+  "account",
+  "region",
+  "deployRoleArn",
+  "notificationEmails",
+  "executionName",
+  "ledger",
+  "state",
+  "kmsKeyArn",
+  "logs",
+  "api",
+  "reservedConcurrency",
+  "tags",
+] as const;
 const STATE_FIELDS = ["bucket", "region", "key", "roleArn", "kmsKeyId"] as const;
 
 /** The defaults, in one place; README.md "Configuration" documents the same values. */
 export const ENVIRONMENT_DEFAULTS = {
   notificationEmails: [] as readonly string[],
   executionName: { from: "country" } as ExecutionNameStrategy,
+  logs: LOGGING_DEFAULTS,
+  api: API_DEFAULTS,
+  /** Enough for a few hundred requests per second at the function's latency, without starving the account. */
+  reservedConcurrency: 20,
   tags: {} as Readonly<Record<string, string>>,
 } as const;
 
@@ -95,8 +121,22 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
     executionName: executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName,
     ledger: ledgerFrom(reader),
     state: stateFrom(reader.optionalObject("state"), name, region),
+    kmsKeyArn: kmsKeyFrom(reader, region),
+    logs: loggingConfigFrom(reader.optionalObject("logs")),
+    api: apiConfigFrom(reader.optionalObject("api")),
+    reservedConcurrency:
+      reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency") ?? ENVIRONMENT_DEFAULTS.reservedConcurrency,
     tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
   };
+}
+
+function kmsKeyFrom(reader: ConfigReader, region: string): string | undefined {
+  const keyArn = reader.optionalString("kmsKeyArn", KMS_KEY_ONLY_ARN, "a KMS key ARN (not an alias) such as arn:aws:kms:eu-west-1:123456789012:key/…");
+  const keyRegion = keyArn && KMS_KEY_ONLY_ARN.exec(keyArn)![1];
+  if (keyRegion && keyRegion !== region) {
+    throw new ConfigError(reader.fieldPath("kmsKeyArn"), `is in ${keyRegion}, not the environment's region ${region}: KMS keys are regional.`);
+  }
+  return keyArn;
 }
 
 function requireSameAccount(field: string, roleArn: string, account: string): void {

@@ -1,0 +1,178 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../lib/project-root";
+import { type Attributes, synthProject, type TerraformJson } from "./support/synth";
+
+/**
+ * The scanner rules of ../shared/REFERENCE.md that apply to these resources, checked on the synthesized
+ * JSON the way Checkov and Trivy read it. Each test names its rule. Rules the project deliberately does
+ * not meet are in .checkov.yaml and README.md, and those lists must agree.
+ */
+const KEY = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+const configurations = {
+  default: synthProject({}),
+  hardened: synthProject({
+    environments: {
+      prod: {
+        account: "111111111111",
+        region: "eu-west-1",
+        ledger: true,
+        kmsKeyArn: KEY,
+        api: { authorization: { type: "jwt", issuer: "https://idp.example.com", audience: ["client-1"] } },
+        state: { bucket: "acme-terraform-state" },
+      },
+    },
+  }),
+};
+const stacks = Object.entries(configurations).flatMap(([configuration, byName]) =>
+  Object.entries(byName).map(([name, stack]) => ({ label: `${configuration}/${name}`, tf: stack.tf })),
+);
+const hardened = stacks.filter((stack) => stack.label.startsWith("hardened/"));
+
+function resources(type: string, from = stacks): Array<{ label: string; resource: Attributes }> {
+  return from.flatMap(({ label, tf }) => Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource })));
+}
+
+function each(type: string, check: (resource: Attributes, tf: TerraformJson) => boolean, from = stacks): void {
+  const found = from.flatMap(({ label, tf }) => Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource, tf })));
+  expect(found.length).toBeGreaterThan(0);
+  expect(found.filter(({ resource, tf }) => !check(resource, tf)).map(({ label }) => label)).toEqual([]);
+}
+
+/** Actions IAM accepts on no narrower resource than "*" (Service Authorization Reference). */
+const RESOURCELESS_ACTIONS = new Set([
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+]);
+
+const statements = () =>
+  resources("aws_iam_role_policy").flatMap(({ label, resource }) =>
+    (JSON.parse(resource.policy).Statement as Array<{ Effect: string; Action: string[]; Resource: string[] }>).map((statement) => ({ label, ...statement })),
+  );
+
+describe("policy scanners", () => {
+  it("CKV_AWS_26: SNS topics are encrypted with KMS", () => {
+    each("aws_sns_topic", (topic) => typeof topic.kms_master_key_id === "string" && topic.kms_master_key_id !== "");
+  });
+
+  it("CKV_AWS_284: state machines are traced with X-Ray", () => {
+    each("aws_sfn_state_machine", (machine) => machine.tracing_configuration?.enabled === true);
+  });
+
+  it("CKV_AWS_285: state machines log their executions", () => {
+    each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.level !== "OFF" && /^\$\{aws_cloudwatch_log_group\.[^}]+\.arn\}:\*$/.test(machine.logging_configuration?.log_destination));
+  });
+
+  it("CKV_AWS_50: functions are traced with X-Ray", () => {
+    each("aws_lambda_function", (fn) => fn.tracing_config?.mode === "Active");
+  });
+
+  it("CKV_AWS_115: functions have a reserved concurrency", () => {
+    each("aws_lambda_function", (fn) => Number.isInteger(fn.reserved_concurrent_executions) && fn.reserved_concurrent_executions > 0);
+  });
+
+  it("CKV_AWS_116: the asynchronously invoked function has a dead-letter queue (skipped: the other is synchronous)", () => {
+    const eventTargets = resources("aws_cloudwatch_event_target").map(({ resource }) => resource.arn.replace(/\.arn\}$/, ""));
+    expect(eventTargets.length).toBeGreaterThan(0);
+    each("aws_lambda_function", (fn, tf) => {
+      const id = Object.entries(tf.resource.aws_lambda_function).find(([, candidate]) => candidate === fn)![0];
+      const asynchronous = eventTargets.includes(`\${aws_lambda_function.${id}`);
+      return !asynchronous || /^\$\{aws_sqs_queue\.[^}]+\.arn\}$/.test(fn.dead_letter_config?.target_arn);
+    });
+  });
+
+  it("CKV_AWS_173: with a customer key, function variables are encrypted with it (skipped by default)", () => {
+    each("aws_lambda_function", (fn) => fn.kms_key_arn === KEY, hardened);
+  });
+
+  it("CKV_AWS_76: the HTTP API writes access logs", () => {
+    each("aws_apigatewayv2_stage", (stage) => /^\$\{aws_cloudwatch_log_group\./.test(stage.access_log_settings?.destination_arn) && stage.access_log_settings.format !== "");
+  });
+
+  it("CKV_AWS_309: with authorization configured, the route is authorized (skipped by default: public)", () => {
+    each("aws_apigatewayv2_route", (route) => route.authorization_type !== "NONE", hardened);
+  });
+
+  it("AVD-AWS-0067 (Trivy): every Lambda permission names its source", () => {
+    each("aws_lambda_permission", (permission) => /^\$\{aws_(apigatewayv2_api|cloudwatch_event_rule)\.[^}]+\}/.test(permission.source_arn));
+  });
+
+  it("CKV_AWS_62 / CKV_AWS_63: no statement allows every action", () => {
+    const found = statements();
+    expect(found.length).toBeGreaterThan(10);
+    expect(found.filter((statement) => statement.Action.some((action) => action === "*" || action.endsWith(":*")))).toEqual([]);
+  });
+
+  it("CKV_AWS_355 / CKV_AWS_290: only actions that take no resource are allowed on \"*\"", () => {
+    const onEverything = statements().filter((statement) => statement.Effect === "Allow" && statement.Resource.includes("*"));
+    expect(onEverything.length).toBeGreaterThan(0);
+    expect(onEverything.flatMap((statement) => statement.Action).filter((action) => !RESOURCELESS_ACTIONS.has(action))).toEqual([]);
+  });
+
+  it("CKV_AWS_66 / CKV_AWS_338: log groups keep their events for at least a year by default", () => {
+    each("aws_cloudwatch_log_group", (group) => group.retention_in_days >= 365);
+  });
+
+  it("CKV_AWS_158: with a customer key, log groups are encrypted with it (skipped by default)", () => {
+    each("aws_cloudwatch_log_group", (group) => group.kms_key_id === KEY, hardened);
+  });
+
+  it("CKV_AWS_28: the ledger table has point-in-time recovery", () => {
+    each("aws_dynamodb_table", (table) => table.point_in_time_recovery?.enabled === true);
+  });
+
+  it("CKV_AWS_119: with a customer key, the ledger table is encrypted with it (skipped by default)", () => {
+    each("aws_dynamodb_table", (table) => table.server_side_encryption?.kms_key_arn === KEY, hardened);
+  });
+
+  it("CKV_AWS_27: the dead-letter queue is encrypted", () => {
+    each("aws_sqs_queue", (queue) => queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === "string");
+  });
+
+  describe("the state bucket", () => {
+    it("CKV_AWS_21: is versioned", () => {
+      each("aws_s3_bucket_versioning", (versioning) => versioning.versioning_configuration?.status === "Enabled");
+    });
+
+    it("CKV_AWS_19 / CKV_AWS_145: is encrypted with KMS by default", () => {
+      each("aws_s3_bucket_server_side_encryption_configuration", (encryption) => encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm === "aws:kms");
+    });
+
+    it("CKV_AWS_53 / 54 / 55 / 56: blocks public ACLs and policies", () => {
+      each(
+        "aws_s3_bucket_public_access_block",
+        (block) => block.block_public_acls && block.block_public_policy && block.ignore_public_acls && block.restrict_public_buckets,
+      );
+    });
+  });
+
+  it("CKV_TF_3: remote state is locked", () => {
+    const backends = stacks.map(({ tf }) => tf.terraform.backend).filter((backend) => backend.s3);
+    expect(backends.length).toBeGreaterThan(0);
+    for (const backend of backends) expect(backend.s3.use_lockfile).toBe(true);
+  });
+
+  it("the checks skipped in .checkov.yaml are exactly those README.md lists, each with a reason", () => {
+    const configFile = fs.readFileSync(path.join(PROJECT_ROOT, ".checkov.yaml"), "utf8");
+    const skipped: string[] = parse(configFile)["skip-check"];
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Policy scanners"), readme.indexOf("\n## ", readme.indexOf("## Policy scanners") + 1));
+    const listed = [...section.matchAll(/^\| (CKV2?_[A-Z]+_\d+(?:, CKV2?_[A-Z]+_\d+)*) \| skipped/gm)].flatMap((match) => match[1].split(", "));
+    expect([...skipped].sort()).toEqual([...listed].sort());
+    for (const id of skipped) {
+      // The line above each entry (or group of entries) is a comment giving the reason.
+      expect(configFile).toMatch(new RegExp(`#[^\\n]+\\n(?:\\s+- CKV2?_[A-Z]+_\\d+\\n)*\\s+- ${id}\\n`));
+    }
+  });
+});
