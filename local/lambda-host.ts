@@ -195,6 +195,9 @@ function lambdaEnvironment(options: LambdaHostOptions, taskRoot: string): NodeJS
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SESSION_TOKEN: "local",
     AWS_EC2_METADATA_DISABLED: "true",
+    // The functions run on nodejs22.x; on this machine's older Node.js the SDK would warn about it on
+    // every cold start, which says nothing about the function.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     // Nothing from ~/.aws on this machine: the function sees what it would see on Lambda.
     AWS_CONFIG_FILE: path.join(taskRoot, ".no-aws-config"),
     AWS_SHARED_CREDENTIALS_FILE: path.join(taskRoot, ".no-aws-credentials"),

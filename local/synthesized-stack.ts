@@ -120,6 +120,10 @@ export class SynthesizedStack {
     }));
   }
 
+  public topicArns(): string[] {
+    return this.resources("aws_sns_topic").map(([, topic]) => this.arnOf("aws_sns_topic", this.resolve(topic.name as string)));
+  }
+
   public tables(): LocalTable[] {
     return this.resources("aws_dynamodb_table").map(([, attributes]) => ({
       name: this.resolve(attributes.name as string),

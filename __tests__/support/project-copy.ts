@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../../lib/project-root";
 
 /** What a clone holds that synth reads; node_modules is linked, not copied. */
-const PROJECT_ENTRIES = ["main.ts", "lib", "functions", "asl", "types", "package.json", "tsconfig.json", "cdktf.json"];
+const PROJECT_ENTRIES = ["main.ts", "lib", "functions", "asl", "local", "scripts", "types", "package.json", "tsconfig.json", "cdktf.json"];
 
 /**
  * A copy of the project in another directory, as a second clone would be, optionally with its own

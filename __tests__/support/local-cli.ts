@@ -1,0 +1,92 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** `npm run local` in a project copy, in its own process group, as a terminal would run it. */
+export class LocalCli {
+  public output = "";
+  public readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(project: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+    const environment: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const name of Object.keys(environment)) if (name.startsWith("CDKTF_") && !(name in env)) delete environment[name];
+    this.child = spawn("npm", ["run", "--silent", "local", "--", ...args], { cwd: project, env: environment, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        this.output += chunk;
+      });
+    }
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  /** Waits for a line of output to match, failing with the output so far if the process ends first. */
+  public async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exited.then(() => {
+      exited = true;
+    });
+    while (Date.now() < deadline) {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (exited) break;
+      await sleep(50);
+    }
+    throw new Error(`${pattern} did not appear; output:\n${this.output}`);
+  }
+
+  /** Ctrl-C: SIGINT to the whole process group. */
+  public interrupt(): void {
+    process.kill(-this.child.pid!, "SIGINT");
+  }
+
+  /** Every process still in the group: npm, tsx, the sandbox, the function processes. */
+  public processesLeft(): number[] {
+    const table = execFileSync("ps", ["-e", "-o", "pid=,pgid="], { encoding: "utf8" });
+    return table
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .filter(([pid, pgid]) => pgid === this.child.pid && pid !== undefined)
+      .map(([pid]) => pid);
+  }
+
+  /** Waits until the whole process group is gone. */
+  public async allGone(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.processesLeft().length === 0) return true;
+      await sleep(50);
+    }
+    return false;
+  }
+
+  public kill(): void {
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

@@ -1,0 +1,222 @@
+// npm run local [-- --port 3000 --sfn-port 8083 --outbox <file> --time-scale <factor> --env <environment>]
+//
+// Synthesizes if the sources changed since the last synth, then serves the synthesized stack on
+// 127.0.0.1 (local/sandbox.ts) until Ctrl-C.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../lib/project-root";
+import { type Sandbox, startSandbox } from "./sandbox";
+
+const USAGE = `usage: npm run local -- [options]
+
+  --port <port>          HTTP API port                          (default 3000; 0: any free port)
+  --sfn-port <port>      Step Functions endpoint port           (default 8083; 0: any free port)
+  --outbox <file>        where published messages are appended  (default cdktf.out/local/outbox.jsonl)
+  --time-scale <factor>  multiplies Wait states' seconds         (default 1; 0.01 makes 30 s take 0.3 s)
+  --env <environment>    the environment's stack to run         (default: the only one)
+  --help                 this text`;
+
+const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
+const FINGERPRINT_FILE = path.join(OUTDIR, ".local-sandbox-fingerprint");
+/** What synth reads: a change to any of these means the synthesized stacks are out of date. */
+const SYNTH_INPUTS = ["main.ts", "lib", "functions", "asl", "cdktf.json", "package-lock.json", "tsconfig.json"];
+
+const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env"];
+
+interface Options {
+  port: number;
+  sfnPort: number;
+  outbox: string;
+  timeScale: number;
+  env?: string;
+}
+
+/** A mistake in how the sandbox was asked for: told with the usage, exit status 2. */
+class UsageError extends Error {}
+/** A failure to start: told plainly, exit status 1. */
+class StartError extends Error {}
+
+function parseArguments(argv: readonly string[]): Options | "help" {
+  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1 };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    if (flag === "--help" || flag === "-h") return "help";
+    if (!FLAGS_WITH_VALUES.includes(flag)) {
+      throw new UsageError(`Unknown option: ${flag}`);
+    }
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith("--")) {
+      throw new UsageError(`${flag} needs a value.`);
+    }
+    index++;
+    switch (flag) {
+      case "--port":
+        options.port = portOf(flag, value);
+        break;
+      case "--sfn-port":
+        options.sfnPort = portOf(flag, value);
+        break;
+      case "--outbox":
+        options.outbox = path.resolve(value);
+        break;
+      case "--time-scale": {
+        const factor = Number(value);
+        if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(factor)) {
+          throw new UsageError(`--time-scale must be a number >= 0, e.g. 0.01; got "${value}".`);
+        }
+        options.timeScale = factor;
+        break;
+      }
+      default:
+        options.env = value;
+    }
+  }
+  if (options.port !== 0 && options.port === options.sfnPort) {
+    throw new UsageError(`--port and --sfn-port must differ; both are ${options.port}.`);
+  }
+  return options;
+}
+
+function portOf(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    throw new UsageError(`${flag} must be a port number from 0 to 65535; got "${value}".`);
+  }
+  return port;
+}
+
+/** Synthesizes unless cdktf.out was synthesized here from the same sources and context. */
+function synthesizeIfNeeded(): void {
+  const fingerprint = sourcesFingerprint();
+  const manifest = path.join(OUTDIR, "manifest.json");
+  if (fs.existsSync(manifest) && fs.existsSync(FINGERPRINT_FILE) && fs.readFileSync(FINGERPRINT_FILE, "utf8") === fingerprint) {
+    say("cdktf.out is up to date with the sources.");
+    return;
+  }
+  say("Synthesizing…");
+  const env = { ...process.env };
+  delete env.CDKTF_OUTDIR;
+  const synth = spawnSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+  if (synth.status !== 0) {
+    throw new StartError(`Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`);
+  }
+  fs.writeFileSync(FINGERPRINT_FILE, fingerprint);
+}
+
+function sourcesFingerprint(): string {
+  const hash = createHash("sha256").update(process.env.CDKTF_CONTEXT_JSON ?? "");
+  const visit = (relative: string) => {
+    const full = path.join(PROJECT_ROOT, relative);
+    if (!fs.existsSync(full)) return;
+    if (fs.statSync(full).isDirectory()) {
+      for (const entry of fs.readdirSync(full).sort()) visit(path.join(relative, entry));
+    } else {
+      hash.update(relative).update("\0").update(fs.readFileSync(full)).update("\0");
+    }
+  };
+  SYNTH_INPUTS.forEach(visit);
+  return hash.digest("hex");
+}
+
+/** The stacks that serve the trigger (bootstrap stacks have no routes), and the one to run. */
+function chooseStack(requested: string | undefined): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(OUTDIR, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  const triggers = Object.entries(manifest.stacks)
+    .filter(([, stack]) => {
+      const file = path.join(OUTDIR, stack.synthesizedStackPath);
+      return file.endsWith(".json") && JSON.parse(fs.readFileSync(file, "utf8")).resource?.aws_apigatewayv2_route;
+    })
+    .map(([name]) => name);
+  if (requested !== undefined) {
+    if (!triggers.includes(requested)) {
+      throw new UsageError(`No environment "${requested}"; environments: ${triggers.join(", ") || "none"}.`);
+    }
+    return requested;
+  }
+  if (triggers.length !== 1) {
+    throw new UsageError(`Several environments are configured (${triggers.join(", ")}): choose one with --env.`);
+  }
+  return triggers[0];
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  if (options === "help") {
+    say(USAGE);
+    return;
+  }
+  synthesizeIfNeeded();
+  const stackName = chooseStack(options.env);
+
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      stackDir: path.join(OUTDIR, "stacks", stackName),
+      port: options.port,
+      sfnPort: options.sfnPort,
+      timeScale: options.timeScale,
+      outboxFile: options.outbox,
+      onLog: (source, line) => say(`[${source}] ${line}`),
+    });
+  } catch (error) {
+    const { code, port } = error as { code?: string; port?: number };
+    if (code === "EADDRINUSE") {
+      const flag = port === options.sfnPort ? "--sfn-port" : "--port";
+      throw new StartError(`Port ${port} is already in use on 127.0.0.1: stop what holds it, or choose another with ${flag}.`);
+    }
+    throw error;
+  }
+
+  const [route] = sandbox.routes;
+  say(`
+sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
+  HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
+  Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
+  State machine    ${sandbox.stack.stateMachines()[0].arn}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   ledger table ${sandbox.stack.tables()[0].name}` : ""}
+  Outbox           ${path.relative(process.cwd(), options.outbox) || options.outbox}
+${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
+
+Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'content-type: application/json' -d '{"country":"France"}'
+Press Ctrl-C to stop.
+`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.exit(130);
+    }
+    stopping = true;
+    say(`\n${signal}: stopping…`);
+    sandbox.stop().then(
+      () => {
+        say("Stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof StartError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+});
