@@ -65,27 +65,27 @@ describe("npm run local", () => {
     }
   });
 
-  it("reuses a synth that is up to date with the sources", async () => {
+  it("reuses a synth that is up to date with the sources, and synthesizes again once something rewrote it", async () => {
     const project = copyProject(path.join(workspace, "reuse"));
-    const first = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-    try {
-      await first.waitFor(/Press Ctrl-C/);
-      first.interrupt();
-      await first.waitFor(/Stopped\./);
-    } finally {
-      first.kill();
-    }
-    const second = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-    try {
-      await second.waitFor(/Press Ctrl-C/);
-      expect(second.output).toContain("cdktf.out is up to date with the sources.");
-      expect(second.output).not.toContain("Synthesizing");
-      second.interrupt();
-      await second.waitFor(/Stopped\./);
-      expect(await second.allGone()).toBe(true);
-    } finally {
-      second.kill();
-    }
+    const run = async () => {
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+      try {
+        await cli.waitFor(/Press Ctrl-C/);
+        cli.interrupt();
+        await cli.waitFor(/Stopped\./);
+        expect(await cli.allGone()).toBe(true);
+        return cli.output;
+      } finally {
+        cli.kill();
+      }
+    };
+    expect(await run()).toContain("Synthesizing");
+    const reused = await run();
+    expect(reused).toContain("cdktf.out is up to date with the sources.");
+    expect(reused).not.toContain("Synthesizing");
+    // Another synth (another context, say) rewrote the output: it no longer matches the sources.
+    fs.appendFileSync(path.join(project, "cdktf.out", "stacks", "default", "cdk.tf.json"), "\n");
+    expect(await run()).toContain("Synthesizing");
   });
 
   describe("refuses to start, saying why,", () => {

@@ -87,11 +87,13 @@ function portOf(flag: string, value: string): number {
   return port;
 }
 
-/** Synthesizes unless cdktf.out was synthesized here from the same sources and context. */
+/**
+ * Synthesizes unless cdktf.out was synthesized here from the same sources and context, and nothing has
+ * rewritten it since (a `cdktf synth` with another context, say).
+ */
 function synthesizeIfNeeded(): void {
-  const fingerprint = sourcesFingerprint();
-  const manifest = path.join(OUTDIR, "manifest.json");
-  if (fs.existsSync(manifest) && fs.existsSync(FINGERPRINT_FILE) && fs.readFileSync(FINGERPRINT_FILE, "utf8") === fingerprint) {
+  const recorded = fs.existsSync(FINGERPRINT_FILE) ? fs.readFileSync(FINGERPRINT_FILE, "utf8") : undefined;
+  if (recorded !== undefined && recorded === `${sourcesFingerprint()} ${outputsFingerprint()}`) {
     say("cdktf.out is up to date with the sources.");
     return;
   }
@@ -102,7 +104,20 @@ function synthesizeIfNeeded(): void {
   if (synth.status !== 0) {
     throw new StartError(`Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`);
   }
-  fs.writeFileSync(FINGERPRINT_FILE, fingerprint);
+  fs.writeFileSync(FINGERPRINT_FILE, `${sourcesFingerprint()} ${outputsFingerprint()}`);
+}
+
+/** The synthesized manifest and stacks as they are now; empty when there are none. */
+function outputsFingerprint(): string {
+  const hash = createHash("sha256");
+  const manifest = path.join(OUTDIR, "manifest.json");
+  if (!fs.existsSync(manifest)) return "none";
+  hash.update(fs.readFileSync(manifest));
+  for (const { synthesizedStackPath } of Object.values(JSON.parse(fs.readFileSync(manifest, "utf8")).stacks as Record<string, { synthesizedStackPath: string }>)) {
+    const file = path.join(OUTDIR, synthesizedStackPath);
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : "missing");
+  }
+  return hash.digest("hex");
 }
 
 function sourcesFingerprint(): string {
