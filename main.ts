@@ -1,22 +1,22 @@
-import { App, type TerraformStack } from "cdktf";
 import { appContext } from "./lib/cdktf-context";
 import { ConfigError } from "./lib/config/config-error";
 import { projectConfigFrom } from "./lib/config/project-config";
-import { DedupTriggerStack } from "./lib/dedup-trigger-stack";
-import { takeHclOutputRequest, writeStacksAsHcl } from "./lib/hcl/hcl-output";
-import { StateBucketStack } from "./lib/state-bucket-stack";
+import { functionEntriesFor } from "./lib/function-entries";
+import { prepareNodejsBundles } from "./lib/nodejs-bundle";
 
 async function main(): Promise<void> {
   const context = appContext();
-  // Checked before the App exists: a configuration error leaves no output behind.
+  // Checked before anything else: a configuration error leaves no output behind.
   const project = projectConfigFrom(context);
+  // esbuild bundles the functions in its own process while the CDKTF libraries load below.
+  const bundling = prepareNodejsBundles([...new Set(project.environments.flatMap(functionEntriesFor))].map((entry) => ({ entry })));
+  const [{ synthesizeProject }, { takeHclOutputRequest, writeStacksAsHcl }] = await Promise.all([
+    import("./lib/synthesize-project"),
+    import("./lib/hcl/hcl-output"),
+  ]);
   const hclOutput = takeHclOutputRequest();
-  const app = new App({ context });
-  const stacks: TerraformStack[] = [
-    ...project.environments.map((environment) => new DedupTriggerStack(app, environment)),
-    ...project.stateBuckets.map((stateBucket) => new StateBucketStack(app, stateBucket)),
-  ];
-  app.synth();
+  await bundling;
+  const { app, stacks } = synthesizeProject(project, context);
   if (hclOutput) {
     await writeStacksAsHcl(app, stacks);
   }

@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -86,53 +85,5 @@ describe("npm run local", () => {
     // Another synth (another context, say) rewrote the output: it no longer matches the sources.
     fs.appendFileSync(path.join(project, "cdktf.out", "stacks", "default", "cdk.tf.json"), "\n");
     expect(await run()).toContain("Synthesizing");
-  });
-
-  describe("refuses to start, saying why,", () => {
-    it("when a port is in use", async () => {
-      const blocker = net.createServer();
-      await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
-      const port = (blocker.address() as net.AddressInfo).port;
-      const project = copyProject(path.join(workspace, "busy"));
-      const cli = new LocalCli(project, ["--port", String(port), "--sfn-port", "0"]);
-      try {
-        expect(await cli.exited).toBe(1);
-        expect(cli.output).toContain(`Port ${port} is already in use on 127.0.0.1: stop what holds it, or choose another with --port.`);
-        expect(cli.output).not.toMatch(/\bat .+:\d+:\d+/);
-      } finally {
-        cli.kill();
-        blocker.close();
-      }
-    });
-
-    it.each([
-      [["--tim-scale", "0.1"], "Unknown option: --tim-scale"],
-      [["--port"], "--port needs a value."],
-      [["--port", "http"], '--port must be a port number from 0 to 65535; got "http".'],
-      [["--time-scale", "-1"], '--time-scale must be a number >= 0, e.g. 0.01; got "-1".'],
-      [["--env", "prod"], 'No environment "prod"; environments: default.'],
-    ])("on bad options %j", async (args, message) => {
-      const project = copyProject(path.join(workspace, `flags-${args.join("-")}`));
-      const cli = new LocalCli(project, args);
-      try {
-        expect(await cli.exited).toBe(2);
-        expect(cli.output).toContain(message);
-        expect(cli.output).toContain("usage: npm run local -- [options]");
-      } finally {
-        cli.kill();
-      }
-    });
-
-    it("when synth fails", async () => {
-      const project = copyProject(path.join(workspace, "broken"), { environments: { prod: { account: "1", region: "eu-west-1" } } });
-      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-      try {
-        expect(await cli.exited).toBe(1);
-        expect(cli.output).toContain("Synth failed, so there is nothing to run:");
-        expect(cli.output).toContain('cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "1".');
-      } finally {
-        cli.kill();
-      }
-    });
   });
 });

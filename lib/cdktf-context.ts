@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONTEXT_ENV } from "cdktf";
 import { ConfigError } from "./config/config-error";
 import { PROJECT_ROOT } from "./project-root";
+
+/** cdktf's own name for it (cdktf's CONTEXT_ENV), spelled out so that reading the context loads no CDKTF. */
+const CONTEXT_ENV = "CDKTF_CONTEXT_JSON";
 
 /**
  * The context the app runs with, known before the App exists so that configuration is checked before

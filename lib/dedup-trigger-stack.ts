@@ -5,6 +5,7 @@ import type { ExecutionNameStrategy } from "../functions/start-execution/executi
 import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { awsProvider } from "./aws-provider";
 import { ExecutionLedgerTable } from "./execution-ledger-table";
+import { FUNCTION_ENTRIES } from "./function-entries";
 import type { EnvironmentConfig } from "./config/environment-config";
 import { HttpLambdaApi } from "./http-lambda-api";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
@@ -76,7 +77,7 @@ export class DedupTriggerStack extends TerraformStack {
     this.starter = new NodejsFunction(this, "start-execution", {
       name: `${prefix}-start-execution`,
       // The ledger needs the DynamoDB client; the function without one ships without it.
-      entry: this.ledger ? "functions/start-execution/with-ledger.ts" : "functions/start-execution/index.ts",
+      entry: this.ledger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution,
       timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
       environment: {
         ...startExecutionEnvironment(this.workflow.arn, config.executionName),

@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
 import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
+import { FUNCTION_ENTRIES } from "./function-entries";
 import { NodejsFunction } from "./nodejs-function";
 
 export interface LedgerStatusUpdatesProps {
@@ -46,7 +47,7 @@ export class LedgerStatusUpdates extends Construct {
 
     this.updater = new NodejsFunction(this, "function", {
       name: `${props.prefix}-ledger-status`,
-      entry: "functions/ledger-status/index.ts",
+      entry: FUNCTION_ENTRIES.ledgerStatus,
       environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
       statements: [props.ledger.statusStatement()],
       logRetentionDays: props.logRetentionDays,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { type BuildOptions, build, buildSync, type OutputFile } from "esbuild";
 import { deterministicZip } from "./deterministic-zip";
 import { PROJECT_ROOT } from "./project-root";
 
@@ -38,22 +38,45 @@ const bundles = new Map<string, NodejsBundle>();
  * deterministically: the same sources give the same bytes, so a plan shows a code change only when there is one.
  */
 export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle {
-  const exportName = options.exportName ?? "handler";
-  const target = options.target ?? "node22";
-  const cacheKey = JSON.stringify([options.entry, exportName, target]);
+  const cacheKey = cacheKeyOf(options);
   const cached = bundles.get(cacheKey);
   if (cached) {
     return cached;
   }
+  const bundle = packageBundle(options, buildSync(buildOptions(options)).outputFiles[0]);
+  bundles.set(cacheKey, bundle);
+  return bundle;
+}
 
-  const result = buildSync({
+/**
+ * Bundles entries ahead of the stacks that deploy them, in esbuild's own process: started before the
+ * CDKTF libraries load, the bundling runs beside their loading instead of after it. The stacks then
+ * find the bundles ready ({@link bundleNodejsFunction} returns them from the cache).
+ */
+export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions[]): Promise<void> {
+  await Promise.all(
+    entries.map(async (options) => {
+      const cacheKey = cacheKeyOf(options);
+      if (bundles.has(cacheKey)) return;
+      const result = await build(buildOptions(options));
+      bundles.set(cacheKey, packageBundle(options, result.outputFiles![0]));
+    }),
+  );
+}
+
+function cacheKeyOf(options: NodejsBundleOptions): string {
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? "node22"]);
+}
+
+function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: false } {
+  return {
     entryPoints: [path.join(PROJECT_ROOT, options.entry)],
     absWorkingDir: PROJECT_ROOT,
     outfile: MODULE_FILE,
     write: false,
     bundle: true,
     platform: "node",
-    target,
+    target: options.target ?? "node22",
     format: "esm",
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],
@@ -62,19 +85,20 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
     legalComments: "none",
     sourcemap: false,
     logLevel: "silent",
-  });
-  const code = result.outputFiles[0].contents;
+  };
+}
+
+function packageBundle(options: NodejsBundleOptions, output: OutputFile): NodejsBundle {
+  const code = output.contents;
   const zip = deterministicZip({ [MODULE_FILE]: code });
   const digest = createHash("sha256").update(zip);
-  const bundle: NodejsBundle = {
+  return {
     zipFile: stage(zip, digest.copy().digest("hex"), path.basename(path.dirname(options.entry))),
     sourceCodeHash: digest.digest("base64"),
-    handler: `${path.basename(MODULE_FILE, ".mjs")}.${exportName}`,
+    handler: `${path.basename(MODULE_FILE, ".mjs")}.${options.exportName ?? "handler"}`,
     codeBytes: code.byteLength,
     zipBytes: zip.byteLength,
   };
-  bundles.set(cacheKey, bundle);
-  return bundle;
 }
 
 /**

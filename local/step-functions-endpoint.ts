@@ -27,20 +27,32 @@ export interface StepFunctionsEndpoint {
  */
 export async function startStepFunctionsEndpoint(
   service: LocalStepFunctions,
-  options: { port?: number; host?: string; intercept?: (operation: StepFunctionsOperation, request: unknown) => void } = {},
+  options: {
+    port?: number;
+    host?: string;
+    intercept?: (operation: StepFunctionsOperation, request: unknown) => void;
+    /** Told how long the service itself took for each answered request, body read to response written. */
+    onServed?: (operation: string, milliseconds: number) => void;
+  } = {},
 ): Promise<StepFunctionsEndpoint> {
   const server = http.createServer((req, res) => {
+    let received = 0;
+    let operation = "unknown";
     readBody(req)
       .then((body) => {
-        const operation = operationOf(req);
+        received = performance.now();
+        operation = operationOf(req);
         const request = parseRequest(body);
-        options.intercept?.(operation, request);
-        send(res, 200, {}, dispatch(service, operation, request as Record<string, never>));
+        options.intercept?.(operation as StepFunctionsOperation, request);
+        send(res, 200, {}, dispatch(service, operation as StepFunctionsOperation, request as Record<string, never>));
       })
       .catch((error: unknown) => {
         const failure =
           error instanceof ServiceError ? error : new ServiceError("InternalFailure", "The local service failed.", 500);
         send(res, failure.httpStatus, { "x-amzn-errortype": failure.code }, { __type: failure.code, message: failure.message });
+      })
+      .finally(() => {
+        if (received > 0) options.onServed?.(operation, performance.now() - received);
       });
   });
   const host = options.host ?? "127.0.0.1";

@@ -1,0 +1,44 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { median, percentile } from "../bench/statistics";
+import { PROJECT_ROOT } from "../lib/project-root";
+
+describe("bench statistics", () => {
+  it("takes the middle value, or the mean of the two middle ones", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it("interpolates percentiles between closest ranks", () => {
+    const hundred = Array.from({ length: 101 }, (_, index) => index);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile([10, 20], 50)).toBe(15);
+    expect(percentile([5], 99)).toBe(5);
+    expect(() => percentile([], 50)).toThrow("no values");
+  });
+});
+
+/**
+ * The benchmark runs here only to prove it still works and reports every figure; its timings mean
+ * nothing on a machine busy with the test suite, and nothing here looks at them.
+ */
+describe("npm run bench --quick", () => {
+  it("prints the table and writes every figure, with the machine, as JSON", () => {
+    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-")), "bench.json");
+    const env = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith("CDKTF_")) delete env[name];
+    const table = execFileSync("npm", ["run", "--silent", "bench", "--", "--quick", "--runs", "1", "--requests", "50", "--json", json], { cwd: PROJECT_ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+    for (const measure of ["synth, 1 stack(s)", "start-execution bundle: code", "cold import", "handler latency", "handler overhead", "throughput", "resident memory"]) {
+      expect(table).toContain(measure);
+    }
+    expect(table).toMatch(/All targets met\.|target\(s\) not met\./);
+    const report = JSON.parse(fs.readFileSync(json, "utf8"));
+    expect(Object.keys(report)).toEqual(["date", "machine", "settings", "rows", "figures"]);
+    expect(Object.keys(report.machine)).toEqual(["cpu", "cores", "memoryGiB", "os", "node", "npm"]);
+    expect(report.rows.filter((row: { target?: string }) => row.target).map((row: { target: string }) => row.target)).toEqual(["<= 0.5x", "<= 350 KiB", "<= 0.7x", "p99 <= 2 ms"]);
+    expect(Object.keys(report.figures)).toEqual(["synth", "barrelImport", "bundles", "handler", "functionMemory"]);
+  });
+});

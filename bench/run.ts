@@ -1,0 +1,240 @@
+// npm run bench [-- --runs 7 --requests 2000 --concurrency 32 --suite-runs 3 --json bench.json --quick]
+//
+// Medians over repeated runs, each beside a baseline measured in the same run, and the targets.
+// Timings never belong in tests; they belong here. README.md "Performance" shows the latest figures.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { measureBundleCost } from "./bundle-cost";
+import { measureFunctionMemory } from "./function-memory";
+import { measureHandlerLatency } from "./handler-latency";
+import { measureNode } from "./measured-process";
+import { median, percentile } from "./statistics";
+import { measureSynthCost } from "./synth-cost";
+import { measureTestSuite } from "./test-suite-time";
+
+interface Settings {
+  runs: number;
+  requests: number;
+  concurrency: number;
+  suiteRuns: number;
+  /** Requests sent, 50 at a time, to measure a function's resident memory. */
+  memoryRequests: number;
+  json?: string;
+}
+
+const USAGE = "usage: npm run bench -- [--runs <n>] [--requests <n>] [--concurrency <n>] [--suite-runs <n>] [--json <file>] [--quick]";
+
+function settingsFrom(argv: readonly string[]): Settings {
+  const settings: Settings = { runs: 7, requests: 2000, concurrency: 32, suiteRuns: 3, memoryRequests: 500 };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    if (flag === "--quick") {
+      Object.assign(settings, { runs: 2, requests: 200, suiteRuns: 0, memoryRequests: 100 });
+      continue;
+    }
+    const value = argv[++index];
+    const count = Number(value);
+    if (flag === "--json" && value) {
+      settings.json = path.resolve(value);
+    } else if (["--runs", "--requests", "--concurrency", "--suite-runs"].includes(flag) && Number.isInteger(count) && count >= (flag === "--suite-runs" ? 0 : 1)) {
+      const key = flag.slice(2).replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof Settings;
+      (settings as unknown as Record<string, number>)[key] = count;
+    } else {
+      throw new Error(`${flag} ${value ?? ""}: not understood.\n${USAGE}`);
+    }
+  }
+  return settings;
+}
+
+interface Row {
+  readonly measure: string;
+  readonly value: string;
+  readonly baseline?: string;
+  readonly ratio?: number;
+  readonly target?: string;
+  readonly met?: boolean;
+}
+
+const KIB = 1024;
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    npm: (() => {
+      try {
+        return execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
+      } catch {
+        return "unknown";
+      }
+    })(),
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFrom(process.argv.slice(2));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const rows: Row[] = [];
+  const figures: Record<string, unknown> = {};
+
+  log(`synth (${settings.runs} runs, alternating with the barrel import)…`);
+  const synth = await measureSynthCost(settings.runs);
+  const synthMs = median(synth.synth.map((run) => run.wallMs));
+  const barrelMs = median(synth.barrelImport.map((run) => run.wallMs));
+  const synthRss = median(synth.synth.map((run) => run.maxRssMiB));
+  const barrelRss = median(synth.barrelImport.map((run) => run.maxRssMiB));
+  rows.push(
+    {
+      measure: `synth, ${synth.stacks} stack(s), esbuild included (wall)`,
+      value: `${fixed(synthMs / 1000, 2)} s`,
+      baseline: `import @cdktf/provider-aws root: ${fixed(barrelMs / 1000, 2)} s`,
+      ratio: synthMs / barrelMs,
+      target: "<= 0.5x",
+      met: synthMs <= 0.5 * barrelMs,
+    },
+    { measure: "synth, peak memory", value: `${fixed(synthRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: synthRss / barrelRss },
+  );
+  figures.synth = { stacks: synth.stacks, wallMs: synth.synth.map((run) => run.wallMs), maxRssMiB: synth.synth.map((run) => run.maxRssMiB) };
+  figures.barrelImport = { wallMs: synth.barrelImport.map((run) => run.wallMs), maxRssMiB: synth.barrelImport.map((run) => run.maxRssMiB) };
+
+  log(`bundles (${settings.runs * 2} cold imports each, alternating with the unbundled SDK)…`);
+  const bundles = await measureBundleCost(["functions/start-execution/index.ts", "functions/start-execution/with-ledger.ts"], settings.runs * 2);
+  const sdkImportMs = median(bundles.baseline.importMs);
+  for (const bundle of bundles.bundles) {
+    const name = bundle.entry.endsWith("with-ledger.ts") ? "start-execution bundle, ledger build" : "start-execution bundle";
+    const importMs = median(bundle.importMs);
+    const isDefault = !bundle.entry.endsWith("with-ledger.ts");
+    rows.push(
+      {
+        measure: `${name}: code (gzip; zip)`,
+        value: `${fixed(bundle.codeBytes / KIB)} KiB (${fixed(bundle.gzipBytes / KIB)} KiB; ${fixed(bundle.zipBytes / KIB)} KiB)`,
+        target: isDefault ? "<= 350 KiB" : undefined,
+        met: isDefault ? bundle.codeBytes <= 350 * KIB : undefined,
+      },
+      {
+        measure: `${name}: cold import`,
+        value: `${fixed(importMs)} ms`,
+        baseline: `@aws-sdk/client-sfn from node_modules: ${fixed(sdkImportMs)} ms`,
+        ratio: importMs / sdkImportMs,
+        target: isDefault ? "<= 0.7x" : undefined,
+        met: isDefault ? importMs <= 0.7 * sdkImportMs : undefined,
+      },
+    );
+  }
+  figures.bundles = bundles;
+
+  log(`handler (${settings.requests} requests, then ${settings.requests * 2} at ${settings.concurrency} at once)…`);
+  const latency = await measureHandlerLatency(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), settings.requests, settings.concurrency);
+  const p = (values: readonly number[], q: number) => percentile(values, q);
+  const overheadP99 = p(latency.handlerMs, 99) - p(latency.roundTripMs, 99);
+  rows.push(
+    {
+      measure: "handler latency per request p50 / p99",
+      value: `${fixed(p(latency.handlerMs, 50), 2)} / ${fixed(p(latency.handlerMs, 99), 2)} ms`,
+      baseline: `StartExecution round trip: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms (endpoint itself ${fixed(p(latency.endpointMs, 50), 2)} / ${fixed(p(latency.endpointMs, 99), 2)} ms)`,
+    },
+    {
+      measure: "handler overhead beyond the round trip, p50 / p99",
+      value: `${fixed(p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
+      target: "p99 <= 2 ms",
+      met: overheadP99 <= 2,
+    },
+    { measure: `handler throughput (${latency.throughput.concurrency} at once)`, value: `${fixed(latency.throughput.perSecond, 0)} requests/s` },
+  );
+  figures.handler = {
+    handlerMs: { p50: p(latency.handlerMs, 50), p99: p(latency.handlerMs, 99) },
+    roundTripMs: { p50: p(latency.roundTripMs, 50), p99: p(latency.roundTripMs, 99) },
+    endpointMs: { p50: p(latency.endpointMs, 50), p99: p(latency.endpointMs, 99) },
+    overheadMs: { p50: p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), p99: overheadP99 },
+    throughput: latency.throughput,
+  };
+
+  log("function memory under load…");
+  const memory = [await measureFunctionMemory(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), "start-execution", settings.memoryRequests, 50)];
+  const ledgerOut = await synthesizeLedgerVariant();
+  memory.push(await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50));
+  for (const figure of memory) {
+    if (figure) {
+      rows.push({
+        measure: `${figure.stack}: resident memory, ${figure.requests} requests ${figure.concurrency} at a time`,
+        value: `peak ${fixed(figure.peakMiB, 0)} MiB (after init ${fixed(figure.afterInitMiB, 0)} MiB)`,
+        baseline: "function memory size: 256 MB",
+      });
+    }
+  }
+  figures.functionMemory = memory;
+
+  if (settings.suiteRuns > 0) {
+    log(`npm test (${settings.suiteRuns} runs)…`);
+    const suite: number[] = [];
+    for (let run = 0; run < settings.suiteRuns; run++) suite.push(await measureTestSuite());
+    const suiteSeconds = median(suite);
+    rows.push({ measure: "test suite (npm test), wall", value: `${fixed(suiteSeconds)} s`, target: "< 60 s", met: suiteSeconds < 60 });
+    figures.testSuiteSeconds = suite;
+  }
+
+  printTable(rows, settings);
+  if (settings.json) {
+    fs.writeFileSync(
+      settings.json,
+      `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), settings, rows, figures }, null, 2)}\n`,
+    );
+    log(`wrote ${settings.json}`);
+  }
+}
+
+/** The first stack of a synth that serves the trigger (bootstrap stacks have no routes). */
+function firstTriggerStack(outdir: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  const found = Object.entries(manifest.stacks).find(([, stack]) => JSON.parse(fs.readFileSync(path.join(outdir, stack.synthesizedStackPath), "utf8")).resource?.aws_apigatewayv2_route);
+  if (!found) throw new Error(`${outdir} has no trigger stack`);
+  return found[0];
+}
+
+/** A stack with the ledger, whatever the configuration is, for the ledger build's memory figure. */
+async function synthesizeLedgerVariant(): Promise<string> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-ledger-"));
+  const context = { environments: { bench: { account: "000000000000", region: "us-east-1", ledger: true } } };
+  await measureNode(["--import", "tsx", "main.ts"], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
+  return outdir;
+}
+
+function printTable(rows: readonly Row[], settings: Settings): void {
+  const cells = rows.map((row) => [
+    row.measure,
+    row.value,
+    row.baseline ?? "",
+    row.ratio === undefined ? "" : `${fixed(row.ratio, 2)}x`,
+    row.target ?? "",
+    row.met === undefined ? "" : row.met ? "met" : "NOT MET",
+  ]);
+  const header = ["measure", "median", "baseline, same run", "ratio", "target", ""];
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column].length)));
+  const line = (values: readonly string[]) => values.map((value, column) => value.padEnd(widths[column])).join("  ").trimEnd();
+  const { cpu, cores, memoryGiB, node } = machine();
+  process.stdout.write(
+    [
+      `sfn-dedup benchmark: ${cpu}, ${cores} cores, ${memoryGiB} GiB, Node.js ${node}`,
+      `medians of ${settings.runs} runs (synth), ${settings.runs * 2} (imports), ${settings.requests} requests (handler)${settings.suiteRuns ? `, ${settings.suiteRuns} (npm test)` : ""}`,
+      "",
+      line(header),
+      line(widths.map((width) => "-".repeat(width))),
+      ...cells.map(line),
+      "",
+    ].join("\n"),
+  );
+  const missed = rows.filter((row) => row.met === false).length;
+  process.stdout.write(missed === 0 ? "All targets met.\n" : `${missed} target(s) not met.\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
