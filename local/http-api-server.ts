@@ -1,17 +1,13 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { httpApiEvent } from "./http-api-event";
+import { type ListeningServer, listen } from "./listen";
 
 /** What API Gateway does with a route: hand its event to the integration and wait for the answer. */
 export type RouteIntegration = (event: APIGatewayProxyEventV2) => Promise<unknown>;
 
-export interface HttpApiServer {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type HttpApiServer = ListeningServer;
 
 /** HTTP APIs refuse larger payloads before the integration is called. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -63,23 +59,7 @@ export async function startHttpApiServer(options: {
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { listen } from "./listen";
 import type { LocalTable } from "./synthesized-stack";
 
 export interface LocalDynamoDb {
@@ -19,15 +19,7 @@ export interface LocalDynamoDb {
 export async function startLocalDynamoDb(options: { port?: number; host?: string } = {}): Promise<LocalDynamoDb> {
   const host = options.host ?? "127.0.0.1";
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}`;
+  const { url, port, close } = await listen(server, options.port ?? 0, host);
   const client = new DynamoDBClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   return {
     url,
@@ -46,8 +38,7 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
     },
     close: async () => {
       client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }

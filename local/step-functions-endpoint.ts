@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { type ListeningServer, listen } from "./listen";
 import type { ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
 import { ServiceError } from "./service-error";
 
@@ -11,11 +11,7 @@ const CONTENT_TYPE = "application/x-amz-json-1.0";
 /** The SDK refuses nothing bigger either: StartExecution input is at most 256 KiB. */
 const MAX_REQUEST_BYTES = 1_048_576;
 
-export interface StepFunctionsEndpoint {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type StepFunctionsEndpoint = ListeningServer;
 
 /**
  * Serves a {@link LocalStepFunctions} over HTTP in the AWS JSON 1.0 protocol, so that the AWS SDKs and the
@@ -55,24 +51,7 @@ export async function startStepFunctionsEndpoint(
         if (received > 0) options.onServed?.(operation, performance.now() - received);
       });
   });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
 }
 
 function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation, request: Record<string, never>): unknown {
