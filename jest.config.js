@@ -15,5 +15,6 @@ module.exports = {
   // canonicalize ships only as an ES module; it is transpiled like our own code.
   transformIgnorePatterns: ["/node_modules/(?!canonicalize/)"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
-  testTimeout: 30000,
+  // End-to-end suites start npm, synth and local servers; on a slow or busy machine that takes a while.
+  testTimeout: 120_000,
 };
