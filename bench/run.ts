@@ -13,6 +13,7 @@ import { measureNode } from "./measured-process";
 import { median, percentile } from "./statistics";
 import { measureSynthCost } from "./synth-cost";
 import { measureTestSuite } from "./test-suite-time";
+import { triggerStacks } from "../local/trigger-stacks";
 
 interface Settings {
   runs: number;
@@ -190,12 +191,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** The first stack of a synth that serves the trigger (bootstrap stacks have no routes). */
+/** The first stack of a synth that serves the trigger. */
 function firstTriggerStack(outdir: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
-  const found = Object.entries(manifest.stacks).find(([, stack]) => JSON.parse(fs.readFileSync(path.join(outdir, stack.synthesizedStackPath), "utf8")).resource?.aws_apigatewayv2_route);
-  if (!found) throw new Error(`${outdir} has no trigger stack`);
-  return found[0];
+  const [first] = triggerStacks(outdir);
+  if (!first) throw new Error(`${outdir} has no trigger stack`);
+  return first;
 }
 
 /** A stack with the ledger, whatever the configuration is, for the ledger build's memory figure. */

@@ -11,7 +11,7 @@ export interface NodejsBundleOptions {
   readonly entry: string;
   /** The exported function Lambda calls. @default "handler" */
   readonly exportName?: string;
-  /** esbuild target; keep it in step with the function's runtime. @default "node22" */
+  /** esbuild target; keep it in step with the function's runtime. @default {@link DEFAULT_BUNDLE_TARGET} */
   readonly target?: string;
 }
 
@@ -28,6 +28,8 @@ export interface NodejsBundle {
 }
 
 const MODULE_FILE = "index.mjs";
+/** esbuild's target for the nodejs22.x runtime (lib/nodejs-function.ts): the two change together. */
+export const DEFAULT_BUNDLE_TARGET = "node22";
 
 /** One synth may create the same function in several stacks; it is bundled once. */
 const bundles = new Map<string, NodejsBundle>();
@@ -65,7 +67,7 @@ export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions
 }
 
 function cacheKeyOf(options: NodejsBundleOptions): string {
-  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? "node22"]);
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET]);
 }
 
 function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: false } {
@@ -76,7 +78,7 @@ function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: fal
     write: false,
     bundle: true,
     platform: "node",
-    target: options.target ?? "node22",
+    target: options.target ?? DEFAULT_BUNDLE_TARGET,
     format: "esm",
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],

@@ -28,9 +28,8 @@ export interface NodejsFunctionProps {
   readonly deadLetterQueue?: { readonly arn: string; readonly sendStatement: PolicyStatement };
 }
 
+/** Bundles are built for it: DEFAULT_BUNDLE_TARGET in lib/nodejs-bundle.ts changes with it. */
 export const NODEJS_RUNTIME = "nodejs22.x";
-/** esbuild's target for {@link NODEJS_RUNTIME}: the two change together. */
-const ESBUILD_TARGET = "node22";
 export const DEFAULT_MEMORY_MB = 256;
 
 /**
@@ -45,7 +44,8 @@ export class NodejsFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
-    const bundle = bundleNodejsFunction({ entry: props.entry, target: ESBUILD_TARGET });
+    // The default target, as main.ts's early bundling uses: the stack finds that bundle ready.
+    const bundle = bundleNodejsFunction({ entry: props.entry });
 
     this.logGroup = managedLogGroup(this, "log-group", {
       name: `/aws/lambda/${props.name}`,

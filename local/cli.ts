@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { type Sandbox, startSandbox } from "./sandbox";
+import { triggerStacks } from "./trigger-stacks";
 
 const USAGE = `usage: npm run local -- [options]
 
@@ -137,13 +138,7 @@ function sourcesFingerprint(): string {
 
 /** The stacks that serve the trigger (bootstrap stacks have no routes), and the one to run. */
 function chooseStack(requested: string | undefined): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(OUTDIR, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
-  const triggers = Object.entries(manifest.stacks)
-    .filter(([, stack]) => {
-      const file = path.join(OUTDIR, stack.synthesizedStackPath);
-      return file.endsWith(".json") && JSON.parse(fs.readFileSync(file, "utf8")).resource?.aws_apigatewayv2_route;
-    })
-    .map(([name]) => name);
+  const triggers = triggerStacks(OUTDIR);
   if (requested !== undefined) {
     if (!triggers.includes(requested)) {
       throw new UsageError(`No environment "${requested}"; environments: ${triggers.join(", ") || "none"}.`);
