@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { projectConfigFrom } from "../lib/config/project-config";
+import { pipelineRolesFor } from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { LocalStateError, pipelineEnvironments } from "../scripts/pipeline-environments";
 
@@ -27,15 +28,38 @@ function listEnvironments(context: Record<string, unknown>, args: string[] = [])
 }
 
 describe("the environments the pipeline deploys", () => {
-  it("are those with an account and remote state, in cdktf.json order, with their state bucket", () => {
+  it("are those with an account and remote state, in cdktf.json order, with their state bucket and pipeline roles", () => {
     const { environments } = projectConfigFrom({ environments: withState });
     expect(pipelineEnvironments(environments)).toEqual({
       listed: [
-        { name: "dev", account: "222222222222", region: "eu-west-1", stateBucket: "acme-terraform-state" },
-        { name: "prod", account: "111111111111", region: "eu-central-1", stateBucket: "acme-terraform-state" },
+        {
+          name: "dev",
+          account: "222222222222",
+          region: "eu-west-1",
+          stateBucket: "acme-terraform-state",
+          planRole: "arn:aws:iam::222222222222:role/sfn-dedup-github-plan",
+          deployRole: "arn:aws:iam::222222222222:role/sfn-dedup-github-deploy-dev",
+        },
+        {
+          name: "prod",
+          account: "111111111111",
+          region: "eu-central-1",
+          stateBucket: "acme-terraform-state",
+          planRole: "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
+          deployRole: "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
+        },
       ],
       skipped: [],
     });
+  });
+
+  it("name the very roles npm run pipeline-roles defines", () => {
+    const { environments } = projectConfigFrom({ environments: withState });
+    for (const listed of pipelineEnvironments(environments).listed) {
+      const roles = pipelineRolesFor(environments.find((environment) => environment.name === listed.name)!, environments, "acme/sfn-dedup");
+      expect(listed.planRole).toBe(`arn:aws:iam::${roles.plan.account}:role/${roles.plan.roleName}`);
+      expect(listed.deployRole).toBe(`arn:aws:iam::${roles.deploy.account}:role/${roles.deploy.roleName}`);
+    }
   });
 
   it("leave out the unconfigured default stack, which has no account: nothing to deploy", () => {

@@ -1,11 +1,13 @@
 // Prints the environments the pipeline deploys as JSON, for CI matrices:
 //   npm run --silent environments [-- --skip-local-state]
-// [{"name":"prod","account":"111111111111","region":"eu-west-1","stateBucket":"acme-terraform-state"}]
+// [{"name":"prod","account":"111111111111","region":"eu-west-1","stateBucket":"acme-terraform-state",
+//   "planRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-plan","deployRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod"}]
 // An environment with an account but local state is refused (a runner would lose its state), or, with
 // --skip-local-state, left out and named on stderr. See scripts/pipeline-environments.ts.
 import { appContext } from "../lib/cdktf-context";
 import { ConfigError } from "../lib/config/config-error";
 import { projectConfigFrom } from "../lib/config/project-config";
+import { PipelineRoleError } from "../lib/pipeline-roles";
 import { LocalStateError, pipelineEnvironments, SKIP_LOCAL_STATE_FLAG } from "./pipeline-environments";
 
 const USAGE = `usage: npm run --silent environments [-- ${SKIP_LOCAL_STATE_FLAG}]`;
@@ -26,7 +28,7 @@ function main(argv: readonly string[]): void {
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof ConfigError || error instanceof LocalStateError || error instanceof UsageError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof LocalStateError || error instanceof PipelineRoleError || error instanceof UsageError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exitCode = 1;
 }

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from "../lib/config/environment-config";
+import { pipelineRoleArns } from "../lib/pipeline-roles";
 
 /** One entry of the CI matrix (.github/workflows/cdktf.yml): what the plan and deploy jobs need. */
 export interface PipelineEnvironment {
@@ -6,6 +7,9 @@ export interface PipelineEnvironment {
   readonly account: string;
   readonly region: string;
   readonly stateBucket: string;
+  /** The roles the plan and deploy jobs assume (README.md, Pipeline; npm run pipeline-roles). */
+  readonly planRole: string;
+  readonly deployRole: string;
 }
 
 /** The option of `npm run environments` that leaves environments with local state out instead of failing. */
@@ -42,6 +46,9 @@ export function pipelineEnvironments(
   }
   const listed = deployable
     .filter((environment) => environment.state !== undefined)
-    .map(({ name, account, region, state }) => ({ name, account: account!, region, stateBucket: state!.bucket }));
+    .map((environment) => {
+      const { plan, deploy } = pipelineRoleArns(environment);
+      return { name: environment.name, account: environment.account!, region: environment.region, stateBucket: environment.state!.bucket, planRole: plan, deployRole: deploy };
+    });
   return { listed, skipped };
 }
