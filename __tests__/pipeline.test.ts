@@ -98,11 +98,18 @@ describe("the pipeline's IAM roles", () => {
     );
   });
 
-  it("give the plan role no write action", () => {
-    const writes = roles.dev.plan.permissions.Statement.flatMap((statement) => statement.Action).filter((action) =>
-      /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action),
+  it("give the plan role no write action, except on state lock files", () => {
+    // sts:TagSession tags the plan's own session when it assumes a state role; it changes nothing.
+    const isWrite = (action: string) =>
+      action !== "sts:TagSession" && /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action);
+    // staging keeps its state in its own account, so its plan role reaches the state bucket directly.
+    expect(roles.staging.plan.permissions.Statement.flatMap((statement) => statement.Resource)).toContain(
+      "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate",
     );
-    expect(writes).toEqual([]);
+    for (const { plan } of Object.values(roles)) {
+      const writable = plan.permissions.Statement.filter((statement) => statement.Action.some(isWrite)).flatMap((statement) => statement.Resource);
+      expect(writable.filter((resource) => !resource.endsWith(".tflock"))).toEqual([]);
+    }
   });
 
   it("let the deploy role create grants on the environment's key, and only when it has one", () => {
@@ -136,12 +143,13 @@ describe("the pipeline's IAM roles", () => {
         "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
         "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
       ]);
-      expect(state!.permissions.Statement.flatMap((statement) => statement.Resource)).toEqual([
-        "arn:aws:s3:::acme-terraform-state",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
-        context.environments.prod.state.kmsKeyId,
+      // Both pipeline roles assume it and IAM cannot tell which did: it has the deploy's access.
+      expect(state!.permissions.Statement.map((statement) => [statement.Sid, statement.Resource])).toEqual([
+        ["ListOwnState", ["arn:aws:s3:::acme-terraform-state"]],
+        ["ReadOwnState", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate"]],
+        ["WriteOwnState", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate"]],
+        ["TakeAndReleaseStateLock", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock"]],
+        ["UseStateKey", [context.environments.prod.state.kmsKeyId]],
       ]);
       for (const role of [plan, deploy]) {
         expect(role.permissions.Statement).toContainEqual(
@@ -151,12 +159,24 @@ describe("the pipeline's IAM roles", () => {
       expect(deploy.permissions.Statement).toContainEqual(expect.objectContaining({ Sid: "AssumeDeployRole", Resource: [context.environments.prod.deployRoleArn] }));
     });
 
-    it("in the environment's own account: the pipeline roles reach the state object directly", () => {
-      const { state, plan } = roles.staging;
+    it("in the environment's own account: the pipeline roles reach the state object directly, the plan to read and lock, the deploy to write", () => {
+      const { state, plan, deploy } = roles.staging;
       expect(state).toBeUndefined();
-      expect(plan.permissions.Statement).toContainEqual(
-        expect.objectContaining({ Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate", "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate.tflock"] }),
-      );
+      const stateObject = "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate";
+      const stateStatements = (role: RoleDefinition) => role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
+      const common = [
+        {
+          Sid: "ListOwnState",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::staging-state"],
+          Condition: { StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] } },
+        },
+        { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
+      ];
+      const lock = { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${stateObject}.tflock`] };
+      expect(stateStatements(plan)).toEqual([...common, lock]);
+      expect(stateStatements(deploy)).toEqual([...common, { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] }, lock]);
     });
   });
 

@@ -342,16 +342,28 @@ function useEnvironmentKey(kmsKeyArn: string): Statement {
   };
 }
 
-/** Reading and writing the environments' state objects and lock files, nothing else in their buckets. */
-function stateAccessStatements(environments: readonly EnvironmentConfig[], _access: "plan" | "deploy"): Statement[] {
+/**
+ * Access to the environments' state objects and lock files, nothing else in their buckets. Terraform's S3
+ * locking (`use_lockfile`) writes `<key>.tflock` and deletes it on release, so a plan needs to read the
+ * state and write and delete the lock; only a deploy writes the state itself.
+ */
+function stateAccessStatements(environments: readonly EnvironmentConfig[], access: "plan" | "deploy"): Statement[] {
   return mergedBySid(
     environments.flatMap((environment): Statement[] => {
       const state = environment.state!;
-      const bucketArn = `arn:aws:s3:::${state.bucket}`;
+      const stateObject = `arn:aws:s3:::${state.bucket}/${state.key}`;
+      const lockFile = `${stateObject}.tflock`;
       const statements: Statement[] = [
-        { Sid: "ListOwnState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } } },
-        { Sid: "ReadWriteOwnState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${bucketArn}/${state.key}`, `${bucketArn}/${state.key}.tflock`] },
-        { Sid: "ReleaseStateLock", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${bucketArn}/${state.key}.tflock`] },
+        {
+          Sid: "ListOwnState",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: [`arn:aws:s3:::${state.bucket}`],
+          Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } },
+        },
+        { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
+        ...(access === "deploy" ? [{ Sid: "WriteOwnState", Effect: "Allow" as const, Action: ["s3:PutObject"], Resource: [stateObject] }] : []),
+        { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [lockFile] },
       ];
       if (state.kmsKeyId) {
         statements.push({ Sid: "UseStateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: [state.kmsKeyId] });
@@ -363,7 +375,9 @@ function stateAccessStatements(environments: readonly EnvironmentConfig[], _acce
 
 /**
  * The role `state.roleArn` names, in the state account, defined for every environment whose state it
- * holds: assumable by their plan and deploy roles only, reaching their state objects only.
+ * holds: assumable by their plan and deploy roles only, reaching their state objects only. The plan and
+ * deploy roles reach it alike, and a session of it cannot tell which of them assumed it: it has the
+ * deploy's access (write the state), which a plan through it therefore has too (README.md, Pipeline).
  */
 function stateRole(roleArn: string, environments: readonly EnvironmentConfig[]): RoleDefinition {
   const [, stateAccount, roleName] = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn)!;
