@@ -34,7 +34,9 @@ describe("npm run local", () => {
       [["--env", "prod"], 'No environment "prod"; environments: default.'],
     ])("on bad options %j", async (args, message) => {
       const project = copyProject(path.join(workspace, `flags-${args.join("-")}`));
-      const cli = new LocalCli(project, args);
+      // Free ports first (a later flag wins): should an option be accepted after all, the sandbox must not
+      // take the default ports 3000 and 8083 from whatever the developer runs there.
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", ...args]);
       try {
         expect(await cli.exited).toBe(2);
         expect(cli.output).toContain(message);

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { projectConfigFrom } from "../lib/config/project-config";
-import { ACTIONS_BY_RESOURCE_TYPE, PERMISSION_FREE_DATA_SOURCES, PIPELINE_ROLE_NAMES, pipelineRolesFor } from "../lib/pipeline-roles";
+import type { EnvironmentConfig } from "../lib/config/environment-config";
+import { ACTIONS_BY_RESOURCE_TYPE, deployRoleName, PERMISSION_FREE_DATA_SOURCES, PLAN_ROLE_NAME, type PipelineRoles, pipelineRolesFor, type RoleDefinition } from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { synthProject } from "./support/synth";
 
@@ -30,9 +31,18 @@ const context = {
   },
 };
 
+/** Every environment's roles, as npm run pipeline-roles prints them, by environment name. */
+function rolesOf(environments: readonly EnvironmentConfig[]): Record<string, PipelineRoles> {
+  return Object.fromEntries(environments.map((environment) => [environment.name, pipelineRolesFor(environment, environments, "acme/sfn-dedup")]));
+}
+
+function definitions(set: PipelineRoles): RoleDefinition[] {
+  return [set.plan, set.deploy, ...(set.state ? [set.state] : [])];
+}
+
 describe("the pipeline's IAM roles", () => {
   const project = projectConfigFrom(context);
-  const roles = Object.fromEntries(project.environments.map((environment) => [environment.name, pipelineRolesFor(environment, "acme/sfn-dedup")]));
+  const roles = rolesOf(project.environments);
   const allStatements = Object.values(roles).flatMap((set) => [set.plan, set.deploy, ...(set.state ? [set.state] : [])].flatMap((role) => role.permissions.Statement));
 
   it("cover every resource type the environment stacks create", () => {
@@ -67,7 +77,8 @@ describe("the pipeline's IAM roles", () => {
   });
 
   it("let pull requests plan and only the GitHub environment of the same name deploy", () => {
-    expect(roles.prod.plan.roleName).toBe(PIPELINE_ROLE_NAMES.plan);
+    expect(roles.prod.plan.roleName).toBe(PLAN_ROLE_NAME);
+    expect(roles.prod.deploy.roleName).toBe(deployRoleName("prod"));
     expect(roles.prod.plan.trustPolicy.Statement).toEqual([
       {
         Sid: "GitHubActions",
@@ -87,11 +98,18 @@ describe("the pipeline's IAM roles", () => {
     );
   });
 
-  it("give the plan role no write action", () => {
-    const writes = roles.dev.plan.permissions.Statement.flatMap((statement) => statement.Action).filter((action) =>
-      /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action),
+  it("give the plan role no write action, except on state lock files", () => {
+    // sts:TagSession tags the plan's own session when it assumes a state role; it changes nothing.
+    const isWrite = (action: string) =>
+      action !== "sts:TagSession" && /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action);
+    // staging keeps its state in its own account, so its plan role reaches the state bucket directly.
+    expect(roles.staging.plan.permissions.Statement.flatMap((statement) => statement.Resource)).toContain(
+      "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate",
     );
-    expect(writes).toEqual([]);
+    for (const { plan } of Object.values(roles)) {
+      const writable = plan.permissions.Statement.filter((statement) => statement.Action.some(isWrite)).flatMap((statement) => statement.Resource);
+      expect(writable.filter((resource) => !resource.endsWith(".tflock"))).toEqual([]);
+    }
   });
 
   it("let the deploy role create grants on the environment's key, and only when it has one", () => {
@@ -123,14 +141,15 @@ describe("the pipeline's IAM roles", () => {
       expect(state).toMatchObject({ roleName: "terraform-state", account: "999999999999" });
       expect(state!.trustPolicy.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).toEqual([
         "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
-        "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy",
+        "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
       ]);
-      expect(state!.permissions.Statement.flatMap((statement) => statement.Resource)).toEqual([
-        "arn:aws:s3:::acme-terraform-state",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
-        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock",
-        context.environments.prod.state.kmsKeyId,
+      // Both pipeline roles assume it and IAM cannot tell which did: it has the deploy's access.
+      expect(state!.permissions.Statement.map((statement) => [statement.Sid, statement.Resource])).toEqual([
+        ["ListOwnState", ["arn:aws:s3:::acme-terraform-state"]],
+        ["ReadOwnState", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate"]],
+        ["WriteOwnState", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate"]],
+        ["TakeAndReleaseStateLock", ["arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate.tflock"]],
+        ["UseStateKey", [context.environments.prod.state.kmsKeyId]],
       ]);
       for (const role of [plan, deploy]) {
         expect(role.permissions.Statement).toContainEqual(
@@ -140,13 +159,111 @@ describe("the pipeline's IAM roles", () => {
       expect(deploy.permissions.Statement).toContainEqual(expect.objectContaining({ Sid: "AssumeDeployRole", Resource: [context.environments.prod.deployRoleArn] }));
     });
 
-    it("in the environment's own account: the pipeline roles reach the state object directly", () => {
-      const { state, plan } = roles.staging;
+    it("in the environment's own account: the pipeline roles reach the state object directly, the plan to read and lock, the deploy to write", () => {
+      const { state, plan, deploy } = roles.staging;
       expect(state).toBeUndefined();
-      expect(plan.permissions.Statement).toContainEqual(
-        expect.objectContaining({ Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate", "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate.tflock"] }),
-      );
+      const stateObject = "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate";
+      const stateStatements = (role: RoleDefinition) => role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
+      const common = [
+        {
+          Sid: "ListOwnState",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::staging-state"],
+          Condition: { StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] } },
+        },
+        { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
+      ];
+      const lock = { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${stateObject}.tflock`] };
+      expect(stateStatements(plan)).toEqual([...common, lock]);
+      expect(stateStatements(deploy)).toEqual([...common, { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] }, lock]);
     });
+  });
+
+  describe("for environments sharing an account and a state role", () => {
+    // dev and staging in one account; staging and prod keep their state through one state role.
+    const stateRole = "arn:aws:iam::999999999999:role/terraform-state";
+    const sharedState = { bucket: "acme-terraform-state", region: "eu-west-1", roleArn: stateRole };
+    const shared = projectConfigFrom({
+      environments: {
+        dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "dev-state" } },
+        staging: { account: "222222222222", region: "eu-central-1", state: sharedState },
+        prod: { account: "111111111111", region: "eu-central-1", state: sharedState },
+      },
+    }).environments;
+    const sharedRoles = rolesOf(shared);
+
+    it("define each role once: the same definition whichever environment prints it", () => {
+      const byAccountAndName = new Map<string, string>();
+      for (const definition of Object.values(sharedRoles).flatMap(definitions)) {
+        const address = `${definition.account}:${definition.roleName}`;
+        const json = JSON.stringify(definition);
+        expect([address, byAccountAndName.get(address) ?? json]).toEqual([address, json]);
+        byAccountAndName.set(address, json);
+      }
+      expect([...byAccountAndName.keys()].sort()).toEqual([
+        "111111111111:sfn-dedup-github-deploy-prod",
+        "111111111111:sfn-dedup-github-plan",
+        "222222222222:sfn-dedup-github-deploy-dev",
+        "222222222222:sfn-dedup-github-deploy-staging",
+        "222222222222:sfn-dedup-github-plan",
+        "999999999999:terraform-state",
+      ]);
+    });
+
+    it("give each environment its own deploy role, trusted by its GitHub environment only, over its own resources", () => {
+      for (const name of ["dev", "staging"]) {
+        const { deploy } = sharedRoles[name];
+        expect(deploy.trustPolicy.Statement.map((statement) => statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"])).toEqual([
+          `repo:acme/sfn-dedup:environment:${name}`,
+        ]);
+        const named = deploy.permissions.Statement.flatMap((statement) => statement.Resource).filter((resource) => resource.includes("sfn-dedup-"));
+        expect(named.length).toBeGreaterThan(5);
+        for (const resource of named) expect(resource).toContain(`sfn-dedup-${name}-`);
+      }
+    });
+
+    it("let the account's plan role read every environment in the account, in each one's region, and lock each one's state", () => {
+      const { plan } = sharedRoles.dev;
+      const resources = plan.permissions.Statement.flatMap((statement) => statement.Resource);
+      expect(resources).toEqual(expect.arrayContaining(["arn:aws:sns:eu-west-1:222222222222:sfn-dedup-dev-*", "arn:aws:sns:eu-central-1:222222222222:sfn-dedup-staging-*"]));
+      expect(resources.filter((resource) => resource.includes("sfn-dedup-prod-"))).toEqual([]);
+      expect(resources).toEqual(expect.arrayContaining(["arn:aws:s3:::dev-state/sfn-dedup/dev/terraform.tfstate.tflock", stateRole]));
+      expect(plan.trustPolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/sfn-dedup:pull_request");
+    });
+
+    it("let the shared state role be assumed by the pipeline roles of every environment it serves, for their state only", () => {
+      const state = sharedRoles.prod.state!;
+      const [trust] = state.trustPolicy.Statement;
+      expect(trust.Principal).toEqual({ AWS: ["arn:aws:iam::222222222222:root", "arn:aws:iam::111111111111:root"] });
+      expect(trust.Condition.ArnEquals["aws:PrincipalArn"]).toEqual([
+        "arn:aws:iam::222222222222:role/sfn-dedup-github-plan",
+        "arn:aws:iam::222222222222:role/sfn-dedup-github-deploy-staging",
+        "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
+        "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
+      ]);
+      const objects = state.permissions.Statement.filter((statement) => statement.Sid !== "ListOwnState").flatMap((statement) => statement.Resource);
+      expect([...new Set(objects.map((resource) => resource.replace(/\.tflock$/, "")))]).toEqual([
+        "arn:aws:s3:::acme-terraform-state/sfn-dedup/staging/terraform.tfstate",
+        "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate",
+      ]);
+    });
+
+    it("keep Sids distinct in every policy, as IAM requires", () => {
+      for (const definition of Object.values(sharedRoles).flatMap(definitions)) {
+        for (const policy of [definition.permissions, definition.trustPolicy]) {
+          const sids = policy.Statement.map((statement) => statement.Sid);
+          expect(sids).toEqual([...new Set(sids)]);
+        }
+      }
+    });
+  });
+
+  it("refuse an environment named github-…, whose resource names would cover the pipeline's own roles", () => {
+    const [github] = projectConfigFrom({ environments: { "github-ci": { account: "222222222222", region: "eu-west-1" } } }).environments;
+    expect(() => pipelineRolesFor(github, [github], "acme/sfn-dedup")).toThrow(
+      "Environment github-ci: its resources would be named sfn-dedup-github-ci-*, which covers the pipeline's own roles",
+    );
   });
 
   it("are printed for an environment by npm run pipeline-roles", () => {
@@ -188,11 +305,10 @@ describe(".github/workflows/cdktf.yml", () => {
     expect(runs("deploy")).toContain('npx cdktf deploy "$STACK" --skip-synth --auto-approve');
   });
 
-  it("reaches AWS only through OIDC roles named as npm run pipeline-roles names them", () => {
-    expect(workflow.env).toMatchObject({ PLAN_ROLE_NAME: PIPELINE_ROLE_NAMES.plan, DEPLOY_ROLE_NAME: PIPELINE_ROLE_NAMES.deploy });
-    for (const job of ["plan", "deploy"]) {
+  it("reaches AWS only through the OIDC roles npm run environments names for each environment", () => {
+    for (const [job, role] of [["plan", "planRole"], ["deploy", "deployRole"]]) {
       const credentials = steps(job).find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
-      expect(credentials?.with?.["role-to-assume"]).toMatch(/^arn:aws:iam::\$\{\{ matrix\.account \}\}:role\/\$\{\{ env\.(PLAN|DEPLOY)_ROLE_NAME \}\}$/);
+      expect(credentials?.with?.["role-to-assume"]).toBe(`\${{ matrix.${role} }}`);
       expect(workflow.jobs[job].permissions["id-token"]).toBe("write");
     }
     expect(workflow.permissions).toEqual({ contents: "read" });

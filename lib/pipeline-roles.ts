@@ -1,8 +1,46 @@
 import type { EnvironmentConfig } from "./config/environment-config";
 import { PROJECT_NAME } from "./project-tags";
 
-/** The roles the GitHub workflow assumes in each environment's account (.github/workflows/cdktf.yml). */
-export const PIPELINE_ROLE_NAMES = { plan: "sfn-dedup-github-plan", deploy: "sfn-dedup-github-deploy" } as const;
+/**
+ * The roles the GitHub workflow assumes (.github/workflows/cdktf.yml, through `npm run environments`): one
+ * plan role per account, shared by its environments (every pull request plans every environment, read
+ * only), and one deploy role per environment, so that only a job running in that environment's GitHub
+ * environment, behind its protection rules, can change it, even when environments share an account.
+ */
+export const PLAN_ROLE_NAME = "sfn-dedup-github-plan";
+const DEPLOY_ROLE_NAME_PREFIX = "sfn-dedup-github-deploy-";
+
+export function deployRoleName(environment: string): string {
+  return `${DEPLOY_ROLE_NAME_PREFIX}${environment}`;
+}
+
+/** The ARNs of the roles the workflow assumes for one environment. */
+export function pipelineRoleArns(environment: EnvironmentConfig): { readonly plan: string; readonly deploy: string } {
+  const account = deployableAccount(environment);
+  return { plan: `arn:aws:iam::${account}:role/${PLAN_ROLE_NAME}`, deploy: `arn:aws:iam::${account}:role/${deployRoleName(environment.name)}` };
+}
+
+/** An environment the pipeline cannot be given roles for; the message says why and what to change. */
+export class PipelineRoleError extends Error {
+  public override readonly name = "PipelineRoleError";
+}
+
+/**
+ * The account of an environment the pipeline can reach. An environment named `github` or `github-…`
+ * would name its resources `sfn-dedup-github-…`, like the pipeline's roles, and its deploy role, allowed
+ * to change its own roles, could rewrite them: refused.
+ */
+function deployableAccount(environment: EnvironmentConfig): string {
+  if (!environment.account) {
+    throw new PipelineRoleError(`Environment ${environment.name} has no account: only configured environments are deployed by the pipeline.`);
+  }
+  if (environment.name === "github" || environment.name.startsWith("github-")) {
+    throw new PipelineRoleError(
+      `Environment ${environment.name}: its resources would be named ${PROJECT_NAME}-${environment.name}-*, which covers the pipeline's own roles (${PLAN_ROLE_NAME}, ${DEPLOY_ROLE_NAME_PREFIX}<environment>); rename the environment.`,
+    );
+  }
+  return environment.account;
+}
 const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 
 type Condition = Record<string, Record<string, string | readonly string[]>>;
@@ -19,7 +57,7 @@ interface Statement {
 interface TrustStatement {
   readonly Sid: string;
   readonly Effect: "Allow";
-  readonly Principal: { readonly Federated: string } | { readonly AWS: string };
+  readonly Principal: { readonly Federated: string } | { readonly AWS: string | readonly string[] };
   readonly Action: readonly string[];
   readonly Condition: Condition;
 }
@@ -165,18 +203,74 @@ interface ResourceScopes {
 }
 
 /**
- * The IAM roles the pipeline needs for one environment, least privilege: every statement names the
- * environment's resources (`sfn-dedup-<env>-*` in its account and region). The exceptions are stated
- * where they are: API Gateway IDs are random (the APIs of the account and region), and listing log groups
- * cannot be narrowed by name.
+ * The IAM roles the pipeline uses for one environment, least privilege: every statement names the
+ * resources (`sfn-dedup-<env>-*` in their account and region) of the environments the role serves. The
+ * exceptions are stated where they are: API Gateway IDs are random (the APIs of the account and region),
+ * and listing log groups cannot be narrowed by name.
+ *
+ * A role that several environments share is defined once for all of them, so that it reads the same
+ * whichever environment it is printed for: the plan role covers every environment in its account, and a
+ * state role (`state.roleArn`) every environment whose state it holds. Applying one environment's output
+ * never takes access away from another.
  */
-export function pipelineRolesFor(environment: EnvironmentConfig, repository: string): PipelineRoles {
-  if (!environment.account) {
-    throw new Error(`Environment ${environment.name} has no account: only configured environments are deployed by the pipeline.`);
-  }
+export function pipelineRolesFor(environment: EnvironmentConfig, environments: readonly EnvironmentConfig[], repository: string): PipelineRoles {
+  const account = deployableAccount(environment);
+  const inAccount = environments.filter((candidate) => candidate.account === account);
+  inAccount.forEach(deployableAccount);
+
+  const plan: RoleDefinition = {
+    roleName: PLAN_ROLE_NAME,
+    account,
+    trustPolicy: githubTrust(account, repository, "pull_request"),
+    permissions: document(
+      mergedBySid(
+        inAccount.flatMap((peer) => [
+          ...perService("Read", "read", resourceScopes(peer)),
+          listLogGroups(peer),
+          ...(peer.state && !peer.state.roleArn ? stateAccessStatements([peer], "plan") : []),
+          ...assumeStateRole(peer),
+        ]),
+      ),
+    ),
+  };
+  const scopes = resourceScopes(environment);
+  const deploy: RoleDefinition = {
+    roleName: deployRoleName(environment.name),
+    account,
+    trustPolicy: githubTrust(account, repository, `environment:${environment.name}`),
+    permissions: document([
+      ...perService("Read", "read", scopes),
+      ...perService("Change", "write", scopes),
+      listLogGroups(environment),
+      vendedLogDelivery(),
+      ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
+      {
+        Sid: "PassOwnRolesToLambdaAndStepFunctions",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: scopes.iam,
+        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+      },
+      ...(environment.state && !environment.state.roleArn ? stateAccessStatements([environment], "deploy") : []),
+      ...assumeStateRole(environment),
+      ...(environment.deployRoleArn
+        ? [{ Sid: "AssumeDeployRole", Effect: "Allow" as const, Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.deployRoleArn] }]
+        : []),
+    ]),
+  };
+  const stateRoleArn = environment.state?.roleArn;
+  return {
+    plan,
+    deploy,
+    state: stateRoleArn ? stateRole(stateRoleArn, environments.filter((candidate) => candidate.state?.roleArn === stateRoleArn)) : undefined,
+  };
+}
+
+/** The environment's resources, by service: `sfn-dedup-<env>-*` in its account and region. */
+function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
   const { account, region } = environment;
   const prefix = `${PROJECT_NAME}-${environment.name}-`;
-  const scopes: ResourceScopes = {
+  return {
     sns: [`arn:aws:sns:${region}:${account}:${prefix}*`],
     states: [`arn:aws:states:${region}:${account}:stateMachine:${prefix}*`],
     iam: [`arn:aws:iam::${account}:role/${prefix}*`],
@@ -187,49 +281,12 @@ export function pipelineRolesFor(environment: EnvironmentConfig, repository: str
     sqs: [`arn:aws:sqs:${region}:${account}:${prefix}*`],
     apigateway: [`arn:aws:apigateway:${region}::/apis`, `arn:aws:apigateway:${region}::/apis/*`, `arn:aws:apigateway:${region}::/tags/*`],
   };
+}
 
-  const stateStatements = environment.state && !environment.state.roleArn ? stateAccessStatements(environment) : [];
-  const assumeStateRole: Statement[] = environment.state?.roleArn
+function assumeStateRole(environment: EnvironmentConfig): Statement[] {
+  return environment.state?.roleArn
     ? [{ Sid: "AssumeStateRole", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.state.roleArn] }]
     : [];
-  const assumeDeployRole: Statement[] = environment.deployRoleArn
-    ? [{ Sid: "AssumeDeployRole", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.deployRoleArn] }]
-    : [];
-
-  const plan: RoleDefinition = {
-    roleName: PIPELINE_ROLE_NAMES.plan,
-    account,
-    trustPolicy: githubTrust(account, repository, "pull_request"),
-    permissions: document([
-      ...perService("Read", "read", scopes),
-      listLogGroups(region, account),
-      ...stateStatements,
-      ...assumeStateRole,
-    ]),
-  };
-  const deploy: RoleDefinition = {
-    roleName: PIPELINE_ROLE_NAMES.deploy,
-    account,
-    trustPolicy: githubTrust(account, repository, `environment:${environment.name}`),
-    permissions: document([
-      ...perService("Read", "read", scopes),
-      ...perService("Change", "write", scopes),
-      listLogGroups(region, account),
-      vendedLogDelivery(),
-      ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
-      {
-        Sid: "PassOwnRolesToLambdaAndStepFunctions",
-        Effect: "Allow",
-        Action: ["iam:PassRole"],
-        Resource: scopes.iam,
-        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
-      },
-      ...stateStatements,
-      ...assumeStateRole,
-      ...assumeDeployRole,
-    ]),
-  };
-  return { plan, deploy, state: environment.state?.roleArn ? stateRole(environment, account) : undefined };
 }
 
 function perService(sidPrefix: string, access: "read" | "write", scopes: ResourceScopes): Statement[] {
@@ -250,7 +307,7 @@ function perService(sidPrefix: string, access: "read" | "write", scopes: Resourc
 }
 
 /** DescribeLogGroups is a list call: IAM accepts no narrower resource than the region's log groups. */
-function listLogGroups(region: string, account: string): Statement {
+function listLogGroups({ region, account }: EnvironmentConfig): Statement {
   return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [`arn:aws:logs:${region}:${account}:log-group:*`] };
 }
 
@@ -285,41 +342,63 @@ function useEnvironmentKey(kmsKeyArn: string): Statement {
   };
 }
 
-/** Reading and writing this environment's state object and its lock file, nothing else in the bucket. */
-function stateAccessStatements(environment: EnvironmentConfig): Statement[] {
-  const state = environment.state!;
-  const bucketArn = `arn:aws:s3:::${state.bucket}`;
-  const statements: Statement[] = [
-    { Sid: "ListOwnState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } } },
-    { Sid: "ReadWriteOwnState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${bucketArn}/${state.key}`, `${bucketArn}/${state.key}.tflock`] },
-    { Sid: "ReleaseStateLock", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${bucketArn}/${state.key}.tflock`] },
-  ];
-  if (state.kmsKeyId) {
-    statements.push({ Sid: "UseStateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: [state.kmsKeyId] });
-  }
-  return statements;
+/**
+ * Access to the environments' state objects and lock files, nothing else in their buckets. Terraform's S3
+ * locking (`use_lockfile`) writes `<key>.tflock` and deletes it on release, so a plan needs to read the
+ * state and write and delete the lock; only a deploy writes the state itself.
+ */
+function stateAccessStatements(environments: readonly EnvironmentConfig[], access: "plan" | "deploy"): Statement[] {
+  return mergedBySid(
+    environments.flatMap((environment): Statement[] => {
+      const state = environment.state!;
+      const stateObject = `arn:aws:s3:::${state.bucket}/${state.key}`;
+      const lockFile = `${stateObject}.tflock`;
+      const statements: Statement[] = [
+        {
+          Sid: "ListOwnState",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: [`arn:aws:s3:::${state.bucket}`],
+          Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } },
+        },
+        { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
+        ...(access === "deploy" ? [{ Sid: "WriteOwnState", Effect: "Allow" as const, Action: ["s3:PutObject"], Resource: [stateObject] }] : []),
+        { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [lockFile] },
+      ];
+      if (state.kmsKeyId) {
+        statements.push({ Sid: "UseStateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: [state.kmsKeyId] });
+      }
+      return statements;
+    }),
+  );
 }
 
-/** The role `state.roleArn` names, in the state account, assumable by this environment's pipeline roles only. */
-function stateRole(environment: EnvironmentConfig, account: string): RoleDefinition {
-  const roleArn = environment.state!.roleArn!;
+/**
+ * The role `state.roleArn` names, in the state account, defined for every environment whose state it
+ * holds: assumable by their plan and deploy roles only, reaching their state objects only. The plan and
+ * deploy roles reach it alike, and a session of it cannot tell which of them assumed it: it has the
+ * deploy's access (write the state), which a plan through it therefore has too (README.md, Pipeline).
+ */
+function stateRole(roleArn: string, environments: readonly EnvironmentConfig[]): RoleDefinition {
   const [, stateAccount, roleName] = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn)!;
+  const pipelineRoles = environments.map(pipelineRoleArns);
+  const accounts = [...new Set(environments.map(deployableAccount))];
   return {
     roleName,
     account: stateAccount,
     trustPolicy: document([
       {
-        Sid: "PipelineRolesOfTheEnvironment",
+        Sid: "PipelineRolesOfTheEnvironments",
         Effect: "Allow",
-        // The account as principal, narrowed to the two roles: IAM accepts this before the roles exist.
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        // The accounts as principals, narrowed to the pipeline roles: IAM accepts this before the roles exist.
+        Principal: { AWS: oneOrMany(accounts.map((account) => `arn:aws:iam::${account}:root`)) },
         Action: ["sts:AssumeRole", "sts:TagSession"],
         Condition: {
-          ArnEquals: { "aws:PrincipalArn": Object.values(PIPELINE_ROLE_NAMES).map((name) => `arn:aws:iam::${account}:role/${name}`) },
+          ArnEquals: { "aws:PrincipalArn": [...new Set(pipelineRoles.flatMap(({ plan, deploy }) => [plan, deploy]))] },
         },
       },
     ]),
-    permissions: document(stateAccessStatements(environment)),
+    permissions: document(stateAccessStatements(environments, "deploy")),
   };
 }
 
@@ -343,4 +422,33 @@ function githubTrust(account: string, repository: string, subject: string): Poli
 
 function document<S>(statements: S[]): PolicyDocument<S> {
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * One statement per Sid (IAM requires them distinct in a policy), each the union of the statements of
+ * that Sid: their resources, and their condition values. Statements of one Sid grant the same actions
+ * under the same condition keys, so the union grants what each did, and for the list condition on state
+ * prefixes, at most the listing of another environment's state key in a bucket they share.
+ */
+function mergedBySid<S extends { readonly Sid: string }>(statements: readonly S[]): S[] {
+  const bySid = new Map<string, S>();
+  for (const statement of statements) {
+    const previous = bySid.get(statement.Sid);
+    bySid.set(statement.Sid, previous === undefined ? statement : (union(previous, statement) as S));
+  }
+  return [...bySid.values()];
+}
+
+function union(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) || Array.isArray(b)) return [...new Set([a, b].flat())];
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
+    const merged: Record<string, unknown> = { ...a };
+    for (const [key, value] of Object.entries(b)) merged[key] = key in merged ? union(merged[key], value) : value;
+    return merged;
+  }
+  return a === b ? a : [a, b];
+}
+
+function oneOrMany(values: readonly string[]): string | readonly string[] {
+  return values.length === 1 ? values[0] : values;
 }

@@ -1,18 +1,34 @@
-// Prints the configured environments as JSON, for CI matrices:
-// [{"name":"prod","account":"111111111111","region":"eu-west-1","stateBucket":"acme-terraform-state"}]
-// Only environments with an account are listed: the unconfigured default stack has nowhere to deploy.
+// Prints the environments the pipeline deploys as JSON, for CI matrices:
+//   npm run --silent environments [-- --skip-local-state]
+// [{"name":"prod","account":"111111111111","region":"eu-west-1","stateBucket":"acme-terraform-state",
+//   "planRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-plan","deployRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod"}]
+// An environment with an account but local state is refused (a runner would lose its state), or, with
+// --skip-local-state, left out and named on stderr. See scripts/pipeline-environments.ts.
 import { appContext } from "../lib/cdktf-context";
 import { ConfigError } from "../lib/config/config-error";
 import { projectConfigFrom } from "../lib/config/project-config";
+import { PipelineRoleError } from "../lib/pipeline-roles";
+import { LocalStateError, pipelineEnvironments, SKIP_LOCAL_STATE_FLAG } from "./pipeline-environments";
+
+const USAGE = `usage: npm run --silent environments [-- ${SKIP_LOCAL_STATE_FLAG}]`;
+
+class UsageError extends Error {}
+
+function main(argv: readonly string[]): void {
+  const unknown = argv.filter((argument) => argument !== SKIP_LOCAL_STATE_FLAG);
+  if (unknown.length > 0) throw new UsageError(`Unknown option: ${unknown[0]}\n${USAGE}`);
+  const { environments } = projectConfigFrom(appContext());
+  const { listed, skipped } = pipelineEnvironments(environments, { skipLocalState: argv.includes(SKIP_LOCAL_STATE_FLAG) });
+  if (skipped.length > 0) {
+    process.stderr.write(`Left out, keeping local state (${SKIP_LOCAL_STATE_FLAG}): ${skipped.join(", ")}.\n`);
+  }
+  process.stdout.write(`${JSON.stringify(listed)}\n`);
+}
 
 try {
-  const { environments } = projectConfigFrom(appContext());
-  const deployable = environments
-    .filter((environment) => environment.account !== undefined)
-    .map(({ name, account, region, state }) => ({ name, account, region, stateBucket: state?.bucket ?? null }));
-  process.stdout.write(`${JSON.stringify(deployable)}\n`);
+  main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof LocalStateError || error instanceof PipelineRoleError || error instanceof UsageError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exitCode = 1;
 }

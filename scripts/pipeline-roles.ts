@@ -1,9 +1,11 @@
-// Prints the IAM roles the GitHub workflow needs for one environment, as JSON ready for IAM:
+// Prints the IAM roles the GitHub workflow uses for one environment, as JSON ready for IAM:
 //   npm run --silent pipeline-roles -- prod --repository acme/sfn-dedup
+// A role other environments share (the account's plan role, a state role) is printed whole, covering
+// all of them: the same definition whichever environment asked.
 import { appContext } from "../lib/cdktf-context";
 import { ConfigError } from "../lib/config/config-error";
 import { projectConfigFrom } from "../lib/config/project-config";
-import { pipelineRolesFor } from "../lib/pipeline-roles";
+import { PipelineRoleError, pipelineRolesFor } from "../lib/pipeline-roles";
 
 const USAGE = "usage: npm run --silent pipeline-roles -- <environment> --repository <owner>/<repo>";
 
@@ -20,7 +22,7 @@ function main(argv: readonly string[]): void {
     const known = environments.filter((candidate) => candidate.account).map((candidate) => candidate.name);
     throw new UsageError(`No configured environment "${names[0]}"; environments with an account: ${known.join(", ") || "none"}.`);
   }
-  process.stdout.write(`${JSON.stringify(pipelineRolesFor(environment, repository), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(pipelineRolesFor(environment, environments, repository), null, 2)}\n`);
 }
 
 class UsageError extends Error {}
@@ -28,7 +30,7 @@ class UsageError extends Error {}
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof UsageError || error instanceof PipelineRoleError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exitCode = 1;
 }
