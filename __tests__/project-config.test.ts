@@ -118,15 +118,26 @@ describe("projectConfigFrom", () => {
     it("bootstraps each state bucket once, for all the environments that share it", () => {
       const config = projectConfigFrom({
         environments: {
-          dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
+          dev: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
           prod: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
           lab: { account: "333333333333", region: "us-east-1", state: { bucket: "lab-state" } },
         },
       });
       expect(config.stateBuckets).toEqual([
-        { bucket: "acme-terraform-state", region: "eu-west-1", environments: ["dev", "prod"] },
-        { bucket: "lab-state", region: "us-east-1", environments: ["lab"] },
+        { bucket: "acme-terraform-state", region: "eu-west-1", account: "111111111111", environments: ["dev", "prod"] },
+        { bucket: "lab-state", region: "us-east-1", account: "333333333333", environments: ["lab"] },
       ]);
+    });
+
+    it("places a state bucket in its role's account, whichever accounts the environments that share it are in", () => {
+      const roleArn = "arn:aws:iam::999999999999:role/terraform-state";
+      const config = projectConfigFrom({
+        environments: {
+          dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state", roleArn } },
+          prod: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state", roleArn } },
+        },
+      });
+      expect(config.stateBuckets).toEqual([{ bucket: "acme-terraform-state", region: "eu-west-1", roleArn, account: "999999999999", environments: ["dev", "prod"] }]);
     });
   });
 
@@ -199,6 +210,19 @@ describe("projectConfigFrom", () => {
           },
         }),
       ).toThrow('cdktf.json context.environments.prod.state.region: is "us-east-1", but environment dev uses the same bucket acme-state with "eu-west-1"');
+    });
+
+    it("environments in different accounts sharing a state bucket without a state role", () => {
+      expect(() =>
+        projectConfigFrom({
+          environments: {
+            dev: { ...prod, account: "222222222222", state: { bucket: "acme-state" } },
+            prod: { ...prod, state: { bucket: "acme-state" } },
+          },
+        }),
+      ).toThrow(
+        "cdktf.json context.environments.prod.state.roleArn: is required: environment prod (account 111111111111) and environment dev (account 222222222222) share the state bucket acme-state",
+      );
     });
 
     it("an environment whose stack name collides with a state bucket's bootstrap stack", () => {
