@@ -110,6 +110,10 @@ describe("projectConfigFrom", () => {
       expect(projectConfigFrom(withProd({ api })).environments[0].api).toEqual({ throttling: { rateLimit: 100, burstLimit: 200 }, ...expected });
     });
 
+    it.each(["eu-west-1", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1", "eusc-de-east-1", "mx-central-1"])("accepts the region %s, which the AWS SDK knows", (region) => {
+      expect(projectConfigFrom(withProd({ region })).environments[0].region).toBe(region);
+    });
+
     it("defaults the state region to the environment's and the key to one per environment", () => {
       const [environment] = projectConfigFrom(withProd({ state: { bucket: "acme-terraform-state" } })).environments;
       expect(environment.state).toEqual({ bucket: "acme-terraform-state", region: "eu-west-1", key: "sfn-dedup/prod/terraform.tfstate" });
@@ -192,6 +196,21 @@ describe("projectConfigFrom", () => {
       ["a tag value that is not a string", withProd({ tags: { owner: 42 } }), "cdktf.json context.environments.prod.tags.owner: must be a tag value: a string of up to 256"],
     ])("%s", (_case, context, message) => {
       expect(() => projectConfigFrom(context)).toThrow(message);
+    });
+
+    it.each([
+      ["eu-wset-1", "context.environments.prod.region", withProd({ region: "eu-wset-1" }), "eu-west-1"],
+      ["us-east-7", "context.environments.prod.region", withProd({ region: "us-east-7" }), "us-east-1"],
+      ["eu-west-9 for the state", "context.environments.prod.state.region", withProd({ state: { bucket: "acme-state", region: "eu-west-9" } }), "eu-west-1"],
+    ])("a region of the right shape that does not exist: %s", (_case, field, context, nearest) => {
+      expect(() => projectConfigFrom(context)).toThrow(
+        new RegExp(`^cdktf\\.json ${field.replace(/\./g, "\\.")}: is not one of the \\d+ regions the AWS SDK knows; nearest: [a-z0-9, -]*\\b${nearest}\\b`),
+      );
+    });
+
+    it("names CDKTF_CONTEXT_JSON, not cdktf.json, when the configuration came from there", () => {
+      expect(() => projectConfigFrom(withProd({ region: "eu-wset-1" }), "CDKTF_CONTEXT_JSON")).toThrow(/^CDKTF_CONTEXT_JSON context\.environments\.prod\.region: is not one of/);
+      expect(() => projectConfigFrom({ environments: ["prod"] }, "CDKTF_CONTEXT_JSON")).toThrow("CDKTF_CONTEXT_JSON context.environments: must be a JSON object, not a list.");
     });
 
     it("two environments writing the same state object", () => {

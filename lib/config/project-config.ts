@@ -1,4 +1,4 @@
-import { ConfigError } from "./config-error";
+import { ConfigError, type ConfigSource } from "./config-error";
 import { ConfigReader } from "./config-reader";
 import { DEFAULT_ENVIRONMENT, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
 import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
@@ -32,11 +32,20 @@ export function stateBucketStackName(bucket: string): string {
 }
 
 /**
- * Reads cdktf.json `context`: `environments` (each becomes a stack named after it), or, when none is
- * configured, the single default environment. Every mistake is refused here, before anything is
- * synthesized, naming the environment and the field.
+ * Reads the context (cdktf.json's, or CDKTF_CONTEXT_JSON: `source`): `environments` (each becomes a stack
+ * named after it), or, when none is configured, the single default environment. Every mistake is refused
+ * here, before anything is synthesized, naming the source, the environment and the field.
  */
-export function projectConfigFrom(context: unknown): ProjectConfig {
+export function projectConfigFrom(context: unknown, source: ConfigSource = "cdktf.json"): ProjectConfig {
+  try {
+    return readProjectConfig(context);
+  } catch (error) {
+    // Errors are raised where the mistake is found, which knows the field but not the source.
+    throw error instanceof ConfigError ? error.from(source) : error;
+  }
+}
+
+function readProjectConfig(context: unknown): ProjectConfig {
   const root = ConfigReader.object(context, "context");
   for (const key of root.fields()) {
     if (key !== "environments" && !CDKTF_OWN_KEY.test(key)) {
