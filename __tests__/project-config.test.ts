@@ -114,6 +114,10 @@ describe("projectConfigFrom", () => {
       expect(projectConfigFrom(withProd({ region })).environments[0].region).toBe(region);
     });
 
+    it("reads reservedConcurrency: false as no reserved concurrency", () => {
+      expect(projectConfigFrom(withProd({ reservedConcurrency: false })).environments[0].reservedConcurrency).toBe(false);
+    });
+
     it("defaults the state region to the environment's and the key to one per environment", () => {
       const [environment] = projectConfigFrom(withProd({ state: { bucket: "acme-terraform-state" } })).environments;
       expect(environment.state).toEqual({ bucket: "acme-terraform-state", region: "eu-west-1", key: "sfn-dedup/prod/terraform.tfstate" });
@@ -189,7 +193,8 @@ describe("projectConfigFrom", () => {
       ["a JWT issuer that is not https", withProd({ api: { authorization: { type: "jwt", issuer: "http://idp.example.com", audience: ["a"] } } }), "cdktf.json context.environments.prod.api.authorization.issuer: must be the token issuer's https URL"],
       ["a JWT authorizer without audience", withProd({ api: { authorization: { type: "jwt", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must carry."],
       ["IAM authorization with JWT settings", withProd({ api: { authorization: { type: "iam", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.issuer: is not a known field; allowed fields: type."],
-      ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency (a whole number from 1 to 1000); got 0."],
+      ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got 0."],
+      ["a reserved concurrency of true", withProd({ reservedConcurrency: true }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got true."],
       ["tags that are not an object", withProd({ tags: ["team"] }), "cdktf.json context.environments.prod.tags: must be a JSON object, not a list."],
       ["a tag that would replace a project tag", withProd({ tags: { environment: "production" } }), "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key."],
       ["a tag key AWS reserves", withProd({ tags: { "aws:owner": "me" } }), "cdktf.json context.environments.prod.tags.aws:owner: is not a valid tag key"],

@@ -88,7 +88,7 @@ export class DedupTriggerStack extends TerraformStack {
       statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
       logRetentionDays: config.logs.retentionDays,
       kmsKeyArn: config.kmsKeyArn,
-      reservedConcurrency: config.reservedConcurrency,
+      reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
     });
 
     if (this.ledger) {
@@ -98,6 +98,7 @@ export class DedupTriggerStack extends TerraformStack {
         ledger: this.ledger,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,
+        reserveConcurrency: config.reservedConcurrency !== false,
       });
     }
 

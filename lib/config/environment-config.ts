@@ -56,8 +56,11 @@ export interface EnvironmentConfig {
   readonly kmsKeyArn?: string;
   readonly logs: LoggingConfig;
   readonly api: ApiConfig;
-  /** Concurrent executions reserved for (and capping) the start-execution function. */
-  readonly reservedConcurrency: number;
+  /**
+   * Concurrent executions reserved for (and capping) the start-execution function; `false`: no function
+   * reserves any, for accounts whose concurrency quota leaves nothing to reserve (README, Configuration).
+   */
+  readonly reservedConcurrency: number | false;
   /** Added to the project's own default tags. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -126,7 +129,10 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
     logs: loggingConfigFrom(reader.optionalObject("logs")),
     api: apiConfigFrom(reader.optionalObject("api")),
     reservedConcurrency:
-      reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency") ?? ENVIRONMENT_DEFAULTS.reservedConcurrency,
+      reader.valueOf("reservedConcurrency") === false
+        ? false
+        : (reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency, or false for none") ??
+          ENVIRONMENT_DEFAULTS.reservedConcurrency),
     tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
   };
 }
