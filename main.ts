@@ -1,4 +1,4 @@
-import { appContext } from "./lib/cdktf-context";
+import { appContext, appContextSource } from "./lib/cdktf-context";
 import { ConfigError } from "./lib/config/config-error";
 import { projectConfigFrom } from "./lib/config/project-config";
 import { functionEntriesFor } from "./lib/function-entries";
@@ -7,10 +7,10 @@ import { prepareNodejsBundles } from "./lib/nodejs-bundle";
 async function main(): Promise<void> {
   const context = appContext();
   // Checked before anything else: a configuration error leaves no output behind.
-  const project = projectConfigFrom(context);
+  const project = projectConfigFrom(context, appContextSource());
   // esbuild bundles the functions in its own process while the CDKTF libraries load below.
   const bundling = prepareNodejsBundles([...new Set(project.environments.flatMap(functionEntriesFor))].map((entry) => ({ entry })));
-  const [{ synthesizeProject }, { takeHclOutputRequest, writeStacksAsHcl }] = await Promise.all([
+  const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }] = await Promise.all([
     import("./lib/synthesize-project"),
     import("./lib/hcl/hcl-output"),
   ]);
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   const { app, stacks } = synthesizeProject(project, context);
   if (hclOutput) {
     await writeStacksAsHcl(app, stacks);
+  } else {
+    removeStaleHclOutput(app, stacks);
   }
 }
 

@@ -56,11 +56,18 @@ describe("DedupTriggerStack", () => {
       });
     });
 
-    it("is defined by asl/notify-country.asl.json itself, the topic ARN as a Terraform reference", () => {
+    it("is defined by asl/notify-country.asl.json itself, the topic ARN and the partition as Terraform references", () => {
       const asl = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), "utf8"));
       asl.States.PublishLoveMessage.Parameters.TopicArn = referenceTo(tf, "aws_sns_topic", "arn");
+      asl.States.PublishLoveMessage.Resource = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:::sns:publish`;
       expect(JSON.parse(stateMachine.definition)).toEqual(asl);
       expect(stateMachine.definition).not.toMatch(/templatefile|file\(/);
+    });
+
+    it("names no partition of its own: every ARN takes the one the IAM statements use", () => {
+      expect(fs.readFileSync(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), "utf8")).not.toMatch(/arn:aws[a-z-]*:/);
+      expect(stateMachine.definition).not.toMatch(/arn:aws[a-z-]*:/);
+      expect(stateMachine.definition).toContain(`"arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:::sns:publish"`);
     });
 
     it("may only publish to its own topic, encrypt for it, deliver its logs and send traces", () => {

@@ -115,6 +115,17 @@ describe("environments", () => {
     expect(dev.filter((name) => staging.includes(name))).toEqual([]);
   });
 
+  it("pin a state bucket without a state role to the account of the environments that use it", () => {
+    const { tf } = synthProject({
+      environments: {
+        dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-dev-state" } },
+        test: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-dev-state" } },
+      },
+    })["state-acme-dev-state"];
+    expect(tf.provider.aws).toEqual([expect.objectContaining({ region: "eu-west-1", allowed_account_ids: ["222222222222"] })]);
+    expect(tf.provider.aws[0].assume_role).toBeUndefined();
+  });
+
   describe("the state bucket's bootstrap stack", () => {
     const { synthesized, tf } = stacks["state-acme-terraform-state"];
     const bucket = referenceTo(tf, "aws_s3_bucket", "id");

@@ -134,6 +134,15 @@ describe("hardening", () => {
       expect(onlyResource(synthTrigger({ reservedConcurrency: 75 }).tf, "aws_lambda_function").reserved_concurrent_executions).toBe(75);
     });
 
+    it("reserve no concurrency at all with reservedConcurrency: false, for accounts with too small a quota", () => {
+      const { tf: unreserved } = synthTrigger({ reservedConcurrency: false, ledger: true });
+      const functions = Object.values(unreserved.resource.aws_lambda_function);
+      expect(functions).toHaveLength(2);
+      for (const fn of functions) {
+        expect(fn.reserved_concurrent_executions).toBeUndefined();
+      }
+    });
+
     it("encrypt their variables with the environment's key when one is set", () => {
       for (const fn of Object.values(withKey.tf.resource.aws_lambda_function)) {
         expect(fn.kms_key_arn).toBe(KEY);

@@ -119,5 +119,16 @@ describe("native-syntax (HCL) output", () => {
       expect(JSON.parse(fromNpm["manifest.json"].toString()).stacks.prod.synthesizedStackPath).toBe("stacks/prod/cdk.tf");
       expect(directorySnapshot(path.join(project, "cli.out"))).toEqual(fromNpm);
     });
+
+    it("npm run synth after npm run synth:hcl leaves cdk.tf.json alone, no stale cdk.tf that Terraform would load too", () => {
+      const project = copyProject(path.join(workspace, "switch"), context);
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", CHECKPOINT_DISABLE: "1" };
+      for (const name of Object.keys(env)) if (name.startsWith("CDKTF_") || name === "SYNTH_HCL_OUTPUT") delete env[name];
+      execFileSync("npm", ["run", "--silent", "synth:hcl"], { cwd: project, env, stdio: "pipe" });
+      execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env, stdio: "pipe" });
+
+      const stackFiles = Object.keys(directorySnapshot(path.join(project, "cdktf.out"))).filter((file) => /^stacks\/[^/]+\/cdk\.tf(\.json)?$/.test(file));
+      expect(stackFiles.sort()).toEqual(["stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json", "stacks/state-acme-terraform-state/cdk.tf.json"]);
+    });
   });
 });

@@ -110,6 +110,14 @@ describe("projectConfigFrom", () => {
       expect(projectConfigFrom(withProd({ api })).environments[0].api).toEqual({ throttling: { rateLimit: 100, burstLimit: 200 }, ...expected });
     });
 
+    it.each(["eu-west-1", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1", "eusc-de-east-1", "mx-central-1"])("accepts the region %s, which the AWS SDK knows", (region) => {
+      expect(projectConfigFrom(withProd({ region })).environments[0].region).toBe(region);
+    });
+
+    it("reads reservedConcurrency: false as no reserved concurrency", () => {
+      expect(projectConfigFrom(withProd({ reservedConcurrency: false })).environments[0].reservedConcurrency).toBe(false);
+    });
+
     it("defaults the state region to the environment's and the key to one per environment", () => {
       const [environment] = projectConfigFrom(withProd({ state: { bucket: "acme-terraform-state" } })).environments;
       expect(environment.state).toEqual({ bucket: "acme-terraform-state", region: "eu-west-1", key: "sfn-dedup/prod/terraform.tfstate" });
@@ -118,15 +126,26 @@ describe("projectConfigFrom", () => {
     it("bootstraps each state bucket once, for all the environments that share it", () => {
       const config = projectConfigFrom({
         environments: {
-          dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
+          dev: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
           prod: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
           lab: { account: "333333333333", region: "us-east-1", state: { bucket: "lab-state" } },
         },
       });
       expect(config.stateBuckets).toEqual([
-        { bucket: "acme-terraform-state", region: "eu-west-1", environments: ["dev", "prod"] },
-        { bucket: "lab-state", region: "us-east-1", environments: ["lab"] },
+        { bucket: "acme-terraform-state", region: "eu-west-1", account: "111111111111", environments: ["dev", "prod"] },
+        { bucket: "lab-state", region: "us-east-1", account: "333333333333", environments: ["lab"] },
       ]);
+    });
+
+    it("places a state bucket in its role's account, whichever accounts the environments that share it are in", () => {
+      const roleArn = "arn:aws:iam::999999999999:role/terraform-state";
+      const config = projectConfigFrom({
+        environments: {
+          dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state", roleArn } },
+          prod: { account: "111111111111", region: "eu-west-1", state: { bucket: "acme-terraform-state", roleArn } },
+        },
+      });
+      expect(config.stateBuckets).toEqual([{ bucket: "acme-terraform-state", region: "eu-west-1", roleArn, account: "999999999999", environments: ["dev", "prod"] }]);
     });
   });
 
@@ -174,13 +193,29 @@ describe("projectConfigFrom", () => {
       ["a JWT issuer that is not https", withProd({ api: { authorization: { type: "jwt", issuer: "http://idp.example.com", audience: ["a"] } } }), "cdktf.json context.environments.prod.api.authorization.issuer: must be the token issuer's https URL"],
       ["a JWT authorizer without audience", withProd({ api: { authorization: { type: "jwt", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must carry."],
       ["IAM authorization with JWT settings", withProd({ api: { authorization: { type: "iam", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.issuer: is not a known field; allowed fields: type."],
-      ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency (a whole number from 1 to 1000); got 0."],
+      ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got 0."],
+      ["a reserved concurrency of true", withProd({ reservedConcurrency: true }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got true."],
       ["tags that are not an object", withProd({ tags: ["team"] }), "cdktf.json context.environments.prod.tags: must be a JSON object, not a list."],
       ["a tag that would replace a project tag", withProd({ tags: { environment: "production" } }), "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key."],
       ["a tag key AWS reserves", withProd({ tags: { "aws:owner": "me" } }), "cdktf.json context.environments.prod.tags.aws:owner: is not a valid tag key"],
       ["a tag value that is not a string", withProd({ tags: { owner: 42 } }), "cdktf.json context.environments.prod.tags.owner: must be a tag value: a string of up to 256"],
     ])("%s", (_case, context, message) => {
       expect(() => projectConfigFrom(context)).toThrow(message);
+    });
+
+    it.each([
+      ["eu-wset-1", "context.environments.prod.region", withProd({ region: "eu-wset-1" }), "eu-west-1"],
+      ["us-east-7", "context.environments.prod.region", withProd({ region: "us-east-7" }), "us-east-1"],
+      ["eu-west-9 for the state", "context.environments.prod.state.region", withProd({ state: { bucket: "acme-state", region: "eu-west-9" } }), "eu-west-1"],
+    ])("a region of the right shape that does not exist: %s", (_case, field, context, nearest) => {
+      expect(() => projectConfigFrom(context)).toThrow(
+        new RegExp(`^cdktf\\.json ${field.replace(/\./g, "\\.")}: is not one of the \\d+ regions the AWS SDK knows; nearest: [a-z0-9, -]*\\b${nearest}\\b`),
+      );
+    });
+
+    it("names CDKTF_CONTEXT_JSON, not cdktf.json, when the configuration came from there", () => {
+      expect(() => projectConfigFrom(withProd({ region: "eu-wset-1" }), "CDKTF_CONTEXT_JSON")).toThrow(/^CDKTF_CONTEXT_JSON context\.environments\.prod\.region: is not one of/);
+      expect(() => projectConfigFrom({ environments: ["prod"] }, "CDKTF_CONTEXT_JSON")).toThrow("CDKTF_CONTEXT_JSON context.environments: must be a JSON object, not a list.");
     });
 
     it("two environments writing the same state object", () => {
@@ -199,6 +234,19 @@ describe("projectConfigFrom", () => {
           },
         }),
       ).toThrow('cdktf.json context.environments.prod.state.region: is "us-east-1", but environment dev uses the same bucket acme-state with "eu-west-1"');
+    });
+
+    it("environments in different accounts sharing a state bucket without a state role", () => {
+      expect(() =>
+        projectConfigFrom({
+          environments: {
+            dev: { ...prod, account: "222222222222", state: { bucket: "acme-state" } },
+            prod: { ...prod, state: { bucket: "acme-state" } },
+          },
+        }),
+      ).toThrow(
+        "cdktf.json context.environments.prod.state.roleArn: is required: environment prod (account 111111111111) and environment dev (account 222222222222) share the state bucket acme-state",
+      );
     });
 
     it("an environment whose stack name collides with a state bucket's bootstrap stack", () => {

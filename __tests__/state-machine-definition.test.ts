@@ -62,10 +62,28 @@ describe("renderDefinition", () => {
   });
 
   it("escapes literal Terraform template sequences so the definition arrives as written", () => {
-    const file = aslFile(publish("${TopicArn}", { Note: "costs ${price.total} or %{if} 100%" }));
+    const file = aslFile(publish("${TopicArn}", { Note: "costs $ {price.total} or %{if} 100%" }));
     const rendered = JSON.parse(renderDefinition(file, { TopicArn: "literal ${not-a-reference}" }));
-    expect(rendered.States.Publish.Parameters.Note).toBe("costs $${price.total} or %%{if} 100%");
+    expect(rendered.States.Publish.Parameters.Note).toBe("costs $ {price.total} or %%{if} 100%");
     expect(rendered.States.Publish.Parameters.TopicArn).toBe("literal $${not-a-reference}");
+  });
+
+  it.each([["${Topic-Arn}"], ["${ TopicArn }"], ["${1Topic}"], ["${}"], ["arn:${TopicArn"]])(
+    "refuses %s, a placeholder written wrong, naming it and the placeholder syntax",
+    (written) => {
+      const file = aslFile(publish(written));
+      expect(() => renderDefinition(file, { TopicArn: "arn:aws:sns:eu-west-1:123456789012:t" })).toThrow(
+        /\.asl\.json: ".*" is not a placeholder; write \$\{Name\}: a letter, then letters, digits or _, with no spaces \(values given: TopicArn\)\./,
+      );
+      expect(() => renderDefinition(file, { TopicArn: "t" })).toThrow(written.slice(written.indexOf("${"), written.indexOf("${") + 8));
+    },
+  );
+
+  it("refuses a placeholder written wrong next to a well-formed one, and in keys", () => {
+    const file = aslFile(publish("${TopicArn}", { Subject: "${Sub ject}" }));
+    expect(() => renderDefinition(file, { TopicArn: "t" })).toThrow('"${Sub ject}" is not a placeholder');
+    const keyed = aslFile({ StartAt: "A", States: { "${State-Name}": { Type: "Succeed" } } });
+    expect(() => renderDefinition(keyed, {})).toThrow(/not in the key "\$\{State-Name\}"/);
   });
 
   it("reports a definition that is not JSON with its path", () => {

@@ -1,10 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "./config/config-error";
+import { isDeepStrictEqual } from "node:util";
+import { ConfigError, type ConfigSource } from "./config/config-error";
 import { PROJECT_ROOT } from "./project-root";
 
 /** cdktf's own name for it (cdktf's CONTEXT_ENV), spelled out so that reading the context loads no CDKTF. */
-const CONTEXT_ENV = "CDKTF_CONTEXT_JSON";
+const CONTEXT_ENV: ConfigSource = "CDKTF_CONTEXT_JSON";
 
 /**
  * The context the app runs with, known before the App exists so that configuration is checked before
@@ -25,7 +26,7 @@ export function appContext(env: NodeJS.ProcessEnv = process.env, projectRoot: st
   return (cdktfJson.context ?? {}) as Record<string, unknown>;
 }
 
-function parseObject(json: string, source: string): Record<string, unknown> {
+function parseObject(json: string, source: ConfigSource): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -36,4 +37,21 @@ function parseObject(json: string, source: string): Record<string, unknown> {
     throw new ConfigError(source, "must be a JSON object.", source);
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Which of the two the context came from, for error messages. `cdktf synth` passes cdktf.json's own
+ * context through CDKTF_CONTEXT_JSON, so the variable counts as cdktf.json when it holds just that.
+ */
+export function appContextSource(env: NodeJS.ProcessEnv = process.env, projectRoot: string = PROJECT_ROOT): ConfigSource {
+  const fromEnvironment = env[CONTEXT_ENV];
+  if (fromEnvironment === undefined) {
+    return "cdktf.json";
+  }
+  try {
+    const written = JSON.parse(fs.readFileSync(path.join(projectRoot, "cdktf.json"), "utf8")).context;
+    return written !== undefined && isDeepStrictEqual(JSON.parse(fromEnvironment), written) ? "cdktf.json" : CONTEXT_ENV;
+  } catch {
+    return CONTEXT_ENV;
+  }
 }

@@ -3,6 +3,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
+import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
 import { ExecutionLedgerTable } from "./execution-ledger-table";
 import { FUNCTION_ENTRIES } from "./function-entries";
@@ -61,7 +62,8 @@ export class DedupTriggerStack extends TerraformStack {
     this.workflow = new WorkflowStateMachine(this, "workflow", {
       name: `${prefix}-notify-country`,
       definitionFile: path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"),
-      definitionSubstitutions: { TopicArn: this.topic.arn },
+      // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
+      definitionSubstitutions: { Partition: AwsEnvironment.of(this).partition, TopicArn: this.topic.arn },
       taskStatements: this.topic.publishStatements(),
       logging: { ...config.logs.workflow, retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
     });
@@ -86,7 +88,7 @@ export class DedupTriggerStack extends TerraformStack {
       statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
       logRetentionDays: config.logs.retentionDays,
       kmsKeyArn: config.kmsKeyArn,
-      reservedConcurrency: config.reservedConcurrency,
+      reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
     });
 
     if (this.ledger) {
@@ -96,6 +98,7 @@ export class DedupTriggerStack extends TerraformStack {
         ledger: this.ledger,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,
+        reserveConcurrency: config.reservedConcurrency !== false,
       });
     }
 

@@ -16,6 +16,8 @@ export interface LedgerStatusUpdatesProps {
   readonly ledger: ExecutionLedgerTable;
   readonly logRetentionDays: number;
   readonly kmsKeyArn?: string;
+  /** Whether the function reserves (and is capped at) its few concurrent executions. @default true */
+  readonly reserveConcurrency?: boolean;
 }
 
 /** How long EventBridge keeps retrying a status it could not deliver (its maximum). */
@@ -52,7 +54,7 @@ export class LedgerStatusUpdates extends Construct {
       statements: [props.ledger.statusStatement()],
       logRetentionDays: props.logRetentionDays,
       kmsKeyArn: props.kmsKeyArn,
-      reservedConcurrency: STATUS_UPDATER_CONCURRENCY,
+      reservedConcurrency: (props.reserveConcurrency ?? true) ? STATUS_UPDATER_CONCURRENCY : undefined,
       deadLetterQueue: {
         arn: this.deadLetterQueue.arn,
         sendStatement: { sid: "KeepUndeliverableStatuses", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },

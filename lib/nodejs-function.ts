@@ -22,8 +22,8 @@ export interface NodejsFunctionProps {
   readonly logRetentionDays: number;
   /** Encrypts the log group and the function's variables with this customer managed key. */
   readonly kmsKeyArn?: string;
-  /** Concurrent executions reserved for the function, which also caps it. */
-  readonly reservedConcurrency: number;
+  /** Concurrent executions reserved for the function, which also caps it. @default none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
   /** For asynchronously invoked functions: where events go once Lambda's own retries are spent. */
   readonly deadLetterQueue?: { readonly arn: string; readonly sendStatement: PolicyStatement };
 }

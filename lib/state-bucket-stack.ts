@@ -8,7 +8,6 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { awsProvider } from "./aws-provider";
-import { IAM_ROLE_ARN } from "./config/patterns";
 import { type StateBucketConfig, stateBucketStackName } from "./config/project-config";
 import { defaultTags } from "./project-tags";
 import { stateBackend } from "./state-backend";
@@ -30,8 +29,8 @@ export class StateBucketStack extends TerraformStack {
     this.addOverride("terraform.required_version", ">= 1.10");
     awsProvider(this, {
       region: config.region,
-      // The state role's account is the state account: nothing else may be touched.
-      account: config.roleArn ? IAM_ROLE_ARN.exec(config.roleArn)![1] : undefined,
+      // The state account (the role's, or else that of the environments using the bucket): nothing else may be touched.
+      account: config.account,
       roleArn: config.roleArn,
       sessionName: `sfn-dedup-${this.node.id}`.slice(0, 64),
       defaultTags: defaultTags("state", {}),

@@ -5,15 +5,17 @@ import { PROJECT_ROOT } from "./project-root";
 
 /** `${Name}` in a string value of the ASL, as in AWS CDK's `definitionSubstitutions`. */
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
-
+const PLACEHOLDER_SYNTAX = "${Name}: a letter, then letters, digits or _, with no spaces";
+/** Any other `${…}`, shown in messages up to its closing brace (or a few characters when it has none). */
+const MALFORMED_PLACEHOLDER = /\$\{(?:[^}]{0,40}\}|[^}]{0,20})/;
 
 /**
  * Reads an ASL file and fills its `${Name}` placeholders with values, which may be Terraform references
  * (tokens). The result is the definition's own JSON, so a plan shows the workflow itself, with the
  * references interpolated, rather than a `templatefile()` call.
  *
- * Refused at synth time: a placeholder with no value, and a value no placeholder uses (usually a typo on
- * one side or the other).
+ * Refused at synth time: a placeholder with no value, a value no placeholder uses (usually a typo on
+ * one side or the other), and any other `${` in the definition (a placeholder written wrong).
  */
 export function renderDefinition(aslFile: string, substitutions: Readonly<Record<string, string>>): string {
   const displayPath = path.relative(PROJECT_ROOT, aslFile);
@@ -26,12 +28,19 @@ export function renderDefinition(aslFile: string, substitutions: Readonly<Record
 
   const used = new Set<string>();
   const missing = new Set<string>();
+  const malformed = new Set<string>();
   const substitute = (text: string): string =>
     text
       .split(PLACEHOLDER)
       .map((part, index) => {
         // split() with a capture group alternates literal text and placeholder names.
         if (index % 2 === 0) {
+          // A "${" left in literal text is a placeholder written wrong (`${Topic-Arn}`, `${ TopicArn }`):
+          // kept as text it would reach AWS silently unsubstituted.
+          const wrong = MALFORMED_PLACEHOLDER.exec(part);
+          if (wrong) {
+            malformed.add(wrong[0]);
+          }
           return escapeTemplateSequences(part);
         }
         used.add(part);
@@ -45,13 +54,19 @@ export function renderDefinition(aslFile: string, substitutions: Readonly<Record
       .join("");
 
   const rendered = mapJson(definition, substitute, (key) => {
-    if (new RegExp(PLACEHOLDER.source).test(key)) {
+    if (key.includes("${")) {
       throw new Error(`${displayPath}: placeholders are only allowed in string values, not in the key "${key}".`);
     }
     return escapeTemplateSequences(key);
   });
 
   const known = Object.keys(substitutions).sort();
+  if (malformed.size > 0) {
+    throw new Error(
+      `${displayPath}: ${[...malformed].map((text) => `"${text}"`).join(", ")} ${malformed.size === 1 ? "is not a placeholder" : "are not placeholders"}; ` +
+        `write ${PLACEHOLDER_SYNTAX} (values given: ${known.length > 0 ? known.join(", ") : "none"}).`,
+    );
+  }
   if (missing.size > 0) {
     throw new Error(
       `${displayPath}: ${[...missing].map((name) => "${" + name + "}").join(", ")} ${missing.size === 1 ? "has" : "have"} no value; ` +

@@ -1,6 +1,8 @@
 import { type TerraformStack, Testing } from "cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+import { blockSchemaOf } from "../../lib/hcl/block-schema";
+import { renderHcl } from "../../lib/hcl/render-hcl";
 import { StateBucketStack } from "../../lib/state-bucket-stack";
 
 export type Attributes = Record<string, any>;
@@ -32,7 +34,7 @@ export function synthTrigger(settings?: Record<string, unknown>): SynthesizedTri
 }
 
 /** Every stack main.ts would create for a cdktf.json context, synthesized in memory, by stack name. */
-export function synthProject(context: Record<string, unknown>): Record<string, { synthesized: string; tf: TerraformJson }> {
+export function synthProject(context: Record<string, unknown>): Record<string, { synthesized: string; tf: TerraformJson; hcl: () => string }> {
   const project = projectConfigFrom(context);
   const app = Testing.app();
   const stacks: TerraformStack[] = [
@@ -42,7 +44,9 @@ export function synthProject(context: Record<string, unknown>): Record<string, {
   return Object.fromEntries(
     stacks.map((stack) => {
       const synthesized = Testing.synth(stack);
-      return [stack.node.id, { synthesized, tf: JSON.parse(synthesized) as TerraformJson }];
+      const tf = JSON.parse(synthesized) as TerraformJson;
+      // What `npm run synth:hcl` writes (cdk.tf), rendered on demand.
+      return [stack.node.id, { synthesized, tf, hcl: () => renderHcl(JSON.parse(synthesized), blockSchemaOf(stack)) }];
     }),
   );
 }

@@ -7,9 +7,17 @@ export class ConfigError extends Error {
 
   constructor(
     public readonly field: string,
-    problem: string,
-    source = "cdktf.json",
+    public readonly problem: string,
+    public readonly source: ConfigSource = "cdktf.json",
   ) {
     super(source === field ? `${source} ${problem}` : `${source} ${field}: ${problem}`);
   }
+
+  /** The same mistake, said of the configuration's real source. */
+  public from(source: ConfigSource): ConfigError {
+    return source === this.source ? this : new ConfigError(this.field, this.problem, source);
+  }
 }
+
+/** Where a configuration came from: cdktf.json's `context`, or the CDKTF_CONTEXT_JSON variable. */
+export type ConfigSource = "cdktf.json" | "CDKTF_CONTEXT_JSON";

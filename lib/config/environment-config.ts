@@ -1,5 +1,6 @@
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
+import { regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
 import { LOGGING_DEFAULTS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
@@ -55,8 +56,11 @@ export interface EnvironmentConfig {
   readonly kmsKeyArn?: string;
   readonly logs: LoggingConfig;
   readonly api: ApiConfig;
-  /** Concurrent executions reserved for (and capping) the start-execution function. */
-  readonly reservedConcurrency: number;
+  /**
+   * Concurrent executions reserved for (and capping) the start-execution function; `false`: no function
+   * reserves any, for accounts whose concurrency quota leaves nothing to reserve (README, Configuration).
+   */
+  readonly reservedConcurrency: number | false;
   /** Added to the project's own default tags. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -105,7 +109,7 @@ export function stateKeyFor(environment: string): string {
 export function environmentConfigFrom(name: string, reader: ConfigReader): EnvironmentConfig {
   reader.allowOnly(ENVIRONMENT_FIELDS);
   const account = reader.requiredString("account", AWS_ACCOUNT_ID, 'a 12-digit AWS account id, as a string ("123456789012")');
-  const region = reader.requiredString("region", AWS_REGION, "an AWS region such as eu-west-1");
+  const region = knownRegion(reader, "region", reader.requiredString("region", AWS_REGION, "an AWS region such as eu-west-1"));
   const deployRoleArn = reader.optionalString("deployRoleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
   if (deployRoleArn) {
     requireSameAccount(reader.fieldPath("deployRoleArn"), deployRoleArn, account);
@@ -125,7 +129,10 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
     logs: loggingConfigFrom(reader.optionalObject("logs")),
     api: apiConfigFrom(reader.optionalObject("api")),
     reservedConcurrency:
-      reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency") ?? ENVIRONMENT_DEFAULTS.reservedConcurrency,
+      reader.valueOf("reservedConcurrency") === false
+        ? false
+        : (reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency, or false for none") ??
+          ENVIRONMENT_DEFAULTS.reservedConcurrency),
     tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
   };
 }
@@ -189,11 +196,20 @@ function stateFrom(reader: ConfigReader | undefined, environment: string, enviro
   const roleArn = reader.optionalString("roleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state");
   return {
     bucket: reader.requiredString("bucket", S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
-    region: reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1") ?? environmentRegion,
+    region: knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion,
     key: reader.optionalString("key", S3_STATE_KEY, "an S3 object key without leading slash or spaces") ?? stateKeyFor(environment),
     roleArn,
     kmsKeyId: reader.optionalString("kmsKeyId", KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
   };
+}
+
+/** A region of the right shape must also exist: `eu-wset-1` would otherwise fail only at plan time. */
+function knownRegion<T extends string | undefined>(reader: ConfigReader, field: string, region: T): T {
+  const problem = region === undefined ? undefined : regionProblem(region);
+  if (problem) {
+    throw new ConfigError(reader.fieldPath(field), problem);
+  }
+  return region;
 }
 
 function tagProblem(key: string, value: unknown): string | undefined {

@@ -2,7 +2,8 @@
 
 export const ENVIRONMENT_NAME = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 export const AWS_ACCOUNT_ID = /^\d{12}$/;
-export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** The shape only; aws-regions.ts then requires a region the AWS SDK knows. */
+export const AWS_REGION = /^[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}$/;
 /** Captures the role's account, which must be the environment's own. */
 export const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 export const KMS_KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;

@@ -1,7 +1,7 @@
-import { ConfigError } from "./config-error";
+import { ConfigError, type ConfigSource } from "./config-error";
 import { ConfigReader } from "./config-reader";
 import { DEFAULT_ENVIRONMENT, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
-import { ENVIRONMENT_NAME } from "./patterns";
+import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
 
 /** A state bucket to bootstrap: one per distinct bucket the environments use. */
 export interface StateBucketConfig {
@@ -9,6 +9,11 @@ export interface StateBucketConfig {
   readonly region: string;
   readonly roleArn?: string;
   readonly kmsKeyId?: string;
+  /**
+   * The account the bucket lives in, the only one its stack may touch: the state role's account, or,
+   * without a role, the account of the environments that use it (they reach it with their own credentials).
+   */
+  readonly account?: string;
   /** The environments whose state it holds. */
   readonly environments: readonly string[];
 }
@@ -27,11 +32,20 @@ export function stateBucketStackName(bucket: string): string {
 }
 
 /**
- * Reads cdktf.json `context`: `environments` (each becomes a stack named after it), or, when none is
- * configured, the single default environment. Every mistake is refused here, before anything is
- * synthesized, naming the environment and the field.
+ * Reads the context (cdktf.json's, or CDKTF_CONTEXT_JSON: `source`): `environments` (each becomes a stack
+ * named after it), or, when none is configured, the single default environment. Every mistake is refused
+ * here, before anything is synthesized, naming the source, the environment and the field.
  */
-export function projectConfigFrom(context: unknown): ProjectConfig {
+export function projectConfigFrom(context: unknown, source: ConfigSource = "cdktf.json"): ProjectConfig {
+  try {
+    return readProjectConfig(context);
+  } catch (error) {
+    // Errors are raised where the mistake is found, which knows the field but not the source.
+    throw error instanceof ConfigError ? error.from(source) : error;
+  }
+}
+
+function readProjectConfig(context: unknown): ProjectConfig {
   const root = ConfigReader.object(context, "context");
   for (const key of root.fields()) {
     if (key !== "environments" && !CDKTF_OWN_KEY.test(key)) {
@@ -64,7 +78,7 @@ export function projectConfigFrom(context: unknown): ProjectConfig {
 function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucketConfig[] {
   const buckets = new Map<string, StateBucketConfig>();
   const keys = new Map<string, string>();
-  for (const { name, state } of environments) {
+  for (const { name, account, state } of environments) {
     if (!state) {
       continue;
     }
@@ -80,7 +94,8 @@ function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucket
 
     const known = buckets.get(state.bucket);
     if (!known) {
-      buckets.set(state.bucket, { bucket: state.bucket, region: state.region, roleArn: state.roleArn, kmsKeyId: state.kmsKeyId, environments: [name] });
+      const bucketAccount = state.roleArn ? IAM_ROLE_ARN.exec(state.roleArn)![1] : account;
+      buckets.set(state.bucket, { bucket: state.bucket, region: state.region, roleArn: state.roleArn, kmsKeyId: state.kmsKeyId, account: bucketAccount, environments: [name] });
       continue;
     }
     for (const field of ["region", "roleArn", "kmsKeyId"] as const) {
@@ -90,6 +105,13 @@ function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucket
           `is ${JSON.stringify(state[field] ?? null)}, but environment ${known.environments[0]} uses the same bucket ${state.bucket} with ${JSON.stringify(known[field] ?? null)}; a shared bucket must be described the same way.`,
         );
       }
+    }
+    if (!state.roleArn && known.account !== account) {
+      throw new ConfigError(
+        `context.environments.${name}.state.roleArn`,
+        `is required: environment ${name} (account ${account}) and environment ${known.environments[0]} (account ${known.account}) share the state bucket ${state.bucket}, ` +
+          "and without a state role each reaches it with its own account's credentials. Name the role in the bucket's account that both assume (state.roleArn), or use a bucket per account.",
+      );
     }
     buckets.set(state.bucket, { ...known, environments: [...known.environments, name] });
   }

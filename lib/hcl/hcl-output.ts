@@ -44,3 +44,17 @@ export async function writeStacksAsHcl(app: App, stacks: readonly TerraformStack
   }
   fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
 }
+
+/**
+ * In JSON mode, removes a `cdk.tf` an earlier HCL synth left beside the new `cdk.tf.json`: Terraform
+ * loads every .tf and .tf.json file of a directory, and the two together declare everything twice.
+ */
+export function removeStaleHclOutput(app: App, stacks: readonly TerraformStack[]): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  for (const stack of stacks) {
+    const jsonFile = path.join(app.outdir, manifest.stacks[stack.node.id].synthesizedStackPath);
+    fs.rmSync(jsonFile.replace(/\.tf\.json$/, ".tf"), { force: true });
+  }
+}

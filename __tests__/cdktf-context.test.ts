@@ -1,0 +1,27 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { appContext, appContextSource } from "../lib/cdktf-context";
+
+describe("the app's context and where it came from", () => {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-context-"));
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+  const written = { environments: { prod: { account: "111111111111", region: "eu-west-1" } } };
+  fs.writeFileSync(path.join(project, "cdktf.json"), JSON.stringify({ app: "npm run synth", context: written }));
+
+  it("is cdktf.json's context when CDKTF_CONTEXT_JSON is not set", () => {
+    expect(appContext({}, project)).toEqual(written);
+    expect(appContextSource({}, project)).toBe("cdktf.json");
+  });
+
+  it("is still cdktf.json when `cdktf synth` passes cdktf.json's own context through the variable", () => {
+    expect(appContextSource({ CDKTF_CONTEXT_JSON: JSON.stringify(written) }, project)).toBe("cdktf.json");
+  });
+
+  it("is CDKTF_CONTEXT_JSON when a pipeline replaces the context", () => {
+    const replaced = { environments: { prod: { account: "111111111111", region: "eu-wset-1" } } };
+    expect(appContext({ CDKTF_CONTEXT_JSON: JSON.stringify(replaced) }, project)).toEqual(replaced);
+    expect(appContextSource({ CDKTF_CONTEXT_JSON: JSON.stringify(replaced) }, project)).toBe("CDKTF_CONTEXT_JSON");
+    expect(appContextSource({ CDKTF_CONTEXT_JSON: "{ not json" }, project)).toBe("CDKTF_CONTEXT_JSON");
+  });
+});
