@@ -135,6 +135,37 @@ describe("asl/notify-country.asl.json", () => {
       expect(outcome).toEqual({ status: "FAILED", error: "SNS.AuthorizationErrorException" });
     });
 
+    it("retries an error the SNS model does not name, such as Publish's generic throttling, and delivers once", async () => {
+      const published: unknown[] = [];
+      let calls = 0;
+      const { outcome } = await run(
+        definition(),
+        (parameters) => {
+          calls += 1;
+          if (calls === 1) throw snsError("SNS.ThrottlingException");
+          published.push(parameters);
+          return { MessageId: "m-2" };
+        },
+        { retryIntervalOverrides: { PublishLoveMessage: 0 } },
+      );
+      expect(outcome).toEqual({ status: "SUCCEEDED", output: { MessageId: "m-2" } });
+      expect(published).toEqual([{ TopicArn: topicArn, Message: "I love my Chile" }]);
+    });
+
+    it("gives an unnamed error two retries, then ends FAILED through the Catch", async () => {
+      let calls = 0;
+      const { outcome } = await run(
+        definition(),
+        () => {
+          calls += 1;
+          throw snsError("SNS.ThrottlingException");
+        },
+        { retryIntervalOverrides: { PublishLoveMessage: 0 } },
+      );
+      expect(calls).toBe(3);
+      expect(outcome).toEqual({ status: "FAILED", error: "SNS.ThrottlingException" });
+    });
+
     it("times out a publish that hangs, and ends FAILED with States.Timeout", async () => {
       // The real limit is 20 s (asserted in hardening.test.ts); one second shows the mechanism.
       const machine = definition();
