@@ -70,7 +70,10 @@ export async function startWithLedger(
           executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
           startDate: outcome.startDate,
           stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
-        }),
+        },
+        // Only an execution this request started runs with its input; otherwise the claim's hash stays.
+        outcome.outcome === "started" ? inputSha256 : undefined,
+        ),
       );
       // A takeover can find the execution already there: say since when the ledger has known the request.
       return { outcome: outcome.outcome === "started" ? outcome : { ...outcome, firstSeenAt }, ledgerError };
