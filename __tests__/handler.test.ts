@@ -219,6 +219,30 @@ describe("start-execution handler", () => {
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
+    it.each([
+      ["a business key", '{"country":"France","orderId":9007199254740993}', "orderId"],
+      ["2^53 itself", '{"country":"France","orderId":9007199254740992}', "orderId"],
+      ["a negative one", '{"country":"France","orderId":-9007199254740993}', "orderId"],
+      ["one nested in an array", '{"country":"France","items":[{"sku":1},{"sku":12345678901234567890}]}', "items[1].sku"],
+      ["one in exponent notation", '{"country":"France","total":1e300}', "total"],
+    ])("refuses an integer beyond 2^53 - 1 (%s) instead of changing it, and asks for a string", async (_case, body, field) => {
+      const response = await invoke(postExecutions(body), { from: "payload" });
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-field", field, detail: expect.stringMatching(/send it as a string/) });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("gives two large ids sent as strings two names, and takes the largest safe integer as a number", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
+      await invoke(postExecutions('{"country":"France","orderId":"9007199254740993"}'), { from: "field", field: "orderId" });
+      await invoke(postExecutions('{"country":"France","orderId":"9007199254740992"}'), { from: "field", field: "orderId" });
+      const response = await invoke(postExecutions('{"country":"France","orderId":9007199254740991,"price":1.5}'), { from: "field", field: "orderId" });
+      expect(response.statusCode).toBe(202);
+      const [first, second, third] = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+      expect(first.name).not.toBe(second.name);
+      expect(third.input).toBe('{"country":"France","orderId":9007199254740991,"price":1.5}');
+    });
+
     it("refuses with 413 a payload larger than Step Functions accepts as input", async () => {
       const response = await invoke(postExecutions({ country: "France", blob: "x".repeat(262_144 - 29) }));
       expect(response.statusCode).toBe(413);

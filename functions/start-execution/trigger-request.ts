@@ -26,6 +26,7 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: Exe
   if (strategy.from === "field" && strategy.field !== "country") {
     requireKeyField(payload, strategy.field);
   }
+  refuseImpreciseIntegers(payload);
   const input = executionInput(payload);
   const size = Buffer.byteLength(input, "utf8");
   if (size > MAX_EXECUTION_INPUT_BYTES) {
@@ -102,6 +103,27 @@ function requireKeyField(payload: RequestPayload, field: string): void {
   }
   if ([...value].length > MAX_KEY_FIELD_LENGTH) {
     throw invalidField(field, `must be at most ${MAX_KEY_FIELD_LENGTH} characters`);
+  }
+}
+
+/**
+ * JSON.parse turns an integer beyond 2^53 into the nearest double: 9007199254740993 becomes ...992. Such a
+ * request would be named and started with another value than the one sent, and two different ids could
+ * share an execution name, so it is refused rather than silently changed.
+ */
+function refuseImpreciseIntegers(payload: RequestPayload): void {
+  // Iterative, so that a deeply nested body cannot overflow the stack.
+  const pending: Array<[path: string, value: unknown]> = Object.entries(payload);
+  while (pending.length > 0) {
+    const [path, value] = pending.pop()!;
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw invalidField(path, "is an integer beyond 2^53 - 1 in magnitude, which a JSON number cannot carry exactly here; send it as a string");
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => pending.push([`${path}[${index}]`, item]));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) pending.push([`${path}.${key}`, item]);
+    }
   }
 }
 
