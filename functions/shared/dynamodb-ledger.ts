@@ -20,7 +20,7 @@ import {
 
 const DAY_SECONDS = 86_400;
 /** A claim attempt that keeps losing races (records released or taken over under it) gives up after this. */
-const MAX_CLAIM_ATTEMPTS = 3;
+export const MAX_CLAIM_ATTEMPTS = 3;
 const THROTTLING_ERRORS = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
 
 type Item = Record<string, AttributeValue>;
