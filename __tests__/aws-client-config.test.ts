@@ -1,4 +1,3 @@
-import * as net from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { START_EXECUTION_TIMEOUT_SECONDS } from "../lib/dedup-trigger-stack";
@@ -7,33 +6,12 @@ import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
 import { postExecutions } from "./support/events";
+import { type SilentServer, startSilentServer } from "./support/silent-server";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 /** The test fails, as the client would, if the answer comes no sooner than the Lambda timeout. */
 const FUNCTION_TIMEOUT_MS = START_EXECUTION_TIMEOUT_SECONDS * 1000;
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
-
-/** A TCP server that accepts every connection and never says a word: an endpoint that hangs. */
-async function startSilentServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  const server = net.createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe("AWS call limits", () => {
   it("keep the worst case of every call a request makes well inside the function's timeout", () => {
@@ -45,8 +23,8 @@ describe("AWS call limits", () => {
   });
 
   describe("against an endpoint that accepts connections and never answers", () => {
-    let silent: Awaited<ReturnType<typeof startSilentServer>>;
-    let untouched: Awaited<ReturnType<typeof startSilentServer>>;
+    let silent: SilentServer;
+    let untouched: SilentServer;
     const clients: Array<{ destroy(): void }> = [];
     let logs: RequestLogRecord[];
 

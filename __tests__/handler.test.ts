@@ -273,6 +273,18 @@ describe("start-execution handler", () => {
     });
 
     it.each([
+      ["a timeout", Object.assign(new Error("the request socket timed out"), { name: "TimeoutError", $metadata: {} })],
+      ["a reset connection", Object.assign(new Error("socket hang up"), { code: "ECONNRESET", $metadata: {} })],
+    ])("answers %s with 503 saying the execution may have started: the request may have reached Step Functions", async (_case, error) => {
+      sfnMock.on(StartExecutionCommand).rejects(error);
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": "5" });
+      expect(bodyOf(response).detail).toMatch(/may or may not have started/);
+      expect(logs[0]).toMatchObject({ outcome: "outcome-unknown", statusCode: 503 });
+    });
+
+    it.each([
       ["StateMachineDoesNotExist", new StateMachineDoesNotExist({ message: "gone", $metadata: { httpStatusCode: 400 } })],
       ["AccessDeniedException", serviceError("AccessDeniedException", 400)],
       ["KmsAccessDeniedException", serviceError("KmsAccessDeniedException", 400)],

@@ -59,6 +59,14 @@ export function responseFor(outcome: StartOutcome, executionName: string): APIGa
         {},
         { "retry-after": String(outcome.retryAfterSeconds) },
       );
+    case "outcome-unknown":
+      return problemResponse(
+        PROBLEM_TYPES.unavailable,
+        `Step Functions did not answer (${outcome.errorName}); the execution may or may not have started. ` +
+          "Retry after the time given: the same request never starts a second execution, and the retry tells which.",
+        {},
+        { "retry-after": String(outcome.retryAfterSeconds) },
+      );
     case "rejected":
       return problemResponse(
         PROBLEM_TYPES.upstreamFailure,

@@ -78,8 +78,16 @@ export async function startWithLedger(
       // A takeover can find the execution already there: say since when the ledger has known the request.
       return { outcome: outcome.outcome === "started" ? outcome : { ...outcome, firstSeenAt }, ledgerError };
     }
+    case "outcome-unknown":
+      // The execution may have started: keep the claim, so that it is taken over once its lease is over and
+      // the takeover's StartExecution (same name) finds the execution or starts it. Releasing it would let
+      // the status updater find no record to complete, and the request run again after 90 days.
+      return {
+        outcome: { ...outcome, retryAfterSeconds: Math.max(outcome.retryAfterSeconds, Math.ceil(settings.leaseMs / 1000)) },
+      };
     default:
-      // Nothing was started: give the claim up so that a retry can have it.
+      // Step Functions answered with a refusal, or was never reached: nothing was started. Give the claim
+      // up so that a retry can have it.
       return { outcome, ledgerError: await attempt(() => ledger.release(request.executionName, request.owner)) };
   }
 }
