@@ -74,6 +74,7 @@ describe("AWS call limits", () => {
 
       expect(response.statusCode).toBe(503);
       expect(response.headers).toMatchObject({ "retry-after": expect.stringMatching(/^\d+$/) });
+      expect(JSON.parse(response.body as string).detail).toBe("DynamoDB could not take the request (TimeoutError); nothing was started.");
       expect(logs).toEqual([expect.objectContaining({ statusCode: 503, errorName: "TimeoutError" })]);
       expect(untouched.connections()).toBe(0);
     }, FUNCTION_TIMEOUT_MS);

@@ -130,6 +130,7 @@ describe("the execution ledger", () => {
       const response = await cut.post({ country: "Iceland" });
       expect(response.statusCode).toBe(503);
       expect(response.headers["retry-after"]).toBe("5");
+      expect(response.body.detail).toMatch(/^DynamoDB could not take the request \(\w+\); nothing was started\.$/);
       expect(cut.calls).toEqual([]);
       expect(fn.environment.LEDGER_TABLE_NAME).toBe(tableName());
     } finally {
@@ -172,6 +173,10 @@ describe("the execution ledger", () => {
       const response = await running.post({ country: "Sweden" });
       expect(response.statusCode).toBe(409);
       expect(response.body).toMatchObject({ executionStatus: "STARTING", firstSeenAt: "2026-01-01T00:00:00.000Z" });
+      // That start may still fail and release the name: the client is told to come back to learn the outcome.
+      expect(response.body.detail).toMatch(/not known yet: retry/);
+      expect(Number(response.headers["retry-after"])).toBeGreaterThan(0);
+      expect(Number(response.headers["retry-after"])).toBeLessThanOrEqual(60);
       expect(startCalls(running)).toBe(0);
     });
 

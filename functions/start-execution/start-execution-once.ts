@@ -24,6 +24,9 @@ export interface StartRequest {
   readonly requestedAt: Date;
 }
 
+/** The service whose failure a refusal reports: the client (and whoever reads its logs) is told which. */
+export type AwsService = "Step Functions" | "DynamoDB";
+
 /** What happened, in Step Functions terms; the HTTP edge decides how to say it. */
 export type StartOutcome =
   | { readonly outcome: "started"; readonly executionArn: string; readonly startDate: Date }
@@ -49,9 +52,11 @@ export type StartOutcome =
       readonly outcome: "claim-in-progress";
       readonly executionArn: string;
       readonly firstSeenAt: Date;
+      /** Until the claim's lease is over: by then the holder has recorded its outcome or given up. */
+      readonly retryAfterSeconds: number;
     }
-  | { readonly outcome: "throttled"; readonly errorName: string; readonly retryAfterSeconds: number }
-  | { readonly outcome: "unavailable"; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "throttled"; readonly service: AwsService; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "unavailable"; readonly service: AwsService; readonly errorName: string; readonly retryAfterSeconds: number }
   | {
       /**
        * StartExecution failed after the request may have reached Step Functions (a timeout, a reset): the
@@ -126,10 +131,10 @@ async function describeExisting(sfn: SFNClient, executionArn: string): Promise<S
 
 function classifyFailure(error: unknown, name: string): StartOutcome {
   if (THROTTLING_ERRORS.has(name)) {
-    return { outcome: "throttled", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
+    return { outcome: "throttled", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
   }
   if (name === "ExecutionLimitExceeded") {
-    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.executionLimit };
+    return { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.executionLimit };
   }
   const shape = (typeof error === "object" && error !== null ? error : {}) as ServiceErrorShape;
   const status = shape.$metadata?.httpStatusCode;
@@ -137,11 +142,11 @@ function classifyFailure(error: unknown, name: string): StartOutcome {
     // No answer at all. Only a connection that was never made proves that nothing reached Step Functions;
     // a timeout or a reset may come after the request was sent, and the execution started.
     return NOTHING_SENT_ERRORS.has(systemErrorCode(shape))
-      ? { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable }
+      ? { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable }
       : { outcome: "outcome-unknown", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
   }
   if (shape.$fault === "server" || status >= 500) {
-    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+    return { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
   }
   // StateMachineDoesNotExist, AccessDenied, KMS and validation errors: retrying will not help the client.
   return { outcome: "rejected", errorName: name };

@@ -50,8 +50,8 @@ export async function startWithLedger(
     if (!(error instanceof LedgerUnavailableError)) throw error;
     return {
       outcome: error.throttled
-        ? { outcome: "throttled", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
-        : { outcome: "unavailable", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
+        ? { outcome: "throttled", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
+        : { outcome: "unavailable", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
     };
   }
   if (!claim.claimed) {
@@ -102,7 +102,8 @@ async function answerDuplicate(
   const executionArn = record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
   const firstSeenAt = new Date(record.firstSeenAt);
   if (record.state === "CLAIMED") {
-    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt } };
+    const leaseLeftMs = (record.leaseExpiresAt ?? 0) - request.requestedAt.getTime();
+    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt, retryAfterSeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)) } };
   }
   const fromLedger: StartOutcome = {
     outcome: "already-exists",
