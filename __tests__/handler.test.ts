@@ -250,6 +250,22 @@ describe("start-execution handler", () => {
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
+    it("refuses an oversized payload with 413 before looking at its fields", async () => {
+      const response = await invoke(postExecutions({ blob: "x".repeat(262_144) }));
+      expect(response.statusCode).toBe(413);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:payload-too-large" });
+    });
+
+    it.each([
+      ["a plain body", { ...postExecutions("\uFEFF" + '{"country":"France"}'), isBase64Encoded: false, body: "\uFEFF" + '{"country":"France"}' }],
+      ["a base64 body", { ...postExecutions("{}"), isBase64Encoded: true, body: Buffer.from("\uFEFF" + '{"country":"France"}', "utf8").toString("base64") }],
+    ])("accepts a leading byte order mark in %s, and leaves it out of the input", async (_case, event) => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(202);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: FRANCE, input: '{"country":"France"}' });
+    });
+
     it("accepts a payload of exactly the input limit", async () => {
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
       const response = await invoke(postExecutions({ country: "France", blob: "x".repeat(262_144 - 30) }));

@@ -22,11 +22,7 @@ export interface TriggerRequest {
  */
 export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: ExecutionNameStrategy): TriggerRequest {
   const payload = parsePayload(bodyText(event));
-  requireCountry(payload);
-  if (strategy.from === "field" && strategy.field !== "country") {
-    requireKeyField(payload, strategy.field);
-  }
-  refuseImpreciseIntegers(payload);
+  // Size first: a request too large to ever run is told so (413), whatever else is wrong with it.
   const input = executionInput(payload);
   const size = Buffer.byteLength(input, "utf8");
   if (size > MAX_EXECUTION_INPUT_BYTES) {
@@ -36,13 +32,23 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: Exe
       { limit: MAX_EXECUTION_INPUT_BYTES, size },
     );
   }
+  requireCountry(payload);
+  if (strategy.from === "field" && strategy.field !== "country") {
+    requireKeyField(payload, strategy.field);
+  }
+  refuseImpreciseIntegers(payload);
   return { payload, input };
 }
 
+/**
+ * The body as text. A leading UTF-8 byte order mark is dropped however the body arrives (TextDecoder drops
+ * it from base64 bodies, and plain bodies are treated the same): some clients write one, and JSON.parse
+ * would refuse it.
+ */
 function bodyText(event: APIGatewayProxyEventV2): string {
   const raw = event.body ?? "";
   if (!event.isBase64Encoded) {
-    return raw;
+    return raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64"));
