@@ -93,10 +93,39 @@ describe("DynamoDbLedger", () => {
     const later = new Date(T0.getTime() + LEASE_MS + 1);
     await expect(claim(name, { owner: "owner-b", now: new Date(T0.getTime() + LEASE_MS - 1) })).resolves.toMatchObject({ claimed: false });
     await expect(claim(name, { owner: "owner-b", now: later, inputSha256: "sha-2" })).resolves.toEqual({ claimed: true, firstSeenAt: T0.toISOString() });
-    await expect(ledger.read(name)).resolves.toMatchObject({ claimedBy: "owner-b", inputSha256: "sha-2", leaseExpiresAt: later.getTime() + LEASE_MS });
+    // The first claimant may have started the execution with its input: the hash stays its own.
+    await expect(ledger.read(name)).resolves.toMatchObject({ claimedBy: "owner-b", inputSha256: "sha-1", leaseExpiresAt: later.getTime() + LEASE_MS });
     // The first holder, back from the dead, can neither record nor release any more.
     await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
     await expect(ledger.release(name, "owner-a")).resolves.toBe(false);
+  });
+
+  it("takes the input hash of a takeover only when its holder records an execution it started", async () => {
+    const found = nextName();
+    await claim(found);
+    const later = new Date(T0.getTime() + LEASE_MS + 1);
+    await claim(found, { owner: "owner-b", now: later, inputSha256: "sha-2" });
+    await ledger.recordStarted(found, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+    await expect(ledger.read(found)).resolves.toMatchObject({ state: "STARTED", inputSha256: "sha-1" });
+
+    const started = nextName();
+    await claim(started);
+    await claim(started, { owner: "owner-b", now: later, inputSha256: "sha-2" });
+    await ledger.recordStarted(started, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: later }, "sha-2");
+    await expect(ledger.read(started)).resolves.toMatchObject({ state: "STARTED", inputSha256: "sha-2" });
+  });
+
+  it("sets a started execution's input hash even when the status updater completed the claim first", async () => {
+    const name = nextName();
+    await claim(name);
+    const later = new Date(T0.getTime() + LEASE_MS + 1);
+    await claim(name, { owner: "owner-b", now: later, inputSha256: "sha-2" });
+    await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: later });
+    // Another execution's start (another start date) changes nothing.
+    await ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 }, "sha-3");
+    await expect(ledger.read(name)).resolves.toMatchObject({ inputSha256: "sha-1" });
+    await expect(ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: later }, "sha-2")).resolves.toBe(false);
+    await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", inputSha256: "sha-2", startDate: later.toISOString() });
   });
 
   it("never hands over a started record, however old", async () => {

@@ -130,6 +130,7 @@ describe("the execution ledger", () => {
       const response = await cut.post({ country: "Iceland" });
       expect(response.statusCode).toBe(503);
       expect(response.headers["retry-after"]).toBe("5");
+      expect(response.body.detail).toMatch(/^DynamoDB could not take the request \(\w+\); nothing was started\.$/);
       expect(cut.calls).toEqual([]);
       expect(fn.environment.LEDGER_TABLE_NAME).toBe(tableName());
     } finally {
@@ -172,6 +173,10 @@ describe("the execution ledger", () => {
       const response = await running.post({ country: "Sweden" });
       expect(response.statusCode).toBe(409);
       expect(response.body).toMatchObject({ executionStatus: "STARTING", firstSeenAt: "2026-01-01T00:00:00.000Z" });
+      // That start may still fail and release the name: the client is told to come back to learn the outcome.
+      expect(response.body.detail).toMatch(/not known yet: retry/);
+      expect(Number(response.headers["retry-after"])).toBeGreaterThan(0);
+      expect(Number(response.headers["retry-after"])).toBeLessThanOrEqual(60);
       expect(startCalls(running)).toBe(0);
     });
 
@@ -199,6 +204,43 @@ describe("the execution ledger", () => {
       expect(response.body).toMatchObject({ executionArn: original.executionArn, duplicate: true, firstSeenAt: "2026-01-01T00:00:00.000Z" });
       expect(running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Germany"))).toHaveLength(1);
       await expect(ledger.read(nameOf("Germany"))).resolves.toMatchObject({ state: "STARTED", executionArn: original.executionArn });
+    });
+
+    it("keeps the input of the execution that runs when a request with other input takes the claim over", async () => {
+      const stateMachineArn = running.stack.stateMachines()[0].arn;
+      const inputA = canonicalJson({ country: "Spain" });
+      // A claimed, started its execution and died before recording it; the status updater did not record it
+      // either (its event is delivered before the claim exists here, as if its write had failed).
+      const original = running.service.startExecution({ stateMachineArn, name: nameOf("Spain"), input: inputA });
+      await running.eventsDelivered();
+      await staleClaim("Spain", Date.now() - 1);
+
+      const takeover = await running.post({ country: "Spain", note: "other" });
+      expect(takeover.statusCode).toBe(409);
+      expect(takeover.body).toMatchObject({ executionArn: original.executionArn, executionStatus: "RUNNING" });
+      await expect(ledger.read(nameOf("Spain"))).resolves.toMatchObject({
+        state: "STARTED",
+        inputSha256: createHash("sha256").update(inputA).digest("hex"),
+      });
+
+      const duplicateOfA = await running.post({ country: "Spain" });
+      expect(duplicateOfA.statusCode).toBe(200);
+      expect(duplicateOfA.body).toMatchObject({ executionArn: original.executionArn, duplicate: true });
+      const duplicateOfB = await running.post({ country: "Spain", note: "other" });
+      expect(duplicateOfB.statusCode).toBe(409);
+      expect(duplicateOfB.body).toMatchObject({ executionArn: original.executionArn, executionStatus: "RUNNING" });
+      expect(running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Spain"))).toHaveLength(1);
+    });
+
+    it("records the taking-over request's input when its own StartExecution starts the execution", async () => {
+      await staleClaim("Portugal", Date.now() - 1);
+      const response = await running.post({ country: "Portugal", note: "other" });
+      expect(response.statusCode).toBe(202);
+      await expect(ledger.read(nameOf("Portugal"))).resolves.toMatchObject({
+        inputSha256: createHash("sha256").update(canonicalJson({ country: "Portugal", note: "other" })).digest("hex"),
+      });
+      expect((await running.post({ country: "Portugal", note: "other" })).statusCode).toBe(200);
+      expect((await running.post({ country: "Portugal" })).statusCode).toBe(409);
     });
   });
 

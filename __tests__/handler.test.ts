@@ -219,11 +219,51 @@ describe("start-execution handler", () => {
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
+    it.each([
+      ["a business key", '{"country":"France","orderId":9007199254740993}', "orderId"],
+      ["2^53 itself", '{"country":"France","orderId":9007199254740992}', "orderId"],
+      ["a negative one", '{"country":"France","orderId":-9007199254740993}', "orderId"],
+      ["one nested in an array", '{"country":"France","items":[{"sku":1},{"sku":12345678901234567890}]}', "items[1].sku"],
+      ["one in exponent notation", '{"country":"France","total":1e300}', "total"],
+    ])("refuses an integer beyond 2^53 - 1 (%s) instead of changing it, and asks for a string", async (_case, body, field) => {
+      const response = await invoke(postExecutions(body), { from: "payload" });
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-field", field, detail: expect.stringMatching(/send it as a string/) });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("gives two large ids sent as strings two names, and takes the largest safe integer as a number", async () => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
+      await invoke(postExecutions('{"country":"France","orderId":"9007199254740993"}'), { from: "field", field: "orderId" });
+      await invoke(postExecutions('{"country":"France","orderId":"9007199254740992"}'), { from: "field", field: "orderId" });
+      const response = await invoke(postExecutions('{"country":"France","orderId":9007199254740991,"price":1.5}'), { from: "field", field: "orderId" });
+      expect(response.statusCode).toBe(202);
+      const [first, second, third] = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+      expect(first.name).not.toBe(second.name);
+      expect(third.input).toBe('{"country":"France","orderId":9007199254740991,"price":1.5}');
+    });
+
     it("refuses with 413 a payload larger than Step Functions accepts as input", async () => {
       const response = await invoke(postExecutions({ country: "France", blob: "x".repeat(262_144 - 29) }));
       expect(response.statusCode).toBe(413);
       expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:payload-too-large", limit: 262_144, size: 262_145 });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("refuses an oversized payload with 413 before looking at its fields", async () => {
+      const response = await invoke(postExecutions({ blob: "x".repeat(262_144) }));
+      expect(response.statusCode).toBe(413);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:payload-too-large" });
+    });
+
+    it.each([
+      ["a plain body", { ...postExecutions("\uFEFF" + '{"country":"France"}'), isBase64Encoded: false, body: "\uFEFF" + '{"country":"France"}' }],
+      ["a base64 body", { ...postExecutions("{}"), isBase64Encoded: true, body: Buffer.from("\uFEFF" + '{"country":"France"}', "utf8").toString("base64") }],
+    ])("accepts a leading byte order mark in %s, and leaves it out of the input", async (_case, event) => {
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(202);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: FRANCE, input: '{"country":"France"}' });
     });
 
     it("accepts a payload of exactly the input limit", async () => {
@@ -246,6 +286,18 @@ describe("start-execution handler", () => {
       expect(response.statusCode).toBe(status);
       expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": retryAfter });
       expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status });
+    });
+
+    it.each([
+      ["a timeout", Object.assign(new Error("the request socket timed out"), { name: "TimeoutError", $metadata: {} })],
+      ["a reset connection", Object.assign(new Error("socket hang up"), { code: "ECONNRESET", $metadata: {} })],
+    ])("answers %s with 503 saying the execution may have started: the request may have reached Step Functions", async (_case, error) => {
+      sfnMock.on(StartExecutionCommand).rejects(error);
+      const response = await invoke(postExecutions({ country: "France" }));
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": "5" });
+      expect(bodyOf(response).detail).toMatch(/may or may not have started/);
+      expect(logs[0]).toMatchObject({ outcome: "outcome-unknown", statusCode: 503 });
     });
 
     it.each([

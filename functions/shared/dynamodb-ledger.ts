@@ -20,7 +20,7 @@ import {
 
 const DAY_SECONDS = 86_400;
 /** A claim attempt that keeps losing races (records released or taken over under it) gives up after this. */
-const MAX_CLAIM_ATTEMPTS = 3;
+export const MAX_CLAIM_ATTEMPTS = 3;
 const THROTTLING_ERRORS = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
 
 type Item = Record<string, AttributeValue>;
@@ -66,16 +66,30 @@ export class DynamoDbLedger implements ExecutionLedger {
     return { claimed: false, record: existing };
   }
 
-  public recordStarted(executionName: string, owner: string, execution: StatusUpdate): Promise<boolean> {
-    return this.update(
+  public async recordStarted(executionName: string, owner: string, execution: StatusUpdate, startedInputSha256?: string): Promise<boolean> {
+    const recorded = await this.update(
       executionName,
       "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
         (execution.startDate ? ", #startDate = :startDate" : "") +
         (execution.stopDate ? ", #stopDate = :stopDate" : "") +
+        (startedInputSha256 ? ", #inputSha256 = :input" : "") +
         " REMOVE #claimedBy, #leaseExpiresAt",
       "#claimedBy = :owner",
-      { ...statusValues(execution), ":owner": { S: owner } },
+      { ...statusValues(execution), ":owner": { S: owner }, ...(startedInputSha256 ? { ":input": { S: startedInputSha256 } } : {}) },
     );
+    if (recorded || !startedInputSha256 || !execution.startDate) {
+      return recorded;
+    }
+    // The status updater may have completed the claim from the execution's first event before this
+    // holder could record it: the input hash is still this start's to set, on that same execution only.
+    const condition = "#state = :started AND #executionArn = :arn AND #startDate = :startDate";
+    await this.update(executionName, "SET #inputSha256 = :input", condition, {
+      ":started": { S: "STARTED" },
+      ":arn": { S: execution.executionArn },
+      ":startDate": { S: execution.startDate.toISOString() },
+      ":input": { S: startedInputSha256 },
+    });
+    return false;
   }
 
   public async release(executionName: string, owner: string): Promise<boolean> {
@@ -119,15 +133,18 @@ export class DynamoDbLedger implements ExecutionLedger {
     }
   }
 
+  /**
+   * Takes a stale claim over. The input hash stays the first claimant's: it may have started the execution
+   * with that input, and only a start that this holder's StartExecution creates may replace it.
+   */
   private takeOver(stale: LedgerRecord, request: ClaimRequest): Promise<boolean> {
     return this.update(
       request.executionName,
-      "SET #claimedBy = :owner, #leaseExpiresAt = :lease, #inputSha256 = :input",
+      "SET #claimedBy = :owner, #leaseExpiresAt = :lease",
       "#state = :claimed AND #claimedBy = :staleOwner AND #leaseExpiresAt = :staleLease",
       {
         ":owner": { S: request.owner },
         ":lease": { N: String(request.now.getTime() + request.leaseMs) },
-        ":input": { S: request.inputSha256 },
         ":claimed": { S: "CLAIMED" },
         ":staleOwner": { S: stale.claimedBy ?? "" },
         ":staleLease": { N: String(stale.leaseExpiresAt ?? 0) },

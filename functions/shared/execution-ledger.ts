@@ -29,7 +29,10 @@ export interface LedgerRecord {
   readonly state: LedgerState;
   /** When the name was first claimed (ISO 8601). */
   readonly firstSeenAt: string;
-  /** SHA-256 of the execution input, to tell a running duplicate from a conflicting request. */
+  /**
+   * SHA-256 of the input the execution runs with (while CLAIMED: the first claimant's input), to tell a
+   * running duplicate from a conflicting request.
+   */
   readonly inputSha256: string;
   /** Who holds a CLAIMED record, and until when (epoch milliseconds). */
   readonly claimedBy?: string;
@@ -68,8 +71,12 @@ export interface StatusUpdate {
 export interface ExecutionLedger {
   /** Claims the name, or returns the record that holds it. */
   claim(request: ClaimRequest): Promise<ClaimResult>;
-  /** The claim becomes STARTED with its execution; false if the claim is no longer this owner's. */
-  recordStarted(executionName: string, owner: string, execution: StatusUpdate): Promise<boolean>;
+  /**
+   * The claim becomes STARTED with its execution; false if the claim is no longer this owner's.
+   * `startedInputSha256`, given only when this owner's StartExecution created the execution, replaces the
+   * claim's input hash: after a takeover the execution may run another request's input than the first claim's.
+   */
+  recordStarted(executionName: string, owner: string, execution: StatusUpdate, startedInputSha256?: string): Promise<boolean>;
   /** Gives the claim up so that a retry can claim it; false if it is no longer this owner's. */
   release(executionName: string, owner: string): Promise<boolean>;
   /** Records a newer status of a known execution (a CLAIMED record becomes STARTED: the execution exists). */

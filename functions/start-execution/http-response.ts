@@ -37,25 +37,35 @@ export function responseFor(outcome: StartOutcome, executionName: string): APIGa
     case "claim-in-progress":
       return problemResponse(
         PROBLEM_TYPES.executionExists,
-        `Execution ${executionName} is being started by another request; it is not started again.`,
+        `Execution ${executionName} is being started by another request at this moment; this request starts nothing. ` +
+          "Whether that start succeeds is not known yet: retry after the time given to learn the outcome.",
         {
           executionArn: outcome.executionArn,
           executionName,
           executionStatus: "STARTING",
           firstSeenAt: outcome.firstSeenAt.toISOString(),
         },
+        { "retry-after": String(outcome.retryAfterSeconds) },
       );
     case "throttled":
       return problemResponse(
         PROBLEM_TYPES.throttled,
-        `Step Functions is throttling requests (${outcome.errorName}).`,
+        `${outcome.service} is throttling requests (${outcome.errorName}).`,
         {},
         { "retry-after": String(outcome.retryAfterSeconds) },
       );
     case "unavailable":
       return problemResponse(
         PROBLEM_TYPES.unavailable,
-        `Step Functions could not take the request (${outcome.errorName}); nothing was started.`,
+        `${outcome.service} could not take the request (${outcome.errorName}); nothing was started.`,
+        {},
+        { "retry-after": String(outcome.retryAfterSeconds) },
+      );
+    case "outcome-unknown":
+      return problemResponse(
+        PROBLEM_TYPES.unavailable,
+        `Step Functions did not answer (${outcome.errorName}); the execution may or may not have started. ` +
+          "Retry after the time given: the same request never starts a second execution, and the retry tells which.",
         {},
         { "retry-after": String(outcome.retryAfterSeconds) },
       );

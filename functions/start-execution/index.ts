@@ -1,4 +1,5 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { awsClientConfig } from "../shared/aws-client-config";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
 import { ENVIRONMENT, settingsFromEnvironment } from "./settings";
@@ -12,6 +13,6 @@ if (process.env[ENVIRONMENT.ledgerTableName]) {
 // Built once per cold start and reused by every invocation of this execution environment.
 export const handler = createHandler({
   settings: settingsFromEnvironment(process.env),
-  sfn: new SFNClient({}),
+  sfn: new SFNClient(awsClientConfig()),
   log: writeToStdout,
 });

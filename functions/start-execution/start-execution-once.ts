@@ -24,6 +24,9 @@ export interface StartRequest {
   readonly requestedAt: Date;
 }
 
+/** The service whose failure a refusal reports: the client (and whoever reads its logs) is told which. */
+export type AwsService = "Step Functions" | "DynamoDB";
+
 /** What happened, in Step Functions terms; the HTTP edge decides how to say it. */
 export type StartOutcome =
   | { readonly outcome: "started"; readonly executionArn: string; readonly startDate: Date }
@@ -49,9 +52,20 @@ export type StartOutcome =
       readonly outcome: "claim-in-progress";
       readonly executionArn: string;
       readonly firstSeenAt: Date;
+      /** Until the claim's lease is over: by then the holder has recorded its outcome or given up. */
+      readonly retryAfterSeconds: number;
     }
-  | { readonly outcome: "throttled"; readonly errorName: string; readonly retryAfterSeconds: number }
-  | { readonly outcome: "unavailable"; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "throttled"; readonly service: AwsService; readonly errorName: string; readonly retryAfterSeconds: number }
+  | { readonly outcome: "unavailable"; readonly service: AwsService; readonly errorName: string; readonly retryAfterSeconds: number }
+  | {
+      /**
+       * StartExecution failed after the request may have reached Step Functions (a timeout, a reset): the
+       * execution may have started. Retrying is safe, the name sees to that; forgetting the attempt is not.
+       */
+      readonly outcome: "outcome-unknown";
+      readonly errorName: string;
+      readonly retryAfterSeconds: number;
+    }
   | { readonly outcome: "rejected"; readonly errorName: string };
 
 /** An execution as DescribeExecution tells it, or why it could not. */
@@ -117,28 +131,46 @@ async function describeExisting(sfn: SFNClient, executionArn: string): Promise<S
 
 function classifyFailure(error: unknown, name: string): StartOutcome {
   if (THROTTLING_ERRORS.has(name)) {
-    return { outcome: "throttled", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
+    return { outcome: "throttled", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
   }
   if (name === "ExecutionLimitExceeded") {
-    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.executionLimit };
+    return { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.executionLimit };
   }
-  if (isServerSideOrNetwork(error)) {
-    return { outcome: "unavailable", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+  const shape = (typeof error === "object" && error !== null ? error : {}) as ServiceErrorShape;
+  const status = shape.$metadata?.httpStatusCode;
+  if (status === undefined) {
+    // No answer at all. Only a connection that was never made proves that nothing reached Step Functions;
+    // a timeout or a reset may come after the request was sent, and the execution started.
+    return NOTHING_SENT_ERRORS.has(systemErrorCode(shape))
+      ? { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable }
+      : { outcome: "outcome-unknown", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+  }
+  if (shape.$fault === "server" || status >= 500) {
+    return { outcome: "unavailable", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
   }
   // StateMachineDoesNotExist, AccessDenied, KMS and validation errors: retrying will not help the client.
   return { outcome: "rejected", errorName: name };
 }
 
+/** Connection failures that happen before a byte of the request is sent. */
+const NOTHING_SENT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
 interface ServiceErrorShape {
   readonly $fault?: "client" | "server";
   readonly $metadata?: { readonly httpStatusCode?: number };
+  /** Node's system error code, for failures below HTTP. */
+  readonly code?: string;
+  readonly message?: string;
 }
 
-function isServerSideOrNetwork(error: unknown): boolean {
-  const shape = (typeof error === "object" && error !== null ? error : {}) as ServiceErrorShape;
-  const status = shape.$metadata?.httpStatusCode;
-  // No HTTP status at all means the request never got an answer: connection refused, reset, timed out.
-  return shape.$fault === "server" || status === undefined || status >= 500;
+/**
+ * The system error code (ECONNREFUSED…) of a failure below HTTP. The SDK's retry layer replaces an error
+ * that is not `instanceof Error` in its own realm (as Node's socket errors are inside a vm context) with
+ * `new Error("AWS SDK error wrapper for <original>")`, which keeps only the message.
+ */
+function systemErrorCode(error: ServiceErrorShape): string {
+  if (error.code) return error.code;
+  return /^AWS SDK error wrapper for .*\b(E[A-Z_]+)\b/.exec(error.message ?? "")?.[1] ?? "";
 }
 
 export function errorName(error: unknown): string {

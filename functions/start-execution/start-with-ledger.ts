@@ -50,8 +50,8 @@ export async function startWithLedger(
     if (!(error instanceof LedgerUnavailableError)) throw error;
     return {
       outcome: error.throttled
-        ? { outcome: "throttled", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
-        : { outcome: "unavailable", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
+        ? { outcome: "throttled", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
+        : { outcome: "unavailable", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
     };
   }
   if (!claim.claimed) {
@@ -70,13 +70,24 @@ export async function startWithLedger(
           executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
           startDate: outcome.startDate,
           stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
-        }),
+        },
+        // Only an execution this request started runs with its input; otherwise the claim's hash stays.
+        outcome.outcome === "started" ? inputSha256 : undefined,
+        ),
       );
       // A takeover can find the execution already there: say since when the ledger has known the request.
       return { outcome: outcome.outcome === "started" ? outcome : { ...outcome, firstSeenAt }, ledgerError };
     }
+    case "outcome-unknown":
+      // The execution may have started: keep the claim, so that it is taken over once its lease is over and
+      // the takeover's StartExecution (same name) finds the execution or starts it. Releasing it would let
+      // the status updater find no record to complete, and the request run again after 90 days.
+      return {
+        outcome: { ...outcome, retryAfterSeconds: Math.max(outcome.retryAfterSeconds, Math.ceil(settings.leaseMs / 1000)) },
+      };
     default:
-      // Nothing was started: give the claim up so that a retry can have it.
+      // Step Functions answered with a refusal, or was never reached: nothing was started. Give the claim
+      // up so that a retry can have it.
       return { outcome, ledgerError: await attempt(() => ledger.release(request.executionName, request.owner)) };
   }
 }
@@ -91,7 +102,8 @@ async function answerDuplicate(
   const executionArn = record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
   const firstSeenAt = new Date(record.firstSeenAt);
   if (record.state === "CLAIMED") {
-    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt } };
+    const leaseLeftMs = (record.leaseExpiresAt ?? 0) - request.requestedAt.getTime();
+    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt, retryAfterSeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)) } };
   }
   const fromLedger: StartOutcome = {
     outcome: "already-exists",

@@ -22,10 +22,7 @@ export interface TriggerRequest {
  */
 export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: ExecutionNameStrategy): TriggerRequest {
   const payload = parsePayload(bodyText(event));
-  requireCountry(payload);
-  if (strategy.from === "field" && strategy.field !== "country") {
-    requireKeyField(payload, strategy.field);
-  }
+  // Size first: a request too large to ever run is told so (413), whatever else is wrong with it.
   const input = executionInput(payload);
   const size = Buffer.byteLength(input, "utf8");
   if (size > MAX_EXECUTION_INPUT_BYTES) {
@@ -35,13 +32,23 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: Exe
       { limit: MAX_EXECUTION_INPUT_BYTES, size },
     );
   }
+  requireCountry(payload);
+  if (strategy.from === "field" && strategy.field !== "country") {
+    requireKeyField(payload, strategy.field);
+  }
+  refuseImpreciseIntegers(payload);
   return { payload, input };
 }
 
+/**
+ * The body as text. A leading UTF-8 byte order mark is dropped however the body arrives (TextDecoder drops
+ * it from base64 bodies, and plain bodies are treated the same): some clients write one, and JSON.parse
+ * would refuse it.
+ */
 function bodyText(event: APIGatewayProxyEventV2): string {
   const raw = event.body ?? "";
   if (!event.isBase64Encoded) {
-    return raw;
+    return raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64"));
@@ -102,6 +109,27 @@ function requireKeyField(payload: RequestPayload, field: string): void {
   }
   if ([...value].length > MAX_KEY_FIELD_LENGTH) {
     throw invalidField(field, `must be at most ${MAX_KEY_FIELD_LENGTH} characters`);
+  }
+}
+
+/**
+ * JSON.parse turns an integer beyond 2^53 into the nearest double: 9007199254740993 becomes ...992. Such a
+ * request would be named and started with another value than the one sent, and two different ids could
+ * share an execution name, so it is refused rather than silently changed.
+ */
+function refuseImpreciseIntegers(payload: RequestPayload): void {
+  // Iterative, so that a deeply nested body cannot overflow the stack.
+  const pending: Array<[path: string, value: unknown]> = Object.entries(payload);
+  while (pending.length > 0) {
+    const [path, value] = pending.pop()!;
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw invalidField(path, "is an integer beyond 2^53 - 1 in magnitude, which a JSON number cannot carry exactly here; send it as a string");
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => pending.push([`${path}[${index}]`, item]));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) pending.push([`${path}.${key}`, item]);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { awsClientConfig } from "../shared/aws-client-config";
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
@@ -11,9 +12,9 @@ const ledger = ledgerSettingsFromEnvironment(process.env);
 
 export const handler = createHandler({
   settings: settingsFromEnvironment(process.env),
-  sfn: new SFNClient({}),
+  sfn: new SFNClient(awsClientConfig()),
   ledger: {
-    ledger: new DynamoDbLedger(new DynamoDBClient({}), ledger.tableName),
+    ledger: new DynamoDbLedger(new DynamoDBClient(awsClientConfig()), ledger.tableName),
     leaseMs: ledger.leaseMs,
     retentionDays: ledger.retentionDays,
   },

@@ -1,0 +1,82 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { START_EXECUTION_TIMEOUT_SECONDS } from "../lib/dedup-trigger-stack";
+import { AWS_CALL_LIMITS, awsClientConfig } from "../functions/shared/aws-client-config";
+import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb-ledger";
+import { createHandler } from "../functions/start-execution/handler";
+import type { RequestLogRecord } from "../functions/start-execution/request-log";
+import { postExecutions } from "./support/events";
+import { type SilentServer, startSilentServer } from "./support/silent-server";
+
+const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
+/** The test fails, as the client would, if the answer comes no sooner than the Lambda timeout. */
+const FUNCTION_TIMEOUT_MS = START_EXECUTION_TIMEOUT_SECONDS * 1000;
+const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+
+describe("AWS call limits", () => {
+  it("keep the worst case of every call a request makes well inside the function's timeout", () => {
+    // Claim: a write and a read per attempt; then StartExecution, DescribeExecution, recording (two writes).
+    const maxSequentialCalls = 2 * MAX_CLAIM_ATTEMPTS + 3;
+    const worstCaseMs = maxSequentialCalls * AWS_CALL_LIMITS.maxAttempts * AWS_CALL_LIMITS.requestTimeoutMs;
+    expect(worstCaseMs).toBeLessThanOrEqual(0.75 * START_EXECUTION_TIMEOUT_SECONDS * 1000);
+    expect(AWS_CALL_LIMITS.connectionTimeoutMs).toBeLessThanOrEqual(AWS_CALL_LIMITS.requestTimeoutMs);
+  });
+
+  describe("against an endpoint that accepts connections and never answers", () => {
+    let silent: SilentServer;
+    let untouched: SilentServer;
+    const clients: Array<{ destroy(): void }> = [];
+    let logs: RequestLogRecord[];
+
+    beforeEach(async () => {
+      [silent, untouched] = await Promise.all([startSilentServer(), startSilentServer()]);
+      logs = [];
+    });
+
+    afterEach(async () => {
+      for (const client of clients.splice(0)) client.destroy();
+      await Promise.all([silent.close(), untouched.close()]);
+    });
+
+    function sfnAt(url: string): SFNClient {
+      const client = new SFNClient(awsClientConfig({ ...LOCAL, endpoint: url }));
+      clients.push(client);
+      return client;
+    }
+
+    it("answers a hanging StartExecution with 503, Retry-After and a log line, before the function's timeout", async () => {
+      const handler = createHandler({
+        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
+        sfn: sfnAt(silent.url),
+        log: (record) => logs.push(record),
+      });
+
+      const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
+
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toMatchObject({ "content-type": "application/problem+json", "retry-after": expect.stringMatching(/^\d+$/) });
+      expect(JSON.parse(response.body as string)).toMatchObject({ type: "urn:sfn-dedup:problem:service-unavailable" });
+      expect(logs).toEqual([expect.objectContaining({ level: "ERROR", statusCode: 503, errorName: "TimeoutError" })]);
+      expect(silent.connections()).toBe(1);
+    }, FUNCTION_TIMEOUT_MS);
+
+    it("answers a hanging DynamoDB with 503 and starts nothing", async () => {
+      const dynamodb = new DynamoDBClient(awsClientConfig({ ...LOCAL, endpoint: silent.url }));
+      clients.push(dynamodb);
+      const handler = createHandler({
+        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
+        sfn: sfnAt(untouched.url),
+        ledger: { ledger: new DynamoDbLedger(dynamodb, "sfn-dedup-test-ledger"), leaseMs: 20_000 },
+        log: (record) => logs.push(record),
+      });
+
+      const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
+
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toMatchObject({ "retry-after": expect.stringMatching(/^\d+$/) });
+      expect(JSON.parse(response.body as string).detail).toBe("DynamoDB could not take the request (TimeoutError); nothing was started.");
+      expect(logs).toEqual([expect.objectContaining({ statusCode: 503, errorName: "TimeoutError" })]);
+      expect(untouched.connections()).toBe(0);
+    }, FUNCTION_TIMEOUT_MS);
+  });
+});
