@@ -62,6 +62,25 @@ describe("npm run local", () => {
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   });
 
+  it("stops everything when only npm is sent SIGTERM, as a service manager or a parent script would", async () => {
+    const project = copyProject(path.join(workspace, "sigterm"));
+    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await cli.waitFor(/Press Ctrl-C/);
+    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(pids.length).toBeGreaterThan(0);
+
+    // npm forwards it to its shell only; the shell dies without passing it on.
+    process.kill(cli.npmPid, "SIGTERM");
+
+    await cli.waitFor(/Stopped\./);
+    expect(await cli.allGone()).toBe(true);
+    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+  });
+
   it("reuses a synth that is up to date with the sources, and synthesizes again once something rewrote it", async () => {
     const project = copyProject(path.join(workspace, "reuse"));
     const run = async () => {

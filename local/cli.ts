@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox } from "./sandbox";
 import { triggerStacks } from "./trigger-stacks";
 
@@ -101,7 +102,8 @@ function synthesizeIfNeeded(): void {
   say("Synthesizing…");
   const env = { ...process.env };
   delete env.CDKTF_OUTDIR;
-  const synth = spawnSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+  // What `npm run synth` runs, without npm.
+  const synth = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
   if (synth.status !== 0) {
     throw new StartError(`Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`);
   }
@@ -155,12 +157,57 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** Why the sandbox stops: Ctrl-C, a service manager's or a terminal's signal, or npm gone. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Stops the sandbox on SIGINT, SIGTERM or SIGHUP, or once the parent process (npm's shell) has gone;
+ * until the sandbox has started, a request to stop is kept and acted on as soon as it has. A second
+ * Ctrl-C exits at once.
+ */
+function stopOnRequest(): (sandbox: Sandbox) => void {
+  let sandbox: Sandbox | undefined;
+  let requested: string | undefined;
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${reason}: stopping…`);
+    sandbox!.stop().then(
+      () => {
+        say("Stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  const request = (reason: string) => {
+    if (reason === "SIGINT" && stopping) process.exit(130);
+    requested ??= reason;
+    if (sandbox) stop(requested);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, () => request(signal));
+  onParentGone(() => {
+    // Whoever read our output may have gone with the parent: a failed write must not stop the clean-up.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+    request("parent process gone");
+  });
+  return (started) => {
+    sandbox = started;
+    if (requested) stop(requested);
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   if (options === "help") {
     say(USAGE);
     return;
   }
+  const stopWhenAsked = stopOnRequest();
   synthesizeIfNeeded();
   const stackName = chooseStack(options.env);
 
@@ -196,26 +243,7 @@ Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'conten
 Press Ctrl-C to stop.
 `);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.exit(130);
-    }
-    stopping = true;
-    say(`\n${signal}: stopping…`);
-    sandbox.stop().then(
-      () => {
-        say("Stopped.");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`Could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  stopWhenAsked(sandbox);
 }
 
 main().catch((error: unknown) => {

@@ -31,6 +31,8 @@ export class LocalCli {
   public output = "";
   public readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
+  /** Every process that could write to the output has closed it. */
+  private outputClosed = false;
 
   constructor(project: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     const tmpdir = path.join(project, ".tmp");
@@ -46,22 +48,29 @@ export class LocalCli {
       });
     }
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    this.child.on("close", () => {
+      this.outputClosed = true;
+    });
   }
 
-  /** Waits for a line of output to match, failing with the output so far if the process ends first. */
+  /**
+   * Waits for a line of output to match, failing with the output so far once nothing can write any more:
+   * npm may be gone while the processes it started still write.
+   */
   public async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void this.exited.then(() => {
-      exited = true;
-    });
     while (Date.now() < deadline) {
       const match = pattern.exec(this.output);
       if (match) return match;
-      if (exited) break;
+      if (this.outputClosed) break;
       await sleep(50);
     }
     throw new Error(`${pattern} did not appear; output:\n${this.output}`);
+  }
+
+  /** The npm process, the one a service manager or a parent script would signal. */
+  public get npmPid(): number {
+    return this.child.pid!;
   }
 
   /** Ctrl-C: SIGINT to the whole process group. */
