@@ -11,7 +11,7 @@ import { measureFunctionMemory } from "./function-memory";
 import { measureHandlerLatency } from "./handler-latency";
 import { measureNode } from "./measured-process";
 import { median, percentile } from "./statistics";
-import { measureSynthCost } from "./synth-cost";
+import { measureSynthCost, SYNTH_COMMAND } from "./synth-cost";
 import { measureTestSuite } from "./test-suite-time";
 import { triggerStacks } from "../local/trigger-stacks";
 
@@ -202,7 +202,7 @@ function firstTriggerStack(outdir: string): string {
 async function synthesizeLedgerVariant(): Promise<string> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-ledger-"));
   const context = { environments: { bench: { account: "000000000000", region: "us-east-1", ledger: true } } };
-  await measureNode(["--import", "tsx", "main.ts"], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
+  await measureNode([...SYNTH_COMMAND], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
   return outdir;
 }
 
