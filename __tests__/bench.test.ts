@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { measureNode } from "../bench/measured-process";
 import { median, percentile } from "../bench/statistics";
 import { PROJECT_ROOT } from "../lib/project-root";
 
@@ -17,6 +18,19 @@ describe("bench statistics", () => {
     expect(percentile([10, 20], 50)).toBe(15);
     expect(percentile([5], 99)).toBe(5);
     expect(() => percentile([], 50)).toThrow("no values");
+  });
+});
+
+describe("bench measured process", () => {
+  const onLinux = fs.existsSync("/proc/self/task") ? it : it.skip;
+
+  onLinux("counts the peak memory of a child process still running at exit, as esbuild's service is", async () => {
+    // The child fills 64 MiB and lives until its parent exits (its stdin closes then).
+    const child = 'Buffer.alloc(64 * 2 ** 20, 1); process.stdout.write("ready"); process.stdin.resume();';
+    const parent = `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: ["pipe", "pipe", "inherit"] }); c.stdout.once("data", () => process.exit(0));`;
+    const measured = await measureNode(["-e", parent]);
+    expect(measured.childrenPeakMiB).toBeGreaterThanOrEqual(64);
+    expect(measured.maxRssMiB).toBeLessThan(64);
   });
 });
 

@@ -89,8 +89,12 @@ async function main(): Promise<void> {
   const synth = await measureSynthCost(settings.runs);
   const synthMs = median(synth.synth.map((run) => run.wallMs));
   const barrelMs = median(synth.barrelImport.map((run) => run.wallMs));
-  const synthRss = median(synth.synth.map((run) => run.maxRssMiB));
-  const barrelRss = median(synth.barrelImport.map((run) => run.maxRssMiB));
+  const synthMainRss = median(synth.synth.map((run) => run.maxRssMiB));
+  const synthChildrenRss = synth.synth.every((run) => run.childrenPeakMiB !== undefined) ? median(synth.synth.map((run) => run.childrenPeakMiB!)) : undefined;
+  // Synth's peak is its own plus its esbuild service's: the issue counts bundling in. The baseline only
+  // imports a package; it starts no process.
+  const synthRss = median(synth.synth.map((run) => run.maxRssMiB + (run.childrenPeakMiB ?? 0)));
+  const barrelRss = median(synth.barrelImport.map((run) => run.maxRssMiB + (run.childrenPeakMiB ?? 0)));
   rows.push(
     {
       measure: `synth, ${synth.stacks} stack(s), esbuild included (wall)`,
@@ -100,9 +104,21 @@ async function main(): Promise<void> {
       target: "<= 0.5x",
       met: synthMs <= 0.5 * barrelMs,
     },
-    { measure: "synth, peak memory", value: `${fixed(synthRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: synthRss / barrelRss },
+    synthChildrenRss === undefined
+      ? { measure: "synth, peak memory of the main process only (no /proc)", value: `${fixed(synthMainRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: synthMainRss / barrelRss }
+      : {
+          measure: "synth, peak memory: main process + esbuild service, each one's peak added",
+          value: `${fixed(synthRss, 0)} MiB (${fixed(synthMainRss, 0)} + ${fixed(synthChildrenRss, 0)})`,
+          baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`,
+          ratio: synthRss / barrelRss,
+        },
   );
-  figures.synth = { stacks: synth.stacks, wallMs: synth.synth.map((run) => run.wallMs), maxRssMiB: synth.synth.map((run) => run.maxRssMiB) };
+  figures.synth = {
+    stacks: synth.stacks,
+    wallMs: synth.synth.map((run) => run.wallMs),
+    maxRssMiB: synth.synth.map((run) => run.maxRssMiB),
+    childrenPeakMiB: synth.synth.map((run) => run.childrenPeakMiB ?? null),
+  };
   figures.barrelImport = { wallMs: synth.barrelImport.map((run) => run.wallMs), maxRssMiB: synth.barrelImport.map((run) => run.maxRssMiB) };
 
   log(`bundles (${settings.runs * 2} cold imports each, alternating with the unbundled SDK)…`);
