@@ -54,5 +54,11 @@ describe("npm run bench --quick", () => {
     expect(Object.keys(report.machine)).toEqual(["cpu", "cores", "memoryGiB", "os", "node", "npm"]);
     expect(report.rows.filter((row: { target?: string }) => row.target).map((row: { target: string }) => row.target)).toEqual(["<= 0.5x", "<= 350 KiB", "<= 0.7x", "p99 <= 2 ms"]);
     expect(Object.keys(report.figures)).toEqual(["synth", "barrelImport", "bundles", "handler", "functionMemory"]);
+    // The overhead is taken request by request, so it can never come out below zero as a difference of
+    // two distributions' percentiles could.
+    expect(table).toContain("handler overhead per request");
+    expect(report.figures.handler.overheadMs.p50).toBeGreaterThan(0);
+    expect(report.figures.handler.sdkClientMs.p50).toBeGreaterThan(0);
+    expect(report.figures.synth.childrenPeakMiB.every((peak: number) => peak > 0)).toBe(true);
   });
 });

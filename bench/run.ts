@@ -150,26 +150,29 @@ async function main(): Promise<void> {
   log(`handler (${settings.requests} requests, then ${settings.requests * 2} at ${settings.concurrency} at once)…`);
   const latency = await measureHandlerLatency(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), settings.requests, settings.concurrency);
   const p = (values: readonly number[], q: number) => percentile(values, q);
-  const overheadP99 = p(latency.handlerMs, 99) - p(latency.roundTripMs, 99);
+  const overheadP99 = p(latency.overheadMs, 99);
   rows.push(
     {
       measure: "handler latency per request p50 / p99",
       value: `${fixed(p(latency.handlerMs, 50), 2)} / ${fixed(p(latency.handlerMs, 99), 2)} ms`,
-      baseline: `StartExecution round trip: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms (endpoint itself ${fixed(p(latency.endpointMs, 50), 2)} / ${fixed(p(latency.endpointMs, 99), 2)} ms)`,
+      baseline: `StartExecution round trip from an SDK client: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms`,
     },
     {
-      measure: "handler overhead beyond the round trip, p50 / p99",
-      value: `${fixed(p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
+      measure: "handler overhead per request (its latency minus its StartExecution's time in the endpoint), p50 / p99",
+      value: `${fixed(p(latency.overheadMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
+      baseline: `the same for direct SDK calls (SDK client's work + loopback HTTP): ${fixed(p(latency.sdkClientMs, 50), 2)} / ${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
       target: "p99 <= 2 ms",
       met: overheadP99 <= 2,
     },
     { measure: `handler throughput (${latency.throughput.concurrency} at once)`, value: `${fixed(latency.throughput.perSecond, 0)} requests/s` },
   );
+  const quantiles = (values: readonly number[]) => ({ p50: p(values, 50), p99: p(values, 99) });
   figures.handler = {
-    handlerMs: { p50: p(latency.handlerMs, 50), p99: p(latency.handlerMs, 99) },
-    roundTripMs: { p50: p(latency.roundTripMs, 50), p99: p(latency.roundTripMs, 99) },
-    endpointMs: { p50: p(latency.endpointMs, 50), p99: p(latency.endpointMs, 99) },
-    overheadMs: { p50: p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), p99: overheadP99 },
+    handlerMs: quantiles(latency.handlerMs),
+    roundTripMs: quantiles(latency.roundTripMs),
+    endpointMs: quantiles(latency.endpointMs),
+    overheadMs: quantiles(latency.overheadMs),
+    sdkClientMs: quantiles(latency.sdkClientMs),
     throughput: latency.throughput,
   };
 
