@@ -39,9 +39,14 @@ describe("bench measured process", () => {
  * nothing on a machine busy with the test suite, and nothing here looks at them.
  */
 describe("npm run bench --quick", () => {
-  it("prints the table and writes every figure, with the machine, as JSON", () => {
-    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-")), "bench.json");
-    const env = { ...process.env };
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-test-"));
+  afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  it("prints the table and writes every figure, with the machine, as JSON, leaving no temporary directory", () => {
+    const json = path.join(workspace, "bench.json");
+    // The bench's own TMPDIR, to see what it leaves behind.
+    const tmpdir = fs.mkdirSync(path.join(workspace, "tmp"), { recursive: true })!;
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir };
     for (const name of Object.keys(env)) if (name.startsWith("CDKTF_")) delete env[name];
     const table = execFileSync("npm", ["run", "--silent", "bench", "--", "--quick", "--runs", "1", "--requests", "50", "--json", json], { cwd: PROJECT_ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
@@ -49,6 +54,9 @@ describe("npm run bench --quick", () => {
       expect(table).toContain(measure);
     }
     expect(table).toMatch(/All targets met\.|target\(s\) not met\./);
+    // Of this project's, only synth's content-addressed bundle cache (lib/nodejs-bundle.ts) is meant to
+    // outlive a run (tsx keeps its own cache there too).
+    expect(fs.readdirSync(tmpdir).filter((entry) => entry.startsWith("sfn-dedup-") && entry !== "sfn-dedup-bundles")).toEqual([]);
     const report = JSON.parse(fs.readFileSync(json, "utf8"));
     expect(Object.keys(report)).toEqual(["date", "machine", "settings", "rows", "figures"]);
     expect(Object.keys(report.machine)).toEqual(["cpu", "cores", "memoryGiB", "os", "node", "npm"]);

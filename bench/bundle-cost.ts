@@ -41,34 +41,37 @@ const TIMED_IMPORT = (specifier: string, after = "") =>
  */
 export async function measureBundleCost(entries: readonly string[], runs: number): Promise<{ bundles: BundleCost[]; baseline: ImportBaseline }> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-bundle-"));
-  const modules = entries.map((entry, index) => {
-    const bundle = bundleNodejsFunction({ entry });
-    const code = unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"];
-    const file = path.join(workspace, String(index), "index.mjs");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, code);
-    return { entry, bundle, code, url: pathToFileURL(file).href, importMs: [] as number[] };
-  });
-  const baseline: number[] = [];
-  const env = { ...process.env, ...FUNCTION_ENVIRONMENT };
-  for (let run = 0; run < runs; run++) {
-    for (const module of modules) {
-      const moduleEnv = module.entry === FUNCTION_ENTRIES.startExecution ? env : { ...env, ...LEDGER_ENVIRONMENT };
-      const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT(module.url)], { env: moduleEnv });
-      module.importMs.push(Number(stdout));
+  try {
+    const modules = entries.map((entry, index) => {
+      const bundle = bundleNodejsFunction({ entry });
+      const code = unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"];
+      const file = path.join(workspace, String(index), "index.mjs");
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, code);
+      return { entry, bundle, code, url: pathToFileURL(file).href, importMs: [] as number[] };
+    });
+    const baseline: number[] = [];
+    const env = { ...process.env, ...FUNCTION_ENVIRONMENT };
+    for (let run = 0; run < runs; run++) {
+      for (const module of modules) {
+        const moduleEnv = module.entry === FUNCTION_ENTRIES.startExecution ? env : { ...env, ...LEDGER_ENVIRONMENT };
+        const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT(module.url)], { env: moduleEnv });
+        module.importMs.push(Number(stdout));
+      }
+      const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT("@aws-sdk/client-sfn", "new m.SFNClient({});")], { env });
+      baseline.push(Number(stdout));
     }
-    const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT("@aws-sdk/client-sfn", "new m.SFNClient({});")], { env });
-    baseline.push(Number(stdout));
+    return {
+      bundles: modules.map(({ entry, bundle, code, importMs }) => ({
+        entry,
+        codeBytes: bundle.codeBytes,
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        zipBytes: bundle.zipBytes,
+        importMs,
+      })),
+      baseline: { importMs: baseline },
+    };
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
   }
-  fs.rmSync(workspace, { recursive: true, force: true });
-  return {
-    bundles: modules.map(({ entry, bundle, code, importMs }) => ({
-      entry,
-      codeBytes: bundle.codeBytes,
-      gzipBytes: gzipSync(code, { level: 9 }).length,
-      zipBytes: bundle.zipBytes,
-      importMs,
-    })),
-    baseline: { importMs: baseline },
-  };
 }

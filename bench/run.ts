@@ -90,12 +90,22 @@ function machine() {
 
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
+  // Every synth output the bench writes goes here, and goes when it ends, however it ends.
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-"));
+  try {
+    await measureAndReport(settings, workspace);
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+async function measureAndReport(settings: Settings, workspace: string): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
 
   log(`synth (${settings.runs} runs, alternating with the barrel import)…`);
-  const synth = await measureSynthCost(settings.runs);
+  const synth = await measureSynthCost(settings.runs, workspace);
   const synthMs = median(synth.synth.map((run) => run.wallMs));
   const barrelMs = median(synth.barrelImport.map((run) => run.wallMs));
   const synthMainRss = median(synth.synth.map((run) => run.maxRssMiB));
@@ -189,7 +199,7 @@ async function main(): Promise<void> {
 
   log("function memory under load…");
   const memory = [await measureFunctionMemory(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), "start-execution", settings.memoryRequests, 50)];
-  const ledgerOut = await synthesizeLedgerVariant();
+  const ledgerOut = await synthesizeLedgerVariant(workspace);
   memory.push(await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50));
   for (const figure of memory) {
     if (figure) {
@@ -229,8 +239,8 @@ function firstTriggerStack(outdir: string): string {
 }
 
 /** A stack with the ledger, whatever the configuration is, for the ledger build's memory figure. */
-async function synthesizeLedgerVariant(): Promise<string> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-ledger-"));
+async function synthesizeLedgerVariant(workspace: string): Promise<string> {
+  const outdir = path.join(workspace, "ledger");
   const context = { environments: { bench: { account: "000000000000", region: "us-east-1", ledger: true } } };
   await measureNode([...SYNTH_COMMAND], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
   return outdir;

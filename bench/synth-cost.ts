@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { measureNode, type ProcessMeasure } from "./measured-process";
 
@@ -22,14 +21,15 @@ export interface SynthCost {
 
 /**
  * Synth against the cost the cdktf template would pay before synthesizing anything, measured in
- * alternation so that both see the same machine load.
+ * alternation so that both see the same machine load. Each run writes under `workspace`.
  */
-export async function measureSynthCost(runs: number): Promise<SynthCost> {
+export async function measureSynthCost(runs: number, workspace: string): Promise<SynthCost> {
   const synth: ProcessMeasure[] = [];
   const barrelImport: ProcessMeasure[] = [];
   let outdir = "";
   for (let run = 0; run < runs; run++) {
-    outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-synth-"));
+    // A new directory each run, as a fresh clone would synthesize into; the caller removes the workspace.
+    outdir = path.join(workspace, `synth-${run}`);
     const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
     delete env.SYNTH_HCL_OUTPUT;
     synth.push(await measureNode([...SYNTH_COMMAND], { env }));
