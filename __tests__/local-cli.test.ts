@@ -81,6 +81,19 @@ describe("npm run local", () => {
     expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
   });
 
+  it("writes a relative --outbox where npm was run, not in the project root npm runs the script from", async () => {
+    const project = copyProject(path.join(workspace, "relative-outbox"));
+    const subdirectory = fs.mkdirSync(path.join(project, "elsewhere"), { recursive: true })!;
+    const cli = new LocalCli(subdirectory, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.01", "--outbox", "messages.jsonl"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    expect(cli.output).toMatch(/Outbox\s+messages\.jsonl\n/);
+
+    expect((await post(apiUrl, { country: "Chile" })).status).toBe(202);
+    const [message] = await outboxLines(path.join(subdirectory, "messages.jsonl"), 1);
+    expect(message).toMatchObject({ message: "I love my Chile" });
+    expect(fs.existsSync(path.join(project, "messages.jsonl"))).toBe(false);
+  });
+
   it("reuses a synth that is up to date with the sources, and synthesizes again once something rewrote it", async () => {
     const project = copyProject(path.join(workspace, "reuse"));
     const run = async () => {

@@ -39,7 +39,8 @@ function settingsFrom(argv: readonly string[]): Settings {
     const value = argv[++index];
     const count = Number(value);
     if (flag === "--json" && value) {
-      settings.json = path.resolve(value);
+      // Relative to where the user ran npm (INIT_CWD), not the project root npm runs the script from.
+      settings.json = path.resolve(process.env.INIT_CWD ?? process.cwd(), value);
     } else if (["--runs", "--requests", "--concurrency", "--suite-runs"].includes(flag) && Number.isInteger(count) && count >= (flag === "--suite-runs" ? 0 : 1)) {
       const key = flag.slice(2).replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof Settings;
       (settings as unknown as Record<string, number>)[key] = count;

@@ -15,7 +15,8 @@ const USAGE = `usage: npm run local -- [options]
 
   --port <port>          HTTP API port                          (default 3000; 0: any free port)
   --sfn-port <port>      Step Functions endpoint port           (default 8083; 0: any free port)
-  --outbox <file>        where published messages are appended  (default cdktf.out/local/outbox.jsonl)
+  --outbox <file>        where published messages are appended, relative to where npm was run
+                         (default <project>/cdktf.out/local/outbox.jsonl)
   --time-scale <factor>  multiplies Wait states' seconds         (default 1; 0.01 makes 30 s take 0.3 s)
   --env <environment>    the environment's stack to run         (default: the only one)
   --help                 this text`;
@@ -24,6 +25,12 @@ const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
 const FINGERPRINT_FILE = path.join(OUTDIR, ".local-sandbox-fingerprint");
 /** What synth reads: a change to any of these means the synthesized stacks are out of date. */
 const SYNTH_INPUTS = ["main.ts", "lib", "functions", "asl", "cdktf.json", "package-lock.json", "tsconfig.json"];
+
+/**
+ * Where the user ran `npm run local`: npm runs the script from the project root and says where it was
+ * started in INIT_CWD, so that a relative --outbox means what the user meant.
+ */
+const USER_CWD = process.env.INIT_CWD ?? process.cwd();
 
 const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env"];
 
@@ -61,7 +68,7 @@ function parseArguments(argv: readonly string[]): Options | "help" {
         options.sfnPort = portOf(flag, value);
         break;
       case "--outbox":
-        options.outbox = path.resolve(value);
+        options.outbox = path.resolve(USER_CWD, value);
         break;
       case "--time-scale": {
         const factor = Number(value);
@@ -236,7 +243,7 @@ sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
   Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
   State machine    ${sandbox.stack.stateMachines()[0].arn}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   ledger table ${sandbox.stack.tables()[0].name}` : ""}
-  Outbox           ${path.relative(process.cwd(), options.outbox) || options.outbox}
+  Outbox           ${path.relative(USER_CWD, options.outbox) || options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
 
 Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'content-type: application/json' -d '{"country":"France"}'
