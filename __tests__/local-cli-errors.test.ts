@@ -2,11 +2,13 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalCli } from "./support/local-cli";
+import { LocalCli, stopStartedClis } from "./support/local-cli";
 import { copyProject } from "./support/project-copy";
 
 describe("npm run local", () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-local-errors-"));
+  // Before the workspace goes: a test that failed or timed out leaves its sandbox running.
+  afterEach(stopStartedClis);
   afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
   describe("refuses to start, saying why,", () => {
@@ -21,7 +23,6 @@ describe("npm run local", () => {
         expect(cli.output).toContain(`Port ${port} is already in use on 127.0.0.1: stop what holds it, or choose another with --port.`);
         expect(cli.output).not.toMatch(/\bat .+:\d+:\d+/);
       } finally {
-        cli.kill();
         blocker.close();
       }
     });
@@ -34,28 +35,19 @@ describe("npm run local", () => {
       [["--env", "prod"], 'No environment "prod"; environments: default.'],
     ])("on bad options %j", async (args, message) => {
       const project = copyProject(path.join(workspace, `flags-${args.join("-")}`));
-      // Free ports first (a later flag wins): should an option be accepted after all, the sandbox must not
-      // take the default ports 3000 and 8083 from whatever the developer runs there.
+      // Free ports first, so that an option the CLI wrongly accepted can never take the default ports.
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", ...args]);
-      try {
-        expect(await cli.exited).toBe(2);
-        expect(cli.output).toContain(message);
-        expect(cli.output).toContain("usage: npm run local -- [options]");
-      } finally {
-        cli.kill();
-      }
+      expect(await cli.exited).toBe(2);
+      expect(cli.output).toContain(message);
+      expect(cli.output).toContain("usage: npm run local -- [options]");
     });
 
     it("when synth fails", async () => {
       const project = copyProject(path.join(workspace, "broken"), { environments: { prod: { account: "1", region: "eu-west-1" } } });
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-      try {
-        expect(await cli.exited).toBe(1);
-        expect(cli.output).toContain("Synth failed, so there is nothing to run:");
-        expect(cli.output).toContain('cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "1".');
-      } finally {
-        cli.kill();
-      }
+      expect(await cli.exited).toBe(1);
+      expect(cli.output).toContain("Synth failed, so there is nothing to run:");
+      expect(cli.output).toContain('cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "1".');
     });
   });
 });

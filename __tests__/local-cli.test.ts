@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { acceptsConnections, isRunning, LocalCli } from "./support/local-cli";
+import { acceptsConnections, isRunning, LocalCli, stopStartedClis } from "./support/local-cli";
 import { copyProject } from "./support/project-copy";
 
 /** POST /executions over real HTTP. */
@@ -22,61 +22,87 @@ async function outboxLines(file: string, count: number): Promise<any[]> {
 
 describe("npm run local", () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-local-"));
+  // Before the workspace goes: a test that failed or timed out leaves its sandbox running.
+  afterEach(stopStartedClis);
   afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
   it("serves the synthesized trigger over HTTP: 202, the running duplicate, the message after the wait, 409, then stops cleanly on Ctrl-C", async () => {
     const project = copyProject(path.join(workspace, "default"));
     const outbox = path.join(workspace, "default-outbox.jsonl");
     const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.1", "--outbox", outbox]);
-    try {
-      const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
-      const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
-      const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
-      expect(cli.output).toContain("Synthesizing");
-      expect(pids.length).toBeGreaterThan(0);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(cli.output).toContain("Synthesizing");
+    expect(pids.length).toBeGreaterThan(0);
 
-      const started = await post(apiUrl, { country: "France" });
-      expect(started.status).toBe(202);
-      await sleep(1_100); // past the margin within which a duplicate and a new start look alike
-      const duplicate = await post(apiUrl, { country: "France" });
-      expect(duplicate).toEqual({ status: 200, body: { ...started.body, duplicate: true } });
+    const started = await post(apiUrl, { country: "France" });
+    expect(started.status).toBe(202);
+    await sleep(1_100); // past the margin within which a duplicate and a new start look alike
+    const duplicate = await post(apiUrl, { country: "France" });
+    expect(duplicate).toEqual({ status: 200, body: { ...started.body, duplicate: true } });
 
-      const [message] = await outboxLines(outbox, 1);
-      expect(message).toEqual({
-        topic: "arn:aws:sns:us-east-1:000000000000:sfn-dedup-default-notifications",
-        subject: null,
-        message: "I love my France",
-        time: expect.any(String),
-      });
-      await cli.waitFor(/\[sns\] arn:aws:sns:[^ ]+: I love my France/);
-      await sleep(100);
-      const again = await post(apiUrl, { country: "France" });
-      expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ executionArn: started.body.executionArn, executionStatus: "SUCCEEDED" });
+    const [message] = await outboxLines(outbox, 1);
+    expect(message).toEqual({
+      topic: "arn:aws:sns:us-east-1:000000000000:sfn-dedup-default-notifications",
+      subject: null,
+      message: "I love my France",
+      time: expect.any(String),
+    });
+    await cli.waitFor(/\[sns\] arn:aws:sns:[^ ]+: I love my France/);
+    await sleep(100);
+    const again = await post(apiUrl, { country: "France" });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ executionArn: started.body.executionArn, executionStatus: "SUCCEEDED" });
 
-      cli.interrupt();
-      await cli.waitFor(/Stopped\./);
-      expect(await cli.allGone()).toBe(true);
-      for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
-      for (const pid of pids) expect(isRunning(pid)).toBe(false);
-    } finally {
-      cli.kill();
-    }
+    cli.interrupt();
+    await cli.waitFor(/Stopped\./);
+    expect(await cli.allGone()).toBe(true);
+    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+
+  it("stops everything when only npm is sent SIGTERM, as a service manager or a parent script would", async () => {
+    const project = copyProject(path.join(workspace, "sigterm"));
+    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await cli.waitFor(/Press Ctrl-C/);
+    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(pids.length).toBeGreaterThan(0);
+
+    // npm forwards it to its shell only; the shell dies without passing it on.
+    process.kill(cli.npmPid, "SIGTERM");
+
+    await cli.waitFor(/Stopped\./);
+    expect(await cli.allGone()).toBe(true);
+    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+  });
+
+  it("writes a relative --outbox where npm was run, not in the project root npm runs the script from", async () => {
+    const project = copyProject(path.join(workspace, "relative-outbox"));
+    const subdirectory = fs.mkdirSync(path.join(project, "elsewhere"), { recursive: true })!;
+    const cli = new LocalCli(subdirectory, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.01", "--outbox", "messages.jsonl"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    expect(cli.output).toMatch(/Outbox\s+messages\.jsonl\n/);
+
+    expect((await post(apiUrl, { country: "Chile" })).status).toBe(202);
+    const [message] = await outboxLines(path.join(subdirectory, "messages.jsonl"), 1);
+    expect(message).toMatchObject({ message: "I love my Chile" });
+    expect(fs.existsSync(path.join(project, "messages.jsonl"))).toBe(false);
   });
 
   it("reuses a synth that is up to date with the sources, and synthesizes again once something rewrote it", async () => {
     const project = copyProject(path.join(workspace, "reuse"));
     const run = async () => {
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-      try {
-        await cli.waitFor(/Press Ctrl-C/);
-        cli.interrupt();
-        await cli.waitFor(/Stopped\./);
-        expect(await cli.allGone()).toBe(true);
-        return cli.output;
-      } finally {
-        cli.kill();
-      }
+      await cli.waitFor(/Press Ctrl-C/);
+      cli.interrupt();
+      await cli.waitFor(/Stopped\./);
+      expect(await cli.allGone()).toBe(true);
+      return cli.output;
     };
     expect(await run()).toContain("Synthesizing");
     const reused = await run();

@@ -79,6 +79,24 @@ describe("the local Step Functions endpoint", () => {
     expect(second.executions!.map((execution) => execution.name)).not.toContain(first.executions![0].name);
   });
 
+  it("accepts every name AWS accepts, not only [0-9A-Za-z_-]: order.1, non-ASCII letters, 80 characters", async () => {
+    for (const name of ["order.1", "a+b=c", "café-été", "(x)!@'", "x".repeat(80), "é".repeat(80)]) {
+      await expect(refusal(start(name, { country: "Peru" }))).resolves.toBe("started");
+    }
+  });
+
+  it.each([
+    ["an empty name", ""],
+    ["81 characters", "x".repeat(81)],
+    ["whitespace", "not a name"],
+    ["a tab", "tab\there"],
+    ["a control character", "bell\u0007"],
+    ["a C1 control character", "c1\u0085"],
+    ...[..."<>{}[]?*\"#%\\^|~`$&,;:/"].map((character) => [`"${character}"`, `bad${character}name`]),
+  ])("refuses a name with %s as AWS does: InvalidName", async (_case, name) => {
+    await expect(refusal(start(name, {}))).resolves.toBe("InvalidName");
+  });
+
   it.each([
     ["an invalid name", () => start("not a name", {}), "InvalidName"],
     ["input that is not JSON", () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: "bad-input", input: "{" })), "InvalidExecutionInput"],

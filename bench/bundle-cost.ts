@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { unzipSync } from "fflate";
+import { FUNCTION_ENTRIES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { measureNode } from "./measured-process";
 
@@ -28,7 +29,7 @@ const FUNCTION_ENVIRONMENT = {
   AWS_REGION: "us-east-1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
-/** The ledger build's too; the default build refuses them. */
+/** The ledger builds' (start-execution with the ledger, ledger-status) too; the default build refuses them. */
 const LEDGER_ENVIRONMENT = { LEDGER_TABLE_NAME: "bench-ledger", LEDGER_LEASE_SECONDS: "20" };
 
 const TIMED_IMPORT = (specifier: string, after = "") =>
@@ -40,34 +41,37 @@ const TIMED_IMPORT = (specifier: string, after = "") =>
  */
 export async function measureBundleCost(entries: readonly string[], runs: number): Promise<{ bundles: BundleCost[]; baseline: ImportBaseline }> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-bundle-"));
-  const modules = entries.map((entry, index) => {
-    const bundle = bundleNodejsFunction({ entry });
-    const code = unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"];
-    const file = path.join(workspace, String(index), "index.mjs");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, code);
-    return { entry, bundle, code, url: pathToFileURL(file).href, importMs: [] as number[] };
-  });
-  const baseline: number[] = [];
-  const env = { ...process.env, ...FUNCTION_ENVIRONMENT };
-  for (let run = 0; run < runs; run++) {
-    for (const module of modules) {
-      const moduleEnv = module.entry.endsWith("with-ledger.ts") ? { ...env, ...LEDGER_ENVIRONMENT } : env;
-      const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT(module.url)], { env: moduleEnv });
-      module.importMs.push(Number(stdout));
+  try {
+    const modules = entries.map((entry, index) => {
+      const bundle = bundleNodejsFunction({ entry });
+      const code = unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"];
+      const file = path.join(workspace, String(index), "index.mjs");
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, code);
+      return { entry, bundle, code, url: pathToFileURL(file).href, importMs: [] as number[] };
+    });
+    const baseline: number[] = [];
+    const env = { ...process.env, ...FUNCTION_ENVIRONMENT };
+    for (let run = 0; run < runs; run++) {
+      for (const module of modules) {
+        const moduleEnv = module.entry === FUNCTION_ENTRIES.startExecution ? env : { ...env, ...LEDGER_ENVIRONMENT };
+        const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT(module.url)], { env: moduleEnv });
+        module.importMs.push(Number(stdout));
+      }
+      const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT("@aws-sdk/client-sfn", "new m.SFNClient({});")], { env });
+      baseline.push(Number(stdout));
     }
-    const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT("@aws-sdk/client-sfn", "new m.SFNClient({});")], { env });
-    baseline.push(Number(stdout));
+    return {
+      bundles: modules.map(({ entry, bundle, code, importMs }) => ({
+        entry,
+        codeBytes: bundle.codeBytes,
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        zipBytes: bundle.zipBytes,
+        importMs,
+      })),
+      baseline: { importMs: baseline },
+    };
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
   }
-  fs.rmSync(workspace, { recursive: true, force: true });
-  return {
-    bundles: modules.map(({ entry, bundle, code, importMs }) => ({
-      entry,
-      codeBytes: bundle.codeBytes,
-      gzipBytes: gzipSync(code, { level: 9 }).length,
-      zipBytes: bundle.zipBytes,
-      importMs,
-    })),
-    baseline: { importMs: baseline },
-  };
 }

@@ -14,8 +14,15 @@ export interface HandlerLatency {
   readonly handlerMs: readonly number[];
   /** Each StartExecution sent straight from an SDK client to the same endpoint: the round trip alone. */
   readonly roundTripMs: readonly number[];
-  /** The endpoint's own time per StartExecution, from request read to response written. */
+  /** The endpoint's own time for each handler request's StartExecution, from request read to response written. */
   readonly endpointMs: readonly number[];
+  /**
+   * Per handler request: its latency minus the time its own StartExecution spent in the endpoint. What is
+   * left is the handler's code, its log write, and the SDK client's work and loopback HTTP for that call.
+   */
+  readonly overheadMs: readonly number[];
+  /** Per direct SDK call, the same subtraction: the SDK client's work and loopback HTTP alone. */
+  readonly sdkClientMs: readonly number[];
   readonly throughput: { readonly requests: number; readonly concurrency: number; readonly perSecond: number };
 }
 
@@ -23,20 +30,22 @@ type Handler = (event: unknown, context: { awsRequestId: string }) => Promise<un
 
 /**
  * The synthesized start-execution bundle, loaded in this process, against a local Step Functions
- * endpoint on 127.0.0.1; every request names a new execution, so each one starts. Its log lines are
- * discarded while measuring (on Lambda they go to a pipe read by the runtime).
+ * endpoint on 127.0.0.1; every request names a new execution, so each one starts. Requests are sent one
+ * at a time, so the one StartExecution the endpoint serves while a request is in flight is that
+ * request's own: each latency is paired with it. Its log lines are really written, to /dev/null (on
+ * Lambda they go to a pipe read by the runtime), so their cost is counted.
  */
 export async function measureHandlerLatency(stackDir: string, requests: number, concurrency: number): Promise<HandlerLatency> {
   const stack = SynthesizedStack.read(stackDir);
   const starter = stack.functions().find((fn) => fn.functionName === stack.routes()[0].functionName)!;
   const service = new LocalStepFunctions({ taskHandlers: { "arn:aws:states:::sns:publish": () => ({ MessageId: "bench" }) } });
   for (const machine of stack.stateMachines()) service.createStateMachine(machine.arn, machine.definition);
-  const endpointMs: number[] = [];
-  let recording = false;
+  /** The endpoint's times for StartExecution since the last request began. */
+  let served: number[] = [];
   const endpoint = await startStepFunctionsEndpoint(service, {
     port: 0,
     onServed: (operation, ms) => {
-      if (recording && operation === "StartExecution") endpointMs.push(ms);
+      if (operation === "StartExecution") served.push(ms);
     },
   });
 
@@ -66,28 +75,44 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     const id = ++counter;
     return () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: `direct-${id}`, input: `{"country":"Country ${id}"}` }));
   };
+  /** The call's latency, and the endpoint's time for the one StartExecution it made. */
   const timed = async (call: () => Promise<unknown>) => {
+    served = [];
     const started = performance.now();
     await call();
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    if (served.length !== 1) throw new Error(`expected one StartExecution per request, the endpoint served ${served.length}`);
+    return { ms, endpointMs: served[0] };
   };
 
+  // The handler's log lines, written as on Lambda (synchronously, one write per line) but to /dev/null.
+  const devNull = fs.openSync("/dev/null", "w");
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    if (typeof chunk === "string") fs.writeSync(devNull, chunk);
+    else fs.writeSync(devNull, chunk);
+    return true;
+  }) as typeof process.stdout.write;
   try {
     for (let warmUp = 0; warmUp < 200; warmUp++) {
       await timed(request());
       await timed(direct());
     }
-    recording = true;
     const handlerMs: number[] = [];
     const roundTripMs: number[] = [];
+    const endpointMs: number[] = [];
+    const overheadMs: number[] = [];
+    const sdkClientMs: number[] = [];
     // Alternating, so that both see the same state of the service (its growing execution list, GC).
     for (let index = 0; index < requests; index++) {
-      handlerMs.push(await timed(request()));
-      roundTripMs.push(await timed(direct()));
+      const handled = await timed(request());
+      handlerMs.push(handled.ms);
+      endpointMs.push(handled.endpointMs);
+      overheadMs.push(handled.ms - handled.endpointMs);
+      const sent = await timed(direct());
+      roundTripMs.push(sent.ms);
+      sdkClientMs.push(sent.ms - sent.endpointMs);
     }
-    recording = false;
 
     const throughputRequests = requests * 2;
     const queue = Array.from({ length: throughputRequests }, () => request());
@@ -98,9 +123,10 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
       }),
     );
     const perSecond = throughputRequests / ((performance.now() - started) / 1000);
-    return { handlerMs, roundTripMs, endpointMs, throughput: { requests: throughputRequests, concurrency, perSecond } };
+    return { handlerMs, roundTripMs, endpointMs, overheadMs, sdkClientMs, throughput: { requests: throughputRequests, concurrency, perSecond } };
   } finally {
     process.stdout.write = write;
+    fs.closeSync(devNull);
     service.abortAll();
     sfn.destroy();
     await endpoint.close();

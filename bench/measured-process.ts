@@ -4,16 +4,22 @@ import { PROJECT_ROOT } from "../lib/project-root";
 
 export interface ProcessMeasure {
   readonly wallMs: number;
+  /** The process's own peak resident memory (maxRSS). */
   readonly maxRssMiB: number;
+  /**
+   * The peaks of its child processes still running at its exit (esbuild's service), added up; undefined
+   * where /proc cannot be read. Each peak is its own: the sum is an upper bound of their joint peak.
+   */
+  readonly childrenPeakMiB?: number;
   readonly stdout: string;
 }
 
 const RSS_REPORTER = path.join(PROJECT_ROOT, "bench", "report-rss.cjs");
-const RSS_LINE = /@@bench-max-rss-kib (\d+)/;
+const RSS_LINE = /@@bench-max-rss-kib (\d+)(?: children-peak-kib (\d+))?/;
 
 /**
  * Runs `node <args>` with the RSS reporter preloaded; returns its wall time (spawn to exit), its peak
- * resident memory and its output. Fails with the output when the process fails.
+ * resident memory and its children's, and its output. Fails with the output when the process fails.
  */
 export function measureNode(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessMeasure> {
   return new Promise((resolve, reject) => {
@@ -35,7 +41,7 @@ export function measureNode(args: readonly string[], options: { cwd?: string; en
         reject(new Error(`node ${args.join(" ")} failed (${code}):\n${stderr}${stdout}`));
         return;
       }
-      resolve({ wallMs, maxRssMiB: Number(rss[1]) / 1024, stdout });
+      resolve({ wallMs, maxRssMiB: Number(rss[1]) / 1024, childrenPeakMiB: rss[2] === undefined ? undefined : Number(rss[2]) / 1024, stdout });
     });
   });
 }

@@ -11,8 +11,9 @@ import { measureFunctionMemory } from "./function-memory";
 import { measureHandlerLatency } from "./handler-latency";
 import { measureNode } from "./measured-process";
 import { median, percentile } from "./statistics";
-import { measureSynthCost } from "./synth-cost";
+import { measureSynthCost, SYNTH_COMMAND } from "./synth-cost";
 import { measureTestSuite } from "./test-suite-time";
+import { FUNCTION_ENTRIES } from "../lib/function-entries";
 import { triggerStacks } from "../local/trigger-stacks";
 
 interface Settings {
@@ -38,7 +39,8 @@ function settingsFrom(argv: readonly string[]): Settings {
     const value = argv[++index];
     const count = Number(value);
     if (flag === "--json" && value) {
-      settings.json = path.resolve(value);
+      // Relative to where the user ran npm (INIT_CWD), not the project root npm runs the script from.
+      settings.json = path.resolve(process.env.INIT_CWD ?? process.cwd(), value);
     } else if (["--runs", "--requests", "--concurrency", "--suite-runs"].includes(flag) && Number.isInteger(count) && count >= (flag === "--suite-runs" ? 0 : 1)) {
       const key = flag.slice(2).replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof Settings;
       (settings as unknown as Record<string, number>)[key] = count;
@@ -58,8 +60,16 @@ interface Row {
   readonly met?: boolean;
 }
 
-const KIB = 1024;
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
+/** Kilobytes as the target states them: 1 KB = 1,000 bytes, not 1,024. */
+const kilobytes = (bytes: number, digits = 1) => `${fixed(bytes / 1000, digits)} KB`;
+/** Every function's bundle code (index.mjs): 350 KB = 350,000 bytes. */
+const BUNDLE_TARGET_BYTES = 350_000;
+const BUNDLE_NAMES: Record<string, string> = {
+  [FUNCTION_ENTRIES.startExecution]: "start-execution",
+  [FUNCTION_ENTRIES.startExecutionWithLedger]: "start-execution-with-ledger",
+  [FUNCTION_ENTRIES.ledgerStatus]: "ledger-status",
+};
 
 function machine() {
   const cpus = os.cpus();
@@ -81,16 +91,30 @@ function machine() {
 
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
+  // Every synth output the bench writes goes here, and goes when it ends, however it ends.
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-"));
+  try {
+    await measureAndReport(settings, workspace);
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+async function measureAndReport(settings: Settings, workspace: string): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
 
   log(`synth (${settings.runs} runs, alternating with the barrel import)…`);
-  const synth = await measureSynthCost(settings.runs);
+  const synth = await measureSynthCost(settings.runs, workspace);
   const synthMs = median(synth.synth.map((run) => run.wallMs));
   const barrelMs = median(synth.barrelImport.map((run) => run.wallMs));
-  const synthRss = median(synth.synth.map((run) => run.maxRssMiB));
-  const barrelRss = median(synth.barrelImport.map((run) => run.maxRssMiB));
+  const synthMainRss = median(synth.synth.map((run) => run.maxRssMiB));
+  const synthChildrenRss = synth.synth.every((run) => run.childrenPeakMiB !== undefined) ? median(synth.synth.map((run) => run.childrenPeakMiB!)) : undefined;
+  // Synth's peak is its own plus its esbuild service's: the issue counts bundling in. The baseline only
+  // imports a package; it starts no process.
+  const synthRss = median(synth.synth.map((run) => run.maxRssMiB + (run.childrenPeakMiB ?? 0)));
+  const barrelRss = median(synth.barrelImport.map((run) => run.maxRssMiB + (run.childrenPeakMiB ?? 0)));
   rows.push(
     {
       measure: `synth, ${synth.stacks} stack(s), esbuild included (wall)`,
@@ -100,32 +124,46 @@ async function main(): Promise<void> {
       target: "<= 0.5x",
       met: synthMs <= 0.5 * barrelMs,
     },
-    { measure: "synth, peak memory", value: `${fixed(synthRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: synthRss / barrelRss },
+    synthChildrenRss === undefined
+      ? { measure: "synth, peak memory of the main process only (no /proc)", value: `${fixed(synthMainRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: synthMainRss / barrelRss }
+      : {
+          measure: "synth, peak memory: main process + esbuild service, each one's peak added",
+          value: `${fixed(synthRss, 0)} MiB (${fixed(synthMainRss, 0)} + ${fixed(synthChildrenRss, 0)})`,
+          baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`,
+          ratio: synthRss / barrelRss,
+        },
   );
-  figures.synth = { stacks: synth.stacks, wallMs: synth.synth.map((run) => run.wallMs), maxRssMiB: synth.synth.map((run) => run.maxRssMiB) };
+  figures.synth = {
+    stacks: synth.stacks,
+    wallMs: synth.synth.map((run) => run.wallMs),
+    maxRssMiB: synth.synth.map((run) => run.maxRssMiB),
+    childrenPeakMiB: synth.synth.map((run) => run.childrenPeakMiB ?? null),
+  };
   figures.barrelImport = { wallMs: synth.barrelImport.map((run) => run.wallMs), maxRssMiB: synth.barrelImport.map((run) => run.maxRssMiB) };
 
-  log(`bundles (${settings.runs * 2} cold imports each, alternating with the unbundled SDK)…`);
-  const bundles = await measureBundleCost(["functions/start-execution/index.ts", "functions/start-execution/with-ledger.ts"], settings.runs * 2);
+  const entries = Object.values(FUNCTION_ENTRIES);
+  log(`bundles: ${entries.length} (${settings.runs * 2} cold imports each, alternating with the unbundled SDK)…`);
+  const bundles = await measureBundleCost(entries, settings.runs * 2);
   const sdkImportMs = median(bundles.baseline.importMs);
   for (const bundle of bundles.bundles) {
-    const name = bundle.entry.endsWith("with-ledger.ts") ? "start-execution bundle, ledger build" : "start-execution bundle";
+    const name = BUNDLE_NAMES[bundle.entry] ?? bundle.entry;
     const importMs = median(bundle.importMs);
-    const isDefault = !bundle.entry.endsWith("with-ledger.ts");
     rows.push(
       {
-        measure: `${name}: code (gzip; zip)`,
-        value: `${fixed(bundle.codeBytes / KIB)} KiB (${fixed(bundle.gzipBytes / KIB)} KiB; ${fixed(bundle.zipBytes / KIB)} KiB)`,
-        target: isDefault ? "<= 350 KiB" : undefined,
-        met: isDefault ? bundle.codeBytes <= 350 * KIB : undefined,
+        measure: `${name} bundle: code (gzip; zip)`,
+        value: `${kilobytes(bundle.codeBytes)} (${kilobytes(bundle.gzipBytes)}; ${kilobytes(bundle.zipBytes)})`,
+        target: `<= ${kilobytes(BUNDLE_TARGET_BYTES, 0)}`,
+        met: bundle.codeBytes <= BUNDLE_TARGET_BYTES,
       },
       {
-        measure: `${name}: cold import`,
+        measure: `${name} bundle: cold import`,
         value: `${fixed(importMs)} ms`,
         baseline: `@aws-sdk/client-sfn from node_modules: ${fixed(sdkImportMs)} ms`,
         ratio: importMs / sdkImportMs,
-        target: isDefault ? "<= 0.7x" : undefined,
-        met: isDefault ? importMs <= 0.7 * sdkImportMs : undefined,
+        // The target compares with one SDK client; only the start-execution function without the ledger
+        // has exactly one. The others are reported beside the same baseline.
+        target: bundle.entry === FUNCTION_ENTRIES.startExecution ? "<= 0.7x" : undefined,
+        met: bundle.entry === FUNCTION_ENTRIES.startExecution ? importMs <= 0.7 * sdkImportMs : undefined,
       },
     );
   }
@@ -134,32 +172,35 @@ async function main(): Promise<void> {
   log(`handler (${settings.requests} requests, then ${settings.requests * 2} at ${settings.concurrency} at once)…`);
   const latency = await measureHandlerLatency(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), settings.requests, settings.concurrency);
   const p = (values: readonly number[], q: number) => percentile(values, q);
-  const overheadP99 = p(latency.handlerMs, 99) - p(latency.roundTripMs, 99);
+  const overheadP99 = p(latency.overheadMs, 99);
   rows.push(
     {
       measure: "handler latency per request p50 / p99",
       value: `${fixed(p(latency.handlerMs, 50), 2)} / ${fixed(p(latency.handlerMs, 99), 2)} ms`,
-      baseline: `StartExecution round trip: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms (endpoint itself ${fixed(p(latency.endpointMs, 50), 2)} / ${fixed(p(latency.endpointMs, 99), 2)} ms)`,
+      baseline: `StartExecution round trip from an SDK client: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms`,
     },
     {
-      measure: "handler overhead beyond the round trip, p50 / p99",
-      value: `${fixed(p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
+      measure: "handler overhead per request (its latency minus its StartExecution's time in the endpoint), p50 / p99",
+      value: `${fixed(p(latency.overheadMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
+      baseline: `the same for direct SDK calls (SDK client's work + loopback HTTP): ${fixed(p(latency.sdkClientMs, 50), 2)} / ${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
       target: "p99 <= 2 ms",
       met: overheadP99 <= 2,
     },
     { measure: `handler throughput (${latency.throughput.concurrency} at once)`, value: `${fixed(latency.throughput.perSecond, 0)} requests/s` },
   );
+  const quantiles = (values: readonly number[]) => ({ p50: p(values, 50), p99: p(values, 99) });
   figures.handler = {
-    handlerMs: { p50: p(latency.handlerMs, 50), p99: p(latency.handlerMs, 99) },
-    roundTripMs: { p50: p(latency.roundTripMs, 50), p99: p(latency.roundTripMs, 99) },
-    endpointMs: { p50: p(latency.endpointMs, 50), p99: p(latency.endpointMs, 99) },
-    overheadMs: { p50: p(latency.handlerMs, 50) - p(latency.roundTripMs, 50), p99: overheadP99 },
+    handlerMs: quantiles(latency.handlerMs),
+    roundTripMs: quantiles(latency.roundTripMs),
+    endpointMs: quantiles(latency.endpointMs),
+    overheadMs: quantiles(latency.overheadMs),
+    sdkClientMs: quantiles(latency.sdkClientMs),
     throughput: latency.throughput,
   };
 
   log("function memory under load…");
   const memory = [await measureFunctionMemory(path.join(synth.outdir, "stacks", firstTriggerStack(synth.outdir)), "start-execution", settings.memoryRequests, 50)];
-  const ledgerOut = await synthesizeLedgerVariant();
+  const ledgerOut = await synthesizeLedgerVariant(workspace);
   memory.push(await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50));
   for (const figure of memory) {
     if (figure) {
@@ -199,10 +240,10 @@ function firstTriggerStack(outdir: string): string {
 }
 
 /** A stack with the ledger, whatever the configuration is, for the ledger build's memory figure. */
-async function synthesizeLedgerVariant(): Promise<string> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-ledger-"));
+async function synthesizeLedgerVariant(workspace: string): Promise<string> {
+  const outdir = path.join(workspace, "ledger");
   const context = { environments: { bench: { account: "000000000000", region: "us-east-1", ledger: true } } };
-  await measureNode(["--import", "tsx", "main.ts"], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
+  await measureNode([...SYNTH_COMMAND], { env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context) } });
   return outdir;
 }
 

@@ -1,12 +1,17 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { measureNode, type ProcessMeasure } from "./measured-process";
+
+/** `npm run synth` and `cdktf synth` run `node --import tsx main.ts` (package.json, cdktf.json): the same here. */
+export const SYNTH_COMMAND = ["--import", "tsx", "main.ts"] as const;
 
 export interface SynthCost {
   /** How many stacks the configuration synthesizes. */
   readonly stacks: number;
-  /** Each `npm run synth` equivalent: a fresh Node.js process, TypeScript loaded by tsx, esbuild bundling included. */
+  /**
+   * Each `node --import tsx main.ts` in a fresh process: the very command of package.json's "synth" script
+   * and cdktf.json's "app", esbuild bundling included; npm's own start-up is not included.
+   */
   readonly synth: readonly ProcessMeasure[];
   /** Each a fresh process that only imports @cdktf/provider-aws from its package root, as cdktf's template does. */
   readonly barrelImport: readonly ProcessMeasure[];
@@ -16,17 +21,18 @@ export interface SynthCost {
 
 /**
  * Synth against the cost the cdktf template would pay before synthesizing anything, measured in
- * alternation so that both see the same machine load.
+ * alternation so that both see the same machine load. Each run writes under `workspace`.
  */
-export async function measureSynthCost(runs: number): Promise<SynthCost> {
+export async function measureSynthCost(runs: number, workspace: string): Promise<SynthCost> {
   const synth: ProcessMeasure[] = [];
   const barrelImport: ProcessMeasure[] = [];
   let outdir = "";
   for (let run = 0; run < runs; run++) {
-    outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-synth-"));
+    // A new directory each run, as a fresh clone would synthesize into; the caller removes the workspace.
+    outdir = path.join(workspace, `synth-${run}`);
     const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
     delete env.SYNTH_HCL_OUTPUT;
-    synth.push(await measureNode(["--import", "tsx", "main.ts"], { env }));
+    synth.push(await measureNode([...SYNTH_COMMAND], { env }));
     barrelImport.push(await measureNode(["-e", 'require("@cdktf/provider-aws")']));
   }
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox } from "./sandbox";
 import { triggerStacks } from "./trigger-stacks";
 
@@ -14,7 +15,8 @@ const USAGE = `usage: npm run local -- [options]
 
   --port <port>          HTTP API port                          (default 3000; 0: any free port)
   --sfn-port <port>      Step Functions endpoint port           (default 8083; 0: any free port)
-  --outbox <file>        where published messages are appended  (default cdktf.out/local/outbox.jsonl)
+  --outbox <file>        where published messages are appended, relative to where npm was run
+                         (default <project>/cdktf.out/local/outbox.jsonl)
   --time-scale <factor>  multiplies Wait states' seconds         (default 1; 0.01 makes 30 s take 0.3 s)
   --env <environment>    the environment's stack to run         (default: the only one)
   --help                 this text`;
@@ -23,6 +25,12 @@ const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
 const FINGERPRINT_FILE = path.join(OUTDIR, ".local-sandbox-fingerprint");
 /** What synth reads: a change to any of these means the synthesized stacks are out of date. */
 const SYNTH_INPUTS = ["main.ts", "lib", "functions", "asl", "cdktf.json", "package-lock.json", "tsconfig.json"];
+
+/**
+ * Where the user ran `npm run local`: npm runs the script from the project root and says where it was
+ * started in INIT_CWD, so that a relative --outbox means what the user meant.
+ */
+const USER_CWD = process.env.INIT_CWD ?? process.cwd();
 
 const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env"];
 
@@ -60,7 +68,7 @@ function parseArguments(argv: readonly string[]): Options | "help" {
         options.sfnPort = portOf(flag, value);
         break;
       case "--outbox":
-        options.outbox = path.resolve(value);
+        options.outbox = path.resolve(USER_CWD, value);
         break;
       case "--time-scale": {
         const factor = Number(value);
@@ -101,7 +109,8 @@ function synthesizeIfNeeded(): void {
   say("Synthesizing…");
   const env = { ...process.env };
   delete env.CDKTF_OUTDIR;
-  const synth = spawnSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+  // What `npm run synth` runs, without npm.
+  const synth = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
   if (synth.status !== 0) {
     throw new StartError(`Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`);
   }
@@ -155,12 +164,57 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** Why the sandbox stops: Ctrl-C, a service manager's or a terminal's signal, or npm gone. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Stops the sandbox on SIGINT, SIGTERM or SIGHUP, or once the parent process (npm's shell) has gone;
+ * until the sandbox has started, a request to stop is kept and acted on as soon as it has. A second
+ * Ctrl-C exits at once.
+ */
+function stopOnRequest(): (sandbox: Sandbox) => void {
+  let sandbox: Sandbox | undefined;
+  let requested: string | undefined;
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${reason}: stopping…`);
+    sandbox!.stop().then(
+      () => {
+        say("Stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  const request = (reason: string) => {
+    if (reason === "SIGINT" && stopping) process.exit(130);
+    requested ??= reason;
+    if (sandbox) stop(requested);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, () => request(signal));
+  onParentGone(() => {
+    // Whoever read our output may have gone with the parent: a failed write must not stop the clean-up.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+    request("parent process gone");
+  });
+  return (started) => {
+    sandbox = started;
+    if (requested) stop(requested);
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   if (options === "help") {
     say(USAGE);
     return;
   }
+  const stopWhenAsked = stopOnRequest();
   synthesizeIfNeeded();
   const stackName = chooseStack(options.env);
 
@@ -189,33 +243,14 @@ sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
   Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
   State machine    ${sandbox.stack.stateMachines()[0].arn}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   ledger table ${sandbox.stack.tables()[0].name}` : ""}
-  Outbox           ${path.relative(process.cwd(), options.outbox) || options.outbox}
+  Outbox           ${path.relative(USER_CWD, options.outbox) || options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
 
 Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'content-type: application/json' -d '{"country":"France"}'
 Press Ctrl-C to stop.
 `);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.exit(130);
-    }
-    stopping = true;
-    say(`\n${signal}: stopping…`);
-    sandbox.stop().then(
-      () => {
-        say("Stopped.");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`Could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  stopWhenAsked(sandbox);
 }
 
 main().catch((error: unknown) => {

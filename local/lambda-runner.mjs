@@ -30,6 +30,9 @@ try {
   process.send({ type: "init-error", error: errorOf(error) }, () => process.exit(1));
 }
 
+// The sandbox is gone (killed, say, before it could stop this process): nothing can invoke us any more.
+process.on("disconnect", () => process.exit(0));
+
 process.on("message", async ({ id, event, context }) => {
   const deadline = Date.now() + context.timeoutMs;
   const lambdaContext = {

@@ -54,7 +54,17 @@ interface RunningExecution {
 }
 
 const MAX_INPUT_BYTES = 262_144;
-const NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
+/**
+ * What Step Functions refuses in a name: whitespace, `< > { } [ ] ? * " # % \ ^ | ~ \` $ & , ; : /` and
+ * control characters (C0, DEL, C1). Anything else is accepted, `order.1` or non-ASCII letters included.
+ */
+const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
+
+/** A name Step Functions accepts for an execution: 1 to 80 characters, none of them forbidden. */
+export function isValidExecutionName(name: string): boolean {
+  const characters = [...name].length;
+  return characters >= 1 && characters <= 80 && !FORBIDDEN_IN_NAME.test(name);
+}
 const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:([0-9A-Za-z_-]{1,80})$/;
 const DAY_MS = 86_400_000;
 
@@ -108,7 +118,7 @@ export class LocalStepFunctions {
   } {
     const stateMachine = this.requireStateMachine(request.stateMachineArn);
     const name = request.name ?? randomUUID();
-    if (!NAME_PATTERN.test(name)) {
+    if (!isValidExecutionName(name)) {
       throw new ServiceError("InvalidName", `Invalid Name: '${name}'`);
     }
     const input = request.input ?? "{}";
