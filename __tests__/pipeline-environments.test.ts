@@ -10,7 +10,7 @@ import { LocalStateError, pipelineEnvironments } from "../scripts/pipeline-envir
 
 const withState = {
   dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
-  prod: { account: "111111111111", region: "eu-central-1", state: { bucket: "acme-terraform-state", region: "eu-west-1" } },
+  prod: { account: "111111111111", region: "eu-central-1", state: { bucket: "acme-terraform-state-prod", region: "eu-west-1" } },
 };
 const withLocalState = {
   ...withState,
@@ -44,7 +44,7 @@ describe("the environments the pipeline deploys", () => {
           name: "prod",
           account: "111111111111",
           region: "eu-central-1",
-          stateBucket: "acme-terraform-state",
+          stateBucket: "acme-terraform-state-prod",
           planRole: "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
           deployRole: "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
         },
