@@ -148,6 +148,16 @@ describe("DynamoDbLedger", () => {
     await expect(ledger.read(name)).resolves.toMatchObject({ state: "CLAIMED", claimedBy: "owner-b" });
   });
 
+  it("without a retention, never treats a record as expired, even one written while a retention was set", async () => {
+    const name = nextName();
+    await claim(name, { retentionDays: 30 });
+    await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
+    // The retention has since been removed: the table's TTL is off, and the record must count for good.
+    const day31 = new Date(T0.getTime() + 31 * 86_400_000);
+    await expect(claim(name, { owner: "owner-b", now: day31 })).resolves.toMatchObject({ claimed: false, record: { state: "STARTED", executionStatus: "SUCCEEDED" } });
+    await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", firstSeenAt: T0.toISOString() });
+  });
+
   describe("recordStatus", () => {
     it("keeps the first final status: a late RUNNING event does not undo SUCCEEDED", async () => {
       const name = nextName();

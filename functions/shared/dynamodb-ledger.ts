@@ -44,8 +44,7 @@ export class DynamoDbLedger implements ExecutionLedger {
         if (await this.put(fresh, "attribute_not_exists(#executionName)", {})) {
           return { claimed: true, firstSeenAt: fresh.firstSeenAt };
         }
-      } else if (existing.expiresAt !== undefined && existing.expiresAt * 1000 <= nowMs) {
-        // Past its retention: TTL deletes items up to two days late, so expiry is checked here.
+      } else if (isExpired(existing, request)) {
         const fresh = freshClaim(request);
         if (await this.put(fresh, "#expiresAt = :seen", { ":seen": { N: String(existing.expiresAt) } })) {
           return { claimed: true, firstSeenAt: fresh.firstSeenAt };
@@ -203,6 +202,15 @@ function statusValues(update: StatusUpdate): Item {
     ...(update.startDate ? { ":startDate": { S: update.startDate.toISOString() } } : {}),
     ...(update.stopDate ? { ":stopDate": { S: update.stopDate.toISOString() } } : {}),
   };
+}
+
+/**
+ * Past its retention: TTL deletes items up to two days late, so expiry is checked here. Only while a
+ * retention is configured: records written under an earlier retention keep their expiresAt, but once the
+ * retention is removed the table's TTL is off and the ledger promises "never again" for them too.
+ */
+function isExpired(record: LedgerRecord, request: ClaimRequest): boolean {
+  return request.retentionDays !== undefined && record.expiresAt !== undefined && record.expiresAt * 1000 <= request.now.getTime();
 }
 
 function freshClaim(request: ClaimRequest): LedgerRecord {
