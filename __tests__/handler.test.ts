@@ -322,6 +322,12 @@ describe("start-execution handler", () => {
       expect(response.statusCode).toBe(status);
       expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": retryAfter });
       expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status });
+      if (status === 503) {
+        expect(bodyOf(response)).toMatchObject({
+          title: "A service this API depends on is unavailable, try again later",
+          detail: expect.stringMatching(/^Step Functions could not take the request/),
+        });
+      }
     });
 
     it.each([

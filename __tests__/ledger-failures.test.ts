@@ -87,7 +87,12 @@ describe("the handler when the ledger fails", () => {
     expect(dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, MAX_CLAIM_ATTEMPTS);
     expect(response.statusCode).toBe(503);
     expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": "5" });
-    expect(response.body).toMatchObject({ status: 503, detail: "DynamoDB could not take the request (ClaimContention); nothing was started." });
+    expect(response.body).toEqual({
+      type: "urn:sfn-dedup:problem:service-unavailable",
+      title: "A service this API depends on is unavailable, try again later",
+      status: 503,
+      detail: "DynamoDB could not take the request (ClaimContention); nothing was started.",
+    });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
     expect(logs).toEqual([expect.objectContaining({ level: "ERROR", outcome: "unavailable", statusCode: 503, errorName: "ClaimContention" })]);
   });
