@@ -55,7 +55,7 @@ describe("ledger-status handler", () => {
     expect(logs).toEqual([{ level: "WARN", message: "execution status", problem: expect.stringMatching(problem) }]);
   });
 
-  it("fails when the ledger cannot be written, so that EventBridge delivers the event again", async () => {
+  it("fails when the ledger cannot be written, so that Lambda retries the event and then dead-letters it", async () => {
     result = new LedgerUnavailableError(false, "ServiceUnavailable");
     await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(result);
   });

@@ -29,7 +29,8 @@ export type StatusHandler = (event: EventBridgeEvent<string, unknown>) => Promis
  * Keeps the ledger's last known status current from Step Functions' own events, so that a duplicate
  * learns how the first run ended even after Step Functions has forgotten it. It also completes a claim
  * whose holder started the execution but could not record it. A failed ledger write throws, so that
- * EventBridge delivers the event again.
+ * Lambda's asynchronous invocation retries the event and then leaves it in the dead-letter queue
+ * (EventBridge's own retries cover only handing the event to Lambda).
  */
 export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; log: (record: StatusLogRecord) => void }): StatusHandler {
   return async (event) => {
