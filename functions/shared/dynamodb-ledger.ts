@@ -107,16 +107,27 @@ export class DynamoDbLedger implements ExecutionLedger {
   }
 
   public recordStatus(executionName: string, update: StatusUpdate): Promise<boolean> {
-    // A status is final once a stop date is recorded: events arrive in any order, and a late RUNNING must
-    // not undo a SUCCEEDED. A CLAIMED record becomes STARTED: the execution exists.
+    // A run's status is final once its stop date is recorded: events arrive in any order, and a late RUNNING
+    // must not undo a SUCCEEDED. Only a later run (a RedriveExecution reopens a FAILED, ABORTED or TIMED_OUT
+    // execution under the same ARN) may replace it, and a status of an earlier run never replaces a later
+    // one's. The first run's count, 0, is not stored. A CLAIMED record becomes STARTED: the execution exists.
+    const redriveCount = update.redriveCount ?? 0;
+    const condition =
+      redriveCount === 0
+        ? "attribute_exists(#executionName) AND attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
+        : "attribute_exists(#executionName) AND (attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
+          " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))";
     return this.update(
       executionName,
       "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
         (update.startDate ? ", #startDate = if_not_exists(#startDate, :startDate)" : "") +
         (update.stopDate ? ", #stopDate = :stopDate" : "") +
-        " REMOVE #claimedBy, #leaseExpiresAt",
-      "attribute_exists(#executionName) AND attribute_not_exists(#stopDate)",
-      statusValues(update),
+        (redriveCount > 0 ? ", #redriveCount = :redriveCount" : "") +
+        // A redriven execution runs again: the stop date of its earlier run no longer holds.
+        " REMOVE #claimedBy, #leaseExpiresAt" +
+        (update.stopDate ? "" : ", #stopDate"),
+      condition,
+      { ...statusValues(update), ...(redriveCount > 0 ? { ":redriveCount": { N: String(redriveCount) } } : {}) },
     );
   }
 
@@ -241,7 +252,7 @@ function keyOf(executionName: string): Item {
 }
 
 const STRING_FIELDS = ["state", "firstSeenAt", "inputSha256", "claimedBy", "executionArn", "startDate", "executionStatus", "stopDate"] as const;
-const NUMBER_FIELDS = ["leaseExpiresAt", LEDGER_TTL_ATTRIBUTE] as const;
+const NUMBER_FIELDS = ["leaseExpiresAt", "redriveCount", LEDGER_TTL_ATTRIBUTE] as const;
 
 function itemOf(record: LedgerRecord): Item {
   const item: Item = keyOf(record.executionName);
