@@ -10,6 +10,7 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
@@ -264,6 +265,19 @@ describe("DedupTriggerStack", () => {
         function_name: `\${aws_lambda_function.${updaterId}.function_name}`,
         source_arn: referenceTo(forever.tf, "aws_cloudwatch_event_rule", "arn"),
       });
+    });
+
+    it("retries a failed status write as Lambda's asynchronous invocations allow, then keeps it in the dead-letter queue", () => {
+      const updaterId = Object.entries(forever.tf.resource.aws_lambda_function).find(([, fn]) => fn === statusUpdater(forever))![0];
+      expect(forever.synthesized).toHaveResourceWithProperties(LambdaFunctionEventInvokeConfig, {
+        function_name: `\${aws_lambda_function.${updaterId}.function_name}`,
+        maximum_retry_attempts: 2,
+        maximum_event_age_in_seconds: 21600,
+      });
+      // No on-failure destination: the function's dead-letter queue receives what the retries could not write.
+      expect(onlyResource(forever.tf, "aws_lambda_function_event_invoke_config").destination_config).toBeUndefined();
+      expect(statusUpdater(forever).dead_letter_config).toEqual({ target_arn: referenceTo(forever.tf, "aws_sqs_queue", "arn") });
+      expect(tf.resource.aws_lambda_function_event_invoke_config).toBeUndefined();
     });
 
     it("lets the status updater update ledger items and write its own logs, nothing else", () => {

@@ -148,6 +148,16 @@ describe("DynamoDbLedger", () => {
     await expect(ledger.read(name)).resolves.toMatchObject({ state: "CLAIMED", claimedBy: "owner-b" });
   });
 
+  it("without a retention, never treats a record as expired, even one written while a retention was set", async () => {
+    const name = nextName();
+    await claim(name, { retentionDays: 30 });
+    await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
+    // The retention has since been removed: the table's TTL is off, and the record must count for good.
+    const day31 = new Date(T0.getTime() + 31 * 86_400_000);
+    await expect(claim(name, { owner: "owner-b", now: day31 })).resolves.toMatchObject({ claimed: false, record: { state: "STARTED", executionStatus: "SUCCEEDED" } });
+    await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", firstSeenAt: T0.toISOString() });
+  });
+
   describe("recordStatus", () => {
     it("keeps the first final status: a late RUNNING event does not undo SUCCEEDED", async () => {
       const name = nextName();
@@ -157,6 +167,64 @@ describe("DynamoDbLedger", () => {
       await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate })).resolves.toBe(true);
       await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
       await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: stopDate.toISOString() });
+    });
+
+    describe("of a redriven execution (RedriveExecution reopens a closed one under the same ARN)", () => {
+      async function failed(name: string) {
+        await claim(name);
+        await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+        await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP_1, redriveCount: 0 });
+      }
+      const STOP_1 = new Date(T0.getTime() + 30_000);
+      const STOP_2 = new Date(T0.getTime() + 90_000);
+
+      it("records the redriven run until it ends, and its end", async () => {
+        const name = nextName();
+        await failed(name);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0, redriveCount: 1 })).resolves.toBe(true);
+        await expect(ledger.read(name)).resolves.toEqual({
+          executionName: name,
+          state: "STARTED",
+          firstSeenAt: T0.toISOString(),
+          inputSha256: "sha-1",
+          executionArn: ARN,
+          startDate: T0.toISOString(),
+          executionStatus: "RUNNING",
+          redriveCount: 1,
+        });
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP_2, redriveCount: 1 })).resolves.toBe(true);
+        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: STOP_2.toISOString(), redriveCount: 1 });
+      });
+
+      it("takes the redriven run's end even when it arrives before its RUNNING, which then changes nothing", async () => {
+        const name = nextName();
+        await failed(name);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP_2, redriveCount: 1 })).resolves.toBe(true);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })).resolves.toBe(false);
+        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: STOP_2.toISOString(), redriveCount: 1 });
+      });
+
+      it("refuses the statuses of an earlier run once a later one is recorded, running or ended", async () => {
+        const name = nextName();
+        await failed(name);
+        await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 2 });
+        // The first run's failure, delivered again late (a Lambda retry, a replay from the dead-letter queue).
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 0 })).resolves.toBe(false);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 1 })).resolves.toBe(false);
+        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "RUNNING", redriveCount: 2 });
+        await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
+        await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP_2, redriveCount: 2 });
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })).resolves.toBe(false);
+        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", redriveCount: 2 });
+      });
+
+      it("still keeps a final status against a status of the same run", async () => {
+        const name = nextName();
+        await failed(name);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 0 })).resolves.toBe(false);
+        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
+        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "FAILED", stopDate: STOP_1.toISOString() });
+      });
     });
 
     it("completes a claim whose holder could not record its execution", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
 import { LEDGER_KEY } from "../functions/shared/execution-ledger";
 import { canonicalJson, executionNameFor } from "../functions/start-execution/execution-name";
@@ -121,7 +121,6 @@ describe("the execution ledger", () => {
   });
 
   it("starts nothing and answers 503 when DynamoDB cannot be reached", async () => {
-    const fn = running.starter;
     const cut = await startLocalTrigger(withLedger.stackDir, {
       timeScale: 1,
       dynamodb: { ...dynamodb, url: "http://127.0.0.1:9", createTables: async () => {} },
@@ -132,7 +131,11 @@ describe("the execution ledger", () => {
       expect(response.headers["retry-after"]).toBe("5");
       expect(response.body.detail).toMatch(/^DynamoDB could not take the request \(\w+\); nothing was started\.$/);
       expect(cut.calls).toEqual([]);
-      expect(fn.environment.LEDGER_TABLE_NAME).toBe(tableName());
+      const stateMachineArn = cut.stack.stateMachines()[0].arn;
+      expect(cut.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Iceland"))).toEqual([]);
+      // The same request once DynamoDB is back starts it: the failure left nothing behind in the way.
+      const back = await running.post({ country: "Iceland" });
+      expect(back.statusCode).toBe(202);
     } finally {
       await cut.stop();
     }
@@ -244,37 +247,89 @@ describe("the execution ledger", () => {
     });
   });
 
-  it("forgets a request past its retention even before TTL deletes it", async () => {
+  describe("with a retention", () => {
     const retained = synthesizeToDirectory(environment({ ledger: { retentionDays: 30 } }));
-    const trigger = await startLocalTrigger(retained.stackDir, { timeScale: 1, dynamodb: { ...dynamodb, createTables: async () => {} } });
-    try {
-      expect(trigger.starter.environment.LEDGER_RETENTION_DAYS).toBe("30");
-      const first = await trigger.post({ country: "Poland" });
-      const record = await ledger.read(nameOf("Poland"));
-      expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+    let trigger: LocalTrigger;
 
-      // Expired but not yet deleted, and Step Functions never had (or has forgotten) the execution.
-      trigger.service.stopExecution({ executionArn: first.body.executionArn });
+    beforeAll(async () => {
+      trigger = await startLocalTrigger(retained.stackDir, { timeScale: 1, dynamodb: { ...dynamodb, createTables: async () => {} } });
+    });
+
+    afterAll(async () => {
+      await trigger?.stop();
+      fs.rmSync(retained.outdir, { recursive: true, force: true });
+    });
+
+    /** Moves a record past its retention, as 31 days would: expired, but not yet deleted by TTL. */
+    const expire = (executionName: string) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName(),
+          Key: { [LEDGER_KEY]: { S: executionName } },
+          UpdateExpression: "SET expiresAt = :past",
+          ExpressionAttributeValues: { ":past": { N: String(Math.floor(Date.now() / 1000) - 60) } },
+        }),
+      );
+
+    it("forgets a request past its retention even before TTL deletes it, once Step Functions has forgotten it too", async () => {
+      expect(trigger.starter.environment.LEDGER_RETENTION_DAYS).toBe("30");
       await client.send(
         new PutItemCommand({
           TableName: tableName(),
           Item: {
-            [LEDGER_KEY]: { S: nameOf("Poland-old") },
+            [LEDGER_KEY]: { S: nameOf("Poland") },
             state: { S: "STARTED" },
             firstSeenAt: { S: "2020-01-01T00:00:00.000Z" },
             inputSha256: { S: "x" },
             executionArn: { S: "arn:aws:states:us-east-1:000000000000:execution:gone:x" },
             executionStatus: { S: "SUCCEEDED" },
-            expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) },
+            expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
           },
         }),
       );
-      const renewed = await trigger.post({ country: "Poland-old" });
+      expect((await trigger.post({ country: "Poland" })).statusCode).toBe(409);
+
+      await expire(nameOf("Poland"));
+      trigger.calls.length = 0;
+      const renewed = await trigger.post({ country: "Poland" });
+
       expect(renewed.statusCode).toBe(202);
-    } finally {
-      await trigger.stop();
-      fs.rmSync(retained.outdir, { recursive: true, force: true });
-    }
+      expect(trigger.calls).toContain("StartExecution");
+      const record = await ledger.read(nameOf("Poland"));
+      expect(record).toMatchObject({ state: "STARTED", executionArn: renewed.body.executionArn });
+      // A new retention window from now, and the old record's history is gone.
+      expect(record?.firstSeenAt).not.toBe("2020-01-01T00:00:00.000Z");
+      expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+    });
+
+    it("still refuses an expired request whose execution Step Functions remembers: its name forbids a second one", async () => {
+      const first = await trigger.post({ country: "Hungary" });
+      expect(first.statusCode).toBe(202);
+      const stateMachineArn = trigger.stack.stateMachines()[0].arn;
+      const { stopDate } = trigger.service.stopExecution({ executionArn: first.body.executionArn });
+      await trigger.eventsDelivered();
+      await expect(ledger.read(nameOf("Hungary"))).resolves.toMatchObject({ executionStatus: "ABORTED" });
+
+      await expire(nameOf("Hungary"));
+      trigger.calls.length = 0;
+      const again = await trigger.post({ country: "Hungary" });
+
+      // The ledger let the request through; Step Functions (which keeps closed names 90 days) refused it.
+      expect(trigger.calls).toContain("StartExecution");
+      expect(again.statusCode).toBe(409);
+      expect(again.body).toMatchObject({
+        type: "urn:sfn-dedup:problem:execution-already-exists",
+        executionArn: first.body.executionArn,
+        executionStatus: "ABORTED",
+        startDate: first.body.startDate,
+        stopDate: stopDate.toISOString(),
+      });
+      expect(trigger.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Hungary"))).toHaveLength(1);
+      // The ledger holds the name again for a new retention window, with the execution Step Functions named.
+      const record = await ledger.read(nameOf("Hungary"));
+      expect(record).toMatchObject({ state: "STARTED", executionArn: first.body.executionArn, executionStatus: "ABORTED" });
+      expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+    });
   });
 
   describe("kept current by Step Functions' status change events", () => {

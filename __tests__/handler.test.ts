@@ -27,13 +27,15 @@ function serviceError(name: string, status: number, fault: "client" | "server" =
 
 describe("start-execution handler", () => {
   let logs: RequestLogRecord[];
+  /** The handler's clock; a test moves it to make time pass during a request. */
+  let clockMs: number;
 
   function invoke(event: APIGatewayProxyEventV2, executionName: ExecutionNameStrategy = { from: "country" }) {
     const handler = createHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, executionName },
       sfn: new SFNClient({ region: "eu-west-1" }),
       log: (record) => logs.push(record),
-      now: () => NOW,
+      now: () => new Date(clockMs),
     });
     return handler(event, { awsRequestId: "request-1" }) as Promise<APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string }>;
   }
@@ -43,6 +45,7 @@ describe("start-execution handler", () => {
   beforeEach(() => {
     sfnMock.reset();
     logs = [];
+    clockMs = NOW.getTime();
   });
 
   describe("a new request", () => {
@@ -76,6 +79,26 @@ describe("start-execution handler", () => {
       expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: FRANCE, input: '{"country":"France"}' });
     });
 
+    it.each(["Côte d'Ivoire", "日本"])("decodes a base64-encoded body as UTF-8 (%s)", async (country) => {
+      const event = postExecutions({ country }, "application/octet-stream");
+      expect(event).toMatchObject({ isBase64Encoded: true, body: Buffer.from(`{"country":"${country}"}`, "utf8").toString("base64") });
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(202);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+        name: createHash("md5").update(country, "utf8").digest("hex"),
+        input: JSON.stringify({ country }),
+      });
+    });
+
+    it("counts the country's length in characters (code points), not UTF-16 units", async () => {
+      // Each flag-less emoji is one code point but two UTF-16 units: 100 of them are 200 units long.
+      const response = await invoke(postExecutions({ country: "🌍".repeat(100) }));
+      expect(response.statusCode).toBe(202);
+      const tooLong = await invoke(postExecutions({ country: "🌍".repeat(101) }));
+      expect(tooLong.statusCode).toBe(400);
+      expect(bodyOf(tooLong)).toMatchObject({ field: "country", detail: expect.stringMatching(/at most 100 characters/) });
+    });
+
     it("names the execution by a configured business key", async () => {
       await invoke(postExecutions({ country: "France", orderId: "A-1001" }), { from: "field", field: "orderId" });
       expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
@@ -92,6 +115,11 @@ describe("start-execution handler", () => {
     });
 
     it("writes one JSON log line with key, name, outcome and latency, and nothing of the payload", async () => {
+      // Step Functions takes 37 ms to answer: the latency is measured across the whole request.
+      sfnMock.on(StartExecutionCommand).callsFake(() => {
+        clockMs += 37;
+        return { executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() + 40) };
+      });
       await invoke(postExecutions({ country: "France", email: "someone@example.com" }));
       expect(logs).toEqual([
         {
@@ -102,7 +130,7 @@ describe("start-execution handler", () => {
           executionName: FRANCE,
           outcome: "started",
           statusCode: 202,
-          latencyMs: 0,
+          latencyMs: 37,
         },
       ]);
       expect(JSON.stringify(logs)).not.toMatch(/France|someone@example\.com/);
@@ -250,6 +278,14 @@ describe("start-execution handler", () => {
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
+    it("counts the input's size in UTF-8 bytes, not UTF-16 units", async () => {
+      // "é" is one UTF-16 unit but two UTF-8 bytes: 131,058 of them are 262,146 bytes of input with the rest.
+      const response = await invoke(postExecutions({ country: "France", blob: "é".repeat(131_058) }));
+      expect(response.statusCode).toBe(413);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:payload-too-large", limit: 262_144, size: 262_146 });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
     it("refuses an oversized payload with 413 before looking at its fields", async () => {
       const response = await invoke(postExecutions({ blob: "x".repeat(262_144) }));
       expect(response.statusCode).toBe(413);
@@ -286,6 +322,12 @@ describe("start-execution handler", () => {
       expect(response.statusCode).toBe(status);
       expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": retryAfter });
       expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status });
+      if (status === 503) {
+        expect(bodyOf(response)).toMatchObject({
+          title: "A service this API depends on is unavailable, try again later",
+          detail: expect.stringMatching(/^Step Functions could not take the request/),
+        });
+      }
     });
 
     it.each([

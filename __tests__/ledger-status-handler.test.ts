@@ -30,14 +30,24 @@ describe("ledger-status handler", () => {
   it("records the status, start and stop of the execution the event names", async () => {
     await handler(statusEvent({ executionArn: ARN, name: "abc", status: "FAILED", startDate: 1_700_000_000_000, stopDate: 1_700_000_030_000 }));
     expect(updates).toEqual([
-      ["abc", { executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000) }],
+      ["abc", { executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000), redriveCount: 0 }],
     ]);
-    expect(logs).toEqual([{ level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", recorded: true }]);
+    expect(logs).toEqual([{ level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", redriveCount: 0, recorded: true }]);
+  });
+
+  it("passes on which run of a redriven execution the status belongs to", async () => {
+    await handler(
+      statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1_700_000_000_000, stopDate: 1_700_000_090_000, redriveCount: 2, redriveDate: 1_700_000_060_000 }),
+    );
+    expect(updates).toEqual([
+      ["abc", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_090_000), redriveCount: 2 }],
+    ]);
+    expect(logs[0]).toMatchObject({ executionStatus: "SUCCEEDED", redriveCount: 2 });
   });
 
   it("records a RUNNING event without a stop date", async () => {
     await handler(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
-    expect(updates[0][1]).toEqual({ executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined });
+    expect(updates[0][1]).toEqual({ executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 });
   });
 
   it("says when the ledger kept what it had", async () => {
@@ -49,13 +59,14 @@ describe("ledger-status handler", () => {
   it.each([
     ["another kind of event", statusEvent({}, "Step Functions State Machine Status Change"), /not a status change event/],
     ["an event without the execution's fields", statusEvent({ name: "abc" }), /without executionArn/],
+    ["an event whose redriveCount is not a count", statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null, redriveCount: "1" }), /invalid redriveCount/],
   ])("drops %s with a warning: retrying it cannot help", async (_case, event, problem) => {
     await handler(event);
     expect(updates).toEqual([]);
     expect(logs).toEqual([{ level: "WARN", message: "execution status", problem: expect.stringMatching(problem) }]);
   });
 
-  it("fails when the ledger cannot be written, so that EventBridge delivers the event again", async () => {
+  it("fails when the ledger cannot be written, so that Lambda retries the event and then dead-letters it", async () => {
     result = new LedgerUnavailableError(false, "ServiceUnavailable");
     await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(result);
   });

@@ -1,5 +1,6 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
@@ -20,8 +21,18 @@ export interface LedgerStatusUpdatesProps {
   readonly reserveConcurrency?: boolean;
 }
 
-/** How long EventBridge keeps retrying a status it could not deliver (its maximum). */
+/**
+ * How long EventBridge keeps retrying a status it could not hand to Lambda (its maximum). This covers
+ * delivery only: once Lambda has accepted the event, a function error is retried by Lambda, below.
+ */
 const MAXIMUM_EVENT_AGE_SECONDS = 86_400;
+/**
+ * Lambda's own retries of an event whose ledger write failed (its maximum, and its default, made explicit):
+ * three attempts about a minute then two apart, after which the event goes to the dead-letter queue.
+ */
+export const FUNCTION_ERROR_RETRY_ATTEMPTS = 2;
+/** How long an accepted event may wait in Lambda's queue (e.g. behind the reserved concurrency): its maximum. */
+export const ASYNC_EVENT_MAXIMUM_AGE_SECONDS = 21_600;
 /** Status events arrive at most a few per execution; this caps the function without starving the account. */
 const STATUS_UPDATER_CONCURRENCY = 5;
 /** SQS's longest retention: time to find out why a status could not be written, and replay it. */
@@ -59,6 +70,12 @@ export class LedgerStatusUpdates extends Construct {
         arn: this.deadLetterQueue.arn,
         sendStatement: { sid: "KeepUndeliverableStatuses", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
       },
+    });
+
+    new LambdaFunctionEventInvokeConfig(this, "async-invoke-config", {
+      functionName: this.updater.functionName,
+      maximumRetryAttempts: FUNCTION_ERROR_RETRY_ATTEMPTS,
+      maximumEventAgeInSeconds: ASYNC_EVENT_MAXIMUM_AGE_SECONDS,
     });
 
     this.rule = new CloudwatchEventRule(this, "rule", {

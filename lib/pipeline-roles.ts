@@ -133,6 +133,11 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
       "lambda:UntagResource",
     ],
   },
+  aws_lambda_function_event_invoke_config: {
+    service: "lambda",
+    read: ["lambda:GetFunctionEventInvokeConfig"],
+    write: ["lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig"],
+  },
   aws_lambda_permission: {
     service: "lambda",
     read: ["lambda:GetPolicy"],

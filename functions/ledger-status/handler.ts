@@ -11,6 +11,8 @@ export interface StatusChangeDetail {
   readonly status: string;
   readonly startDate: number;
   readonly stopDate: number | null;
+  /** 0 for the execution's first run, n after its nth RedriveExecution; events from before redrive existed lack it. */
+  readonly redriveCount?: number;
 }
 
 export interface StatusLogRecord {
@@ -18,6 +20,7 @@ export interface StatusLogRecord {
   readonly message: "execution status";
   readonly executionName?: string;
   readonly executionStatus?: string;
+  readonly redriveCount?: number;
   /** False when the ledger kept what it had: a final status already recorded, or a name it never claimed. */
   readonly recorded?: boolean;
   readonly problem?: string;
@@ -29,7 +32,8 @@ export type StatusHandler = (event: EventBridgeEvent<string, unknown>) => Promis
  * Keeps the ledger's last known status current from Step Functions' own events, so that a duplicate
  * learns how the first run ended even after Step Functions has forgotten it. It also completes a claim
  * whose holder started the execution but could not record it. A failed ledger write throws, so that
- * EventBridge delivers the event again.
+ * Lambda's asynchronous invocation retries the event and then leaves it in the dead-letter queue
+ * (EventBridge's own retries cover only handing the event to Lambda).
  */
 export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; log: (record: StatusLogRecord) => void }): StatusHandler {
   return async (event) => {
@@ -44,8 +48,16 @@ export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; 
       executionStatus: detail.status,
       startDate: new Date(detail.startDate),
       stopDate: detail.stopDate === null ? undefined : new Date(detail.stopDate),
+      redriveCount: detail.redriveCount ?? 0,
     });
-    log({ level: "INFO", message: "execution status", executionName: detail.name, executionStatus: detail.status, recorded });
+    log({
+      level: "INFO",
+      message: "execution status",
+      executionName: detail.name,
+      executionStatus: detail.status,
+      redriveCount: detail.redriveCount ?? 0,
+      recorded,
+    });
   };
 }
 
@@ -62,6 +74,10 @@ function statusChangeOf(event: EventBridgeEvent<string, unknown>): StatusChangeD
     (detail.stopDate !== null && typeof detail.stopDate !== "number")
   ) {
     return "status change event without executionArn, name, status, startDate and stopDate";
+  }
+  if (detail.redriveCount !== undefined && !(Number.isSafeInteger(detail.redriveCount) && detail.redriveCount >= 0)) {
+    // Guessing the run could let a stale status replace a newer one.
+    return `status change event with an invalid redriveCount: ${JSON.stringify(detail.redriveCount)}`;
   }
   return detail as StatusChangeDetail;
 }

@@ -44,8 +44,7 @@ export class DynamoDbLedger implements ExecutionLedger {
         if (await this.put(fresh, "attribute_not_exists(#executionName)", {})) {
           return { claimed: true, firstSeenAt: fresh.firstSeenAt };
         }
-      } else if (existing.expiresAt !== undefined && existing.expiresAt * 1000 <= nowMs) {
-        // Past its retention: TTL deletes items up to two days late, so expiry is checked here.
+      } else if (isExpired(existing, request)) {
         const fresh = freshClaim(request);
         if (await this.put(fresh, "#expiresAt = :seen", { ":seen": { N: String(existing.expiresAt) } })) {
           return { claimed: true, firstSeenAt: fresh.firstSeenAt };
@@ -108,16 +107,27 @@ export class DynamoDbLedger implements ExecutionLedger {
   }
 
   public recordStatus(executionName: string, update: StatusUpdate): Promise<boolean> {
-    // A status is final once a stop date is recorded: events arrive in any order, and a late RUNNING must
-    // not undo a SUCCEEDED. A CLAIMED record becomes STARTED: the execution exists.
+    // A run's status is final once its stop date is recorded: events arrive in any order, and a late RUNNING
+    // must not undo a SUCCEEDED. Only a later run (a RedriveExecution reopens a FAILED, ABORTED or TIMED_OUT
+    // execution under the same ARN) may replace it, and a status of an earlier run never replaces a later
+    // one's. The first run's count, 0, is not stored. A CLAIMED record becomes STARTED: the execution exists.
+    const redriveCount = update.redriveCount ?? 0;
+    const condition =
+      redriveCount === 0
+        ? "attribute_exists(#executionName) AND attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
+        : "attribute_exists(#executionName) AND (attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
+          " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))";
     return this.update(
       executionName,
       "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
         (update.startDate ? ", #startDate = if_not_exists(#startDate, :startDate)" : "") +
         (update.stopDate ? ", #stopDate = :stopDate" : "") +
-        " REMOVE #claimedBy, #leaseExpiresAt",
-      "attribute_exists(#executionName) AND attribute_not_exists(#stopDate)",
-      statusValues(update),
+        (redriveCount > 0 ? ", #redriveCount = :redriveCount" : "") +
+        // A redriven execution runs again: the stop date of its earlier run no longer holds.
+        " REMOVE #claimedBy, #leaseExpiresAt" +
+        (update.stopDate ? "" : ", #stopDate"),
+      condition,
+      { ...statusValues(update), ...(redriveCount > 0 ? { ":redriveCount": { N: String(redriveCount) } } : {}) },
     );
   }
 
@@ -205,6 +215,15 @@ function statusValues(update: StatusUpdate): Item {
   };
 }
 
+/**
+ * Past its retention: TTL deletes items up to two days late, so expiry is checked here. Only while a
+ * retention is configured: records written under an earlier retention keep their expiresAt, but once the
+ * retention is removed the table's TTL is off and the ledger promises "never again" for them too.
+ */
+function isExpired(record: LedgerRecord, request: ClaimRequest): boolean {
+  return request.retentionDays !== undefined && record.expiresAt !== undefined && record.expiresAt * 1000 <= request.now.getTime();
+}
+
 function freshClaim(request: ClaimRequest): LedgerRecord {
   return {
     executionName: request.executionName,
@@ -233,7 +252,7 @@ function keyOf(executionName: string): Item {
 }
 
 const STRING_FIELDS = ["state", "firstSeenAt", "inputSha256", "claimedBy", "executionArn", "startDate", "executionStatus", "stopDate"] as const;
-const NUMBER_FIELDS = ["leaseExpiresAt", LEDGER_TTL_ATTRIBUTE] as const;
+const NUMBER_FIELDS = ["leaseExpiresAt", "redriveCount", LEDGER_TTL_ATTRIBUTE] as const;
 
 function itemOf(record: LedgerRecord): Item {
   const item: Item = keyOf(record.executionName);

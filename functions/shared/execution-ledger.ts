@@ -42,6 +42,8 @@ export interface LedgerRecord {
   /** The last status the ledger learned: RUNNING when started, then from DescribeExecution or EventBridge. */
   readonly executionStatus?: string;
   readonly stopDate?: string;
+  /** How many times the execution was redriven (RedriveExecution) when its status was learned; absent: never. */
+  readonly redriveCount?: number;
   /** With a retention: when the record stops counting (epoch seconds; also the table's TTL attribute). */
   readonly expiresAt?: number;
 }
@@ -66,6 +68,11 @@ export interface StatusUpdate {
   readonly executionStatus: string;
   readonly startDate?: Date;
   readonly stopDate?: Date;
+  /**
+   * Which run of the execution the status belongs to: 0 (or absent) for the first, n after the nth
+   * RedriveExecution. A redrive reopens a closed execution under the same ARN.
+   */
+  readonly redriveCount?: number;
 }
 
 export interface ExecutionLedger {
@@ -79,7 +86,10 @@ export interface ExecutionLedger {
   recordStarted(executionName: string, owner: string, execution: StatusUpdate, startedInputSha256?: string): Promise<boolean>;
   /** Gives the claim up so that a retry can claim it; false if it is no longer this owner's. */
   release(executionName: string, owner: string): Promise<boolean>;
-  /** Records a newer status of a known execution (a CLAIMED record becomes STARTED: the execution exists). */
+  /**
+   * Records a newer status of a known execution (a CLAIMED record becomes STARTED: the execution exists).
+   * A final status stays until a later redrive of the execution reports; stale statuses are refused.
+   */
   recordStatus(executionName: string, update: StatusUpdate): Promise<boolean>;
 }
 

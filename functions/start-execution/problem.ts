@@ -10,7 +10,9 @@ export const PROBLEM_TYPES = {
   payloadTooLarge: { slug: "payload-too-large", title: "Request is larger than an execution input may be", status: 413 },
   executionExists: { slug: "execution-already-exists", title: "This request already has an execution", status: 409 },
   throttled: { slug: "throttled", title: "Too many requests, try again later", status: 429 },
-  unavailable: { slug: "service-unavailable", title: "The workflow service is unavailable, try again later", status: 503 },
+  // Step Functions or, with the ledger, DynamoDB: a type's title is the same for every occurrence (RFC 9457),
+  // so it names no service; the detail names the one that failed.
+  unavailable: { slug: "service-unavailable", title: "A service this API depends on is unavailable, try again later", status: 503 },
   upstreamFailure: { slug: "upstream-failure", title: "The workflow service refused the request", status: 502 },
   internal: { slug: "internal-error", title: "Internal error", status: 500 },
 } as const;

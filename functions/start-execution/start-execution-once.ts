@@ -70,7 +70,7 @@ export type StartOutcome =
 
 /** An execution as DescribeExecution tells it, or why it could not. */
 export type DescribedExecution =
-  | { readonly described: true; readonly status?: string; readonly startDate?: Date; readonly stopDate?: Date }
+  | { readonly described: true; readonly status?: string; readonly startDate?: Date; readonly stopDate?: Date; readonly redriveCount?: number }
   | { readonly described: false; readonly errorName: string };
 
 const THROTTLING_ERRORS = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
@@ -115,7 +115,13 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
 export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<DescribedExecution> {
   try {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return { described: true, status: execution.status, startDate: execution.startDate, stopDate: execution.stopDate };
+    return {
+      described: true,
+      status: execution.status,
+      startDate: execution.startDate,
+      stopDate: execution.stopDate,
+      redriveCount: execution.redriveCount,
+    };
   } catch (error) {
     return { described: false, errorName: errorName(error) };
   }

@@ -124,7 +124,12 @@ async function answerDuplicate(
   const ledgerError =
     current.status && current.status !== record.executionStatus
       ? await attempt(() =>
-          ledger.recordStatus(request.executionName, { executionArn, executionStatus: current.status!, stopDate: current.stopDate }),
+          ledger.recordStatus(request.executionName, {
+            executionArn,
+            executionStatus: current.status!,
+            stopDate: current.stopDate,
+            redriveCount: current.redriveCount,
+          }),
         )
       : undefined;
   if (current.status === "RUNNING" && record.inputSha256 === inputSha256 && current.startDate) {
