@@ -1,3 +1,5 @@
+import * as diagnostics from "node:diagnostics_channel";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,12 +18,14 @@ export interface HandlerLatency {
   readonly roundTripMs: readonly number[];
   /** The endpoint's own time for each handler request's StartExecution, from request read to response written. */
   readonly endpointMs: readonly number[];
+  /** Each handler request's StartExecution on the wire: from the HTTP request's start to its response's end. */
+  readonly wireMs: readonly number[];
   /**
-   * Per handler request: its latency minus the time its own StartExecution spent in the endpoint. What is
-   * left is the handler's code, its log write, and the SDK client's work and loopback HTTP for that call.
+   * Per handler request: its latency minus its own StartExecution's HTTP exchange (the Step Functions round
+   * trip). What is left is the handler's code, its log write, and the SDK client's work for that call.
    */
   readonly overheadMs: readonly number[];
-  /** Per direct SDK call, the same subtraction: the SDK client's work and loopback HTTP alone. */
+  /** Per direct SDK call, the same subtraction: the SDK client's own work alone. */
   readonly sdkClientMs: readonly number[];
   readonly throughput: { readonly requests: number; readonly concurrency: number; readonly perSecond: number };
 }
@@ -75,14 +79,24 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     const id = ++counter;
     return () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: `direct-${id}`, input: `{"country":"Country ${id}"}` }));
   };
-  /** The call's latency, and the endpoint's time for the one StartExecution it made. */
+  /** HTTP exchanges (request start to response end) of this process since the last call began. */
+  let exchanges: number[] = [];
+  const onRequestStart = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    const started = performance.now();
+    request.once("response", (response: IncomingMessage) => response.once("end", () => exchanges.push(performance.now() - started)));
+  };
+  diagnostics.subscribe("http.client.request.start", onRequestStart);
+  /** The call's latency, the endpoint's time for the one StartExecution it made, and that call's time on the wire. */
   const timed = async (call: () => Promise<unknown>) => {
     served = [];
+    exchanges = [];
     const started = performance.now();
     await call();
     const ms = performance.now() - started;
     if (served.length !== 1) throw new Error(`expected one StartExecution per request, the endpoint served ${served.length}`);
-    return { ms, endpointMs: served[0] };
+    if (exchanges.length !== 1) throw new Error(`expected one HTTP exchange per request, saw ${exchanges.length}`);
+    return { ms, endpointMs: served[0], wireMs: exchanges[0] };
   };
 
   // The handler's log lines, written as on Lambda (synchronously, one write per line) but to /dev/null.
@@ -101,6 +115,7 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     const handlerMs: number[] = [];
     const roundTripMs: number[] = [];
     const endpointMs: number[] = [];
+    const wireMs: number[] = [];
     const overheadMs: number[] = [];
     const sdkClientMs: number[] = [];
     // Alternating, so that both see the same state of the service (its growing execution list, GC).
@@ -108,10 +123,11 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
       const handled = await timed(request());
       handlerMs.push(handled.ms);
       endpointMs.push(handled.endpointMs);
-      overheadMs.push(handled.ms - handled.endpointMs);
+      wireMs.push(handled.wireMs);
+      overheadMs.push(handled.ms - handled.wireMs);
       const sent = await timed(direct());
       roundTripMs.push(sent.ms);
-      sdkClientMs.push(sent.ms - sent.endpointMs);
+      sdkClientMs.push(sent.ms - sent.wireMs);
     }
 
     const throughputRequests = requests * 2;
@@ -123,8 +139,9 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
       }),
     );
     const perSecond = throughputRequests / ((performance.now() - started) / 1000);
-    return { handlerMs, roundTripMs, endpointMs, overheadMs, sdkClientMs, throughput: { requests: throughputRequests, concurrency, perSecond } };
+    return { handlerMs, roundTripMs, endpointMs, wireMs, overheadMs, sdkClientMs, throughput: { requests: throughputRequests, concurrency, perSecond } };
   } finally {
+    diagnostics.unsubscribe("http.client.request.start", onRequestStart);
     process.stdout.write = write;
     fs.closeSync(devNull);
     service.abortAll();

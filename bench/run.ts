@@ -180,9 +180,13 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
       baseline: `StartExecution round trip from an SDK client: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms`,
     },
     {
-      measure: "handler overhead per request (its latency minus its StartExecution's time in the endpoint), p50 / p99",
+      measure: "its StartExecution: on the wire (HTTP request to response end) / in the endpoint, p50 / p99",
+      value: `${fixed(p(latency.wireMs, 50), 2)} / ${fixed(p(latency.wireMs, 99), 2)} ms; ${fixed(p(latency.endpointMs, 50), 2)} / ${fixed(p(latency.endpointMs, 99), 2)} ms`,
+    },
+    {
+      measure: "handler overhead per request (its latency minus its own StartExecution's time on the wire), p50 / p99",
       value: `${fixed(p(latency.overheadMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
-      baseline: `the same for direct SDK calls (SDK client's work + loopback HTTP): ${fixed(p(latency.sdkClientMs, 50), 2)} / ${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
+      baseline: `the same for direct SDK calls (the SDK client's own work): ${fixed(p(latency.sdkClientMs, 50), 2)} / ${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
       target: "p99 <= 2 ms",
       met: overheadP99 <= 2,
     },
@@ -193,6 +197,7 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
     handlerMs: quantiles(latency.handlerMs),
     roundTripMs: quantiles(latency.roundTripMs),
     endpointMs: quantiles(latency.endpointMs),
+    wireMs: quantiles(latency.wireMs),
     overheadMs: quantiles(latency.overheadMs),
     sdkClientMs: quantiles(latency.sdkClientMs),
     throughput: latency.throughput,
