@@ -78,3 +78,84 @@ describe("synth output", () => {
     expect(fn.source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
   });
 });
+
+/** Each Lambda function of a stack, by function name: the zip it deploys and the hash Terraform compares. */
+function lambdaCode(snapshot: Record<string, Buffer>, stack: string): Record<string, { zip: Buffer; sourceCodeHash: string }> {
+  const tf = JSON.parse(snapshot[`stacks/${stack}/cdk.tf.json`].toString());
+  return Object.fromEntries(
+    Object.values<any>(tf.resource.aws_lambda_function).map((fn) => [
+      fn.function_name,
+      { zip: snapshot[`stacks/${stack}/${fn.filename}`], sourceCodeHash: fn.source_code_hash },
+    ]),
+  );
+}
+
+/** The one state machine's definition, as Terraform will send it. */
+function stateMachineDefinition(snapshot: Record<string, Buffer>, stack: string): string {
+  const tf = JSON.parse(snapshot[`stacks/${stack}/cdk.tf.json`].toString());
+  const [stateMachine, ...others] = Object.values<any>(tf.resource.aws_sfn_state_machine);
+  expect(others).toEqual([]);
+  return stateMachine.definition;
+}
+
+/** Edits a file of the copy by replacing text found exactly once, so an edit that no longer applies fails loudly. */
+function replaceOnce(file: string, from: string, to: string): void {
+  const text = fs.readFileSync(file, "utf8");
+  expect(text.split(from)).toHaveLength(2);
+  fs.writeFileSync(file, text.replace(from, to));
+}
+
+describe("synth output after an edit", () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-edits-"));
+  afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  const startExecution = "sfn-dedup-dev-start-execution";
+  const ledgerStatus = "sfn-dedup-dev-ledger-status";
+  let before: Record<string, Buffer>;
+  let afterHandlerEdit: Record<string, Buffer>;
+  let afterWorkflowEdit: Record<string, Buffer>;
+
+  beforeAll(() => {
+    const project = copyProject(path.join(workspace, "project"), {
+      environments: { dev: { account: "222222222222", region: "eu-west-1", ledger: true } },
+    });
+    before = synthesize(project, path.join(workspace, "tmp-1"), "UTC");
+    // A response title the handler sends: a string minification keeps, in start-execution's own code only.
+    replaceOnce(path.join(project, "functions", "start-execution", "problem.ts"), 'title: "Internal error"', 'title: "Internal error, edited"');
+    afterHandlerEdit = synthesize(project, path.join(workspace, "tmp-2"), "UTC");
+    replaceOnce(path.join(project, "asl", "notify-country.asl.json"), "'I love my {}'", "'I really love my {}'");
+    afterWorkflowEdit = synthesize(project, path.join(workspace, "tmp-3"), "UTC");
+  });
+
+  it("has both functions with the ledger on, each with its zip", () => {
+    for (const snapshot of [before, afterHandlerEdit, afterWorkflowEdit]) {
+      const code = lambdaCode(snapshot, "dev");
+      expect(Object.keys(code).sort()).toEqual([ledgerStatus, startExecution]);
+      for (const { zip, sourceCodeHash } of Object.values(code)) {
+        expect(sourceCodeHash).toBe(createHash("sha256").update(zip).digest("base64"));
+      }
+    }
+  });
+
+  it("changes the edited function's zip and source_code_hash, and only that function's", () => {
+    const [was, now] = [lambdaCode(before, "dev"), lambdaCode(afterHandlerEdit, "dev")];
+    expect(now[startExecution].sourceCodeHash).not.toBe(was[startExecution].sourceCodeHash);
+    expect(now[startExecution].zip.equals(was[startExecution].zip)).toBe(false);
+    expect(now[ledgerStatus].sourceCodeHash).toBe(was[ledgerStatus].sourceCodeHash);
+    expect(now[ledgerStatus].zip.equals(was[ledgerStatus].zip)).toBe(true);
+  });
+
+  it("leaves the state machine definition alone when only a function changes", () => {
+    expect(stateMachineDefinition(afterHandlerEdit, "dev")).toBe(stateMachineDefinition(before, "dev"));
+  });
+
+  it("changes the state machine definition, and no function's code, when only the workflow changes", () => {
+    expect(stateMachineDefinition(afterWorkflowEdit, "dev")).not.toBe(stateMachineDefinition(afterHandlerEdit, "dev"));
+    expect(stateMachineDefinition(afterWorkflowEdit, "dev")).toContain("I really love my {}");
+    const [was, now] = [lambdaCode(afterHandlerEdit, "dev"), lambdaCode(afterWorkflowEdit, "dev")];
+    for (const name of [startExecution, ledgerStatus]) {
+      expect({ name, sourceCodeHash: now[name].sourceCodeHash }).toEqual({ name, sourceCodeHash: was[name].sourceCodeHash });
+      expect({ name, sameZip: now[name].zip.equals(was[name].zip) }).toEqual({ name, sameZip: true });
+    }
+  });
+});

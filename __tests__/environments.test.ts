@@ -22,6 +22,22 @@ const context = {
   },
 };
 
+/**
+ * The names a stack gives that must be unique in its account and region. Stage and inline policy names
+ * are scoped to their API and role; every other name is account-wide. References (a permission's
+ * function_name) name another resource, already counted.
+ */
+function accountWideNames(tf: TerraformJson): string[] {
+  const scopedToParent = ["aws_apigatewayv2_stage", "aws_iam_role_policy"];
+  return Object.entries(tf.resource)
+    .filter(([type]) => !scopedToParent.includes(type))
+    .flatMap(([, byId]) =>
+      Object.values(byId).flatMap((resource) =>
+        [resource.name, resource.function_name].filter((name): name is string => typeof name === "string" && !name.startsWith("${")),
+      ),
+    );
+}
+
 describe("environments", () => {
   const stacks = synthProject(context);
 
@@ -94,23 +110,35 @@ describe("environments", () => {
   });
 
   it("never collide in one account: every named resource carries project and environment", () => {
-    // Stage and inline policy names are scoped to their API and role; every other name is account-wide.
-    const scopedToParent = ["aws_apigatewayv2_stage", "aws_iam_role_policy"];
-    const names = (tf: TerraformJson) =>
-      Object.entries(tf.resource)
-        .filter(([type]) => !scopedToParent.includes(type))
-        .map(([, byId]) => byId)
-        .flatMap((byId) =>
-        Object.values(byId).flatMap((resource) =>
-            // References (the permission's function_name) name another resource, already counted.
-            [resource.name, resource.function_name].filter((name) => typeof name === "string" && !name.startsWith("${")),
-          ),
-      );
-    const dev = names(stacks.dev.tf);
-    const staging = names(stacks.staging.tf);
+    const dev = accountWideNames(stacks.dev.tf);
+    const staging = accountWideNames(stacks.staging.tf);
     expect(dev.length).toBeGreaterThanOrEqual(7);
     for (const name of dev) {
       expect(name).toMatch(/sfn-dedup-dev-/);
+    }
+    expect(dev.filter((name) => staging.includes(name))).toEqual([]);
+  });
+
+  it("never collide in one account with the ledger on either: its table, function, queue, rule, log group and role too", () => {
+    const withLedger = { account: "222222222222", region: "eu-west-1", ledger: true };
+    const ledgerStacks = synthProject({ environments: { dev: withLedger, staging: withLedger } });
+    const dev = accountWideNames(ledgerStacks.dev.tf);
+    const staging = accountWideNames(ledgerStacks.staging.tf);
+    expect(dev).toEqual(
+      expect.arrayContaining([
+        "sfn-dedup-dev-ledger",
+        "sfn-dedup-dev-ledger-status",
+        "sfn-dedup-dev-ledger-status-dlq",
+        "sfn-dedup-dev-execution-status",
+        "/aws/lambda/sfn-dedup-dev-ledger-status",
+        "sfn-dedup-dev-ledger-status-function",
+      ]),
+    );
+    expect(dev.length).toBeGreaterThan(accountWideNames(stacks.dev.tf).length);
+    for (const [environment, names] of [["dev", dev], ["staging", staging]] as const) {
+      for (const name of names) {
+        expect({ environment, name }).toEqual({ environment, name: expect.stringContaining(`sfn-dedup-${environment}-`) });
+      }
     }
     expect(dev.filter((name) => staging.includes(name))).toEqual([]);
   });

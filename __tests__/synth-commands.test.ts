@@ -1,13 +1,34 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { directorySnapshot } from "./support/directory-snapshot";
 import { copyProject } from "./support/project-copy";
 
-/** The environment of a fresh clone: no AWS credentials, no context or output directory from outside. */
-function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
+/**
+ * A PATH with node, npm and npx (linked from the directory of the node running the tests) and the
+ * system's /usr/bin:/bin, and nothing else: "synth needs no terraform binary" is proven only where
+ * terraform cannot be found. Where node itself lives in /usr/bin, terraform must not be there either.
+ */
+function pathWithoutTerraform(workspace: string): string {
+  const bin = path.join(workspace, "bin");
+  fs.mkdirSync(bin);
+  const nodeDirectory = path.dirname(process.execPath);
+  for (const command of ["node", "npm", "npx"]) {
+    const target = path.join(nodeDirectory, command);
+    if (!fs.existsSync(target)) throw new Error(`${command} is not beside ${process.execPath}: cannot build a PATH without terraform`);
+    fs.symlinkSync(target, path.join(bin, command));
+  }
+  return [bin, "/usr/bin", "/bin"].join(path.delimiter);
+}
+
+/**
+ * The environment of a fresh clone on a machine without terraform: no AWS credentials, no context or
+ * output directory from outside, no terraform binary on PATH nor named through TERRAFORM_BINARY_NAME.
+ */
+function cleanEnvironment(PATH: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", PATH };
+  delete env.TERRAFORM_BINARY_NAME;
   for (const name of Object.keys(env)) {
     if (name.startsWith("AWS_") || name.startsWith("CDKTF_")) delete env[name];
   }
@@ -17,6 +38,17 @@ function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv
 describe("npm run synth and cdktf synth", () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-commands-"));
   afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  const PATH = pathWithoutTerraform(workspace);
+
+  it("run where no terraform binary can be found, with node, npm and npx", () => {
+    const lookup = (command: string) => spawnSync("/bin/sh", ["-c", `command -v ${command}`], { env: { PATH }, encoding: "utf8" });
+    const terraform = lookup("terraform");
+    expect(terraform.stdout).toBe("");
+    expect(terraform.status).not.toBe(0);
+    for (const command of ["node", "npm", "npx"]) {
+      expect(lookup(command).stdout.trim()).toBe(path.join(workspace, "bin", command));
+    }
+  });
 
   it("read cdktf.json's context and write the same Terraform and asset zips, with no credentials", () => {
     const project = copyProject(path.join(workspace, "project"), {
@@ -30,10 +62,10 @@ describe("npm run synth and cdktf synth", () => {
         },
       },
     });
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe" });
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH), stdio: "pipe" });
     execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
       cwd: project,
-      env: cleanEnvironment({ CI: "true" }),
+      env: cleanEnvironment(PATH, { CI: "true" }),
       stdio: "pipe",
     });
 
@@ -59,7 +91,7 @@ describe("npm run synth and cdktf synth", () => {
     });
     let failure: { status: number; stderr: string } | undefined;
     try {
-      execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe", encoding: "utf8" });
+      execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH), stdio: "pipe", encoding: "utf8" });
     } catch (error) {
       failure = error as { status: number; stderr: string };
     }
@@ -72,10 +104,10 @@ describe("npm run synth and cdktf synth", () => {
   it("let a pipeline replace the whole context through CDKTF_CONTEXT_JSON, without editing files", () => {
     const project = copyProject(path.join(workspace, "pipeline"));
     const context = JSON.stringify({ environments: { preview: { account: "123456789012", region: "ap-southeast-2" } } });
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment({ CDKTF_CONTEXT_JSON: context }), stdio: "pipe" });
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: context }), stdio: "pipe" });
     execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
       cwd: project,
-      env: cleanEnvironment({ CI: "true", CDKTF_CONTEXT_JSON: context }),
+      env: cleanEnvironment(PATH, { CI: "true", CDKTF_CONTEXT_JSON: context }),
       stdio: "pipe",
     });
 
@@ -88,7 +120,7 @@ describe("npm run synth and cdktf synth", () => {
   it("synthesize the default stack on a fresh clone, whose cdktf.json configures nothing", () => {
     const project = copyProject(path.join(workspace, "fresh"));
     expect(JSON.parse(fs.readFileSync(path.join(project, "cdktf.json"), "utf8")).context).toBeUndefined();
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(), stdio: "pipe" });
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH), stdio: "pipe" });
     const manifest = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks)).toEqual(["default"]);
   });

@@ -1,0 +1,154 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../lib/project-root";
+
+interface PackageJson {
+  readonly scripts: Record<string, string>;
+  readonly dependencies: Record<string, string>;
+  readonly devDependencies: Record<string, string>;
+}
+
+const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as PackageJson;
+
+/** One version and nothing else: no ^, ~, range, x, tag, URL or path, so npm install can only pick that one. */
+const EXACT_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+const PROVIDER = "@cdktf/provider-aws";
+const ESCAPED_PROVIDER = PROVIDER.replace(/[/.-]/g, "\\$&");
+
+/**
+ * Every way TypeScript or JavaScript names a module: `import … from`, `export … from`, `import "…"`,
+ * `require("…")` and `import("…")`. The quote that opens the name must close it.
+ */
+const MODULE_REFERENCE = new RegExp(String.raw`(?:\bfrom\s*|\bimport\s*|\b(?:require|import)\s*\(\s*)(["'\x60])(${ESCAPED_PROVIDER}(?:/[^"'\x60]*)?)\1`, "g");
+
+/** The provider's modules a file names, root and deep alike. */
+function providerModulesNamedIn(source: string): string[] {
+  return [...source.matchAll(MODULE_REFERENCE)].map((match) => match[2]);
+}
+
+/** A deep import of one resource's (or the provider's) own module: `lib/index` is the barrel by another name. */
+const RESOURCE_MODULE = new RegExp(String.raw`^${ESCAPED_PROVIDER}/lib/(?!index$)[a-z0-9]+(?:-[a-z0-9]+)*$`);
+
+/**
+ * The only file allowed to load the provider from its package root: the benchmark measures what that
+ * import costs (a `node -e 'require(…)'` child process) as the baseline deep imports are compared with.
+ */
+const BARREL_BASELINE = "bench/synth-cost.ts";
+
+function trackedSourceFiles(): string[] {
+  return execFileSync("git", ["ls-files", "-z", "*.ts", "*.mts", "*.mjs", "*.cjs"], { cwd: PROJECT_ROOT, encoding: "utf8" })
+    .split("\0")
+    .filter((file) => file !== "");
+}
+
+describe("project conventions", () => {
+  describe("package.json pins every dependency exactly", () => {
+    it.each(["1.2.3", "10.4.2", "3.1164.0", "1.0.0-rc.1", "1.0.0+build.5"])("reads %s as exact", (version) => {
+      expect(version).toMatch(EXACT_VERSION);
+    });
+
+    it.each(["^1.2.3", "~1.2.3", ">=1.2.3", "1.2.x", "1.2", "*", "latest", "", "1.2.3 - 1.3.0", "1.2.3 || 2.0.0", "npm:cdktf@0.21.0", "file:../x", "github:o/r"])(
+      "refuses %j",
+      (version) => {
+        expect(version).not.toMatch(EXACT_VERSION);
+      },
+    );
+
+    it.each(["dependencies", "devDependencies"] as const)("in %s", (section) => {
+      const notExact = Object.entries(packageJson[section]).filter(([, version]) => !EXACT_VERSION.test(version));
+      expect(notExact).toEqual([]);
+    });
+
+    it("at the final CDKTF releases and the last prebuilt AWS provider binding, with constructs 10", () => {
+      const all = { ...packageJson.dependencies, ...packageJson.devDependencies };
+      expect(all).toMatchObject({ cdktf: "0.21.0", "cdktf-cli": "0.21.0", "@cdktf/provider-aws": "21.22.1" });
+      expect(all.constructs).toMatch(/^10\.\d+\.\d+$/);
+    });
+  });
+
+  describe("provider classes come from their own modules, never the package root", () => {
+    const root = PROVIDER;
+    it.each([
+      [`import { SnsTopic } from "${root}";`, [root]],
+      [`import * as aws from '${root}';`, [root]],
+      [`import {\n  provider,\n} from\n"${root}";`, [root]],
+      [`export { snsTopic } from "${root}";`, [root]],
+      [`export * from "${root}";`, [root]],
+      [`import "${root}";`, [root]],
+      [`const aws = require("${root}");`, [root]],
+      [`const aws = require( '${root}' );`, [root]],
+      [`const aws = await import(\`${root}\`);`, [root]],
+      [`import { SnsTopic } from "${root}/lib/sns-topic";`, [`${root}/lib/sns-topic`]],
+      [`import { x } from "${root}-extra";`, []],
+      [`// the ${root} root costs seconds`, []],
+      [`import { x } from "${root}';`, []],
+    ])("finds the provider modules %j names", (source, modules) => {
+      expect(providerModulesNamedIn(source)).toEqual(modules);
+    });
+
+    it.each([
+      [`${PROVIDER}/lib/sns-topic`, true],
+      [`${PROVIDER}/lib/lambda-function-event-invoke-config`, true],
+      [`${PROVIDER}/lib/provider`, true],
+      [`${PROVIDER}/lib`, false],
+      [`${PROVIDER}/lib/index`, false],
+      [`${PROVIDER}/lib/sns-topic/index-structs`, false],
+      [PROVIDER, false],
+    ])("reads %s as one resource's module: %s", (specifier, isResourceModule) => {
+      expect(RESOURCE_MODULE.test(specifier)).toBe(isResourceModule);
+    });
+
+    it("in every TypeScript and JavaScript file git tracks, the benchmark's baseline apart", () => {
+      const files = trackedSourceFiles();
+      expect(files).toEqual(expect.arrayContaining(["main.ts", BARREL_BASELINE]));
+      const offending = files
+        .filter((file) => file !== BARREL_BASELINE)
+        .flatMap((file) =>
+          providerModulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8"))
+            .filter((specifier) => !RESOURCE_MODULE.test(specifier))
+            .map((specifier) => `${file}: ${specifier}`),
+        );
+      expect(offending).toEqual([]);
+    });
+
+    it("still needs its one exception: the benchmark loads the package root on purpose", () => {
+      expect(providerModulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, BARREL_BASELINE), "utf8"))).toEqual([PROVIDER]);
+    });
+  });
+
+  describe("help", () => {
+    const help = fs.readFileSync(path.join(PROJECT_ROOT, "help"), "utf8");
+
+    /** `npm run <script>` (options such as --silent allowed), or `npm test` for the test script. */
+    function documents(script: string, text = help): boolean {
+      const name = script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const run = new RegExp(String.raw`\bnpm\s+run(?:\s+--?[\w-]+)*\s+${name}(?![\w:-])`);
+      return run.test(text) || (script === "test" && /\bnpm\s+test\b/.test(text));
+    }
+
+    it.each([
+      ["synth", "  npm run synth:hcl   HCL", false],
+      ["synth", "  npm run synth       JSON", true],
+      ["environments", "  npm run --silent environments   the matrix", true],
+      ["bench", "  npm run benchmark", false],
+      ["test", "  npm test   run them", true],
+      ["test", "  npm run test", true],
+      ["typecheck", "  npm test   type-check, then run", false],
+    ])("reads help naming %s in %j: %s", (script, text, named) => {
+      expect(documents(script, text)).toBe(named);
+    });
+
+    // Every script, typecheck included: help documents it (`npm run typecheck`), so it is held to that.
+    it.each(Object.keys(packageJson.scripts))("names the npm script %s", (script) => {
+      expect(documents(script)).toBe(true);
+    });
+
+    it("names the scripts users run, and package.json still has them", () => {
+      const usersRun = ["synth", "synth:hcl", "local", "environments", "pipeline-roles", "bench", "test"];
+      expect(Object.keys(packageJson.scripts)).toEqual(expect.arrayContaining(usersRun));
+      expect(usersRun.filter((script) => !documents(script))).toEqual([]);
+    });
+  });
+});
