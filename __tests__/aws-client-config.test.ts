@@ -1,11 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { START_EXECUTION_TIMEOUT_SECONDS } from "../lib/dedup-trigger-stack";
-import { AWS_CALL_LIMITS, awsClientConfig } from "../functions/shared/aws-client-config";
+import { AWS_CALL_LIMIT_SCALE_VARIABLE, AWS_CALL_LIMITS, awsCallLimitsFrom, awsClientConfig } from "../functions/shared/aws-client-config";
 import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb-ledger";
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
+import { EMULATOR_CALL_LIMITS_ENVIRONMENT } from "../local/emulator-time-limits";
 import { postExecutions } from "./support/events";
+import { synthTrigger } from "./support/synth";
 import { type SilentServer, startSilentServer } from "./support/silent-server";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
@@ -20,6 +22,36 @@ describe("AWS call limits", () => {
     const worstCaseMs = maxSequentialCalls * AWS_CALL_LIMITS.maxAttempts * AWS_CALL_LIMITS.requestTimeoutMs;
     expect(worstCaseMs).toBeLessThanOrEqual(0.75 * START_EXECUTION_TIMEOUT_SECONDS * 1000);
     expect(AWS_CALL_LIMITS.connectionTimeoutMs).toBeLessThanOrEqual(AWS_CALL_LIMITS.requestTimeoutMs);
+  });
+
+  describe("in force", () => {
+    it("are AWS's wherever the scale variable is not set: the stacks never set it, with or without the ledger", () => {
+      expect(awsCallLimitsFrom({})).toEqual(AWS_CALL_LIMITS);
+      expect(awsCallLimitsFrom({ [AWS_CALL_LIMIT_SCALE_VARIABLE]: "" })).toEqual(AWS_CALL_LIMITS);
+      for (const { tf } of [synthTrigger(), synthTrigger({ ledger: true })]) {
+        const variables = Object.values(tf.resource.aws_lambda_function).flatMap((fn) => Object.keys(fn.environment?.variables ?? {}));
+        expect(variables.length).toBeGreaterThan(0);
+        expect(variables).not.toContain(AWS_CALL_LIMIT_SCALE_VARIABLE);
+      }
+    });
+
+    it("are scaled for local emulators, one attempt still", () => {
+      expect(awsCallLimitsFrom(EMULATOR_CALL_LIMITS_ENVIRONMENT)).toEqual({
+        connectionTimeoutMs: AWS_CALL_LIMITS.connectionTimeoutMs * 20,
+        requestTimeoutMs: AWS_CALL_LIMITS.requestTimeoutMs * 20,
+        maxAttempts: 1,
+      });
+      expect(awsClientConfig({}, awsCallLimitsFrom({ [AWS_CALL_LIMIT_SCALE_VARIABLE]: "2" })).requestHandler).toMatchObject({
+        connectionTimeout: 600,
+        requestTimeout: 1400,
+      });
+    });
+
+    it.each(["0", "0.5", "-3", "fast", "Infinity"])("refuses the scale %j at cold start", (scale) => {
+      expect(() => awsCallLimitsFrom({ [AWS_CALL_LIMIT_SCALE_VARIABLE]: scale })).toThrow(
+        `${AWS_CALL_LIMIT_SCALE_VARIABLE} must be a number of at least 1; got "${scale}".`,
+      );
+    });
   });
 
   describe("against an endpoint that accepts connections and never answers", () => {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { unzipSync } from "fflate";
+import { EMULATOR_CALL_LIMITS_ENVIRONMENT, EMULATOR_TIME_LIMIT_SCALE } from "./emulator-time-limits";
 
 export interface LambdaHostOptions {
   /** The deployment package, exactly as synth wrote it. */
@@ -14,7 +15,7 @@ export interface LambdaHostOptions {
   readonly environment: Readonly<Record<string, string>>;
   readonly functionName: string;
   readonly region: string;
-  /** @default 10 */
+  /** The function's timeout on Lambda; here it is EMULATOR_TIME_LIMIT_SCALE times longer. @default 10 */
   readonly timeoutSeconds?: number;
   /** @default 256 */
   readonly memorySize?: number;
@@ -113,7 +114,9 @@ export class LambdaHost {
       return Promise.reject(new LambdaInvocationError("Runtime.ExitError", "The runtime is not running."));
     }
     const id = randomUUID();
-    const timeoutMs = (this.options.timeoutSeconds ?? 10) * 1000;
+    // Longer than on Lambda, as the function's AWS call limits are: both are for AWS, not for emulators on a
+    // busy machine (local/emulator-time-limits.ts).
+    const timeoutMs = (this.options.timeoutSeconds ?? 10) * 1000 * EMULATOR_TIME_LIMIT_SCALE;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -195,12 +198,10 @@ function lambdaEnvironment(options: LambdaHostOptions, taskRoot: string): NodeJS
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SESSION_TOKEN: "local",
     AWS_EC2_METADATA_DISABLED: "true",
-    // The functions run on nodejs22.x; on this machine's older Node.js the SDK would warn about it on
-    // every cold start, which says nothing about the function.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     // Nothing from ~/.aws on this machine: the function sees what it would see on Lambda.
     AWS_CONFIG_FILE: path.join(taskRoot, ".no-aws-config"),
     AWS_SHARED_CREDENTIALS_FILE: path.join(taskRoot, ".no-aws-credentials"),
+    ...EMULATOR_CALL_LIMITS_ENVIRONMENT,
     ...options.environment,
   };
 }

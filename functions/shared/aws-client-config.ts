@@ -21,13 +21,45 @@ export const AWS_CALL_LIMITS = {
   maxAttempts: 1,
 } as const;
 
-/** Options for an SDK v3 client (SFNClient, DynamoDBClient): the limits above, plus any given. */
-export function awsClientConfig<T extends object>(overrides: T = {} as T) {
+export type AwsCallLimits = { readonly [K in keyof typeof AWS_CALL_LIMITS]: number };
+
+/**
+ * Multiplies both time limits. The stacks never set it, so on Lambda the limits are AWS's; the local Lambda
+ * host (local/lambda-host.ts) sets it, because local emulators on a shared machine (dynalite, the sandbox's
+ * Step Functions) can take seconds where AWS takes milliseconds, and a limit fit for AWS would turn a busy
+ * machine into 503s.
+ */
+export const AWS_CALL_LIMIT_SCALE_VARIABLE = "SFN_DEDUP_AWS_CALL_LIMIT_SCALE";
+
+/** The limits in force: AWS's, scaled when the variable is set; a bad value fails the cold start. */
+export function awsCallLimitsFrom(env: NodeJS.ProcessEnv): AwsCallLimits {
+  const setting = env[AWS_CALL_LIMIT_SCALE_VARIABLE];
+  if (setting === undefined || setting === "") {
+    return AWS_CALL_LIMITS;
+  }
+  const scale = Number(setting);
+  if (!Number.isFinite(scale) || scale < 1) {
+    throw new Error(`${AWS_CALL_LIMIT_SCALE_VARIABLE} must be a number of at least 1; got "${setting}".`);
+  }
+  return scaledAwsCallLimits(scale);
+}
+
+/** AWS's limits with both time limits multiplied; one attempt still. */
+export function scaledAwsCallLimits(scale: number): AwsCallLimits {
   return {
+    connectionTimeoutMs: AWS_CALL_LIMITS.connectionTimeoutMs * scale,
+    requestTimeoutMs: AWS_CALL_LIMITS.requestTimeoutMs * scale,
     maxAttempts: AWS_CALL_LIMITS.maxAttempts,
+  };
+}
+
+/** Options for an SDK v3 client (SFNClient, DynamoDBClient): the limits in force, plus any given. */
+export function awsClientConfig<T extends object>(overrides: T = {} as T, limits: AwsCallLimits = awsCallLimitsFrom(process.env)) {
+  return {
+    maxAttempts: limits.maxAttempts,
     requestHandler: {
-      connectionTimeout: AWS_CALL_LIMITS.connectionTimeoutMs,
-      requestTimeout: AWS_CALL_LIMITS.requestTimeoutMs,
+      connectionTimeout: limits.connectionTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
       // Without this the request timer only logs a warning and the call goes on waiting.
       throwOnRequestTimeout: true,
     },
