@@ -6,18 +6,18 @@ import { directorySnapshot } from "./support/directory-snapshot";
 import { copyProject } from "./support/project-copy";
 
 /**
- * A PATH with node, npm and npx (linked from the directory of the node running the tests) and the
- * system's /usr/bin:/bin, and nothing else: "synth needs no terraform binary" is proven only where
- * terraform cannot be found. Where node itself lives in /usr/bin, terraform must not be there either.
+ * A PATH with node (the one running the tests: the project's Node.js), npm and npx (where this PATH finds
+ * them) and the system's /usr/bin:/bin, and nothing else: "synth needs no terraform binary" is proven only
+ * where terraform cannot be found. Where node or npm lives in /usr/bin, terraform must not be there either.
  */
 function pathWithoutTerraform(workspace: string): string {
   const bin = path.join(workspace, "bin");
   fs.mkdirSync(bin);
-  const nodeDirectory = path.dirname(process.execPath);
-  for (const command of ["node", "npm", "npx"]) {
-    const target = path.join(nodeDirectory, command);
-    if (!fs.existsSync(target)) throw new Error(`${command} is not beside ${process.execPath}: cannot build a PATH without terraform`);
-    fs.symlinkSync(target, path.join(bin, command));
+  fs.symlinkSync(process.execPath, path.join(bin, "node"));
+  for (const command of ["npm", "npx"]) {
+    const found = spawnSync("/bin/sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).stdout.trim();
+    if (found === "") throw new Error(`${command} is not on PATH: cannot build a PATH without terraform`);
+    fs.symlinkSync(fs.realpathSync(found), path.join(bin, command));
   }
   return [bin, "/usr/bin", "/bin"].join(path.delimiter);
 }
