@@ -10,13 +10,15 @@ async function main(): Promise<void> {
   const project = projectConfigFrom(context, appContextSource());
   // esbuild bundles the functions in its own process while the CDKTF libraries load below.
   const bundling = prepareNodejsBundles([...new Set(project.environments.flatMap(functionEntriesFor))].map((entry) => ({ entry })));
-  const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }] = await Promise.all([
+  const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }, { removeStaleStackOutput }] = await Promise.all([
     import("./lib/synthesize-project"),
     import("./lib/hcl/hcl-output"),
+    import("./lib/stale-stack-output"),
   ]);
   const hclOutput = takeHclOutputRequest();
   await bundling;
   const { app, stacks } = synthesizeProject(project, context);
+  removeStaleStackOutput(app, stacks);
   if (hclOutput) {
     await writeStacksAsHcl(app, stacks);
   } else {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appContext, appContextSource } from "../lib/cdktf-context";
+import { appContext, appContextSource, withLineAndColumn } from "../lib/cdktf-context";
 
 describe("the app's context and where it came from", () => {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-context-"));
@@ -23,5 +23,23 @@ describe("the app's context and where it came from", () => {
     expect(appContext({ CDKTF_CONTEXT_JSON: JSON.stringify(replaced) }, project)).toEqual(replaced);
     expect(appContextSource({ CDKTF_CONTEXT_JSON: JSON.stringify(replaced) }, project)).toBe("CDKTF_CONTEXT_JSON");
     expect(appContextSource({ CDKTF_CONTEXT_JSON: "{ not json" }, project)).toBe("CDKTF_CONTEXT_JSON");
+  });
+
+  it("says at which line and column cdktf.json stops being JSON, not at which character offset", () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-context-broken-"));
+    fs.writeFileSync(path.join(broken, "cdktf.json"), '{\n  "app": "npm run synth",\n  "context": {\n    "environments": {}\n    "x": 1\n  }\n}\n');
+    expect(() => appContext({}, broken)).toThrow(
+      "cdktf.json is not valid JSON: Expected ',' or '}' after property value in JSON at line 5, column 5",
+    );
+    expect(() => appContext({ CDKTF_CONTEXT_JSON: '{"environments": {} "x": 1}' }, broken)).toThrow(/in JSON at line 1, column 21$/);
+    fs.rmSync(broken, { recursive: true });
+  });
+
+  it.each([
+    ["Unexpected end of JSON input", "{", "Unexpected end of JSON input"],
+    ["Unexpected token 'x' at position 0", "x", "Unexpected token 'x' at line 1, column 1"],
+    ["Bad thing at position 3 (line 2 column 2)", "{\n\t}", "Bad thing at line 2, column 2"],
+  ])("rewrites %j, about %j, as %j", (message, json, expected) => {
+    expect(withLineAndColumn(message, json)).toBe(expected);
   });
 });

@@ -115,6 +115,11 @@ describe("npm run synth and cdktf synth", () => {
     expect(Object.keys(fromNpm).filter((file) => file.endsWith("cdk.tf.json"))).toEqual(["stacks/preview/cdk.tf.json"]);
     expect(fromNpm["stacks/preview/cdk.tf.json"].toString()).toContain('"region": "ap-southeast-2"');
     expect(directorySnapshot(path.join(project, "cli.out"))).toEqual(fromNpm);
+
+    // The next context drops "preview": like cdktf synth, npm run synth leaves no folder of it for a scanner to read.
+    const next = JSON.stringify({ environments: { review: { account: "123456789012", region: "ap-southeast-2" } } });
+    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: next }), stdio: "pipe" });
+    expect(fs.readdirSync(path.join(project, "cdktf.out", "stacks"))).toEqual(["review"]);
   });
 
   it("synthesize the default stack on a fresh clone, whose cdktf.json configures nothing", () => {

@@ -31,12 +31,25 @@ function parseObject(json: string, source: ConfigSource): Record<string, unknown
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new ConfigError(source, `is not valid JSON: ${(error as Error).message}`, source);
+    throw new ConfigError(source, `is not valid JSON: ${withLineAndColumn((error as Error).message, json)}`, source);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(source, "must be a JSON object.", source);
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * JSON.parse says where it stopped as a character offset ("at position 333"), which no editor shows:
+ * rewritten as the line and column (both from 1) that a person finds the mistake at.
+ */
+export function withLineAndColumn(message: string, json: string): string {
+  return message.replace(/ at position (\d+)(?: \(line \d+ column \d+\))?/, (_, position: string) => {
+    const before = json.slice(0, Number(position));
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
+    return ` at line ${line}, column ${column}`;
+  });
 }
 
 /**
