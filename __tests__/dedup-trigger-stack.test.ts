@@ -92,9 +92,11 @@ describe("DedupTriggerStack", () => {
   describe("start-execution function", () => {
     const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
 
-    it("runs the esbuild bundle on nodejs22.x from a synthesized asset", () => {
+    it("runs the esbuild bundle on nodejs22.x, arm64, from a synthesized asset, saying what it is for", () => {
       expect(synthesized).toHaveResourceWithProperties(LambdaFunction, {
         function_name: "sfn-dedup-default-start-execution",
+        description: "Starts the workflow at most once per request key, for the HTTP API route (sfn-dedup)",
+        architectures: ["arm64"],
         runtime: "nodejs22.x",
         handler: "index.handler",
         filename: expect.stringMatching(/^assets\/[^/]+\/[0-9A-F]+\/start-execution\.zip$/),
@@ -214,6 +216,13 @@ describe("DedupTriggerStack", () => {
         point_in_time_recovery: { enabled: true },
         server_side_encryption: { enabled: true },
         deletion_protection_enabled: true,
+      });
+    });
+
+    it("runs a status updater that says what it is for, arm64 like the starter", () => {
+      expect(statusUpdater(forever)).toMatchObject({
+        description: "Writes the workflow's execution status changes into the execution ledger (sfn-dedup)",
+        architectures: ["arm64"],
       });
     });
 

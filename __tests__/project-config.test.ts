@@ -3,6 +3,7 @@ import { projectConfigFrom } from "../lib/config/project-config";
 
 const prod = { account: "111111111111", region: "eu-west-1" };
 const withProd = (settings: Record<string, unknown>) => ({ environments: { prod: { ...prod, ...settings } } });
+const ORIGINS_ALLOWED = 'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"';
 
 describe("projectConfigFrom", () => {
   describe("without environments", () => {
@@ -104,6 +105,16 @@ describe("projectConfigFrom", () => {
 
     it.each([
       [{ cors: { allowOrigins: ["*"] } }, { cors: { allowOrigins: ["*"], allowHeaders: ["content-type", "authorization"], maxAgeSeconds: 300 } }],
+      [
+        { cors: { allowOrigins: ["https://app.example.com:8443", "http://localhost:5173", "http://127.0.0.1", "http://[::1]:3000"] } },
+        {
+          cors: {
+            allowOrigins: ["https://app.example.com:8443", "http://localhost:5173", "http://127.0.0.1", "http://[::1]:3000"],
+            allowHeaders: ["content-type", "authorization"],
+            maxAgeSeconds: 300,
+          },
+        },
+      ],
       [{ authorization: { type: "iam" } }, { authorization: { type: "iam" } }],
       [{ throttling: { rateLimit: 5 } }, { throttling: { rateLimit: 5, burstLimit: 200 } }],
     ])("completes api settings %j with the defaults", (api, expected) => {
@@ -188,7 +199,8 @@ describe("projectConfigFrom", () => {
       ["an unknown api field", withProd({ api: { rateLimit: 5 } }), "cdktf.json context.environments.prod.api.rateLimit: is not a known field; allowed fields: throttling, cors, authorization."],
       ["a throttling rate of zero", withProd({ api: { throttling: { rateLimit: 0 } } }), "cdktf.json context.environments.prod.api.throttling.rateLimit: must be requests per second (a whole number from 1 to 10000); got 0."],
       ["CORS without origins", withProd({ api: { cors: {} } }), "cdktf.json context.environments.prod.api.cors.allowOrigins: is required: the origins browsers may call the API from."],
-      ["a CORS origin with a path", withProd({ api: { cors: { allowOrigins: ["https://app.example.com/x"] } } }), 'cdktf.json context.environments.prod.api.cors.allowOrigins[0]: must be origins such as https://app.example.com (or "*"); got "https://app.example.com/x".'],
+      ["a CORS origin with a path", withProd({ api: { cors: { allowOrigins: ["https://app.example.com/x"] } } }), `cdktf.json context.environments.prod.api.cors.allowOrigins[0]: must be ${ORIGINS_ALLOWED}; got "https://app.example.com/x".`],
+      ["a plain http CORS origin", withProd({ api: { cors: { allowOrigins: ["http://app.example.com"] } } }), `cdktf.json context.environments.prod.api.cors.allowOrigins[0]: must be ${ORIGINS_ALLOWED}; got "http://app.example.com".`],
       ["an unknown authorization type", withProd({ api: { authorization: { type: "cognito" } } }), 'cdktf.json context.environments.prod.api.authorization.type: must be one of jwt, iam; got "cognito".'],
       ["a JWT issuer that is not https", withProd({ api: { authorization: { type: "jwt", issuer: "http://idp.example.com", audience: ["a"] } } }), "cdktf.json context.environments.prod.api.authorization.issuer: must be the token issuer's https URL"],
       ["a JWT authorizer without audience", withProd({ api: { authorization: { type: "jwt", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must carry."],

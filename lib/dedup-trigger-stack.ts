@@ -78,6 +78,7 @@ export class DedupTriggerStack extends TerraformStack {
 
     this.starter = new NodejsFunction(this, "start-execution", {
       name: `${prefix}-start-execution`,
+      description: "Starts the workflow at most once per request key, for the HTTP API route (sfn-dedup)",
       // The ledger needs the DynamoDB client; the function without one ships without it.
       entry: this.ledger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution,
       timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,

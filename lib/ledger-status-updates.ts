@@ -60,6 +60,7 @@ export class LedgerStatusUpdates extends Construct {
 
     this.updater = new NodejsFunction(this, "function", {
       name: `${props.prefix}-ledger-status`,
+      description: "Writes the workflow's execution status changes into the execution ledger (sfn-dedup)",
       entry: FUNCTION_ENTRIES.ledgerStatus,
       environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
       statements: [props.ledger.statusStatement()],

@@ -10,6 +10,8 @@ import { xrayTracingStatement } from "./service-telemetry";
 
 export interface NodejsFunctionProps {
   readonly name: string;
+  /** What the function is for, shown in the Lambda console and in plans beside its name. */
+  readonly description: string;
   /** The handler module, relative to the project root, e.g. `functions/start-execution/index.ts`. */
   readonly entry: string;
   readonly environment: Readonly<Record<string, string>>;
@@ -72,6 +74,7 @@ export class NodejsFunction extends Construct {
 
     this.function = new LambdaFunction(this, "function", {
       functionName: props.name,
+      description: props.description,
       runtime: NODEJS_RUNTIME,
       architectures: ["arm64"],
       handler: bundle.handler,

@@ -32,7 +32,12 @@ export interface ApiConfig {
  */
 export const API_DEFAULTS: ApiConfig = { throttling: { rateLimit: 100, burstLimit: 200 } };
 
-const ORIGIN = /^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/;
+/**
+ * `*`, an https origin, or plain http on this machine's loopback only (a front end in development). A page
+ * served over plain http from anywhere else can be rewritten in transit, and would then call the API with
+ * the user's credentials: such origins are refused.
+ */
+const ORIGIN = /^(\*|https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?)$/;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 const HTTPS_URL = /^https:\/\/[^\s/$.?#][^\s]*$/;
 const AUDIENCE = /^\S{1,256}$/;
@@ -67,7 +72,11 @@ function corsFrom(reader: ConfigReader | undefined): CorsConfig | undefined {
     return undefined;
   }
   reader.allowOnly(["allowOrigins", "allowHeaders", "maxAgeSeconds"]);
-  const allowOrigins = reader.optionalStringList("allowOrigins", ORIGIN, 'origins such as https://app.example.com (or "*")');
+  const allowOrigins = reader.optionalStringList(
+    "allowOrigins",
+    ORIGIN,
+    'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"',
+  );
   if (!allowOrigins || allowOrigins.length === 0) {
     throw new ConfigError(reader.fieldPath("allowOrigins"), "is required: the origins browsers may call the API from.");
   }
