@@ -7,6 +7,7 @@ import { projectConfigFrom } from "../lib/config/project-config";
 import { pipelineRolesFor } from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { LocalStateError, pipelineEnvironments } from "../scripts/pipeline-environments";
+import { readmeExampleContext } from "./support/readme-example";
 
 const withState = {
   dev: { account: "222222222222", region: "eu-west-1", state: { bucket: "acme-terraform-state" } },
@@ -28,6 +29,12 @@ function listEnvironments(context: Record<string, unknown>, args: string[] = [])
 }
 
 describe("the environments the pipeline deploys", () => {
+  it("include every environment of README's example configuration, as written", () => {
+    const { listed, skipped } = pipelineEnvironments(projectConfigFrom(readmeExampleContext()).environments);
+    expect(listed.map((environment) => environment.name)).toEqual(["dev", "prod"]);
+    expect(skipped).toEqual([]);
+  });
+
   it("are those with an account and remote state, in cdktf.json order, with their state bucket and pipeline roles", () => {
     const { environments } = projectConfigFrom({ environments: withState });
     expect(pipelineEnvironments(environments)).toEqual({
