@@ -277,8 +277,10 @@ describe("the pipeline's IAM roles", () => {
 });
 
 describe(".github/workflows/cdktf.yml", () => {
-  const workflow = parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "cdktf.yml"), "utf8"));
-  const steps = (job: string) => workflow.jobs[job].steps as Array<{ uses?: string; run?: string; with?: Record<string, string> }>;
+  const workflowText = fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "cdktf.yml"), "utf8");
+  const workflow = parse(workflowText);
+  type Step = { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, string> };
+  const steps = (job: string) => workflow.jobs[job].steps as Step[];
   const runs = (job: string) => steps(job).map((step) => step.run ?? "").join("\n");
 
   it("tests and synthesizes every change, as .ci/run and README.md do", () => {
@@ -314,11 +316,49 @@ describe(".github/workflows/cdktf.yml", () => {
     expect(workflow.permissions).toEqual({ contents: "read" });
   });
 
-  it("pins every action to a full commit SHA", () => {
+  it("pins every action to a full commit SHA, its version named beside it", () => {
     const uses = Object.keys(workflow.jobs).flatMap((job) => steps(job).map((step) => step.uses).filter(Boolean) as string[]);
     expect(uses.length).toBeGreaterThan(10);
     for (const action of uses) {
       expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
     }
+    // The parsed YAML drops comments: read the lines, each `uses:` followed by `# v<version>`.
+    const lines = workflowText.split("\n").filter((line) => /^\s*-?\s*uses:/.test(line));
+    expect(lines.length).toBe(uses.length);
+    expect(lines.filter((line) => !/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)+$/.test(line))).toEqual([]);
+  });
+
+  describe("scans every change with Checkov and Trivy", () => {
+    const scan = () => steps("scan");
+    const index = (matches: (step: Step) => boolean) => scan().findIndex(matches);
+    const checkov = () => scan().find((step) => step.uses?.startsWith("bridgecrewio/checkov-action@"));
+    const trivy = () => scan().find((step) => step.uses?.startsWith("aquasecurity/trivy-action@"));
+
+    it("on pull requests and pushes alike, with the Node.js and dependencies the test job has", () => {
+      expect(workflow.jobs.scan.if).toBeUndefined();
+      expect(Object.keys(workflow.on)).toContain("pull_request");
+      const setupNode = scan().find((step) => step.uses?.startsWith("actions/setup-node@"));
+      expect(setupNode?.with?.["node-version"]).toBe("${{ env.NODE_VERSION }}");
+      expect(index((step) => step.run === "npm ci")).toBeGreaterThan(-1);
+    });
+
+    it("on the HCL that npm run synth:hcl writes, synthesized before either scanner runs", () => {
+      const synth = index((step) => step.run === "npm run synth:hcl");
+      expect(synth).toBeGreaterThan(index((step) => step.run === "npm ci"));
+      expect(synth).toBeLessThan(index((step) => step === checkov()));
+      expect(synth).toBeLessThan(index((step) => step === trivy()));
+      expect(runs("scan")).not.toMatch(/npm run synth(?!:hcl)/);
+    });
+
+    it("Checkov with .checkov.yaml, failing on any check it does not skip", () => {
+      expect(checkov()?.with).toEqual({ directory: "cdktf.out/stacks", config_file: ".checkov.yaml", output_format: "cli" });
+    });
+
+    it("Trivy's config scan with .trivyignore, failing on any finding it does not ignore, after a failed Checkov step too", () => {
+      expect(trivy()?.with).toMatchObject({ "scan-type": "config", "scan-ref": "cdktf.out/stacks", trivyignores: ".trivyignore" });
+      expect(trivy()?.with?.["exit-code"]).toBe("1");
+      expect(trivy()?.if).toBe("${{ !cancelled() && steps.synth.outcome == 'success' }}");
+      expect(scan().find((step) => step.run === "npm run synth:hcl")?.id).toBe("synth");
+    });
   });
 });

@@ -5,9 +5,11 @@ import { PROJECT_ROOT } from "../lib/project-root";
 import { type Attributes, synthProject, type TerraformJson } from "./support/synth";
 
 /**
- * The scanner rules that apply to these resources, checked on the synthesized JSON the way Checkov and
- * Trivy (on the HCL output) read them. Each test names its rule. Rules the project deliberately does not
- * meet are in .checkov.yaml, .trivyignore and README.md, and those lists must agree.
+ * The scanner rules that apply to these resources, checked on the synthesized output. Checkov and Trivy
+ * scan the native-syntax output (cdk.tf), which hcl-output.test.ts proves equal to this JSON; the checks
+ * read the JSON because it is easier to query. Each test names its rule. Rules the project deliberately
+ * does not meet are in .checkov.yaml, .trivyignore and README.md: those lists must agree, and each skip
+ * must fire in some configuration here (a skip that never fires hides nothing and says something false).
  */
 const KEY = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const configurations = {
@@ -23,6 +25,10 @@ const configurations = {
         state: { bucket: "acme-terraform-state", kmsKeyId: KEY },
       },
     },
+  }),
+  // The ledger and a state bucket with the default keys: where the ledger's and the bucket's skips fire.
+  ledger: synthProject({
+    environments: { dev: { account: "222222222222", region: "eu-west-1", ledger: true, state: { bucket: "acme-dev-state" } } },
   }),
 };
 const stacks = Object.entries(configurations).flatMap(([configuration, byName]) =>
@@ -61,6 +67,47 @@ const statements = () =>
     (JSON.parse(resource.policy).Statement as Array<{ Effect: string; Action: string[]; Resource: string[] }>).map((statement) => ({ label, ...statement })),
   );
 
+/** The resources of a type that break a rule (as the rule reads them), in any configuration above. */
+function breaking(type: string, breaks: (resource: Attributes) => boolean): string[] {
+  return resources(type).filter(({ resource }) => breaks(resource)).map(({ label }) => label);
+}
+
+/** State buckets in stacks that have no resource of the given type attached to any bucket. */
+function bucketsWithout(type: string): string[] {
+  return stacks.filter(({ tf }) => tf.resource.aws_s3_bucket && !tf.resource[type]).map(({ label }) => label);
+}
+
+/**
+ * For each check .checkov.yaml skips, what makes it fail without the skip. The keys must be exactly the
+ * skipped checks and each must find something: a skip nothing here fires (CKV_AWS_289 / CKV_AWS_290,
+ * which Checkov 3.3.13 passes) has no honest entry, so it cannot stay in the file.
+ */
+const CHECKOV_SKIPS_FIRE_ON: Record<string, () => string[]> = {
+  CKV_AWS_285: () => breaking("aws_sfn_state_machine", (machine) => machine.logging_configuration?.include_execution_data !== true),
+  CKV_AWS_117: () => breaking("aws_lambda_function", (fn) => fn.vpc_config === undefined),
+  CKV_AWS_272: () => breaking("aws_lambda_function", (fn) => fn.code_signing_config_arn === undefined),
+  CKV_AWS_116: () => breaking("aws_lambda_function", (fn) => fn.dead_letter_config === undefined),
+  CKV_AWS_173: () => breaking("aws_lambda_function", (fn) => fn.environment?.variables !== undefined && fn.kms_key_arn === undefined),
+  CKV_AWS_158: () => breaking("aws_cloudwatch_log_group", (group) => group.kms_key_id === undefined),
+  CKV_AWS_119: () => breaking("aws_dynamodb_table", (table) => table.server_side_encryption?.kms_key_arn === undefined),
+  CKV_AWS_309: () => breaking("aws_apigatewayv2_route", (route) => route.authorization_type === "NONE"),
+  CKV_AWS_18: () => bucketsWithout("aws_s3_bucket_logging"),
+  CKV_AWS_144: () => bucketsWithout("aws_s3_bucket_replication_configuration"),
+  CKV2_AWS_62: () => bucketsWithout("aws_s3_bucket_notification"),
+};
+
+/** The same for each rule .trivyignore ignores. */
+const TRIVY_IGNORES_FIRE_ON: Record<string, () => string[]> = {
+  "AVD-AWS-0136": () => breaking("aws_sns_topic", (topic) => topic.kms_master_key_id === "alias/aws/sns"),
+  "AVD-AWS-0017": () => breaking("aws_cloudwatch_log_group", (group) => group.kms_key_id === undefined),
+  "AVD-AWS-0025": () => breaking("aws_dynamodb_table", (table) => table.server_side_encryption?.kms_key_arn === undefined),
+  "AVD-AWS-0132": () =>
+    breaking("aws_s3_bucket_server_side_encryption_configuration", (encryption) => {
+      return !encryption.rule[0].apply_server_side_encryption_by_default.kms_master_key_id;
+    }),
+  "AVD-AWS-0089": () => bucketsWithout("aws_s3_bucket_logging"),
+};
+
 function readmeSection(heading: string): string {
   const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
   const start = readme.indexOf(heading);
@@ -78,8 +125,17 @@ describe("policy scanners", () => {
     each("aws_sfn_state_machine", (machine) => machine.tracing_configuration?.enabled === true);
   });
 
-  it("CKV_AWS_285: state machines log their executions", () => {
+  it("state machines log their executions to their own log group (CKV_AWS_285 asks more, below)", () => {
     each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.level !== "OFF" && /^\$\{aws_cloudwatch_log_group\.[^}]+\.arn\}:\*$/.test(machine.logging_configuration?.log_destination));
+  });
+
+  it("CKV_AWS_285: with logs.workflow.includeExecutionData, execution data is logged (skipped by default: personal data)", () => {
+    // The rule reads logging_configuration.include_execution_data and nothing else (Checkov 3.3.13).
+    each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.include_execution_data === false);
+    const settings = { account: "222222222222", region: "eu-west-1", logs: { workflow: { includeExecutionData: true } } };
+    const opted = Object.values(synthProject({ environments: { dev: settings } }))
+      .map(({ tf }) => ({ label: "opted-in", tf, hcl: () => "" }));
+    each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.include_execution_data === true, opted);
   });
 
   it("CKV_AWS_50: functions are traced with X-Ray", () => {
@@ -118,13 +174,15 @@ describe("policy scanners", () => {
     expect(found.filter((statement) => statement.Action.some((action) => action === "*" || action.endsWith(":*")))).toEqual([]);
   });
 
-  it("CKV_AWS_355: only actions that take no resource are allowed on \"*\" (the reason CKV_AWS_289 / CKV_AWS_290 are skipped)", () => {
+  it("CKV_AWS_355, CKV_AWS_286 to CKV_AWS_290: only actions that take no resource are allowed on \"*\"", () => {
+    // Checkov's analysis (cloudsplaining) leaves such actions out, which is why CKV_AWS_289 / CKV_AWS_290
+    // (permissions management, write access) pass although logs:PutResourcePolicy and xray:Put* are on "*".
     const onEverything = statements().filter((statement) => statement.Effect === "Allow" && statement.Resource.includes("*"));
     expect(onEverything.length).toBeGreaterThan(0);
     expect(onEverything.flatMap((statement) => statement.Action).filter((action) => !RESOURCELESS_ACTIONS.has(action))).toEqual([]);
   });
 
-  it("CKV_AWS_109 / CKV_AWS_111 do not apply: policies are inline JSON, never aws_iam_policy_document data sources", () => {
+  it("CKV_AWS_109 / CKV_AWS_110 / CKV_AWS_111 do not apply: policies are inline JSON, never aws_iam_policy_document data sources", () => {
     // Those two ids check only data sources; if one is ever added, they must be reviewed (and skipped or met).
     expect(stacks.filter(({ tf }) => (tf as { data?: Record<string, unknown> }).data?.aws_iam_policy_document).map(({ label }) => label)).toEqual([]);
   });
@@ -166,10 +224,15 @@ describe("policy scanners", () => {
     });
   });
 
-  it("CKV_TF_3: remote state is locked", () => {
-    const backends = stacks.map(({ tf }) => tf.terraform.backend).filter((backend) => backend.s3);
-    expect(backends.length).toBeGreaterThan(0);
-    for (const backend of backends) expect(backend.s3.use_lockfile).toBe(true);
+  it(".checkov.yaml scans the native-syntax output, which Checkov 3.3.13 reads (it stops on cdk.tf.json)", () => {
+    expect(parse(fs.readFileSync(path.join(PROJECT_ROOT, ".checkov.yaml"), "utf8")).framework).toEqual(["terraform"]);
+  });
+
+  it("every check .checkov.yaml skips fails without the skip in some configuration", () => {
+    const skipped: string[] = parse(fs.readFileSync(path.join(PROJECT_ROOT, ".checkov.yaml"), "utf8"))["skip-check"];
+    expect(Object.keys(CHECKOV_SKIPS_FIRE_ON).sort()).toEqual([...skipped].sort());
+    const firing = Object.fromEntries(Object.entries(CHECKOV_SKIPS_FIRE_ON).map(([id, fires]) => [id, fires().length > 0]));
+    expect(firing).toEqual(Object.fromEntries(skipped.map((id) => [id, true])));
   });
 
   it("the checks skipped in .checkov.yaml are exactly those README.md lists, each with a reason", () => {
@@ -251,6 +314,14 @@ describe("policy scanners", () => {
           (block) => block.block_public_acls && block.block_public_policy && block.ignore_public_acls && block.restrict_public_buckets,
         );
       });
+    });
+
+    it("every rule .trivyignore ignores fails without it in some configuration", () => {
+      const ignoreFile = fs.readFileSync(path.join(PROJECT_ROOT, ".trivyignore"), "utf8");
+      const ignored = ignoreFile.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+      expect(Object.keys(TRIVY_IGNORES_FIRE_ON).sort()).toEqual([...ignored].sort());
+      const firing = Object.fromEntries(Object.entries(TRIVY_IGNORES_FIRE_ON).map(([id, fires]) => [id, fires().length > 0]));
+      expect(firing).toEqual(Object.fromEntries(ignored.map((id) => [id, true])));
     });
 
     it("the rules ignored in .trivyignore are exactly those README.md lists as ignored, each with a reason", () => {
