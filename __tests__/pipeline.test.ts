@@ -304,6 +304,7 @@ describe(".github/workflows/cdktf.yml", () => {
     expect(deploy.if).toContain("github.ref == 'refs/heads/main'");
     expect(deploy.environment).toBe("${{ matrix.name }}");
     expect(deploy.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true });
+    expect(deploy.needs).toEqual(["test", "scan"]);
     expect(runs("deploy")).toContain('npx cdktf deploy "$STACK" --skip-synth --auto-approve');
   });
 
