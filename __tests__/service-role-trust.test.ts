@@ -18,7 +18,8 @@ const context = {
 /** A stack's values of its partition, region and account data sources, in place of their references. */
 function resolved(tf: TerraformJson, text: string, region: string): string {
   const values: Record<string, string> = { account_id: ACCOUNT, partition: partitionOf(region), region };
-  const resolvedText = text.replace(/\$\{data\.aws_(?:caller_identity|partition|region)\.[\w-]+\.(account_id|partition|region)\}/g, (_, attribute: string) => values[attribute]);
+  const reference = /\$\{data\.aws_(?:caller_identity|partition|region)\.[\w-]+\.(account_id|partition|region)\}/g;
+  const resolvedText = text.replace(reference, (_, attribute: string) => values[attribute]);
   expect(resolvedText).not.toContain("${");
   expect(Object.keys(tf.data).sort()).toEqual(["aws_caller_identity", "aws_partition", "aws_region"]);
   return resolvedText;
@@ -36,7 +37,8 @@ describe("the stacks' service roles", () => {
       trust: JSON.parse(resolved(tf, role.assume_role_policy, region)),
     }));
     const byService = (service: string) => roles.filter((role) => role.trust.Statement[0].Principal.Service === service);
-    const stateMachine = `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:sfn-dedup-${region.replaceAll("-", "")}-notify-country`;
+    const environment = region.replaceAll("-", "");
+    const stateMachine = `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:sfn-dedup-${environment}-notify-country`;
 
     it("are one for the workflow, one for each function, each trusting one service", () => {
       expect(byService("states.amazonaws.com").map((role) => role.name)).toEqual([expect.stringMatching(/-notify-country-workflow$/)]);
@@ -51,17 +53,18 @@ describe("the stacks' service roles", () => {
         serviceMayAssume(service, { roleArn: workflow.arn, trustPolicy: workflow.trust, context: sourceContext });
       const own = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": stateMachine };
       expect(await assume("states.amazonaws.com", own)).toBe("Allowed");
-      expect(await assume("states.amazonaws.com", { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": stateMachine.replace(ACCOUNT, OTHER_ACCOUNT) })).toBe(
-        "ImplicitlyDenied",
-      );
-      expect(await assume("states.amazonaws.com", { ...own, "aws:SourceArn": `${stateMachine.replace(/[^:]+$/, "")}another-workflow` })).toBe("ImplicitlyDenied");
+      const otherAccount = { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": stateMachine.replace(ACCOUNT, OTHER_ACCOUNT) };
+      expect(await assume("states.amazonaws.com", otherAccount)).toBe("ImplicitlyDenied");
+      const otherStateMachine = { ...own, "aws:SourceArn": `${stateMachine.replace(/[^:]+$/, "")}another-workflow` };
+      expect(await assume("states.amazonaws.com", otherStateMachine)).toBe("ImplicitlyDenied");
       // The same name in another region of the account is another state machine.
-      expect(await assume("states.amazonaws.com", { ...own, "aws:SourceArn": stateMachine.replace(region, "us-west-2") })).toBe("ImplicitlyDenied");
+      const otherRegion = { ...own, "aws:SourceArn": stateMachine.replace(region, "us-west-2") };
+      expect(await assume("states.amazonaws.com", otherRegion)).toBe("ImplicitlyDenied");
       expect(await assume("states.amazonaws.com", {})).toBe("ImplicitlyDenied");
       expect(await assume("lambda.amazonaws.com", own)).toBe("ImplicitlyDenied");
     });
 
-    it("the functions': Lambda, with no source condition, as AWS documents none for execution roles (lib/nodejs-function.ts); no other service", async () => {
+    it("the functions': Lambda, unconditioned, as AWS documents no source key for it (lib/nodejs-function.ts)", async () => {
       for (const role of byService("lambda.amazonaws.com")) {
         const assume = (service: string) => serviceMayAssume(service, { roleArn: role.arn, trustPolicy: role.trust });
         expect(await assume("lambda.amazonaws.com")).toBe("Allowed");
@@ -74,7 +77,8 @@ describe("the stacks' service roles", () => {
 
     it("each have one inline policy, named for what it grants, attached before a renamed one is removed", () => {
       const policies = Object.values(tf.resource.aws_iam_role_policy);
-      expect(policies.map((policy) => policy.name).sort()).toEqual(["publish-notifications", "record-execution-statuses", "start-workflow-executions"]);
+      const names = policies.map((policy) => policy.name).sort();
+      expect(names).toEqual(["publish-notifications", "record-execution-statuses", "start-workflow-executions"]);
       for (const policy of policies) expect(policy.lifecycle).toEqual({ create_before_destroy: true });
     });
   });

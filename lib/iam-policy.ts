@@ -50,10 +50,8 @@ export function serviceTrustPolicy(servicePrincipal: string, source?: ServiceSou
     StringEquals: { "aws:SourceAccount": source.account },
     ...(source.arn ? { ArnEquals: { "aws:SourceArn": source.arn } } : {}),
   };
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: servicePrincipal }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) }],
-  });
+  const statement = { Effect: "Allow", Principal: { Service: servicePrincipal }, Action: "sts:AssumeRole" };
+  return JSON.stringify({ Version: "2012-10-17", Statement: [condition ? { ...statement, Condition: condition } : statement] });
 }
 
 function checkLeastPrivilege(statement: PolicyStatement): void {

@@ -322,7 +322,7 @@ function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
     events: [inRegion("events", `rule/${prefix}*`)],
     sqs: [inRegion("sqs", `${prefix}*`)],
     // API Gateway ARNs name no account.
-    apigateway: [`arn:${partition}:apigateway:${region}::/apis`, `arn:${partition}:apigateway:${region}::/apis/*`, `arn:${partition}:apigateway:${region}::/tags/*`],
+    apigateway: ["/apis", "/apis/*", "/tags/*"].map((path) => `arn:${partition}:apigateway:${region}::${path}`),
   };
 }
 
@@ -358,7 +358,8 @@ function perService(sidPrefix: string, access: "read" | "write", scopes: Resourc
 
 /** DescribeLogGroups is a list call: IAM accepts no narrower resource than the region's log groups. */
 function listLogGroups({ region, account }: EnvironmentConfig): Statement {
-  return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [`arn:${partitionOf(region)}:logs:${region}:${account}:log-group:*`] };
+  const allLogGroups = `arn:${partitionOf(region)}:logs:${region}:${account}:log-group:*`;
+  return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [allLogGroups] };
 }
 
 /**

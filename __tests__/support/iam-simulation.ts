@@ -33,7 +33,9 @@ export async function roleMayAssume(sessionRoleArn: string, permissions: unknown
   });
 }
 
-async function assumeRole(principal: string, identityPolicies: Array<{ name: string; policy: unknown }>, request: AssumeRoleRequest): Promise<Decision> {
+type IdentityPolicies = Array<{ name: string; policy: unknown }>;
+
+async function assumeRole(principal: string, identityPolicies: IdentityPolicies, request: AssumeRoleRequest): Promise<Decision> {
   const response = await runSimulation(
     {
       request: {

@@ -158,7 +158,8 @@ function requireSameAccount(field: string, roleArn: string, account: string): vo
 function requireSamePartition(field: string, roleArn: string, region: string, regionName: string): void {
   const rolePartition = roleArn.split(":")[1];
   if (rolePartition !== partitionOf(region)) {
-    throw new ConfigError(field, `is in partition ${rolePartition}, not ${partitionOf(region)}, the partition of ${regionName} ${region}.`);
+    const problem = `is in partition ${rolePartition}, not ${partitionOf(region)}, the partition of ${regionName} ${region}.`;
+    throw new ConfigError(field, problem);
   }
 }
 
@@ -203,7 +204,8 @@ function stateFrom(reader: ConfigReader | undefined, environment: string, enviro
   }
   reader.allowOnly(STATE_FIELDS);
   const roleArn = reader.optionalString("roleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state");
-  const region = knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion;
+  const region =
+    knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion;
   if (roleArn) {
     requireSamePartition(reader.fieldPath("roleArn"), roleArn, region, "the state's region");
   }
