@@ -35,4 +35,16 @@ describe("serviceTrustPolicy", () => {
       { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
   });
+
+  it("on behalf of one account, and one resource when the service names it", () => {
+    const stateMachine = "arn:aws:states:eu-west-1:123456789012:stateMachine:sm";
+    const trust = JSON.parse(serviceTrustPolicy("states.amazonaws.com", { account: "123456789012", arn: stateMachine }));
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnEquals: { "aws:SourceArn": stateMachine },
+    });
+    expect(JSON.parse(serviceTrustPolicy("states.amazonaws.com", { account: "123456789012" })).Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+    });
+  });
 });

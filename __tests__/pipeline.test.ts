@@ -6,6 +6,7 @@ import { projectConfigFrom } from "../lib/config/project-config";
 import type { EnvironmentConfig } from "../lib/config/environment-config";
 import { ACTIONS_BY_RESOURCE_TYPE, deployRoleName, PERMISSION_FREE_DATA_SOURCES, PLAN_ROLE_NAME, type PipelineRoles, pipelineRolesFor, type RoleDefinition } from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { roleMayAssume } from "./support/iam-simulation";
 import { synthProject } from "./support/synth";
 
 const context = {
@@ -37,7 +38,19 @@ function rolesOf(environments: readonly EnvironmentConfig[]): Record<string, Pip
 }
 
 function definitions(set: PipelineRoles): RoleDefinition[] {
-  return [set.plan, set.deploy, ...(set.state ? [set.state] : [])];
+  return [set.plan, set.deploy, ...(set.state ? [set.state] : []), ...(set.providerRole ? [set.providerRole] : [])];
+}
+
+/** Every string in a value, at any depth: the ARNs of a role definition among them. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+function roleArnOf(definition: RoleDefinition, partition = "aws"): string {
+  return `arn:${partition}:iam::${definition.account}:role/${definition.roleName}`;
 }
 
 describe("the pipeline's IAM roles", () => {
@@ -256,6 +269,140 @@ describe("the pipeline's IAM roles", () => {
           expect(sids).toEqual([...new Set(sids)]);
         }
       }
+    });
+  });
+
+  describe("with deployRoleArn, the role the AWS provider assumes in plan and deploy", () => {
+    const { plan, deploy, providerRole } = roles.prod;
+    const deployRoleArn = context.environments.prod.deployRoleArn;
+
+    it("is defined with what the environment's deploy needs, and only that", () => {
+      expect(providerRole).toMatchObject({ roleName: "sfn-dedup-deploy", account: "111111111111" });
+      // What dev's deploy role has for dev, prod's provider role has for prod.
+      const resourceStatements = (definition: RoleDefinition) =>
+        JSON.stringify(definition.permissions.Statement.filter((statement) => !/State|AssumeDeployRole/.test(statement.Sid)));
+      // prod without deployRoleArn: its deploy role would have exactly this.
+      const plainProd = { environments: { prod: { account: "111111111111", region: "eu-central-1" } } };
+      const [withoutDeployRole] = projectConfigFrom(plainProd).environments;
+      const plainDeploy = pipelineRolesFor(withoutDeployRole, [withoutDeployRole], "acme/sfn-dedup").deploy;
+      expect(resourceStatements(providerRole!)).toBe(resourceStatements(plainDeploy));
+      expect(providerRole!.permissions.Statement.map((statement) => statement.Sid)).not.toContain("AssumeDeployRole");
+      expect(stringsIn(providerRole!.permissions).filter((value) => value.includes(":s3:::"))).toEqual([]);
+    });
+
+    it("leaves the pipeline's own roles the state and the right to assume it, not the environment's resources", () => {
+      for (const role of [plan, deploy]) {
+        const resources = role.permissions.Statement.flatMap((statement) => statement.Resource);
+        expect(resources).toContain(deployRoleArn);
+        expect(resources.filter((resource) => resource.includes("sfn-dedup-prod-"))).toEqual([]);
+      }
+      expect(deploy.permissions.Statement.map((statement) => statement.Sid)).toEqual(["AssumeStateRole", "AssumeDeployRole"]);
+    });
+
+    it("may be assumed by the environment's plan and deploy roles, by no other role (IAM simulation)", async () => {
+      const request = { roleArn: deployRoleArn, trustPolicy: providerRole!.trustPolicy };
+      expect(await roleMayAssume(roleArnOf(plan), plan.permissions, request)).toBe("Allowed");
+      expect(await roleMayAssume(roleArnOf(deploy), deploy.permissions, request)).toBe("Allowed");
+      // The plan role without its AssumeDeployRole statement: what it had before, and why plans failed.
+      const withoutAssume = { ...plan.permissions, Statement: plan.permissions.Statement.filter(({ Sid }) => Sid !== "AssumeDeployRole") };
+      expect(await roleMayAssume(roleArnOf(plan), withoutAssume, request)).toBe("ImplicitlyDenied");
+      // Another role of the account, even one allowed sts:AssumeRole on it, and another environment's deploy role.
+      expect(await roleMayAssume("arn:aws:iam::111111111111:role/someone-else", deploy.permissions, request)).toBe("ImplicitlyDenied");
+      expect(await roleMayAssume(roleArnOf(roles.dev.deploy), deploy.permissions, request)).toBe("ImplicitlyDenied");
+    });
+
+    it("is one definition for the environments that name it, each one's deploy scoped to its own resources", () => {
+      const sharedArn = "arn:aws:iam::222222222222:role/deployer";
+      const shared = projectConfigFrom({
+        environments: {
+          dev: { account: "222222222222", region: "eu-west-1", deployRoleArn: sharedArn },
+          staging: { account: "222222222222", region: "eu-central-1", deployRoleArn: sharedArn },
+        },
+      }).environments;
+      const [dev, staging] = shared.map((environment) => pipelineRolesFor(environment, shared, "acme/sfn-dedup"));
+      expect(JSON.stringify(dev.providerRole)).toBe(JSON.stringify(staging.providerRole));
+      expect(dev.providerRole!.trustPolicy.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).toEqual([
+        "arn:aws:iam::222222222222:role/sfn-dedup-github-plan",
+        "arn:aws:iam::222222222222:role/sfn-dedup-github-deploy-dev",
+        "arn:aws:iam::222222222222:role/sfn-dedup-github-deploy-staging",
+      ]);
+      const topics = ["arn:aws:sns:eu-west-1:222222222222:sfn-dedup-dev-*", "arn:aws:sns:eu-central-1:222222222222:sfn-dedup-staging-*"];
+      expect(stringsIn(dev.providerRole!.permissions)).toEqual(expect.arrayContaining(topics));
+    });
+  });
+
+  describe.each([
+    ["aws-cn", "cn-north-1", "cn-northwest-1"],
+    ["aws-us-gov", "us-gov-west-1", "us-gov-east-1"],
+  ])("in the %s partition (%s)", (partition, region, stateRegion) => {
+    const partitionContext = {
+      environments: {
+        prod: {
+          account: "111111111111",
+          region,
+          deployRoleArn: `arn:${partition}:iam::111111111111:role/sfn-dedup-deploy`,
+          state: {
+            bucket: "acme-terraform-state",
+            region: stateRegion,
+            roleArn: `arn:${partition}:iam::999999999999:role/terraform-state`,
+          },
+        },
+        staging: {
+          account: "111111111111",
+          region,
+          state: { bucket: "acme-staging-state" },
+          kmsKeyArn: `arn:${partition}:kms:${region}:111111111111:key/0f1e2d3c`,
+        },
+      },
+    };
+    const environments = projectConfigFrom(partitionContext).environments;
+    const partitionRoles = rolesOf(environments);
+
+    it("every ARN of every role names the partition: resources, roles, state, the OIDC provider", () => {
+      const arns = Object.values(partitionRoles)
+        .flatMap(definitions)
+        .flatMap((definition) => stringsIn([definition.trustPolicy, definition.permissions]))
+        .filter((value) => value.startsWith("arn:"));
+      expect(arns.length).toBeGreaterThan(40);
+      expect(arns.filter((arn) => !arn.startsWith(`arn:${partition}:`))).toEqual([]);
+      expect(partitionRoles.prod.plan.trustPolicy.Statement[0].Principal).toEqual({
+        Federated: `arn:${partition}:iam::111111111111:oidc-provider/token.actions.githubusercontent.com`,
+      });
+      const stagingState = `arn:${partition}:s3:::acme-staging-state/sfn-dedup/staging/terraform.tfstate`;
+      expect(stringsIn(partitionRoles.staging.deploy.permissions)).toContain(stagingState);
+    });
+
+    it("lets the plan and deploy roles assume the state and deploy roles there (IAM simulation)", async () => {
+      const { plan, deploy, state, providerRole } = partitionRoles.prod;
+      for (const [target, trust] of [
+        [`arn:${partition}:iam::999999999999:role/terraform-state`, state!.trustPolicy],
+        [`arn:${partition}:iam::111111111111:role/sfn-dedup-deploy`, providerRole!.trustPolicy],
+      ] as const) {
+        const request = { roleArn: target, trustPolicy: trust };
+        expect(await roleMayAssume(roleArnOf(plan, partition), plan.permissions, request)).toBe("Allowed");
+        expect(await roleMayAssume(roleArnOf(deploy, partition), deploy.permissions, request)).toBe("Allowed");
+        // staging's deploy role, even with prod's permissions: not trusted.
+        const stagingDeploy = roleArnOf(partitionRoles.staging.deploy, partition);
+        expect(await roleMayAssume(stagingDeploy, deploy.permissions, request)).toBe("ImplicitlyDenied");
+      }
+    });
+
+    it("are what npm run pipeline-roles prints and the roles npm run environments gives the workflow", () => {
+      const run = (...args: string[]) =>
+        JSON.parse(
+          execFileSync("npm", ["run", "--silent", ...args], {
+            cwd: PROJECT_ROOT,
+            env: { ...process.env, CDKTF_CONTEXT_JSON: JSON.stringify(partitionContext) },
+            encoding: "utf8",
+          }),
+        );
+      const printed = run("pipeline-roles", "--", "prod", "--repository", "acme/sfn-dedup");
+      expect(printed).toEqual(JSON.parse(JSON.stringify(partitionRoles.prod)));
+      const prod = (run("environments") as Array<Record<string, string>>).find((environment) => environment.name === "prod");
+      expect(prod).toMatchObject({
+        planRole: `arn:${partition}:iam::111111111111:role/sfn-dedup-github-plan`,
+        deployRole: `arn:${partition}:iam::111111111111:role/sfn-dedup-github-deploy-prod`,
+      });
     });
   });
 

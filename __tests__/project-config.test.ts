@@ -178,6 +178,12 @@ describe("projectConfigFrom", () => {
       ["a malformed region", withProd({ region: "eu-west" }), 'cdktf.json context.environments.prod.region: must be an AWS region such as eu-west-1; got "eu-west".'],
       ["a deploy role that is not a role ARN", withProd({ deployRoleArn: "sfn-dedup-deploy" }), 'cdktf.json context.environments.prod.deployRoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deploy; got "sfn-dedup-deploy".'],
       ["a deploy role in another account", withProd({ deployRoleArn: "arn:aws:iam::222222222222:role/deploy" }), "cdktf.json context.environments.prod.deployRoleArn: is in account 222222222222, not the environment's account 111111111111"],
+      [
+        "a deploy role in another partition",
+        withProd({ deployRoleArn: "arn:aws-cn:iam::111111111111:role/deploy" }),
+        "cdktf.json context.environments.prod.deployRoleArn: " +
+          "is in partition aws-cn, not aws, the partition of the environment's region eu-west-1.",
+      ],
       ["a malformed e-mail address", withProd({ notificationEmails: ["ops@@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[0]: must be e-mail addresses such as ops@example.com; got "ops@@example.com".'],
       ["e-mail addresses that are not a list", withProd({ notificationEmails: "ops@example.com" }), "cdktf.json context.environments.prod.notificationEmails: must be a list of e-mail addresses"],
       ["an address listed twice", withProd({ notificationEmails: ["a@example.com", "A@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[1]: "A@example.com" is listed twice.'],
@@ -190,6 +196,12 @@ describe("projectConfigFrom", () => {
       ["a malformed state region", withProd({ state: { bucket: "acme-state", region: "EU" } }), 'cdktf.json context.environments.prod.state.region: must be an AWS region such as eu-west-1; got "EU".'],
       ["a state key with a leading slash", withProd({ state: { bucket: "acme-state", key: "/prod.tfstate" } }), 'cdktf.json context.environments.prod.state.key: must be an S3 object key without leading slash or spaces; got "/prod.tfstate".'],
       ["a state role that is not a role ARN", withProd({ state: { bucket: "acme-state", roleArn: "arn:aws:iam::999999999999:user/x" } }), "cdktf.json context.environments.prod.state.roleArn: must be an IAM role ARN"],
+      [
+        "a state role in another partition than the state",
+        withProd({ state: { bucket: "acme-state", region: "us-gov-west-1", roleArn: "arn:aws:iam::999999999999:role/terraform-state" } }),
+        "cdktf.json context.environments.prod.state.roleArn: " +
+          "is in partition aws, not aws-us-gov, the partition of the state's region us-gov-west-1.",
+      ],
       ["a KMS key that is not an ARN", withProd({ state: { bucket: "acme-state", kmsKeyId: "1234abcd" } }), "cdktf.json context.environments.prod.state.kmsKeyId: must be a KMS key or alias ARN"],
       ["a KMS key given as an alias", withProd({ kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:alias/sfn-dedup" }), "cdktf.json context.environments.prod.kmsKeyArn: must be a KMS key ARN (not an alias)"],
       ["a KMS key in another region", withProd({ kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c" }), "cdktf.json context.environments.prod.kmsKeyArn: is in us-east-1, not the environment's region eu-west-1: KMS keys are regional."],

@@ -65,6 +65,7 @@ export class DedupTriggerStack extends TerraformStack {
       // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
       definitionSubstitutions: { Partition: AwsEnvironment.of(this).partition, TopicArn: this.topic.arn },
       taskStatements: this.topic.publishStatements(),
+      policyName: "publish-notifications",
       logging: { ...config.logs.workflow, retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
     });
 
@@ -87,6 +88,7 @@ export class DedupTriggerStack extends TerraformStack {
         ...(this.ledger ? ledgerEnvironment(this.ledger.name, config.ledger?.retentionDays) : {}),
       },
       statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
+      policyName: "start-workflow-executions",
       logRetentionDays: config.logs.retentionDays,
       kmsKeyArn: config.kmsKeyArn,
       reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,

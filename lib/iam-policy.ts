@@ -33,12 +33,25 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   });
 }
 
-/** Trust policy that lets exactly one AWS service assume the role. */
-export function serviceTrustPolicy(servicePrincipal: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: servicePrincipal }, Action: "sts:AssumeRole" }],
-  });
+/**
+ * On whose behalf a service assumes a role, as the service states it in the request: `aws:SourceAccount`,
+ * and `aws:SourceArn` where the service sets it. Conditions on them keep the service from assuming the
+ * role for another account's resources (the cross-service confused deputy), but a key the service does
+ * not set fails the condition: use only what the service's documentation says it sets.
+ */
+export interface ServiceSource {
+  readonly account: string;
+  readonly arn?: string;
+}
+
+/** Trust policy that lets exactly one AWS service assume the role, on behalf of `source` when given. */
+export function serviceTrustPolicy(servicePrincipal: string, source?: ServiceSource): string {
+  const condition = source && {
+    StringEquals: { "aws:SourceAccount": source.account },
+    ...(source.arn ? { ArnEquals: { "aws:SourceArn": source.arn } } : {}),
+  };
+  const statement = { Effect: "Allow", Principal: { Service: servicePrincipal }, Action: "sts:AssumeRole" };
+  return JSON.stringify({ Version: "2012-10-17", Statement: [condition ? { ...statement, Condition: condition } : statement] });
 }
 
 function checkLeastPrivilege(statement: PolicyStatement): void {

@@ -64,6 +64,7 @@ export class LedgerStatusUpdates extends Construct {
       entry: FUNCTION_ENTRIES.ledgerStatus,
       environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
       statements: [props.ledger.statusStatement()],
+      policyName: "record-execution-statuses",
       logRetentionDays: props.logRetentionDays,
       kmsKeyArn: props.kmsKeyArn,
       reservedConcurrency: (props.reserveConcurrency ?? true) ? STATUS_UPDATER_CONCURRENCY : undefined,

@@ -17,6 +17,8 @@ export interface NodejsFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** What the code does on AWS beyond writing its logs and traces. */
   readonly statements: readonly PolicyStatement[];
+  /** The execution role's inline policy name: what `statements` grant, e.g. `start-workflow-executions`. */
+  readonly policyName: string;
   /** @default 10 — well under API Gateway's 30 s integration limit, so the client gets our answer. */
   readonly timeoutSeconds?: number;
   /** @default 256 (README.md, "Memory": measured) */
@@ -58,6 +60,15 @@ export class NodejsFunction extends Construct {
     this.role = new ServiceRole(this, "execution-role", {
       name: `${props.name}-function`,
       servicePrincipal: "lambda.amazonaws.com",
+      // No aws:SourceAccount / aws:SourceArn condition: AWS documents neither for Lambda assuming an
+      // execution role. Its execution-role guide asks only that the trust policy name lambda.amazonaws.com,
+      // and its guide to lambda:SourceFunctionArn says aws:SourceArn "applies only to policies where your
+      // Lambda function is the target resource" (https://docs.aws.amazon.com/lambda/latest/dg/
+      // permissions-source-function-arn.html). A condition on a key Lambda does not set would keep every
+      // function from running. Cross-account use is barred anyway: a role cannot be passed to another
+      // account's function (iam:PassRole), and only this account's deploy role may pass it.
+      source: undefined,
+      policyName: props.policyName,
       statements: [
         ...props.statements,
         ...(props.deadLetterQueue ? [props.deadLetterQueue.sendStatement] : []),

@@ -1,3 +1,4 @@
+import { partitionOf } from "./config/aws-regions";
 import type { EnvironmentConfig } from "./config/environment-config";
 import { PROJECT_NAME } from "./project-tags";
 
@@ -14,10 +15,18 @@ export function deployRoleName(environment: string): string {
   return `${DEPLOY_ROLE_NAME_PREFIX}${environment}`;
 }
 
-/** The ARNs of the roles the workflow assumes for one environment. */
+/** The ARNs of the roles the workflow assumes for one environment, in the partition of its region. */
 export function pipelineRoleArns(environment: EnvironmentConfig): { readonly plan: string; readonly deploy: string } {
   const account = deployableAccount(environment);
-  return { plan: `arn:aws:iam::${account}:role/${PLAN_ROLE_NAME}`, deploy: `arn:aws:iam::${account}:role/${deployRoleName(environment.name)}` };
+  return {
+    plan: iamArn(environment.region, account, `role/${PLAN_ROLE_NAME}`),
+    deploy: iamArn(environment.region, account, `role/${deployRoleName(environment.name)}`),
+  };
+}
+
+/** An IAM ARN (IAM is global within a partition: no region field) in the partition `region` belongs to. */
+function iamArn(region: string, account: string, resource: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:${resource}`;
 }
 
 /** An environment the pipeline cannot be given roles for; the message says why and what to change. */
@@ -74,11 +83,15 @@ export interface RoleDefinition {
   readonly permissions: PolicyDocument;
 }
 
-/** How the pipeline reaches one environment: its roles, and the state role when state lives elsewhere. */
+/**
+ * How the pipeline reaches one environment: its roles, the state role when state lives elsewhere, and the
+ * role `deployRoleArn` names, which the AWS provider assumes in plan and deploy alike.
+ */
 export interface PipelineRoles {
   readonly plan: RoleDefinition;
   readonly deploy: RoleDefinition;
   readonly state?: RoleDefinition;
+  readonly providerRole?: RoleDefinition;
 }
 
 /**
@@ -214,9 +227,13 @@ interface ResourceScopes {
  * and listing log groups cannot be narrowed by name.
  *
  * A role that several environments share is defined once for all of them, so that it reads the same
- * whichever environment it is printed for: the plan role covers every environment in its account, and a
- * state role (`state.roleArn`) every environment whose state it holds. Applying one environment's output
- * never takes access away from another.
+ * whichever environment it is printed for: the plan role covers every environment in its account, a
+ * state role (`state.roleArn`) every environment whose state it holds, and a `deployRoleArn` role every
+ * environment that names it. Applying one environment's output never takes access away from another.
+ *
+ * With `deployRoleArn` set, the AWS provider makes every call of a plan or a deploy through that role:
+ * the pipeline's own roles then keep only the state and the right to assume it, and that role has what
+ * the deploy role would otherwise have.
  */
 export function pipelineRolesFor(environment: EnvironmentConfig, environments: readonly EnvironmentConfig[], repository: string): PipelineRoles {
   const account = deployableAccount(environment);
@@ -226,71 +243,99 @@ export function pipelineRolesFor(environment: EnvironmentConfig, environments: r
   const plan: RoleDefinition = {
     roleName: PLAN_ROLE_NAME,
     account,
-    trustPolicy: githubTrust(account, repository, "pull_request"),
+    trustPolicy: githubTrust(environment.region, account, repository, "pull_request"),
     permissions: document(
       mergedBySid(
         inAccount.flatMap((peer) => [
-          ...perService("Read", "read", resourceScopes(peer)),
-          listLogGroups(peer),
+          ...(peer.deployRoleArn ? [] : readStatements(peer)),
           ...(peer.state && !peer.state.roleArn ? stateAccessStatements([peer], "plan") : []),
           ...assumeStateRole(peer),
+          ...assumeProviderRole(peer),
         ]),
       ),
     ),
   };
-  const scopes = resourceScopes(environment);
   const deploy: RoleDefinition = {
     roleName: deployRoleName(environment.name),
     account,
-    trustPolicy: githubTrust(account, repository, `environment:${environment.name}`),
+    trustPolicy: githubTrust(environment.region, account, repository, `environment:${environment.name}`),
     permissions: document([
-      ...perService("Read", "read", scopes),
-      ...perService("Change", "write", scopes),
-      listLogGroups(environment),
-      vendedLogDelivery(),
-      ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
-      {
-        Sid: "PassOwnRolesToLambdaAndStepFunctions",
-        Effect: "Allow",
-        Action: ["iam:PassRole"],
-        Resource: scopes.iam,
-        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
-      },
+      ...(environment.deployRoleArn ? [] : deployStatements([environment])),
       ...(environment.state && !environment.state.roleArn ? stateAccessStatements([environment], "deploy") : []),
       ...assumeStateRole(environment),
-      ...(environment.deployRoleArn
-        ? [{ Sid: "AssumeDeployRole", Effect: "Allow" as const, Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.deployRoleArn] }]
-        : []),
+      ...assumeProviderRole(environment),
     ]),
   };
   const stateRoleArn = environment.state?.roleArn;
+  const providerRoleArn = environment.deployRoleArn;
   return {
     plan,
     deploy,
     state: stateRoleArn ? stateRole(stateRoleArn, environments.filter((candidate) => candidate.state?.roleArn === stateRoleArn)) : undefined,
+    providerRole: providerRoleArn
+      ? providerRole(providerRoleArn, environments.filter((candidate) => candidate.deployRoleArn === providerRoleArn))
+      : undefined,
   };
 }
 
-/** The environment's resources, by service: `sfn-dedup-<env>-*` in its account and region. */
+/** What a plan reads: the environment's resources. */
+function readStatements(environment: EnvironmentConfig): Statement[] {
+  return [...perService("Read", "read", resourceScopes(environment)), listLogGroups(environment)];
+}
+
+/** What a deploy needs of AWS, state aside: read and change the environments' resources, pass their roles. */
+function deployStatements(environments: readonly EnvironmentConfig[]): Statement[] {
+  return mergedBySid(
+    environments.flatMap((environment) => {
+      const scopes = resourceScopes(environment);
+      return [
+        ...perService("Read", "read", scopes),
+        ...perService("Change", "write", scopes),
+        listLogGroups(environment),
+        vendedLogDelivery(),
+        ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
+        {
+          Sid: "PassOwnRolesToLambdaAndStepFunctions",
+          Effect: "Allow" as const,
+          Action: ["iam:PassRole"],
+          Resource: scopes.iam,
+          Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+        },
+      ];
+    }),
+  );
+}
+
+/** The environment's resources, by service: `sfn-dedup-<env>-*` in its partition, account and region. */
 function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
   const { account, region } = environment;
+  const partition = partitionOf(region);
   const prefix = `${PROJECT_NAME}-${environment.name}-`;
+  const inRegion = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${account}:${resource}`;
   return {
-    sns: [`arn:aws:sns:${region}:${account}:${prefix}*`],
-    states: [`arn:aws:states:${region}:${account}:stateMachine:${prefix}*`],
-    iam: [`arn:aws:iam::${account}:role/${prefix}*`],
-    lambda: [`arn:aws:lambda:${region}:${account}:function:${prefix}*`],
-    logs: [`arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*`, `arn:aws:logs:${region}:${account}:log-group:/aws/*/${prefix}*:*`],
-    dynamodb: [`arn:aws:dynamodb:${region}:${account}:table/${prefix}*`],
-    events: [`arn:aws:events:${region}:${account}:rule/${prefix}*`],
-    sqs: [`arn:aws:sqs:${region}:${account}:${prefix}*`],
-    apigateway: [`arn:aws:apigateway:${region}::/apis`, `arn:aws:apigateway:${region}::/apis/*`, `arn:aws:apigateway:${region}::/tags/*`],
+    sns: [inRegion("sns", `${prefix}*`)],
+    states: [inRegion("states", `stateMachine:${prefix}*`)],
+    iam: [iamArn(region, account!, `role/${prefix}*`)],
+    lambda: [inRegion("lambda", `function:${prefix}*`)],
+    logs: [inRegion("logs", `log-group:/aws/*/${prefix}*`), inRegion("logs", `log-group:/aws/*/${prefix}*:*`)],
+    dynamodb: [inRegion("dynamodb", `table/${prefix}*`)],
+    events: [inRegion("events", `rule/${prefix}*`)],
+    sqs: [inRegion("sqs", `${prefix}*`)],
+    // API Gateway ARNs name no account.
+    apigateway: ["/apis", "/apis/*", "/tags/*"].map((path) => `arn:${partition}:apigateway:${region}::${path}`),
   };
 }
 
 function assumeStateRole(environment: EnvironmentConfig): Statement[] {
   return environment.state?.roleArn
     ? [{ Sid: "AssumeStateRole", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.state.roleArn] }]
+    : [];
+}
+
+/** Plan and deploy alike: the provider assumes `deployRoleArn` for every call, a plan's reads included. */
+function assumeProviderRole(environment: EnvironmentConfig): Statement[] {
+  return environment.deployRoleArn
+    ? [{ Sid: "AssumeDeployRole", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: [environment.deployRoleArn] }]
     : [];
 }
 
@@ -313,7 +358,8 @@ function perService(sidPrefix: string, access: "read" | "write", scopes: Resourc
 
 /** DescribeLogGroups is a list call: IAM accepts no narrower resource than the region's log groups. */
 function listLogGroups({ region, account }: EnvironmentConfig): Statement {
-  return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [`arn:aws:logs:${region}:${account}:log-group:*`] };
+  const allLogGroups = `arn:${partitionOf(region)}:logs:${region}:${account}:log-group:*`;
+  return { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [allLogGroups] };
 }
 
 /**
@@ -356,14 +402,15 @@ function stateAccessStatements(environments: readonly EnvironmentConfig[], acces
   return mergedBySid(
     environments.flatMap((environment): Statement[] => {
       const state = environment.state!;
-      const stateObject = `arn:aws:s3:::${state.bucket}/${state.key}`;
+      const bucket = `arn:${partitionOf(state.region)}:s3:::${state.bucket}`;
+      const stateObject = `${bucket}/${state.key}`;
       const lockFile = `${stateObject}.tflock`;
       const statements: Statement[] = [
         {
           Sid: "ListOwnState",
           Effect: "Allow",
           Action: ["s3:ListBucket"],
-          Resource: [`arn:aws:s3:::${state.bucket}`],
+          Resource: [bucket],
           Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } },
         },
         { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
@@ -385,35 +432,49 @@ function stateAccessStatements(environments: readonly EnvironmentConfig[], acces
  * deploy's access (write the state), which a plan through it therefore has too (README.md, Pipeline).
  */
 function stateRole(roleArn: string, environments: readonly EnvironmentConfig[]): RoleDefinition {
-  const [, stateAccount, roleName] = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn)!;
+  return assumedRole(roleArn, environments, stateAccessStatements(environments, "deploy"));
+}
+
+/**
+ * The role `deployRoleArn` names, in the environment's account, defined for every environment that names
+ * it: assumable by their plan and deploy roles only, with what their deploys need. Like a state role, it
+ * cannot tell a plan from a deploy: a plan through it has the deploy's access (README.md, Pipeline).
+ */
+function providerRole(roleArn: string, environments: readonly EnvironmentConfig[]): RoleDefinition {
+  return assumedRole(roleArn, environments, deployStatements(environments));
+}
+
+/** A role the environments' plan and deploy roles assume, and no one else. */
+function assumedRole(roleArn: string, environments: readonly EnvironmentConfig[], statements: Statement[]): RoleDefinition {
+  const [, partition, account, roleName] = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn)!;
   const pipelineRoles = environments.map(pipelineRoleArns);
   const accounts = [...new Set(environments.map(deployableAccount))];
   return {
     roleName,
-    account: stateAccount,
+    account,
     trustPolicy: document([
       {
         Sid: "PipelineRolesOfTheEnvironments",
         Effect: "Allow",
         // The accounts as principals, narrowed to the pipeline roles: IAM accepts this before the roles exist.
-        Principal: { AWS: oneOrMany(accounts.map((account) => `arn:aws:iam::${account}:root`)) },
+        Principal: { AWS: oneOrMany(accounts.map((peerAccount) => `arn:${partition}:iam::${peerAccount}:root`)) },
         Action: ["sts:AssumeRole", "sts:TagSession"],
         Condition: {
           ArnEquals: { "aws:PrincipalArn": [...new Set(pipelineRoles.flatMap(({ plan, deploy }) => [plan, deploy]))] },
         },
       },
     ]),
-    permissions: document(stateAccessStatements(environments, "deploy")),
+    permissions: document(statements),
   };
 }
 
 /** Trust for GitHub's OIDC tokens from one repository and one kind of run (pull request or environment). */
-function githubTrust(account: string, repository: string, subject: string): PolicyDocument<TrustStatement> {
+function githubTrust(region: string, account: string, repository: string, subject: string): PolicyDocument<TrustStatement> {
   return document([
     {
       Sid: "GitHubActions",
       Effect: "Allow",
-      Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}` },
+      Principal: { Federated: iamArn(region, account, `oidc-provider/${GITHUB_OIDC_HOST}`) },
       Action: ["sts:AssumeRoleWithWebIdentity"],
       Condition: {
         StringEquals: {

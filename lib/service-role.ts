@@ -1,12 +1,20 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { policyDocument, type PolicyStatement, serviceTrustPolicy } from "./iam-policy";
+import { policyDocument, type PolicyStatement, type ServiceSource, serviceTrustPolicy } from "./iam-policy";
 
 export interface ServiceRoleProps {
   readonly name: string;
   /** The one service that may assume the role, e.g. `lambda.amazonaws.com`. */
   readonly servicePrincipal: string;
+  /**
+   * The account (and resource) the service must be acting for, as it sets `aws:SourceAccount` (and
+   * `aws:SourceArn`) when it assumes the role; `undefined` only where AWS documents no such key for the
+   * service, with the reason where the role is made. Required, so that every role states which it is.
+   */
+  readonly source: ServiceSource | undefined;
+  /** The inline policy's name, saying what it grants; shown in the IAM console and in plans. */
+  readonly policyName: string;
   /** Everything the role may do; rendered as one inline policy so the grant is reviewed with the role. */
   readonly statements: readonly PolicyStatement[];
 }
@@ -20,12 +28,15 @@ export class ServiceRole extends Construct {
     super(scope, id);
     this.role = new IamRole(this, "role", {
       name: props.name,
-      assumeRolePolicy: serviceTrustPolicy(props.servicePrincipal),
+      assumeRolePolicy: serviceTrustPolicy(props.servicePrincipal, props.source),
     });
     this.policy = new IamRolePolicy(this, "policy", {
-      name: "least-privilege",
+      name: props.policyName,
       role: this.role.name,
       policy: policyDocument(props.statements),
+      // A new name replaces the policy: the new one is attached before the old one goes, so the role is
+      // never without its permissions (a rename plans as one policy created, one destroyed).
+      lifecycle: { createBeforeDestroy: true },
     });
   }
 

@@ -17,6 +17,8 @@ export interface WorkflowStateMachineProps {
   readonly definitionSubstitutions: Readonly<Record<string, string>>;
   /** What the workflow's tasks do on AWS: the execution role gets exactly these, plus logs and traces. */
   readonly taskStatements: readonly PolicyStatement[];
+  /** The execution role's inline policy name: what `taskStatements` grant, e.g. `publish-notifications`. */
+  readonly policyName: string;
   readonly logging: {
     readonly level: WorkflowLogLevel;
     /** Off by default: execution input and output are requests, which may hold personal data. */
@@ -45,9 +47,16 @@ export class WorkflowStateMachine extends Construct {
       retentionDays: props.logging.retentionDays,
       kmsKeyArn: props.logging.kmsKeyArn,
     });
+    const aws = AwsEnvironment.of(this);
     this.role = new ServiceRole(this, "execution-role", {
       name: `${props.name}-workflow`,
       servicePrincipal: "states.amazonaws.com",
+      // Step Functions sets both keys when it assumes a state machine's role, and AWS recommends conditions
+      // on them against the confused deputy ("Prevent cross-service confused deputy issue",
+      // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html). The ARN is
+      // built from the name: a reference to the state machine would make it depend on its own role.
+      source: { account: aws.accountId, arn: aws.arn("states", `stateMachine:${props.name}`) },
+      policyName: props.policyName,
       statements: [...props.taskStatements, logDeliveryStatement(), xrayTracingStatement()],
     });
     this.stateMachine = new SfnStateMachine(this, "state-machine", {

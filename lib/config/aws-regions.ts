@@ -2,24 +2,44 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /**
- * The regions the pinned AWS SDK knows, from the partition table its endpoint resolver uses
+ * The regions the pinned AWS SDK knows, by partition, from the partition table its endpoint resolver uses
  * (@aws-sdk/core, as @aws-sdk/client-sfn resolves it). Read as a file because the SDK exports only a
  * lookup, not the list; a new region becomes valid here when the SDK is updated.
  */
-let known: readonly string[] | undefined;
+let partitionByRegion: ReadonlyMap<string, string> | undefined;
 
-export function knownRegions(): readonly string[] {
-  if (!known) {
+function partitionTable(): ReadonlyMap<string, string> {
+  if (!partitionByRegion) {
     const sfnClient = path.dirname(require.resolve("@aws-sdk/client-sfn/package.json"));
     const core = path.dirname(require.resolve("@aws-sdk/core/package.json", { paths: [sfnClient] }));
     const source = fs.readFileSync(path.join(core, "dist-es", "submodules", "client", "util-endpoints", "lib", "aws", "partitions.js"), "utf8");
     const table = JSON.parse(source.replace(/^export const partitionsInfo = /, "").replace(/;\s*$/, "")) as {
-      partitions: Array<{ regions: Record<string, unknown> }>;
+      partitions: Array<{ id: string; regions: Record<string, unknown> }>;
     };
-    // "aws-global", "aws-cn-global", …: signing pseudo-regions, not places to deploy.
-    known = table.partitions.flatMap((partition) => Object.keys(partition.regions)).filter((region) => !region.startsWith("aws-"));
+    partitionByRegion = new Map(
+      table.partitions.flatMap((partition) =>
+        Object.keys(partition.regions)
+          // "aws-global", "aws-cn-global", …: signing pseudo-regions, not places to deploy.
+          .filter((region) => !region.startsWith("aws-"))
+          .map((region) => [region, partition.id] as const),
+      ),
+    );
   }
-  return known;
+  return partitionByRegion;
+}
+
+export function knownRegions(): readonly string[] {
+  return [...partitionTable().keys()];
+}
+
+/**
+ * The partition of a known region, the second field of every ARN there: `aws`, `aws-cn` (China),
+ * `aws-us-gov` (GovCloud), … Throws for a region the SDK does not know (configuration refuses those).
+ */
+export function partitionOf(region: string): string {
+  const partition = partitionTable().get(region);
+  if (!partition) throw new Error(`No partition for region ${JSON.stringify(region)}: ${regionProblem(region)}`);
+  return partition;
 }
 
 /** Why `region` is not a region, naming the nearest known ones; undefined when it is one. */

@@ -1,6 +1,6 @@
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
-import { regionProblem } from "./aws-regions";
+import { partitionOf, regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
 import { LOGGING_DEFAULTS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
@@ -113,6 +113,7 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
   const deployRoleArn = reader.optionalString("deployRoleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
   if (deployRoleArn) {
     requireSameAccount(reader.fieldPath("deployRoleArn"), deployRoleArn, account);
+    requireSamePartition(reader.fieldPath("deployRoleArn"), deployRoleArn, region, "the environment's region");
   }
   return {
     name,
@@ -150,6 +151,15 @@ function requireSameAccount(field: string, roleArn: string, account: string): vo
   const roleAccount = IAM_ROLE_ARN.exec(roleArn)![1];
   if (roleAccount !== account) {
     throw new ConfigError(field, `is in account ${roleAccount}, not the environment's account ${account}: the provider would refuse to deploy with it.`);
+  }
+}
+
+/** A role in another partition (aws, aws-cn, aws-us-gov, …) cannot be assumed with credentials from this one. */
+function requireSamePartition(field: string, roleArn: string, region: string, regionName: string): void {
+  const rolePartition = roleArn.split(":")[1];
+  if (rolePartition !== partitionOf(region)) {
+    const problem = `is in partition ${rolePartition}, not ${partitionOf(region)}, the partition of ${regionName} ${region}.`;
+    throw new ConfigError(field, problem);
   }
 }
 
@@ -194,9 +204,14 @@ function stateFrom(reader: ConfigReader | undefined, environment: string, enviro
   }
   reader.allowOnly(STATE_FIELDS);
   const roleArn = reader.optionalString("roleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state");
+  const region =
+    knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion;
+  if (roleArn) {
+    requireSamePartition(reader.fieldPath("roleArn"), roleArn, region, "the state's region");
+  }
   return {
     bucket: reader.requiredString("bucket", S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
-    region: knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion,
+    region,
     key: reader.optionalString("key", S3_STATE_KEY, "an S3 object key without leading slash or spaces") ?? stateKeyFor(environment),
     roleArn,
     kmsKeyId: reader.optionalString("kmsKeyId", KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
