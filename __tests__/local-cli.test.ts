@@ -62,23 +62,37 @@ describe("npm run local", () => {
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   });
 
-  it("stops everything when only npm is sent SIGTERM, as a service manager or a parent script would", async () => {
-    const project = copyProject(path.join(workspace, "sigterm"));
-    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
-    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    await cli.waitFor(/Press Ctrl-C/);
-    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
-    expect(pids.length).toBeGreaterThan(0);
+  describe("stops everything when only npm is signalled, as a service manager, a parent script or the OOM killer would", () => {
+    // One project for all four: the first run synthesizes, the others reuse it.
+    let project: string;
+    beforeAll(() => {
+      project = copyProject(path.join(workspace, "npm-signalled"));
+    });
 
-    // npm forwards it to its shell only; the shell dies without passing it on.
-    process.kill(cli.npmPid, "SIGTERM");
+    // npm passes SIGINT and SIGTERM on to the script it runs; it dies of SIGHUP and SIGKILL, leaving the
+    // sandbox to notice that its parent has gone.
+    it.each([
+      ["SIGINT", /SIGINT: stopping…/],
+      ["SIGTERM", /SIGTERM: stopping…/],
+      ["SIGHUP", /parent process gone: stopping…/],
+      ["SIGKILL", /parent process gone: stopping…/],
+    ] as const)("%s", async (signal, stopping) => {
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+      const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      await cli.waitFor(/Press Ctrl-C/);
+      const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+      expect(pids.length).toBeGreaterThan(0);
 
-    await cli.waitFor(/Stopped\./);
-    expect(await cli.allGone()).toBe(true);
-    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
-    for (const pid of pids) expect(isRunning(pid)).toBe(false);
-    expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+      process.kill(cli.npmPid, signal);
+
+      await cli.waitFor(stopping);
+      await cli.waitFor(/Stopped\./);
+      expect(await cli.allGone(60_000)).toBe(true);
+      for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+      for (const pid of pids) expect(isRunning(pid)).toBe(false);
+      expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+    });
   });
 
   it("writes a relative --outbox where npm was run, not in the project root npm runs the script from", async () => {
