@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { acceptsConnections, isRunning, LocalCli, stopStartedClis } from "./support/local-cli";
 import { copyProject } from "./support/project-copy";
 
@@ -93,6 +95,40 @@ describe("npm run local", () => {
       for (const pid of pids) expect(isRunning(pid)).toBe(false);
       expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
     });
+  });
+
+  it("hints at a request the environment's key accepts, and refuses a body that is not UTF-8 without starting anything", async () => {
+    const project = copyProject(path.join(workspace, "field-key"), {
+      environments: { orders: { account: "123456789012", region: "eu-west-1", executionName: { from: "field", field: "orderId" } } },
+    });
+    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    const [, stateMachineArn] = await cli.waitFor(/State machine\s+(arn:\S+)/);
+    const [, hint] = await cli.waitFor(/Try: (curl .*)\n/);
+
+    // The hint exactly as a user would paste it into a shell.
+    const { stdout } = await promisify(execFile)("sh", ["-c", hint]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 202 /);
+
+    // Latin-1 bytes, once as undeclared text and once declared: API Gateway delivers neither as a string.
+    for (const contentType of ["text/plain", "application/json; charset=iso-8859-1"]) {
+      const body = Buffer.from('{"country":"Grèce","orderId":"2002"}', "latin1");
+      const response = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": contentType }, body });
+      expect({ contentType, status: response.status }).toEqual({ contentType, status: 400 });
+      const problem = await response.json();
+      expect(problem).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-body", detail: expect.stringMatching(/not UTF-8/) });
+    }
+    const utf8 = Buffer.from('{"country":"Grèce","orderId":"3003"}', "utf8");
+    const accepted = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": "text/plain" }, body: utf8 });
+    expect(accepted.status).toBe(202);
+
+    const listed = await fetch(sfnUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AWSStepFunctions.ListExecutions" },
+      body: JSON.stringify({ stateMachineArn }),
+    });
+    expect((await listed.json()).executions).toHaveLength(2);
   });
 
   it("writes a relative --outbox where npm was run, not in the project root npm runs the script from", async () => {

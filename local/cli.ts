@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { curlCommand, exampleRequestBody } from "./example-request";
 import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox } from "./sandbox";
 import { triggerStacks } from "./trigger-stacks";
@@ -246,6 +247,8 @@ async function main(): Promise<void> {
   }
 
   const [route] = sandbox.routes;
+  const routeUrl = `${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`;
+  const tryIt = curlCommand(routeUrl, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment));
   say(`
 sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
@@ -254,7 +257,7 @@ sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   Outbox           ${path.relative(USER_CWD, options.outbox) || options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
 
-Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'content-type: application/json' -d '{"country":"France"}'
+Try: ${tryIt}
 Press Ctrl-C to stop.
 `);
 
