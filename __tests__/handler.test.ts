@@ -90,6 +90,12 @@ describe("start-execution handler", () => {
       });
     });
 
+    it.each(["text/plain", "application/json; charset=utf-8"])("takes a UTF-8 body sent as %s as text", async (type) => {
+      const response = await invoke(postExecutions(Buffer.from('{"country":"Grèce"}', "utf8"), type));
+      expect(response.statusCode).toBe(202);
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: createHash("md5").update("Grèce", "utf8").digest("hex") });
+    });
+
     it("counts the country's length in characters (code points), not UTF-16 units", async () => {
       // Each flag-less emoji is one code point but two UTF-16 units: 100 of them are 200 units long.
       const response = await invoke(postExecutions({ country: "🌍".repeat(100) }));
@@ -233,6 +239,15 @@ describe("start-execution handler", () => {
       const response = await invoke(event);
       expect(response.statusCode).toBe(400);
       expect(bodyOf(response).detail).toMatch(/not UTF-8/);
+    });
+
+    // Latin-1 "Grèce" once decoded lossily and started "Gr\uFFFDce"; a different Latin-1 country then got 409.
+    const latin1Types = ["text/plain", "application/json; charset=iso-8859-1"];
+    it.each(latin1Types)("refuses Latin-1 bytes sent as %s with 400 and starts nothing", async (type) => {
+      const response = await invoke(postExecutions(Buffer.from('{"country":"Grèce"}', "latin1"), type));
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-body", detail: expect.stringMatching(/not UTF-8/) });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
     it.each([

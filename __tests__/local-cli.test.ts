@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { acceptsConnections, isRunning, LocalCli, stopStartedClis } from "./support/local-cli";
 import { copyProject } from "./support/project-copy";
 
@@ -62,23 +64,71 @@ describe("npm run local", () => {
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   });
 
-  it("stops everything when only npm is sent SIGTERM, as a service manager or a parent script would", async () => {
-    const project = copyProject(path.join(workspace, "sigterm"));
+  describe("stops everything when only npm is signalled, as a service manager, a parent script or the OOM killer would", () => {
+    // One project for all four: the first run synthesizes, the others reuse it.
+    let project: string;
+    beforeAll(() => {
+      project = copyProject(path.join(workspace, "npm-signalled"));
+    });
+
+    // npm passes SIGINT and SIGTERM on to the script it runs; it dies of SIGHUP and SIGKILL, leaving the
+    // sandbox to notice that its parent has gone.
+    it.each([
+      ["SIGINT", /SIGINT: stopping…/],
+      ["SIGTERM", /SIGTERM: stopping…/],
+      ["SIGHUP", /parent process gone: stopping…/],
+      ["SIGKILL", /parent process gone: stopping…/],
+    ] as const)("%s", async (signal, stopping) => {
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
+      const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      await cli.waitFor(/Press Ctrl-C/);
+      const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+      expect(pids.length).toBeGreaterThan(0);
+
+      process.kill(cli.npmPid, signal);
+
+      await cli.waitFor(stopping);
+      await cli.waitFor(/Stopped\./);
+      expect(await cli.allGone(60_000)).toBe(true);
+      for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+      for (const pid of pids) expect(isRunning(pid)).toBe(false);
+      expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+    });
+  });
+
+  it("hints at a request the environment's key accepts, and refuses a body that is not UTF-8 without starting anything", async () => {
+    const project = copyProject(path.join(workspace, "field-key"), {
+      environments: { orders: { account: "123456789012", region: "eu-west-1", executionName: { from: "field", field: "orderId" } } },
+    });
     const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
     const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
     const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    await cli.waitFor(/Press Ctrl-C/);
-    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
-    expect(pids.length).toBeGreaterThan(0);
+    const [, stateMachineArn] = await cli.waitFor(/State machine\s+(arn:\S+)/);
+    const [, hint] = await cli.waitFor(/Try: (curl .*)\n/);
 
-    // npm forwards it to its shell only; the shell dies without passing it on.
-    process.kill(cli.npmPid, "SIGTERM");
+    // The hint exactly as a user would paste it into a shell.
+    const { stdout } = await promisify(execFile)("sh", ["-c", hint]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 202 /);
 
-    await cli.waitFor(/Stopped\./);
-    expect(await cli.allGone()).toBe(true);
-    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
-    for (const pid of pids) expect(isRunning(pid)).toBe(false);
-    expect(fs.readdirSync(path.join(project, ".tmp")).filter((entry) => entry.startsWith("sfn-dedup-task-"))).toEqual([]);
+    // Latin-1 bytes, once as undeclared text and once declared: API Gateway delivers neither as a string.
+    for (const contentType of ["text/plain", "application/json; charset=iso-8859-1"]) {
+      const body = Buffer.from('{"country":"Grèce","orderId":"2002"}', "latin1");
+      const response = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": contentType }, body });
+      expect({ contentType, status: response.status }).toEqual({ contentType, status: 400 });
+      const problem = await response.json();
+      expect(problem).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-body", detail: expect.stringMatching(/not UTF-8/) });
+    }
+    const utf8 = Buffer.from('{"country":"Grèce","orderId":"3003"}', "utf8");
+    const accepted = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": "text/plain" }, body: utf8 });
+    expect(accepted.status).toBe(202);
+
+    const listed = await fetch(sfnUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AWSStepFunctions.ListExecutions" },
+      body: JSON.stringify({ stateMachineArn }),
+    });
+    expect((await listed.json()).executions).toHaveLength(2);
   });
 
   it("writes a relative --outbox where npm was run, not in the project root npm runs the script from", async () => {

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { curlCommand, exampleRequestBody } from "./example-request";
 import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox } from "./sandbox";
 import { triggerStacks } from "./trigger-stacks";
@@ -166,11 +167,17 @@ function say(line: string): void {
 
 /** Why the sandbox stops: Ctrl-C, a service manager's or a terminal's signal, or npm gone. */
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Stopping takes a second or two; past this something hangs, and exiting beats waiting for a kill -9. */
+const STOP_DEADLINE_MS = 30_000;
 
 /**
- * Stops the sandbox on SIGINT, SIGTERM or SIGHUP, or once the parent process (npm's shell) has gone;
- * until the sandbox has started, a request to stop is kept and acted on as soon as it has. A second
- * Ctrl-C exits at once.
+ * Stops the sandbox on SIGINT, SIGTERM or SIGHUP, or once the parent process (npm) has gone; until the
+ * sandbox has started, a request to stop is kept and acted on as soon as it has.
+ *
+ * The npm script execs node, so the sandbox is npm's own child: npm passes SIGINT and SIGTERM on to it, and
+ * when npm dies of anything else (SIGHUP, SIGKILL) the sandbox is re-parented, which onParentGone sees.
+ * Further signals while stopping are ignored: one Ctrl-C in a terminal reaches the sandbox twice (from the
+ * terminal, and again from npm), so a second SIGINT cannot mean "hurry"; the deadline covers a hung stop.
  */
 function stopOnRequest(): (sandbox: Sandbox) => void {
   let sandbox: Sandbox | undefined;
@@ -179,6 +186,10 @@ function stopOnRequest(): (sandbox: Sandbox) => void {
   const stop = (reason: string) => {
     if (stopping) return;
     stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`Could not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     say(`\n${reason}: stopping…`);
     sandbox!.stop().then(
       () => {
@@ -192,16 +203,14 @@ function stopOnRequest(): (sandbox: Sandbox) => void {
     );
   };
   const request = (reason: string) => {
-    if (reason === "SIGINT" && stopping) process.exit(130);
+    // Whoever read our output may have gone (with npm, or a closed terminal): a failed write must not stop
+    // the clean-up.
+    for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount("error") === 0) stream.on("error", () => {});
     requested ??= reason;
     if (sandbox) stop(requested);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => request(signal));
-  onParentGone(() => {
-    // Whoever read our output may have gone with the parent: a failed write must not stop the clean-up.
-    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
-    request("parent process gone");
-  });
+  onParentGone(() => request("parent process gone"));
   return (started) => {
     sandbox = started;
     if (requested) stop(requested);
@@ -238,6 +247,8 @@ async function main(): Promise<void> {
   }
 
   const [route] = sandbox.routes;
+  const routeUrl = `${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`;
+  const tryIt = curlCommand(routeUrl, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment));
   say(`
 sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
@@ -246,7 +257,7 @@ sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
   Outbox           ${path.relative(USER_CWD, options.outbox) || options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
 
-Try: curl -i -X POST ${sandbox.apiUrl}${route.routeKey.split(" ")[1]} -H 'content-type: application/json' -d '{"country":"France"}'
+Try: ${tryIt}
 Press Ctrl-C to stop.
 `);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { deliveredBody } from "./http-api-body";
 
 export interface HttpRequestParts {
   readonly method: string;
@@ -14,14 +15,9 @@ export interface HttpRequestParts {
 }
 
 /**
- * Content types whose bodies API Gateway HTTP APIs pass as text; every other body arrives
- * base64-encoded with `isBase64Encoded: true`.
- */
-const TEXT_CONTENT_TYPE = /^(text\/|application\/([\w.+-]+\+)?(json|xml|javascript|x-www-form-urlencoded)\b)/i;
-
-/**
  * The event an HTTP API (payload format 2.0) gives a Lambda proxy integration for a request, as AWS
- * documents it: lower-cased headers, cookies apart, the body base64-encoded unless it is text.
+ * documents it: lower-cased headers, cookies apart, the body base64-encoded unless it is UTF-8 text
+ * (local/http-api-body.ts).
  */
 export function httpApiEvent(request: HttpRequestParts): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
@@ -29,8 +25,7 @@ export function httpApiEvent(request: HttpRequestParts): APIGatewayProxyEventV2 
   delete headers.cookie;
   const now = new Date();
   const apiId = request.apiId ?? "local";
-  const body = request.body && request.body.length > 0 ? request.body : undefined;
-  const isText = TEXT_CONTENT_TYPE.test(headers["content-type"] ?? "");
+  const { body, isBase64Encoded } = deliveredBody(headers["content-type"], request.body);
   return {
     version: "2.0",
     routeKey: request.routeKey,
@@ -57,7 +52,7 @@ export function httpApiEvent(request: HttpRequestParts): APIGatewayProxyEventV2 
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    body: body === undefined ? undefined : isText ? body.toString("utf8") : body.toString("base64"),
-    isBase64Encoded: body !== undefined && !isText,
+    body,
+    isBase64Encoded,
   };
 }

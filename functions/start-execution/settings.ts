@@ -37,7 +37,8 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   return { stateMachineArn, executionName: strategyFromEnvironment(env) };
 }
 
-function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameStrategy {
+/** The executionName strategy the deployment chose: what a request must carry to be named. */
+export function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameStrategy {
   const from = env[ENVIRONMENT.executionNameFrom] ?? "";
   switch (from) {
     case "country":

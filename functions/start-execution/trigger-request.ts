@@ -41,9 +41,12 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: Exe
 }
 
 /**
- * The body as text. A leading UTF-8 byte order mark is dropped however the body arrives (TextDecoder drops
- * it from base64 bodies, and plain bodies are treated the same): some clients write one, and JSON.parse
- * would refuse it.
+ * The body as text. API Gateway passes a body as a string only when it is UTF-8 text; anything else (another
+ * content type, another charset: `text/plain; charset=iso-8859-1`) arrives base64-encoded, and is decoded
+ * here as strict UTF-8: bytes in another encoding are refused, never turned into replacement characters
+ * that would name and start an execution for a country nobody sent.
+ * A leading UTF-8 byte order mark is dropped however the body arrives (TextDecoder drops it from base64
+ * bodies, and plain bodies are treated the same): some clients write one, and JSON.parse would refuse it.
  */
 function bodyText(event: APIGatewayProxyEventV2): string {
   const raw = event.body ?? "";
