@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { listen } from "./listen";
+import { requestsUnderWay } from "./requests-under-way";
 import type { LocalTable } from "./synthesized-stack";
 
 export interface LocalDynamoDb {
@@ -19,6 +20,7 @@ export interface LocalDynamoDb {
 export async function startLocalDynamoDb(options: { port?: number; host?: string } = {}): Promise<LocalDynamoDb> {
   const host = options.host ?? "127.0.0.1";
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const requests = requestsUnderWay(server);
   const { url, port, close } = await listen(server, options.port ?? 0, host);
   const client = new DynamoDBClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   return {
@@ -38,7 +40,15 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
     },
     close: async () => {
       client.destroy();
+      // dynalite closes its database when the server closes. A request still being handled then — one a
+      // stopped function sent before it went, whose socket is already gone — would go on to write to a closed
+      // database, and "Database is closed" would be thrown in this process: let those requests finish first.
+      await requests.settled(CLOSE_GRACE_MS);
       await close();
     },
   };
 }
+
+/** How long closing waits for requests under way; dynalite answers in milliseconds, even on a busy machine. */
+const CLOSE_GRACE_MS = 10_000;
+
