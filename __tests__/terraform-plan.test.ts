@@ -150,11 +150,13 @@ const title = tools
   : `terraform init and plan (skipped: ${"missing" in found ? found.missing : ""})`;
 
 describeWithTerraform(title, () => {
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-tf-plan-"));
-  afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  // Made in beforeAll: a skipped describe's body still runs, its afterAll does not.
+  let workspace = "";
+  afterAll(() => workspace && fs.rmSync(workspace, { recursive: true, force: true }));
   const results = new Map<string, Promise<{ outdir: string; plans: Record<string, StackPlan> }>>();
 
   beforeAll(() => {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-tf-plan-"));
     // Every configuration's synth and plans start at once (planStacks shares out the cores); each test awaits its own.
     for (const [index, { name, context }] of CONFIGURATIONS.entries()) {
       const outdir = path.join(workspace, `configuration-${index}`);
