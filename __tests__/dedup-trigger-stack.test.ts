@@ -157,7 +157,7 @@ describe("DedupTriggerStack", () => {
           Effect: "Allow",
           Action: ["states:DescribeExecution"],
           Resource: [
-            `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:${dataReferenceTo(tf, "aws_region", "region")}:` +
+            `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:${dataReferenceTo(tf, "aws_region", "id")}:` +
               `${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:execution:${referenceTo(tf, "aws_sfn_state_machine", "name")}:*`,
           ],
         },

@@ -37,8 +37,12 @@ export class AwsEnvironment extends Construct {
     return this.currentPartition.partition;
   }
 
+  /**
+   * The region's name, read as the data source's `id`: that is the name under AWS provider 5.x and 6.x alike,
+   * where `region` exists only from 6.0, so the output also plans with a 5.x provider (the tests' mirror).
+   */
   public get region(): string {
-    return this.currentRegion.region;
+    return this.currentRegion.id;
   }
 
   /** `arn:<partition>:<service>:<region>:<account>:<resource>` in this stack's account and region. */

@@ -188,6 +188,7 @@ export class SynthesizedStack {
     const values: Record<string, string> = {
       "aws_caller_identity.account_id": this.accountId,
       "aws_partition.partition": "aws",
+      "aws_region.id": this.region,
       "aws_region.region": this.region,
       "aws_region.name": this.region,
     };

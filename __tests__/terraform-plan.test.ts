@@ -1,0 +1,206 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { PROJECT_ROOT } from "../lib/project-root";
+import { findTerraformTools, planStacks, type StackPlan } from "./support/terraform-plan";
+
+/**
+ * The synthesized Terraform is given to the real terraform CLI: init from the local provider mirror, validate,
+ * and plan against fake credentials and an STS stand-in. The mirror's AWS provider is 5.x while the project
+ * pins 6.25.0, so these plans prove the configuration against the mirror's version (the override pins it);
+ * the output keeps to attributes both major versions have.
+ */
+
+/** README.md's example context (Configuration), read from README so that the example shown is the one planned. */
+function readmeExampleContext(): Record<string, unknown> {
+  const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+  const configuration = readme.slice(readme.indexOf("\n## Configuration\n"));
+  const example = /```json\n([\s\S]*?)\n```/.exec(configuration);
+  if (!example) throw new Error("README.md's Configuration section has no JSON example");
+  return JSON.parse(example[1]).context;
+}
+
+const STATE_ROLE = "arn:aws:iam::999999999999:role/terraform-state";
+
+/** Every option on, over two environments: one with JWT authorization, one with IAM, sharing a state bucket. */
+const EVERY_OPTION_CONTEXT = {
+  environments: {
+    orders: {
+      account: "111111111111",
+      region: "eu-central-1",
+      deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
+      notificationEmails: ["ops@example.com"],
+      executionName: { from: "field", field: "orderId" },
+      ledger: { retentionDays: 3650 },
+      state: {
+        bucket: "acme-every-option-state",
+        region: "eu-west-1",
+        roleArn: STATE_ROLE,
+        kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+      kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+      logs: { retentionDays: 731, workflow: { level: "ALL", includeExecutionData: true } },
+      api: {
+        throttling: { rateLimit: 200, burstLimit: 400 },
+        cors: { allowOrigins: ["https://orders.example.com"], allowHeaders: ["content-type", "authorization"], maxAgeSeconds: 600 },
+        authorization: {
+          type: "jwt",
+          issuer: "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123",
+          audience: ["4ldk2example1client"],
+          scopes: ["orders/write"],
+        },
+      },
+      reservedConcurrency: 50,
+      tags: { "cost-center": "C-42", owner: "platform@example.com" },
+    },
+    partners: {
+      account: "222222222222",
+      region: "us-west-2",
+      deployRoleArn: "arn:aws:iam::222222222222:role/sfn-dedup-deploy",
+      executionName: { from: "payload" },
+      ledger: true,
+      state: {
+        bucket: "acme-every-option-state",
+        region: "eu-west-1",
+        roleArn: STATE_ROLE,
+        kmsKeyId: "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+      kmsKeyArn: "arn:aws:kms:us-west-2:222222222222:key/9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4",
+      api: { cors: { allowOrigins: ["*"] }, authorization: { type: "iam" } },
+      reservedConcurrency: false,
+      tags: { "cost-center": "C-7" },
+    },
+  },
+};
+
+/** Each stack's planned resources by type, written out: a resource that appears or vanishes must be seen here. */
+const TRIGGER = {
+  aws_apigatewayv2_api: 1,
+  aws_apigatewayv2_integration: 1,
+  aws_apigatewayv2_route: 1,
+  aws_apigatewayv2_stage: 1,
+  aws_cloudwatch_log_group: 3,
+  aws_iam_role: 2,
+  aws_iam_role_policy: 2,
+  aws_lambda_function: 1,
+  aws_lambda_permission: 1,
+  aws_sfn_state_machine: 1,
+  aws_sns_topic: 1,
+}; // 15
+/** The ledger adds its table, the status updater (function, role, policy, log group, async settings), its queue and rule. */
+const TRIGGER_WITH_LEDGER = {
+  ...TRIGGER,
+  aws_cloudwatch_log_group: 4,
+  aws_iam_role: 3,
+  aws_iam_role_policy: 3,
+  aws_lambda_function: 2,
+  aws_lambda_permission: 2,
+  aws_dynamodb_table: 1,
+  aws_lambda_function_event_invoke_config: 1,
+  aws_sqs_queue: 1,
+  aws_cloudwatch_event_rule: 1,
+  aws_cloudwatch_event_target: 1,
+}; // 25
+const STATE_BUCKET = {
+  aws_s3_bucket: 1,
+  aws_s3_bucket_lifecycle_configuration: 1,
+  aws_s3_bucket_ownership_controls: 1,
+  aws_s3_bucket_policy: 1,
+  aws_s3_bucket_public_access_block: 1,
+  aws_s3_bucket_server_side_encryption_configuration: 1,
+  aws_s3_bucket_versioning: 1,
+}; // 7
+
+const CONFIGURATIONS: { name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
+  { name: "the default synth (no context)", context: {}, expected: { default: TRIGGER } },
+  {
+    name: "README's example",
+    context: readmeExampleContext(),
+    expected: {
+      dev: { ...TRIGGER, aws_sns_topic_subscription: 1 }, // 16
+      prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, // 28
+      "state-acme-terraform-state": STATE_BUCKET,
+    },
+  },
+  {
+    name: "every option on",
+    context: EVERY_OPTION_CONTEXT,
+    expected: {
+      orders: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 27
+      partners: TRIGGER_WITH_LEDGER, // 25: IAM authorization is a route setting, not an authorizer
+      "state-acme-every-option-state": STATE_BUCKET,
+    },
+  },
+];
+
+/** Emulator limits, not AWS ones: seven plans of ~7 CPU-seconds each, on a shared 2-core machine. */
+const PLAN_TIMEOUT_MS = 10 * 60_000;
+
+const found = findTerraformTools();
+if ("missing" in found) {
+  // Said in the run's output, not only counted among the skipped tests.
+  console.warn(`terraform-plan.test.ts skipped: ${found.missing}`);
+}
+const tools = "tools" in found ? found.tools : undefined;
+const describeWithTerraform = tools ? describe : describe.skip;
+const title = tools
+  ? `terraform init and plan, with the mirror's hashicorp/aws ${tools.awsProviderVersion} in place of the project's pin`
+  : `terraform init and plan (skipped: ${"missing" in found ? found.missing : ""})`;
+
+describeWithTerraform(title, () => {
+  // Made in beforeAll: a skipped describe's body still runs, its afterAll does not.
+  let workspace = "";
+  afterAll(() => workspace && fs.rmSync(workspace, { recursive: true, force: true }));
+  const results = new Map<string, Promise<{ outdir: string; plans: Record<string, StackPlan> }>>();
+
+  beforeAll(() => {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-tf-plan-"));
+    // Every configuration's synth and plans start at once (planStacks shares out the cores); each test awaits its own.
+    for (const [index, { name, context }] of CONFIGURATIONS.entries()) {
+      const outdir = path.join(workspace, `configuration-${index}`);
+      const result = synthesize(context, outdir).then(async () => ({ outdir, plans: await planStacks(outdir, tools!) }));
+      result.catch(() => undefined); // reported by the test that awaits it
+      results.set(name, result);
+    }
+  });
+
+  describe.each(CONFIGURATIONS)("$name", ({ name, expected }) => {
+    it(
+      "plans every stack: exactly the expected resources, all to be created, each one of cdk.tf.json's",
+      async () => {
+        const { outdir, plans } = await results.get(name)!;
+        expect(Object.keys(plans).sort()).toEqual(Object.keys(expected).sort());
+        for (const [stack, plan] of Object.entries(plans)) {
+          expect({ stack, types: countByType(plan) }).toEqual({ stack, types: expected[stack] });
+          expect({ stack, actions: [...new Set(plan.resourceChanges.flatMap((change) => change.actions))] }).toEqual({
+            stack,
+            actions: ["create"],
+          });
+          const synthesized = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+          const synthesizedAddresses = Object.entries(synthesized.resource as Record<string, Record<string, unknown>>).flatMap(
+            ([type, resources]) => Object.keys(resources).map((id) => `${type}.${id}`),
+          );
+          expect({ stack, planned: plan.resourceChanges.map((change) => change.address).sort() }).toEqual({
+            stack,
+            planned: synthesizedAddresses.sort(),
+          });
+        }
+      },
+      PLAN_TIMEOUT_MS,
+    );
+  });
+});
+
+function countByType(plan: StackPlan): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { type } of plan.resourceChanges) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** `npm run synth`'s command, with the test's context in place of cdktf.json's and the output in `outdir`. */
+async function synthesize(context: Record<string, unknown>, outdir: string): Promise<void> {
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_CONTEXT_JSON: JSON.stringify(context), CDKTF_OUTDIR: outdir };
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env });
+}
