@@ -74,7 +74,7 @@ describe("DedupTriggerStack", () => {
     it("may only publish to its own topic, encrypt for it, deliver its logs and send traces", () => {
       const { trust, statements } = rolePolicy(tf, "-notify-country-workflow");
       const account = dataReferenceTo(tf, "aws_caller_identity", "account_id");
-      const [partition, region] = [dataReferenceTo(tf, "aws_partition", "partition"), dataReferenceTo(tf, "aws_region", "region")];
+      const [partition, region] = [dataReferenceTo(tf, "aws_partition", "partition"), dataReferenceTo(tf, "aws_region", "id")];
       const stateMachineArn = `arn:${partition}:states:${region}:${account}:stateMachine:sfn-dedup-default-notify-country`;
       // For this account's state machine of that name only (__tests__/service-role-trust.test.ts evaluates it).
       expect(trust.Statement).toEqual([

@@ -17,8 +17,9 @@ const context = {
 
 /** A stack's values of its partition, region and account data sources, in place of their references. */
 function resolved(tf: TerraformJson, text: string, region: string): string {
-  const values: Record<string, string> = { account_id: ACCOUNT, partition: partitionOf(region), region };
-  const reference = /\$\{data\.aws_(?:caller_identity|partition|region)\.[\w-]+\.(account_id|partition|region)\}/g;
+  // aws_region's id is the region's name (lib/aws-environment.ts reads it so: in provider 5.x and 6.x alike).
+  const values: Record<string, string> = { account_id: ACCOUNT, partition: partitionOf(region), id: region };
+  const reference = /\$\{data\.aws_(?:caller_identity|partition|region)\.[\w-]+\.(account_id|partition|id)\}/g;
   const resolvedText = text.replace(reference, (_, attribute: string) => values[attribute]);
   expect(resolvedText).not.toContain("${");
   expect(Object.keys(tf.data).sort()).toEqual(["aws_caller_identity", "aws_partition", "aws_region"]);
