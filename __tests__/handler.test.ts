@@ -13,6 +13,7 @@ import type { ExecutionNameStrategy } from "../functions/start-execution/executi
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
 import { postExecutions } from "./support/events";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 const FRANCE = "0309a6c666a7a803fdb9db95de71cf01"; // md5("France")
@@ -34,6 +35,7 @@ describe("start-execution handler", () => {
     const handler = createHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, executionName },
       sfn: new SFNClient({ region: "eu-west-1" }),
+      validateRequest: notifyCountryRequestValidator(),
       log: (record) => logs.push(record),
       now: () => new Date(clockMs),
     });

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { unzipSync } from "fflate";
+import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
 
 describe("bundleNodejsFunction", () => {
-  const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
+  const bundle = bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, target: "node22" });
   const files = unzipSync(fs.readFileSync(bundle.zipFile));
   const code = Buffer.from(files["index.mjs"]).toString("utf8");
 
@@ -30,7 +31,7 @@ describe("bundleNodejsFunction", () => {
   });
 
   it("leaves the DynamoDB client out of the default build and puts it into the ledger build", () => {
-    const ledgerBuild = bundleNodejsFunction({ entry: "functions/start-execution/with-ledger.ts", target: "node22" });
+    const ledgerBuild = bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecutionWithLedger, target: "node22" });
     const ledgerCode = Buffer.from(unzipSync(fs.readFileSync(ledgerBuild.zipFile))["index.mjs"]).toString("utf8");
     expect(code).not.toContain("DynamoDB_20120810");
     expect(ledgerCode).toContain("DynamoDB_20120810");
@@ -42,7 +43,7 @@ describe("bundleNodejsFunction", () => {
   });
 
   it("bundles each entry once per process, however many stacks use it", () => {
-    expect(bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" })).toBe(bundle);
+    expect(bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, target: "node22" })).toBe(bundle);
   });
 
   it("names the entry in an esbuild error", () => {
