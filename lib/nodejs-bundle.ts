@@ -89,8 +89,10 @@ function cacheKeyOf(options: NodejsBundleOptions): string {
 
 /** A build of an entry that imports the validator without a schema to make it from fails saying so. */
 function withSchemaHint(options: NodejsBundleOptions, error: unknown): unknown {
-  return options.requestSchema === undefined && error instanceof Error && error.message.includes(REQUEST_VALIDATOR_MODULE)
-    ? new Error(`${error.message}\n${options.entry} imports ${REQUEST_VALIDATOR_MODULE}: bundle it with a requestSchema.`)
+  // Not `instanceof Error`: esbuild's errors may come from another realm (Jest runs tests in a VM context).
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return options.requestSchema === undefined && typeof message === "string" && message.includes(REQUEST_VALIDATOR_MODULE)
+    ? new Error(`${message}\n${options.entry} imports ${REQUEST_VALIDATOR_MODULE}: bundle it with a requestSchema.`, { cause: error })
     : error;
 }
 

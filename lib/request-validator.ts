@@ -16,6 +16,9 @@ function requestSchemaCompiler(): Ajv2020 {
     allErrors: true,
     // A keyword Ajv does not know, or one that cannot apply, is a mistake in the schema, not something to ignore.
     strict: true,
+    // `"type": ["string", "number"]` is plain JSON Schema (a business key may be either); strict mode
+    // would otherwise want it spelled as anyOf.
+    allowUnionTypes: true,
     // Ajv's default, relied on: maxLength and minLength count code points, as the function always has
     // ("🌍" is one character). Its `unicode` option that once chose this is deprecated, so it is not set.
   });
