@@ -20,18 +20,78 @@ const violationsOf = (schema: object, body: Record<string, unknown>) => problemF
 
 describe("schema violations", () => {
   it.each([
-    ["a missing member, at the member", { required: ["country"], properties: { country: {} } }, {}, { pointer: "/country", problem: "is required" }],
-    ["a missing nested member", { properties: { address: { type: "object", required: ["city"], properties: { city: {} } } } }, { address: {} }, { pointer: "/address/city", problem: "is required" }],
-    ["a wrong type, naming the one sent", { properties: { country: { type: "string" } } }, { country: 33 }, { pointer: "/country", problem: "must be a string, not a number" }],
-    ["a wrong type among several", { properties: { id: { type: ["string", "integer"] } } }, { id: true }, { pointer: "/id", problem: "must be a string or an integer, not a boolean" }],
-    ["null where an object is expected", { properties: { address: { type: "object" } } }, { address: null }, { pointer: "/address", problem: "must be an object, not null" }],
-    ["a string too long", { properties: { note: { type: "string", maxLength: 3 } } }, { note: "abcd" }, { pointer: "/note", problem: "must be at most 3 characters" }],
-    ["a string too short", { properties: { note: { type: "string", minLength: 3 } } }, { note: "ab" }, { pointer: "/note", problem: "must be at least 3 characters" }],
-    ["an empty string under minLength 1", { properties: { note: { type: "string", minLength: 1 } } }, { note: "" }, { pointer: "/note", problem: "must not be empty" }],
-    ["a blank string under the not-blank pattern", { properties: { note: { type: "string", pattern: "\\S" } } }, { note: " \t" }, { pointer: "/note", problem: "must not be empty" }],
-    ["another pattern", { properties: { code: { type: "string", pattern: "^[A-Z]{2}$" } } }, { code: "fr" }, { pointer: "/code", problem: 'must match the pattern "^[A-Z]{2}$"' }],
-    ["a member not allowed, at the member", { additionalProperties: false, properties: { country: {} } }, { country: "France", extra: 1 }, { pointer: "/extra", problem: "is not allowed" }],
-    ["an item of an array, by its index", { properties: { items: { type: "array", items: { type: "integer", minimum: 1 } } } }, { items: [1, 0] }, { pointer: "/items/1", problem: "must be >= 1" }],
+    [
+      "a missing member, at the member",
+      { required: ["country"], properties: { country: {} } },
+      {},
+      { pointer: "/country", problem: "is required" },
+    ],
+    [
+      "a missing nested member",
+      { properties: { address: { type: "object", required: ["city"], properties: { city: {} } } } },
+      { address: {} },
+      { pointer: "/address/city", problem: "is required" },
+    ],
+    [
+      "a wrong type, naming the one sent",
+      { properties: { country: { type: "string" } } },
+      { country: 33 },
+      { pointer: "/country", problem: "must be a string, not a number" },
+    ],
+    [
+      "a wrong type among several",
+      { properties: { id: { type: ["string", "integer"] } } },
+      { id: true },
+      { pointer: "/id", problem: "must be a string or an integer, not a boolean" },
+    ],
+    [
+      "null where an object is expected",
+      { properties: { address: { type: "object" } } },
+      { address: null },
+      { pointer: "/address", problem: "must be an object, not null" },
+    ],
+    [
+      "a string too long",
+      { properties: { note: { type: "string", maxLength: 3 } } },
+      { note: "abcd" },
+      { pointer: "/note", problem: "must be at most 3 characters" },
+    ],
+    [
+      "a string too short",
+      { properties: { note: { type: "string", minLength: 3 } } },
+      { note: "ab" },
+      { pointer: "/note", problem: "must be at least 3 characters" },
+    ],
+    [
+      "an empty string under minLength 1",
+      { properties: { note: { type: "string", minLength: 1 } } },
+      { note: "" },
+      { pointer: "/note", problem: "must not be empty" },
+    ],
+    [
+      "a blank string under the not-blank pattern",
+      { properties: { note: { type: "string", pattern: "\\S" } } },
+      { note: " \t" },
+      { pointer: "/note", problem: "must not be empty" },
+    ],
+    [
+      "another pattern",
+      { properties: { code: { type: "string", pattern: "^[A-Z]{2}$" } } },
+      { code: "fr" },
+      { pointer: "/code", problem: 'must match the pattern "^[A-Z]{2}$"' },
+    ],
+    [
+      "a member not allowed, at the member",
+      { additionalProperties: false, properties: { country: {} } },
+      { country: "France", extra: 1 },
+      { pointer: "/extra", problem: "is not allowed" },
+    ],
+    [
+      "an item of an array, by its index",
+      { properties: { items: { type: "array", items: { type: "integer", minimum: 1 } } } },
+      { items: [1, 0] },
+      { pointer: "/items/1", problem: "must be >= 1" },
+    ],
   ])("%s", (_case, schema, body, violation) => {
     expect(violationsOf(schema, body)).toEqual([violation]);
   });

@@ -62,7 +62,8 @@ function readSchema(schemaFile: string): AnySchema {
   try {
     text = fs.readFileSync(path.join(PROJECT_ROOT, schemaFile), "utf8");
   } catch (error) {
-    throw new Error(`${schemaFile}: the request schema cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`${schemaFile}: the request schema cannot be read (${reason}).`);
   }
   try {
     return JSON.parse(text) as AnySchema;

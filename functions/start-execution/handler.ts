@@ -30,7 +30,8 @@ export type TriggerHandler = (
  * The HTTP edge: request -> key -> StartExecution -> response, with one log line per request.
  * Every path answers; an unexpected error becomes a 500 problem without internals.
  */
-export function createHandler({ settings, sfn, validateRequest, ledger, log, now = () => new Date() }: HandlerDependencies): TriggerHandler {
+export function createHandler(dependencies: HandlerDependencies): TriggerHandler {
+  const { settings, sfn, validateRequest, ledger, log, now = () => new Date() } = dependencies;
   const key = describeStrategy(settings.executionName);
 
   return async (event, context) => {

@@ -20,7 +20,11 @@ export interface TriggerRequest {
  * that the edge answers with a 4xx. Nothing here talks to AWS, so a bad request never starts anything.
  * @param validate the workflow's request schema as code: what the body itself must be
  */
-export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: ExecutionNameStrategy, validate: RequestValidator): TriggerRequest {
+export function parseTriggerRequest(
+  event: APIGatewayProxyEventV2,
+  strategy: ExecutionNameStrategy,
+  validate: RequestValidator,
+): TriggerRequest {
   const payload = parsePayload(bodyText(event));
   // Size first: a request too large to ever run is told so (413), whatever else is wrong with it.
   const input = executionInput(payload);
