@@ -1,7 +1,7 @@
 import { appContext, appContextSource } from "./lib/cdktf-context";
 import { ConfigError } from "./lib/config/config-error";
 import { projectConfigFrom } from "./lib/config/project-config";
-import { functionEntriesFor } from "./lib/function-entries";
+import { functionBundlesFor } from "./lib/function-entries";
 import { prepareNodejsBundles } from "./lib/nodejs-bundle";
 
 async function main(): Promise<void> {
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   // Checked before anything else: a configuration error leaves no output behind.
   const project = projectConfigFrom(context, appContextSource());
   // esbuild bundles the functions in its own process while the CDKTF libraries load below.
-  const bundling = prepareNodejsBundles([...new Set(project.environments.flatMap(functionEntriesFor))].map((entry) => ({ entry })));
+  const bundling = prepareNodejsBundles(project.environments.flatMap(functionBundlesFor));
   const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }, { removeStaleStackOutput }] = await Promise.all([
     import("./lib/synthesize-project"),
     import("./lib/hcl/hcl-output"),

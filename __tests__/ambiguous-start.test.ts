@@ -10,6 +10,7 @@ import { EMULATOR_CALL_LIMITS } from "../local/emulator-time-limits";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { postExecutions } from "./support/events";
 import { type SilentServer, startSilentServer } from "./support/silent-server";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 const TABLE = "sfn-dedup-test-ledger";
@@ -52,6 +53,7 @@ describe("a failed StartExecution behind the ledger", () => {
     return createHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
       sfn,
+      validateRequest: notifyCountryRequestValidator(),
       ledger: { ledger, leaseMs: LEASE_MS },
       log: (record) => logs.push(record),
     });

@@ -9,6 +9,7 @@ import { EMULATOR_CALL_LIMITS_ENVIRONMENT } from "../local/emulator-time-limits"
 import { postExecutions } from "./support/events";
 import { synthTrigger } from "./support/synth";
 import { type SilentServer, startSilentServer } from "./support/silent-server";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 /** The test fails, as the client would, if the answer comes no sooner than the Lambda timeout. */
@@ -80,6 +81,7 @@ describe("AWS call limits", () => {
       const handler = createHandler({
         settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
         sfn: sfnAt(silent.url),
+        validateRequest: notifyCountryRequestValidator(),
         log: (record) => logs.push(record),
       });
 
@@ -98,6 +100,7 @@ describe("AWS call limits", () => {
       const handler = createHandler({
         settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
         sfn: sfnAt(untouched.url),
+        validateRequest: notifyCountryRequestValidator(),
         ledger: { ledger: new DynamoDbLedger(dynamodb, "sfn-dedup-test-ledger"), leaseMs: 20_000 },
         log: (record) => logs.push(record),
       });

@@ -16,6 +16,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { dataReferenceTo, logGroupId, onlyResource, referenceTo, rolePolicy, synthTrigger } from "./support/synth";
@@ -101,7 +102,7 @@ describe("DedupTriggerStack", () => {
   });
 
   describe("start-execution function", () => {
-    const bundle = bundleNodejsFunction({ entry: "functions/start-execution/index.ts", target: "node22" });
+    const bundle = bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, target: "node22" });
 
     it("runs the esbuild bundle on nodejs22.x, arm64, from a synthesized asset, saying what it is for", () => {
       expect(synthesized).toHaveResourceWithProperties(LambdaFunction, {

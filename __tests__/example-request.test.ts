@@ -3,6 +3,7 @@ import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { parseTriggerRequest } from "../functions/start-execution/trigger-request";
 import { exampleRequestBody } from "../local/example-request";
 import { postExecutions } from "./support/events";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STRATEGIES: ExecutionNameStrategy[] = [
   { from: "country" },
@@ -20,7 +21,7 @@ describe("the sandbox's startup hint", () => {
         ...(strategy.from === "field" ? { [ENVIRONMENT.executionNameField]: strategy.field } : {}),
       };
       const body = exampleRequestBody(environment);
-      expect(() => parseTriggerRequest(postExecutions(body), strategy)).not.toThrow();
+      expect(() => parseTriggerRequest(postExecutions(body), strategy, notifyCountryRequestValidator())).not.toThrow();
     },
   );
 });

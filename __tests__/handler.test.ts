@@ -13,6 +13,7 @@ import type { ExecutionNameStrategy } from "../functions/start-execution/executi
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
 import { postExecutions } from "./support/events";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 const FRANCE = "0309a6c666a7a803fdb9db95de71cf01"; // md5("France")
@@ -34,6 +35,7 @@ describe("start-execution handler", () => {
     const handler = createHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, executionName },
       sfn: new SFNClient({ region: "eu-west-1" }),
+      validateRequest: notifyCountryRequestValidator(),
       log: (record) => logs.push(record),
       now: () => new Date(clockMs),
     });
@@ -232,6 +234,39 @@ describe("start-execution handler", () => {
       expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status: 400, detail: expect.stringMatching(detail) });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
       expect(logs).toEqual([expect.objectContaining({ outcome: "invalid-request", statusCode: 400 })]);
+    });
+
+    it("answers a body its workflow's schema refuses with each violation's JSON pointer, and starts nothing", async () => {
+      const response = await invoke(postExecutions({ country: 33 }));
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:invalid-field",
+        title: "Request field is missing or invalid",
+        status: 400,
+        detail: 'Field "country" must be a string, not a number.',
+        field: "country",
+        violations: [{ pointer: "/country", problem: "must be a string, not a number" }],
+      });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("validates with the validator it is given, the workflow's", async () => {
+      const handler = createHandler({
+        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "payload" } },
+        sfn: new SFNClient({ region: "eu-west-1" }),
+        validateRequest: Object.assign(() => false, {
+          errors: [{ instancePath: "", schemaPath: "#/required", keyword: "required", params: { missingProperty: "sku" }, message: "" }],
+        }),
+        log: (record) => logs.push(record),
+      });
+      const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" })) as { body: string };
+      expect(bodyOf(response)).toMatchObject({ detail: 'Field "sku" is required.', field: "sku", violations: [{ pointer: "/sku", problem: "is required" }] });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it("checks the schema after the size: an oversized body is 413 whatever its fields", async () => {
+      const response = await invoke(postExecutions({ blob: "x".repeat(262_144) }));
+      expect(response.statusCode).toBe(413);
     });
 
     it("refuses a body that is not UTF-8", async () => {

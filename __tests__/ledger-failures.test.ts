@@ -7,6 +7,7 @@ import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
 import { postExecutions } from "./support/events";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 const FRANCE = "0309a6c666a7a803fdb9db95de71cf01"; // md5("France")
@@ -33,6 +34,7 @@ describe("the handler when the ledger fails", () => {
     const handler = createHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
       sfn: new SFNClient({ region: "eu-west-1" }),
+      validateRequest: notifyCountryRequestValidator(),
       ledger: { ledger: new DynamoDbLedger(new DynamoDBClient({ region: "eu-west-1" }), "sfn-dedup-test-ledger"), leaseMs: 20_000 },
       log: (record) => logs.push(record),
       now: () => NOW,

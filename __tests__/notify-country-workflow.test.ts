@@ -7,6 +7,7 @@ import { renderDefinition } from "../lib/state-machine-definition";
 import { SynthesizedStack } from "../local/synthesized-stack";
 import { postExecutions } from "./support/events";
 import { onlyResource, synthTrigger } from "./support/synth";
+import { notifyCountryRequestValidator } from "./support/request-validator";
 
 describe("asl/notify-country.asl.json", () => {
   const { tf } = synthTrigger();
@@ -30,7 +31,7 @@ describe("asl/notify-country.asl.json", () => {
   });
 
   it("waits 30 seconds, then publishes 'I love my <country>' to the topic, given what the handler sends", async () => {
-    const { input } = parseTriggerRequest(postExecutions({ orderId: 7, country: "Côte d’Ivoire" }), { from: "country" });
+    const { input } = parseTriggerRequest(postExecutions({ orderId: 7, country: "Côte d’Ivoire" }), { from: "country" }, notifyCountryRequestValidator());
     const published: unknown[] = [];
     const definition = JSON.parse(localDefinition);
     expect(definition.States.WaitBeforeNotifying).toMatchObject({ Type: "Wait", Seconds: 30 });

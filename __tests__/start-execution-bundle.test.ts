@@ -109,6 +109,48 @@ describe("the synthesized start-execution bundle", () => {
     expect(running.calls).toEqual([]);
   });
 
+  // The validator generated from asl/notify-country.request.schema.json at synth, as the zip carries it.
+  it.each([
+    ["no country", { nation: "France" }, "is required"],
+    ["a numeric country", { country: 33 }, "must be a string, not a number"],
+    ["a null country", { country: null }, "must be a string, not null"],
+    ["an empty country", { country: "" }, "must not be empty"],
+    ["a blank country", { country: " \t " }, "must not be empty"],
+    ["a country over 100 characters (code points)", { country: "🌍".repeat(101) }, "must be at most 100 characters"],
+  ])("refuses %s from the workflow's schema: 400 invalid-field with its JSON pointer, nothing started", async (_case, payload, problem) => {
+    const response = await running.post(payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(response.body).toEqual({
+      type: "urn:sfn-dedup:problem:invalid-field",
+      title: "Request field is missing or invalid",
+      status: 400,
+      detail: `Field "country" ${problem}.`,
+      field: "country",
+      violations: [{ pointer: "/country", problem }],
+    });
+    expect(running.calls).toEqual([]);
+  });
+
+  it("lists every violation of the schema: a blank country over 100 characters breaks two rules", async () => {
+    const response = await running.post({ country: " ".repeat(101) });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatchObject({
+      detail: 'Field "country" must be at most 100 characters, and the body has 1 more violation (see "violations").',
+      field: "country",
+      violations: [
+        { pointer: "/country", problem: "must be at most 100 characters" },
+        { pointer: "/country", problem: "must not be empty" },
+      ],
+    });
+    expect(running.calls).toEqual([]);
+  });
+
+  it("accepts 100 characters of four UTF-8 bytes each: the schema counts code points", async () => {
+    const response = await running.post({ country: "🌍".repeat(100) });
+    expect(response.statusCode).toBe(202);
+  });
+
   it("decodes a base64-encoded body", async () => {
     const response = await running.post({ country: "Norway" }, "application/octet-stream");
     expect(response.statusCode).toBe(202);

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { unzipSync } from "fflate";
 import { FUNCTION_ENTRIES } from "../lib/function-entries";
-import { bundleNodejsFunction } from "../lib/nodejs-bundle";
+import { bundleNodejsFunction, type NodejsBundleOptions } from "../lib/nodejs-bundle";
 import { measureNode } from "./measured-process";
 
 export interface BundleCost {
@@ -39,11 +39,12 @@ const TIMED_IMPORT = (specifier: string, after = "") =>
  * Each bundle's size, and its cold import time beside importing the unbundled SDK client, each in a
  * fresh process, alternating so that both see the same machine load.
  */
-export async function measureBundleCost(entries: readonly string[], runs: number): Promise<{ bundles: BundleCost[]; baseline: ImportBaseline }> {
+export async function measureBundleCost(builds: readonly NodejsBundleOptions[], runs: number): Promise<{ bundles: BundleCost[]; baseline: ImportBaseline }> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-bundle-"));
   try {
-    const modules = entries.map((entry, index) => {
-      const bundle = bundleNodejsFunction({ entry });
+    const modules = builds.map((options, index) => {
+      const { entry } = options;
+      const bundle = bundleNodejsFunction(options);
       const code = unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"];
       const file = path.join(workspace, String(index), "index.mjs");
       fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -6,7 +6,7 @@ import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
 import { ExecutionLedgerTable } from "./execution-ledger-table";
-import { FUNCTION_ENTRIES } from "./function-entries";
+import { DEFAULT_REQUEST_SCHEMA, FUNCTION_ENTRIES } from "./function-entries";
 import type { EnvironmentConfig } from "./config/environment-config";
 import { HttpLambdaApi } from "./http-lambda-api";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
@@ -82,6 +82,7 @@ export class DedupTriggerStack extends TerraformStack {
       description: "Starts the workflow at most once per request key, for the HTTP API route (sfn-dedup)",
       // The ledger needs the DynamoDB client; the function without one ships without it.
       entry: this.ledger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution,
+      requestSchema: DEFAULT_REQUEST_SCHEMA,
       timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
       environment: {
         ...startExecutionEnvironment(this.workflow.arn, config.executionName),

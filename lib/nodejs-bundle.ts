@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { type BuildOptions, build, buildSync, type OutputFile } from "esbuild";
 import { deterministicZip } from "./deterministic-zip";
 import { PROJECT_ROOT } from "./project-root";
+import { requestValidatorSource } from "./request-validator";
 
 export interface NodejsBundleOptions {
   /** The handler module, relative to the project root, e.g. `functions/start-execution/index.ts`. */
@@ -13,7 +14,15 @@ export interface NodejsBundleOptions {
   readonly exportName?: string;
   /** esbuild target; keep it in step with the function's runtime. @default {@link DEFAULT_BUNDLE_TARGET} */
   readonly target?: string;
+  /**
+   * A JSON Schema (draft 2020-12) file, relative to the project root: the entry's import of
+   * {@link REQUEST_VALIDATOR_MODULE} becomes the validator generated from it. Part of the bundle's identity.
+   */
+  readonly requestSchema?: string;
 }
+
+/** The module a handler imports its workflow's request validator from; it exists only in bundles. */
+export const REQUEST_VALIDATOR_MODULE = "sfn-dedup:request-validator";
 
 /** A Lambda deployment package built from one entry point. */
 export interface NodejsBundle {
@@ -45,7 +54,13 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
   if (cached) {
     return cached;
   }
-  const bundle = packageBundle(options, buildSync(buildOptions(options)).outputFiles[0]);
+  let output: OutputFile;
+  try {
+    output = buildSync(buildOptions(options)).outputFiles[0];
+  } catch (error) {
+    throw withSchemaHint(options, error);
+  }
+  const bundle = packageBundle(options, output);
   bundles.set(cacheKey, bundle);
   return bundle;
 }
@@ -56,18 +71,29 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
  * find the bundles ready ({@link bundleNodejsFunction} returns them from the cache).
  */
 export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions[]): Promise<void> {
+  // Several workflows may share an entry and a schema: each distinct bundle is built once.
+  const distinct = new Map(entries.map((options) => [cacheKeyOf(options), options]));
   await Promise.all(
-    entries.map(async (options) => {
-      const cacheKey = cacheKeyOf(options);
+    [...distinct].map(async ([cacheKey, options]) => {
       if (bundles.has(cacheKey)) return;
-      const result = await build(buildOptions(options));
+      const result = await build(buildOptions(options)).catch((error: unknown) => Promise.reject(withSchemaHint(options, error)));
       bundles.set(cacheKey, packageBundle(options, result.outputFiles![0]));
     }),
   );
 }
 
 function cacheKeyOf(options: NodejsBundleOptions): string {
-  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET]);
+  const requestSchema = options.requestSchema === undefined ? null : path.normalize(options.requestSchema);
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET, requestSchema]);
+}
+
+/** A build of an entry that imports the validator without a schema to make it from fails saying so. */
+function withSchemaHint(options: NodejsBundleOptions, error: unknown): unknown {
+  // Not `instanceof Error`: esbuild's errors may come from another realm (Jest runs tests in a VM context).
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return options.requestSchema === undefined && typeof message === "string" && message.includes(REQUEST_VALIDATOR_MODULE)
+    ? new Error(`${message}\n${options.entry} imports ${REQUEST_VALIDATOR_MODULE}: bundle it with a requestSchema.`, { cause: error })
+    : error;
 }
 
 function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: false } {
@@ -87,7 +113,20 @@ function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: fal
     legalComments: "none",
     sourcemap: false,
     logLevel: "silent",
+    ...(options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema)),
   };
+}
+
+/**
+ * Points the validator's import at the code generated from the schema. esbuild runs plugins in its
+ * asynchronous API only, and the stacks bundle synchronously, so the code is written to a content-addressed
+ * file that an alias names, rather than served by a plugin. Its imports of Ajv's runtime helpers resolve
+ * from the project's node_modules (nodePaths), since the file lives outside the project.
+ */
+function requestValidatorResolution(requestSchema: string): Pick<BuildOptions, "alias" | "nodePaths"> {
+  const source = requestValidatorSource(requestSchema);
+  const file = stageFile(Buffer.from(source, "utf8"), createHash("sha256").update(source).digest("hex"), "request-validator.mjs");
+  return { alias: { [REQUEST_VALIDATOR_MODULE]: file }, nodePaths: [path.join(PROJECT_ROOT, "node_modules")] };
 }
 
 function packageBundle(options: NodejsBundleOptions, output: OutputFile): NodejsBundle {
@@ -95,7 +134,7 @@ function packageBundle(options: NodejsBundleOptions, output: OutputFile): Nodejs
   const zip = deterministicZip({ [MODULE_FILE]: code });
   const digest = createHash("sha256").update(zip);
   return {
-    zipFile: stage(zip, digest.copy().digest("hex"), path.basename(path.dirname(options.entry))),
+    zipFile: stageFile(zip, digest.copy().digest("hex"), `${path.basename(path.dirname(options.entry))}.zip`),
     sourceCodeHash: digest.digest("base64"),
     handler: `${path.basename(MODULE_FILE, ".mjs")}.${options.exportName ?? "handler"}`,
     codeBytes: code.byteLength,
@@ -104,17 +143,17 @@ function packageBundle(options: NodejsBundleOptions, output: OutputFile): Nodejs
 }
 
 /**
- * Writes the zip under a content-addressed path in the temp directory. Parallel synths (test workers)
- * write identical bytes to the same name; the rename makes each write atomic.
+ * Writes a file (a zip, a generated validator) under a content-addressed path in the temp directory.
+ * Parallel synths (test workers) write identical bytes to the same name; the rename makes each write atomic.
  */
-function stage(zip: Uint8Array, contentHash: string, name: string): string {
+function stageFile(contents: Uint8Array, contentHash: string, name: string): string {
   const directory = path.join(os.tmpdir(), "sfn-dedup-bundles", contentHash);
-  const zipFile = path.join(directory, `${name}.zip`);
-  if (!fs.existsSync(zipFile)) {
+  const file = path.join(directory, name);
+  if (!fs.existsSync(file)) {
     fs.mkdirSync(directory, { recursive: true });
-    const partial = `${zipFile}.${process.pid}.partial`;
-    fs.writeFileSync(partial, zip);
-    fs.renameSync(partial, zipFile);
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, contents);
+    fs.renameSync(partial, file);
   }
-  return zipFile;
+  return file;
 }

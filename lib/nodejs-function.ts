@@ -14,6 +14,8 @@ export interface NodejsFunctionProps {
   readonly description: string;
   /** The handler module, relative to the project root, e.g. `functions/start-execution/index.ts`. */
   readonly entry: string;
+  /** The workflow's request schema, relative to the project root, for an entry that validates requests with it. */
+  readonly requestSchema?: string;
   readonly environment: Readonly<Record<string, string>>;
   /** What the code does on AWS beyond writing its logs and traces. */
   readonly statements: readonly PolicyStatement[];
@@ -49,7 +51,7 @@ export class NodejsFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
     // The default target, as main.ts's early bundling uses: the stack finds that bundle ready.
-    const bundle = bundleNodejsFunction({ entry: props.entry });
+    const bundle = bundleNodejsFunction({ entry: props.entry, requestSchema: props.requestSchema });
 
     this.logGroup = managedLogGroup(this, "log-group", {
       name: `/aws/lambda/${props.name}`,

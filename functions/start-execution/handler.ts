@@ -4,6 +4,7 @@ import { describeStrategy, executionNameFor } from "./execution-name";
 import { responseFor } from "./http-response";
 import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
+import type { RequestValidator } from "./request-validator";
 import type { HandlerSettings } from "./settings";
 import { startExecutionOnce } from "./start-execution-once";
 import { type LedgerSettings, startWithLedger } from "./start-with-ledger";
@@ -12,6 +13,8 @@ import { parseTriggerRequest } from "./trigger-request";
 export interface HandlerDependencies {
   readonly settings: HandlerSettings;
   readonly sfn: SFNClient;
+  /** The workflow's request schema as code; the bundle's is generated from it at synth. */
+  readonly validateRequest: RequestValidator;
   /** With a ledger, a request is refused forever, not only while Step Functions remembers its name. */
   readonly ledger?: LedgerSettings;
   readonly log: RequestLogWriter;
@@ -27,7 +30,8 @@ export type TriggerHandler = (
  * The HTTP edge: request -> key -> StartExecution -> response, with one log line per request.
  * Every path answers; an unexpected error becomes a 500 problem without internals.
  */
-export function createHandler({ settings, sfn, ledger, log, now = () => new Date() }: HandlerDependencies): TriggerHandler {
+export function createHandler(dependencies: HandlerDependencies): TriggerHandler {
+  const { settings, sfn, validateRequest, ledger, log, now = () => new Date() } = dependencies;
   const key = describeStrategy(settings.executionName);
 
   return async (event, context) => {
@@ -43,7 +47,7 @@ export function createHandler({ settings, sfn, ledger, log, now = () => new Date
 
     let executionName: string | undefined;
     try {
-      const request = parseTriggerRequest(event, settings.executionName);
+      const request = parseTriggerRequest(event, settings.executionName, validateRequest);
       executionName = executionNameFor(request.payload, settings.executionName);
       const start = { stateMachineArn: settings.stateMachineArn, executionName, input: request.input, requestedAt };
       const { outcome, ledgerError } = ledger

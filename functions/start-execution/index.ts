@@ -1,4 +1,6 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+// Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
+import validateRequest from "sfn-dedup:request-validator";
 import { awsClientConfig } from "../shared/aws-client-config";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
@@ -14,5 +16,6 @@ if (process.env[ENVIRONMENT.ledgerTableName]) {
 export const handler = createHandler({
   settings: settingsFromEnvironment(process.env),
   sfn: new SFNClient(awsClientConfig()),
+  validateRequest,
   log: writeToStdout,
 });

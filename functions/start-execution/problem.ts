@@ -21,8 +21,17 @@ export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];
 
 export const PROBLEM_TYPE_PREFIX = "urn:sfn-dedup:problem:";
 
+/** What an extension member may hold: JSON, and undefined for a member left out. */
+export type ProblemExtensionValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | readonly ProblemExtensionValue[]
+  | { readonly [key: string]: ProblemExtensionValue };
+
 /** Extension members are added to the problem body next to, and never in place of, type/title/status/detail. */
-export type ProblemExtensions = Readonly<Record<string, string | number | boolean | undefined>> & {
+export type ProblemExtensions = Readonly<Record<string, ProblemExtensionValue>> & {
   readonly type?: never;
   readonly title?: never;
   readonly status?: never;

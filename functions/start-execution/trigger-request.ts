@@ -1,11 +1,10 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { canonicalJson, type ExecutionNameStrategy, type RequestPayload } from "./execution-name";
 import { PROBLEM_TYPES, ProblemError } from "./problem";
+import { type RequestValidator, requireSchemaValid } from "./request-validator";
 
 /** Step Functions refuses execution input above 256 KiB, counted as UTF-8 bytes. */
 export const MAX_EXECUTION_INPUT_BYTES = 262_144;
-/** Longer than any country's official name by a wide margin; anything longer is not a country. */
-export const MAX_COUNTRY_LENGTH = 100;
 /** Business keys (order ids and the like) are identifiers, not documents. */
 export const MAX_KEY_FIELD_LENGTH = 256;
 
@@ -19,8 +18,13 @@ export interface TriggerRequest {
 /**
  * Turns an HTTP API (payload format 2.0) event into a validated request, or throws a {@link ProblemError}
  * that the edge answers with a 4xx. Nothing here talks to AWS, so a bad request never starts anything.
+ * @param validate the workflow's request schema as code: what the body itself must be
  */
-export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: ExecutionNameStrategy): TriggerRequest {
+export function parseTriggerRequest(
+  event: APIGatewayProxyEventV2,
+  strategy: ExecutionNameStrategy,
+  validate: RequestValidator,
+): TriggerRequest {
   const payload = parsePayload(bodyText(event));
   // Size first: a request too large to ever run is told so (413), whatever else is wrong with it.
   const input = executionInput(payload);
@@ -32,8 +36,10 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, strategy: Exe
       { limit: MAX_EXECUTION_INPUT_BYTES, size },
     );
   }
-  requireCountry(payload);
-  if (strategy.from === "field" && strategy.field !== "country") {
+  // The workflow's rules for its body, then the key's, which hold whatever the workflow: a schema that
+  // allowed an empty or object key field would still not name an execution with it.
+  requireSchemaValid(validate, payload);
+  if (strategy.from === "field") {
     requireKeyField(payload, strategy.field);
   }
   refuseImpreciseIntegers(payload);
@@ -75,22 +81,6 @@ function parsePayload(text: string): RequestPayload {
     throw new ProblemError(PROBLEM_TYPES.invalidBody, `The request body must be a JSON object, not ${kind}.`);
   }
   return parsed as RequestPayload;
-}
-
-function requireCountry(payload: RequestPayload): void {
-  const country = payload.country;
-  if (country === undefined) {
-    throw invalidField("country", "is required");
-  }
-  if (typeof country !== "string") {
-    throw invalidField("country", `must be a string, not ${describeType(country)}`);
-  }
-  if (country.trim() === "") {
-    throw invalidField("country", "must not be empty");
-  }
-  if ([...country].length > MAX_COUNTRY_LENGTH) {
-    throw invalidField("country", `must be at most ${MAX_COUNTRY_LENGTH} characters`);
-  }
 }
 
 function requireKeyField(payload: RequestPayload, field: string): void {

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
+// Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
+import validateRequest from "sfn-dedup:request-validator";
 import { awsClientConfig } from "../shared/aws-client-config";
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
 import { createHandler } from "./handler";
@@ -13,6 +15,7 @@ const ledger = ledgerSettingsFromEnvironment(process.env);
 export const handler = createHandler({
   settings: settingsFromEnvironment(process.env),
   sfn: new SFNClient(awsClientConfig()),
+  validateRequest,
   ledger: {
     ledger: new DynamoDbLedger(new DynamoDBClient(awsClientConfig()), ledger.tableName),
     leaseMs: ledger.leaseMs,
