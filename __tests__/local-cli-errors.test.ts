@@ -33,6 +33,9 @@ describe("npm run local", () => {
       [["--port", "http"], '--port must be a port number from 0 to 65535; got "http".'],
       [["--time-scale", "-1"], '--time-scale must be a number >= 0, e.g. 0.01; got "-1".'],
       [["--env", "prod"], 'No environment "prod"; environments: default.'],
+      [["--table", "team-orders"], '--table takes <name>=<partition key>[:S|N|B][,<sort key>[:S|N|B]], e.g. team-orders=orderId; got "team-orders".'],
+      [["--table", "t1=id:X"], "--table takes"],
+      [["--mock-config"], "--mock-config needs a value."],
     ])("on bad options %j", async (args, message) => {
       const project = copyProject(path.join(workspace, `flags-${args.join("-")}`));
       // Free ports first, so that an option the CLI wrongly accepted can never take the default ports.
@@ -40,6 +43,17 @@ describe("npm run local", () => {
       expect(await cli.exited).toBe(2);
       expect(cli.output).toContain(message);
       expect(cli.output).toContain("usage: npm run local -- [options]");
+    });
+
+    it("when the mock configuration does not fit the stack", async () => {
+      const project = copyProject(path.join(workspace, "mocks"));
+      fs.writeFileSync(path.join(project, "mocks.json"), JSON.stringify({ StateMachines: { "sfn-dedup-prod-notify-country": { TestCases: {} } } }));
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--mock-config", "mocks.json"]);
+      expect(await cli.exited).toBe(1);
+      expect(cli.output).toContain(
+        `${path.join(project, "mocks.json")}: sfn-dedup-prod-notify-country is not a state machine of this stack (its state machines: sfn-dedup-default-notify-country).`,
+      );
+      expect(cli.output).not.toMatch(/\bat .+:\d+:\d+/);
     });
 
     it("when synth fails", async () => {

@@ -23,7 +23,7 @@ describe("npm run local with the ledger", () => {
     const outbox = path.join(workspace, "outbox.jsonl");
     const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.1", "--outbox", outbox]);
     const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    const [, dynamodbUrl] = await cli.waitFor(/DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)\s+ledger table sfn-dedup-sandbox-ledger/);
+    const [, dynamodbUrl] = await cli.waitFor(/DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)\s+tables sfn-dedup-sandbox-ledger/);
 
     const started = await post(apiUrl, { country: "Japan" });
     expect(started.status).toBe(202);

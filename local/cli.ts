@@ -1,4 +1,5 @@
-// npm run local [-- --port 3000 --sfn-port 8083 --outbox <file> --time-scale <factor> --env <environment>]
+// npm run local [-- --port 3000 --sfn-port 8083 --outbox <file> --time-scale <factor> --env <environment>
+//                   --table <name>=<key> --mock-config <file> --mock-case <name>]
 //
 // Synthesizes if the sources changed since the last synth, then serves the synthesized stack on
 // 127.0.0.1 (local/sandbox.ts) until Ctrl-C.
@@ -7,9 +8,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { curlCommand, exampleRequestBody } from "./example-request";
+import { MockConfig, MockConfigError } from "./mock-config";
 import { onParentGone } from "./parent-watch";
-import { type Sandbox, startSandbox } from "./sandbox";
+import { type Sandbox, startSandbox, TableDeclarationError } from "./sandbox";
+import type { LocalTable } from "./synthesized-stack";
+import { startupBanner } from "./startup-banner";
+import { parseTableSpec } from "./table-spec";
 import { triggerStacks } from "./trigger-stacks";
 
 const USAGE = `usage: npm run local -- [options]
@@ -20,6 +24,14 @@ const USAGE = `usage: npm run local -- [options]
                          (default <project>/cdktf.out/local/outbox.jsonl)
   --time-scale <factor>  multiplies Wait states' seconds         (default 1; 0.01 makes 30 s take 0.3 s)
   --env <environment>    the environment's stack to run         (default: the only one)
+  --table <name>=<partition key>[:S|N|B][,<sort key>[:S|N|B]]
+                         a table a workflow uses that the stack does not declare (a team's own),
+                         created in the local DynamoDB; repeat for several; keys are strings unless typed
+  --mock-config <file>   answers for Task states, in AWS Step Functions Local's mock configuration
+                         format; needed for tasks with no local service (only SNS publish and
+                         DynamoDB put/get/update/deleteItem have one); a mocked state never runs
+  --mock-case <name>     the test case executions use, for state machines with several
+                         (default: a state machine's only test case)
   --help                 this text`;
 
 const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
@@ -33,7 +45,7 @@ const SYNTH_INPUTS = ["main.ts", "lib", "functions", "asl", "cdktf.json", "packa
  */
 const USER_CWD = process.env.INIT_CWD ?? process.cwd();
 
-const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env"];
+const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env", "--table", "--mock-config", "--mock-case"];
 
 interface Options {
   port: number;
@@ -41,6 +53,9 @@ interface Options {
   outbox: string;
   timeScale: number;
   env?: string;
+  tables: LocalTable[];
+  mockConfig?: string;
+  mockCase?: string;
 }
 
 /** A mistake in how the sandbox was asked for: told with the usage, exit status 2. */
@@ -49,7 +64,7 @@ class UsageError extends Error {}
 class StartError extends Error {}
 
 function parseArguments(argv: readonly string[]): Options | "help" {
-  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1 };
+  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1, tables: [] };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     if (flag === "--help" || flag === "-h") return "help";
@@ -79,6 +94,19 @@ function parseArguments(argv: readonly string[]): Options | "help" {
         options.timeScale = factor;
         break;
       }
+      case "--table":
+        try {
+          options.tables.push(parseTableSpec(value));
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        break;
+      case "--mock-config":
+        options.mockConfig = path.resolve(USER_CWD, value);
+        break;
+      case "--mock-case":
+        options.mockCase = value;
+        break;
       default:
         options.env = value;
     }
@@ -235,6 +263,9 @@ async function main(): Promise<void> {
       sfnPort: options.sfnPort,
       timeScale: options.timeScale,
       outboxFile: options.outbox,
+      tables: options.tables,
+      mocks: options.mockConfig === undefined ? undefined : MockConfig.read(options.mockConfig),
+      mockCase: options.mockCase,
       onLog: (source, line) => say(`[${source}] ${line}`),
     });
   } catch (error) {
@@ -243,23 +274,13 @@ async function main(): Promise<void> {
       const flag = port === options.sfnPort ? "--sfn-port" : "--port";
       throw new StartError(`Port ${port} is already in use on 127.0.0.1: stop what holds it, or choose another with ${flag}.`);
     }
+    if (error instanceof MockConfigError || error instanceof TableDeclarationError) {
+      throw new StartError(error.message);
+    }
     throw error;
   }
 
-  const [route] = sandbox.routes;
-  const routeUrl = `${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`;
-  const tryIt = curlCommand(routeUrl, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment));
-  say(`
-sfn-dedup local sandbox: stack ${stackName}, Wait states x${options.timeScale}
-  HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((candidate) => candidate.routeKey).join(", ")}
-  Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
-  State machine    ${sandbox.stack.stateMachines()[0].arn}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   ledger table ${sandbox.stack.tables()[0].name}` : ""}
-  Outbox           ${path.relative(USER_CWD, options.outbox) || options.outbox}
-${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
-
-Try: ${tryIt}
-Press Ctrl-C to stop.
-`);
+  say(startupBanner(sandbox, { stackName, timeScale: options.timeScale, outbox: path.relative(USER_CWD, options.outbox) || options.outbox }));
 
   stopWhenAsked(sandbox);
 }

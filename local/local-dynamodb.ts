@@ -32,7 +32,10 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
           new CreateTableCommand({
             TableName: table.name,
             BillingMode: "PAY_PER_REQUEST",
-            KeySchema: [{ AttributeName: table.hashKey, KeyType: "HASH" }],
+            KeySchema: [
+              { AttributeName: table.hashKey, KeyType: "HASH" },
+              ...(table.rangeKey ? [{ AttributeName: table.rangeKey, KeyType: "RANGE" as const }] : []),
+            ],
             AttributeDefinitions: table.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type as "S" | "N" | "B" })),
           }),
         );

@@ -6,6 +6,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import { type MockConfig, MockConfigError, type MockedAnswer, type TestCase } from "./mock-config";
 import { ServiceError } from "./service-error";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
@@ -24,6 +25,20 @@ export interface LocalStepFunctionsOptions {
   readonly clock?: () => Date;
   /** Called when an execution starts and when it closes, as Step Functions emits status change events. */
   readonly onStatusChange?: (execution: ExecutionRecord) => void;
+  /** Mocked responses for Task states, in AWS Step Functions Local's format; a mocked state never runs its handler. */
+  readonly mocks?: MockConfig;
+  /**
+   * The test case executions use when StartExecution names none (`<state machine ARN>#<case>` names one):
+   * used by every state machine that has a case of this name; a state machine with a single case uses it.
+   */
+  readonly defaultTestCase?: string;
+}
+
+/** A Task state that neither a local service nor the default test case's mocks answer. */
+export interface UnservedTask {
+  readonly stateMachineArn: string;
+  readonly stateName: string;
+  readonly resource: string;
 }
 
 export interface ExecutionRecord {
@@ -44,6 +59,9 @@ interface RegisteredStateMachine {
   readonly machine: StateMachine;
   readonly taskStateResources: ReadonlyMap<string, string>;
   readonly waitSeconds: ReadonlyMap<string, number>;
+  readonly testCases: ReadonlyMap<string, TestCase>;
+  /** Executions started without `#<case>` use this one's mocks. */
+  readonly defaultTestCase?: string;
 }
 
 interface RunningExecution {
@@ -88,7 +106,10 @@ export class LocalStepFunctions {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** Registers a state machine; every Task resource in it needs a local handler. */
+  /**
+   * Registers a state machine. A Task state without a local handler is accepted: an execution reaching it
+   * fails (States.Runtime) unless the execution's test case mocks it.
+   */
   public createStateMachine(arn: string, definitionJson: string): void {
     if (!STATE_MACHINE_ARN_PATTERN.test(arn)) {
       throw new ServiceError("InvalidArn", `Invalid state machine ARN: '${arn}'`);
@@ -102,20 +123,53 @@ export class LocalStepFunctions {
     const taskStateResources = new Map<string, string>();
     const waitSeconds = new Map<string, number>();
     collectStates(definition, taskStateResources, waitSeconds);
-    for (const [stateName, resource] of taskStateResources) {
-      if (!this.options.taskHandlers[resource]) {
-        throw new ServiceError("InvalidDefinition", `Task state '${stateName}' uses ${resource}, which has no local handler.`);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const name = STATE_MACHINE_ARN_PATTERN.exec(arn)![1];
+    const testCases = this.options.mocks?.testCasesOf(name) ?? new Map<string, TestCase>();
+    for (const [caseName, testCase] of testCases) {
+      const unknown = [...testCase.keys()].filter((stateName) => !taskStateResources.has(stateName));
+      if (unknown.length > 0) {
+        throw new MockConfigError(
+          `${this.options.mocks!.source} StateMachines.${name}.TestCases.${caseName}: ${unknown.join(", ")} ` +
+            `${unknown.length === 1 ? "is not a Task state" : "are not Task states"} of ${name} (its Task states: ${[...taskStateResources.keys()].join(", ") || "none"}).`,
+        );
       }
     }
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
-    this.stateMachines.set(arn, { arn, machine, taskStateResources, waitSeconds });
+    const defaultTestCase = chooseDefaultTestCase(name, testCases, this.options.defaultTestCase, this.options.mocks?.source);
+    this.stateMachines.set(arn, { arn, machine, taskStateResources, waitSeconds, testCases, defaultTestCase });
+  }
+
+  /** The test case executions of a state machine use when StartExecution names none. */
+  public defaultTestCaseOf(stateMachineArn: string): string | undefined {
+    return this.stateMachines.get(stateMachineArn)?.defaultTestCase;
+  }
+
+  /** Task states that would fail an execution reaching them: no local service, and no mock in the default test case. */
+  public unservedTasks(): UnservedTask[] {
+    return [...this.stateMachines.values()].flatMap((stateMachine) => {
+      const mocked = stateMachine.testCases.get(stateMachine.defaultTestCase ?? "") ?? new Map();
+      return [...stateMachine.taskStateResources]
+        .filter(([stateName, resource]) => !this.options.taskHandlers[resource] && !mocked.has(stateName))
+        .map(([stateName, resource]) => ({ stateMachineArn: stateMachine.arn, stateName, resource }));
+    });
   }
 
   public startExecution(request: { stateMachineArn?: string; name?: string; input?: string }): {
     executionArn: string;
     startDate: Date;
   } {
-    const stateMachine = this.requireStateMachine(request.stateMachineArn);
+    // AWS Step Functions Local's way of choosing a test case: `<state machine ARN>#<case>`.
+    const [stateMachineArn, requestedCase] = (request.stateMachineArn ?? "").split(/#(.*)/s);
+    const stateMachine = this.requireStateMachine(request.stateMachineArn === undefined ? undefined : stateMachineArn);
+    const testCaseName = requestedCase ?? stateMachine.defaultTestCase;
+    const testCase = testCaseName === undefined ? undefined : stateMachine.testCases.get(testCaseName);
+    if (testCaseName !== undefined && !testCase) {
+      throw new ServiceError(
+        "InvalidArn",
+        `No test case '${testCaseName}' for ${stateMachine.arn} in the mock configuration; ` +
+          `its test cases: ${[...stateMachine.testCases.keys()].join(", ") || "none"}.`,
+      );
+    }
     const name = request.name ?? randomUUID();
     if (!isValidExecutionName(name)) {
       throw new ServiceError("InvalidName", `Invalid Name: '${name}'`);
@@ -142,7 +196,7 @@ export class LocalStepFunctions {
       startDate: this.clock(),
       status: "RUNNING",
     };
-    this.executions.set(executionArn, this.run(stateMachine, record, parsedInput));
+    this.executions.set(executionArn, this.run(stateMachine, record, parsedInput, testCase));
     this.options.onStatusChange?.({ ...record });
     return { executionArn, startDate: record.startDate };
   }
@@ -201,12 +255,28 @@ export class LocalStepFunctions {
     }
   }
 
-  private run(stateMachine: RegisteredStateMachine, record: ExecutionRecord, input: unknown): RunningExecution {
+  private run(stateMachine: RegisteredStateMachine, record: ExecutionRecord, input: unknown, testCase: TestCase | undefined): RunningExecution {
+    const invocations = new Map<string, number>();
     const taskResourceLocalHandlers = Object.fromEntries(
-      [...stateMachine.taskStateResources].map(([stateName, resource]) => [
-        stateName,
-        async (taskInput: unknown) => this.options.taskHandlers[resource](taskInput, { executionArn: record.executionArn, stateName }),
-      ]),
+      [...stateMachine.taskStateResources].map(([stateName, resource]) => {
+        const mock = testCase?.get(stateName);
+        const handler = this.options.taskHandlers[resource];
+        const task = { executionArn: record.executionArn, stateName };
+        if (mock) {
+          return [
+            stateName,
+            async () => {
+              const invocation = invocations.get(stateName) ?? 0;
+              invocations.set(stateName, invocation + 1);
+              return mockedAnswer(stateName, mock.responseName, mock.answers, invocation);
+            },
+          ];
+        }
+        if (!handler) {
+          return [stateName, async () => Promise.reject(new NoLocalServiceError(stateName, resource))];
+        }
+        return [stateName, async (taskInput: unknown) => handler(taskInput, task)];
+      }),
     );
     const waitTimeOverrides =
       this.timeScale === 1
@@ -287,6 +357,62 @@ function failureOf(error: unknown): Partial<ExecutionRecord> & { status: Executi
   }
   const cause = error instanceof ExecutionError ? (error.cause as Error | undefined) : (error as Error);
   return { status: "FAILED", error: cause?.name ?? "Error", cause: cause?.message };
+}
+
+/**
+ * Fails the execution whatever its Retry and Catch say, as States.Runtime does on AWS: the sandbox cannot run
+ * the task, which is no outcome the workflow was written to handle.
+ */
+class SandboxRuntimeError extends Error {
+  public readonly isRetryable = false;
+  public readonly isCatchable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "States.Runtime";
+  }
+}
+
+/** A Task whose resource the sandbox has no local service for, and no mock. */
+class NoLocalServiceError extends SandboxRuntimeError {
+  constructor(stateName: string, resource: string) {
+    super(
+      `Task state '${stateName}' calls ${resource}, which the sandbox has no local service for: ` +
+        `answer it with a mocked response in a file given to npm run local with --mock-config <file> ` +
+        `(AWS Step Functions Local's mock configuration format).`,
+    );
+  }
+}
+
+/** A mocked answer, as the task's result or as the error the task failed with. */
+function mockedAnswer(stateName: string, responseName: string, answers: readonly MockedAnswer[], invocation: number): unknown {
+  const answer = answers[invocation];
+  if (!answer) {
+    throw new SandboxRuntimeError(
+      `Mocked response '${responseName}' answers invocations 0-${answers.length - 1} of state '${stateName}'; ` +
+        `this is invocation ${invocation}: add an answer for it to the mock configuration.`,
+    );
+  }
+  if ("Return" in answer) return answer.Return;
+  throw Object.assign(new Error(answer.Throw.Cause ?? ""), { name: answer.Throw.Error });
+}
+
+/**
+ * The test case executions use when StartExecution names none: the one given, if this state machine has it;
+ * otherwise its only one. Several and none chosen would make every trigger a guess, so that is refused.
+ */
+function chooseDefaultTestCase(
+  stateMachineName: string,
+  testCases: ReadonlyMap<string, TestCase>,
+  requested: string | undefined,
+  source = "the mock configuration",
+): string | undefined {
+  if (requested !== undefined && testCases.has(requested)) return requested;
+  if (testCases.size <= 1) return testCases.keys().next().value;
+  throw new MockConfigError(
+    `${source}: ${stateMachineName} has test cases ${[...testCases.keys()].join(", ")}` +
+      `${requested === undefined ? "" : `, none of them ${requested}`}: choose the one executions use with --mock-case <name> ` +
+      `(a client of the Step Functions endpoint can also start <state machine ARN>#<case>).`,
+  );
 }
 
 type AnyState = { Type?: string; Resource?: string; Seconds?: number; Branches?: unknown[]; Iterator?: unknown; ItemProcessor?: unknown };

@@ -1,11 +1,14 @@
+import { dynamoDbTaskHandlers } from "./dynamodb-tasks";
 import { type HttpApiServer, type RouteIntegration, startHttpApiServer } from "./http-api-server";
 import { LambdaHost } from "./lambda-host";
 import { type LocalDynamoDb, startLocalDynamoDb } from "./local-dynamodb";
 import { executionStatusChangeEvent, LocalEventBus } from "./local-event-bus";
-import { LocalStepFunctions } from "./local-step-functions";
+import { LocalStepFunctions, type UnservedTask } from "./local-step-functions";
+import { type MockConfig, MockConfigError } from "./mock-config";
 import { type OutboxMessage, SnsOutbox } from "./sns-outbox";
 import { type StepFunctionsEndpoint, type StepFunctionsOperation, startStepFunctionsEndpoint } from "./step-functions-endpoint";
-import { type LocalFunction, type LocalRoute, SynthesizedStack } from "./synthesized-stack";
+import { type LocalFunction, type LocalRoute, type LocalTable, SynthesizedStack } from "./synthesized-stack";
+import { dynamoDbTasksOf } from "./task-tables";
 
 export interface SandboxOptions {
   /** A synthesized stack: `cdktf.out/stacks/<environment>`. */
@@ -22,6 +25,12 @@ export interface SandboxOptions {
   readonly outboxFile?: string;
   /** A DynamoDB to use instead of starting one (its tables are created as the stack defines them). */
   readonly dynamodb?: LocalDynamoDb;
+  /** Tables a workflow uses that the stack does not declare (a team's own), created locally as given. */
+  readonly tables?: readonly LocalTable[];
+  /** Mocked responses for Task states (AWS Step Functions Local's format): `--mock-config`. */
+  readonly mocks?: MockConfig;
+  /** The test case executions use when several are configured for a state machine: `--mock-case`. */
+  readonly mockCase?: string;
   /** The Step Functions service's clock. @default the system clock */
   readonly clock?: () => Date;
   /** Runs before every Step Functions operation; throw a ServiceError to simulate a failing service. */
@@ -36,6 +45,12 @@ export interface Sandbox {
   readonly sfnUrl: string;
   readonly dynamodbUrl?: string;
   readonly routes: readonly LocalRoute[];
+  /** Every table created locally: the stack's, then those given. */
+  readonly tables: readonly LocalTable[];
+  /** Task states an execution would fail on: no local service, no mock (told at startup). */
+  readonly unservedTasks: readonly UnservedTask[];
+  /** DynamoDB tasks naming a table that does not exist locally (told at startup). */
+  readonly missingTables: readonly { readonly stateMachineArn: string; readonly stateName: string; readonly tableName: string }[];
   readonly service: LocalStepFunctions;
   /** Messages published so far, in order. */
   readonly outbox: readonly OutboxMessage[];
@@ -66,14 +81,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 
   try {
-    const tables = stack.tables();
+    const stateMachines = stack.stateMachines();
+    const tables = [...stack.tables(), ...(options.tables ?? [])];
+    const declared = new Set<string>();
+    for (const table of tables) {
+      if (declared.has(table.name)) throw new TableDeclarationError(`Table ${table.name} is given twice (the stack declares its own tables).`);
+      declared.add(table.name);
+    }
+    const dynamoDbTasks = stateMachines.flatMap((stateMachine) =>
+      dynamoDbTasksOf(stateMachine.definition).map((task) => ({ ...task, stateMachineArn: stateMachine.arn })),
+    );
     let dynamodb = options.dynamodb;
-    if (!dynamodb && tables.length > 0) {
+    if (!dynamodb && (tables.length > 0 || dynamoDbTasks.length > 0)) {
       dynamodb = await startLocalDynamoDb({ host });
       const started = dynamodb;
       cleanups.push(() => started.close());
     }
     await dynamodb?.createTables(tables);
+    const dynamoDbTasksService = dynamodb
+      ? dynamoDbTaskHandlers({
+          endpoint: dynamodb.url,
+          region: stack.region,
+          hintFor: (errorName, parameters) =>
+            errorName === "ResourceNotFoundException" && typeof parameters.TableName === "string" && !declared.has(parameters.TableName)
+              ? `(npm run local: the stack does not declare table ${parameters.TableName}; create it with --table ${parameters.TableName}=<partition key>.)`
+              : undefined,
+        })
+      : undefined;
+    if (dynamoDbTasksService) cleanups.push(async () => dynamoDbTasksService.close());
 
     const outbox = new SnsOutbox(new Set(stack.topicArns()), {
       file: options.outboxFile,
@@ -84,7 +119,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const service = new LocalStepFunctions({
       timeScale: options.timeScale,
       clock: options.clock,
-      taskHandlers: { "arn:aws:states:::sns:publish": (input) => outbox.publish(input) },
+      taskHandlers: { "arn:aws:states:::sns:publish": (input) => outbox.publish(input), ...dynamoDbTasksService?.handlers },
+      mocks: options.mocks,
+      defaultTestCase: options.mockCase,
       onStatusChange: (execution) => {
         if (!bus) return;
         const delivery = bus.publish(executionStatusChangeEvent(execution, stack.region, stack.accountId));
@@ -93,9 +130,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
     });
     cleanups.push(async () => service.abortAll());
-    for (const stateMachine of stack.stateMachines()) {
+    for (const stateMachine of stateMachines) {
       service.createStateMachine(stateMachine.arn, stateMachine.definition);
     }
+    checkMocksMatchStack(options.mocks, options.mockCase, stateMachines.map((stateMachine) => stateMachine.name));
     const sfn: StepFunctionsEndpoint = await startStepFunctionsEndpoint(service, {
       host,
       port: options.sfnPort ?? 8083,
@@ -148,6 +186,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       sfnUrl: sfn.url,
       dynamodbUrl: dynamodb?.url,
       routes,
+      tables,
+      unservedTasks: service.unservedTasks(),
+      missingTables: dynamoDbTasks.flatMap(({ stateMachineArn, stateName, tableName }) =>
+        tableName !== undefined && !declared.has(tableName) ? [{ stateMachineArn, stateName, tableName }] : [],
+      ),
       service,
       outbox: outbox.messages,
       hosts,
@@ -165,5 +208,29 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Two declarations of one table: which would the sandbox create? */
+export class TableDeclarationError extends Error {}
+
+/**
+ * A mock file naming a state machine the stack does not have, or a --mock-case no state machine has, is a
+ * typo that would otherwise silently mock nothing.
+ */
+function checkMocksMatchStack(mocks: MockConfig | undefined, mockCase: string | undefined, stateMachineNames: readonly string[]): void {
+  if (!mocks) {
+    if (mockCase !== undefined) throw new MockConfigError(`--mock-case ${mockCase} needs a --mock-config file to take the test case from.`);
+    return;
+  }
+  const unknown = mocks.stateMachineNames().filter((name) => !stateMachineNames.includes(name));
+  if (unknown.length > 0) {
+    throw new MockConfigError(
+      `${mocks.source}: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a state machine" : "are not state machines"} of this stack ` +
+        `(its state machines: ${stateMachineNames.join(", ")}).`,
+    );
+  }
+  if (mockCase !== undefined && !mocks.stateMachineNames().some((name) => mocks.testCasesOf(name).has(mockCase))) {
+    throw new MockConfigError(`--mock-case ${mockCase}: no state machine in ${mocks.source} has a test case of that name.`);
   }
 }

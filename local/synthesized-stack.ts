@@ -44,6 +44,8 @@ export interface LocalStateMachine {
 export interface LocalTable {
   readonly name: string;
   readonly hashKey: string;
+  readonly rangeKey?: string;
+  /** The key attributes' types: S, N or B. */
   readonly attributes: readonly { readonly name: string; readonly type: string }[];
 }
 
@@ -128,6 +130,7 @@ export class SynthesizedStack {
     return this.resources("aws_dynamodb_table").map(([, attributes]) => ({
       name: this.resolve(attributes.name as string),
       hashKey: attributes.hash_key as string,
+      ...(typeof attributes.range_key === "string" ? { rangeKey: attributes.range_key } : {}),
       attributes: attributes.attribute as LocalTable["attributes"],
     }));
   }

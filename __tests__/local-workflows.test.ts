@@ -1,0 +1,139 @@
+import * as fs from "node:fs";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { exampleRequestBody } from "../local/example-request";
+import type { ExecutionRecord } from "../local/local-step-functions";
+import { type Sandbox, startSandbox } from "../local/sandbox";
+import { startupBanner } from "../local/startup-banner";
+import { ORDERS_ROUTE, synthesizeTwoWorkflows, TEAM_ORDERS_TABLE } from "./support/multi-workflow-stack";
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** A route over real HTTP, as a client of the local HTTP API sends it. */
+async function post(sandbox: Sandbox, routeKey: string, body: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${sandbox.apiUrl}${routeKey.split(" ")[1]}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The sandbox serving a stack with two workflows, each with its route, function and state machine, on one API. */
+describe("the sandbox with several workflows", () => {
+  const { outdir, stackDir } = synthesizeTwoWorkflows();
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  describe("with the team's table given (--table)", () => {
+    let sandbox: Sandbox;
+    let dynamodb: DynamoDBClient;
+    let sfn: SFNClient;
+    const settled = (executionArn: string): Promise<ExecutionRecord> => sandbox.service.settled(executionArn);
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({
+        stackDir,
+        port: 0,
+        sfnPort: 0,
+        timeScale: 0,
+        tables: [{ name: TEAM_ORDERS_TABLE, hashKey: "orderId", attributes: [{ name: "orderId", type: "S" }] }],
+      });
+      dynamodb = new DynamoDBClient({ endpoint: sandbox.dynamodbUrl, region: "us-east-1", credentials });
+      sfn = new SFNClient({ endpoint: sandbox.sfnUrl, region: "us-east-1", credentials, maxAttempts: 1 });
+    });
+
+    afterAll(async () => {
+      dynamodb?.destroy();
+      sfn?.destroy();
+      await sandbox?.stop();
+    });
+
+    it("serves every route, function and state machine, and starts DynamoDB for the tasks though the stack has no table", () => {
+      expect(sandbox.routes.map((route) => route.routeKey).sort()).toEqual(["POST /executions", ORDERS_ROUTE]);
+      expect(sandbox.stack.stateMachines().map((machine) => machine.name).sort()).toEqual(["sfn-dedup-default-notify-country", "sfn-dedup-default-orders"]);
+      expect([...sandbox.hosts.keys()].sort()).toEqual(["sfn-dedup-default-orders-start-execution", "sfn-dedup-default-start-execution"]);
+      expect(sandbox.stack.tables()).toEqual([]);
+      expect(sandbox.dynamodbUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(sandbox.tables.map((table) => table.name)).toEqual([TEAM_ORDERS_TABLE]);
+      expect(sandbox.missingTables).toEqual([]);
+      expect(sandbox.unservedTasks).toEqual([]);
+    });
+
+    it("lists every route and state machine in the startup banner, with a request to try on each route", () => {
+      const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl" });
+      expect(banner).toContain(`HTTP API         ${sandbox.apiUrl}   POST /executions, POST /orders`);
+      for (const machine of sandbox.stack.stateMachines()) expect(banner).toContain(`State machine    ${machine.arn}\n`);
+      expect(banner).toContain(`DynamoDB         ${sandbox.dynamodbUrl}   tables ${TEAM_ORDERS_TABLE}\n`);
+      expect(banner).toContain(`Try: curl -i -X POST ${sandbox.apiUrl}/executions `);
+      expect(banner).toContain(`\n     curl -i -X POST ${sandbox.apiUrl}/orders `);
+      expect(banner).not.toContain("Warning");
+    });
+
+    it("runs notify-country behind its route: the message in the outbox", async () => {
+      const started = await post(sandbox, "POST /executions", { country: "Peru" });
+      expect(started.status).toBe(202);
+      expect(await settled(started.body.executionArn)).toMatchObject({ status: "SUCCEEDED" });
+      expect(sandbox.outbox).toContainEqual(expect.objectContaining({ message: "I love my Peru" }));
+    });
+
+    it("runs the orders workflow behind its route: the order in the team's table, the message in the outbox", async () => {
+      const started = await post(sandbox, ORDERS_ROUTE, { country: "Peru", orderId: "A-1001", items: [{ sku: "tea", quantity: 3 }] });
+      expect(started).toMatchObject({ status: 202, body: { executionArn: expect.stringMatching(/:execution:sfn-dedup-default-orders:[0-9a-f]{64}$/) } });
+      expect(await settled(started.body.executionArn)).toMatchObject({ status: "SUCCEEDED" });
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: TEAM_ORDERS_TABLE, Key: { orderId: { S: "A-1001" } } }));
+      expect(Item).toMatchObject({ orderId: { S: "A-1001" }, items: { L: [{ M: { sku: { S: "tea" }, quantity: { N: "3" } } }] } });
+      expect(sandbox.outbox).toContainEqual(expect.objectContaining({ message: "Order A-1001 received: 1 item line(s)" }));
+    });
+
+    it("ends a second execution for an order already recorded FAILED with DynamoDB.ConditionalCheckFailedException, visible in DescribeExecution", async () => {
+      const input = JSON.stringify({ orderId: "B-2002", items: [{ sku: "cup", quantity: 1 }] });
+      const stateMachineArn = sandbox.stack.stateMachines().find((machine) => machine.name === "sfn-dedup-default-orders")!.arn;
+      const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002", input }));
+      expect(await settled(first.executionArn!)).toMatchObject({ status: "SUCCEEDED" });
+      const second = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002-again", input }));
+      await settled(second.executionArn!);
+      expect(await sfn.send(new DescribeExecutionCommand({ executionArn: second.executionArn }))).toMatchObject({
+        status: "FAILED",
+        error: "DynamoDB.ConditionalCheckFailedException",
+        cause: expect.stringContaining("Error Code: ConditionalCheckFailedException"),
+      });
+    });
+
+    it("hints at a body each route's function accepts", async () => {
+      for (const route of sandbox.routes) {
+        const response = await post(sandbox, route.routeKey, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment));
+        expect({ route: route.routeKey, status: response.status }).toEqual({ route: route.routeKey, status: 202 });
+      }
+    });
+  });
+
+  describe("without the team's table", () => {
+    let sandbox: Sandbox;
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({ stackDir, port: null, sfnPort: 0, timeScale: 0 });
+    });
+    afterAll(() => sandbox?.stop());
+
+    it("says at startup which task names a table that does not exist locally, and how to create it", () => {
+      expect(sandbox.missingTables).toEqual([
+        { stateMachineArn: expect.stringMatching(/:sfn-dedup-default-orders$/), stateName: "RecordOrder", tableName: TEAM_ORDERS_TABLE },
+      ]);
+      const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl" });
+      expect(banner).toContain(
+        `Warning: sfn-dedup-default-orders: Task state RecordOrder uses table ${TEAM_ORDERS_TABLE}, which the stack does not declare: ` +
+          `create it with --table ${TEAM_ORDERS_TABLE}=<partition key>.`,
+      );
+    });
+
+    it("fails an execution reaching it as AWS would, DynamoDB.ResourceNotFoundException, with the --table hint in the cause", async () => {
+      const stateMachineArn = sandbox.stack.stateMachines().find((machine) => machine.name === "sfn-dedup-default-orders")!.arn;
+      const { executionArn } = sandbox.service.startExecution({ stateMachineArn, name: "C-3003", input: JSON.stringify({ orderId: "C-3003", items: [{ sku: "tea", quantity: 1 }] }) });
+      expect(await sandbox.service.settled(executionArn)).toMatchObject({
+        status: "FAILED",
+        error: "DynamoDB.ResourceNotFoundException",
+        cause: expect.stringContaining(`create it with --table ${TEAM_ORDERS_TABLE}=<partition key>`),
+      });
+    });
+  });
+});

@@ -1,0 +1,43 @@
+import { curlCommand, exampleRequestBody } from "./example-request";
+import type { Sandbox } from "./sandbox";
+
+/** What the sandbox serves: every route and state machine, and a request to try on each route. */
+export function startupBanner(
+  sandbox: Sandbox,
+  options: { readonly stackName: string; readonly timeScale: number; /** As the user should read it. */ readonly outbox: string },
+): string {
+  const testCase = (arn: string) => {
+    const name = sandbox.service.defaultTestCaseOf(arn);
+    return name === undefined ? "" : `   mocks: test case ${name}`;
+  };
+  const warnings = [
+    ...sandbox.unservedTasks.map(
+      ({ stateMachineArn, stateName, resource }) =>
+        `${stateMachineArn.split(":").pop()}: Task state ${stateName} calls ${resource}, which has no local service: ` +
+        `executions reaching it fail until --mock-config <file> mocks it.`,
+    ),
+    ...sandbox.missingTables.map(
+      ({ stateMachineArn, stateName, tableName }) =>
+        `${stateMachineArn.split(":").pop()}: Task state ${stateName} uses table ${tableName}, which the stack does not declare: ` +
+        `create it with --table ${tableName}=<partition key>.`,
+    ),
+  ];
+  const tries = sandbox.routes.map((route) =>
+    curlCommand(`${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment)),
+  );
+  return `
+sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.timeScale}
+  HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((route) => route.routeKey).join(", ")}
+  Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
+${sandbox.stack
+  .stateMachines()
+  .map(({ arn }) => `  State machine    ${arn}${testCase(arn)}`)
+  .join("\n")}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${sandbox.tables.map((table) => table.name).join(", ") || "none"}` : ""}
+  Outbox           ${options.outbox}
+${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
+${warnings.map((warning) => `\nWarning: ${warning}`).join("")}
+Try: ${tries.join("\n     ")}
+Press Ctrl-C to stop.
+`;
+}
+
