@@ -3,7 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { renderDefinition } from "../lib/state-machine-definition";
+import { Token } from "cdktf";
+import { renderDefinition, substituteDefinition } from "../lib/state-machine-definition";
 
 describe("renderDefinition", () => {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "asl-"));
@@ -84,6 +85,19 @@ describe("renderDefinition", () => {
     expect(() => renderDefinition(file, { TopicArn: "t" })).toThrow('"${Sub ject}" is not a placeholder');
     const keyed = aslFile({ StartAt: "A", States: { "${State-Name}": { Type: "Succeed" } } });
     expect(() => renderDefinition(keyed, {})).toThrow(/not in the key "\$\{State-Name\}"/);
+  });
+
+  it("gives the substituted definition as an object, which renderDefinition renders as it is", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    const topicArn = new SnsTopic(stack, "topic", { name: "t" }).arn;
+    const file = aslFile(publish("${TopicArn}", { Note: "100%{if}" }));
+    const substituted = substituteDefinition(file, { TopicArn: topicArn }) as ReturnType<typeof publish>;
+    // The very token, so that code reading the object can tell a reference (and use it) from a literal.
+    expect(substituted.States.Publish.Parameters.TopicArn).toBe(topicArn);
+    expect(Token.isUnresolved(substituted.States.Publish.Parameters.TopicArn)).toBe(true);
+    expect((substituted.States.Publish.Parameters as Record<string, unknown>).Note).toBe("100%%{if}");
+    expect(renderDefinition(file, { TopicArn: topicArn })).toBe(JSON.stringify(substituted));
   });
 
   it("reports a definition that is not JSON with its path", () => {

@@ -18,6 +18,16 @@ const MALFORMED_PLACEHOLDER = /\$\{(?:[^}]{0,40}\}|[^}]{0,20})/;
  * one side or the other), and any other `${` in the definition (a placeholder written wrong).
  */
 export function renderDefinition(aslFile: string, substitutions: Readonly<Record<string, string>>): string {
+  return JSON.stringify(substituteDefinition(aslFile, substitutions));
+}
+
+/**
+ * The definition renderDefinition renders, as a parsed object, for code that reads it (such as the IAM
+ * grants its tasks need). Its strings are as Terraform will read them: references are tokens
+ * (`Token.isUnresolved`), literal `${` and `%{` are escaped (`$${`, `%%{`), so a string taken from it can go
+ * into another Terraform string as it is.
+ */
+export function substituteDefinition(aslFile: string, substitutions: Readonly<Record<string, string>>): unknown {
   const displayPath = path.relative(PROJECT_ROOT, aslFile);
   let definition: unknown;
   try {
@@ -80,7 +90,7 @@ export function renderDefinition(aslFile: string, substitutions: Readonly<Record
         `placeholders it uses: ${used.size > 0 ? [...used].sort().join(", ") : "none"}.`,
     );
   }
-  return JSON.stringify(rendered);
+  return rendered;
 }
 
 /**
