@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { AwsEnvironment } from "../lib/aws-environment";
 import { policyDocument } from "../lib/iam-policy";
@@ -639,5 +640,93 @@ describe("deriveTaskGrants with Terraform references", () => {
     expect(() => derive(machine({ Call: task(integration("sqs:sendMessage"), { QueueUrl: url }) }))).toThrow(
       /State "Call": QueueUrl is a Terraform reference, whose queue ARN cannot be read at synth/,
     );
+  });
+});
+
+describe("the derived policies, evaluated by an IAM policy simulator", () => {
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/orders-workflow`;
+  const ORDERS_TABLE = arn("dynamodb", "table/orders");
+  const AUDIT_TABLE = arn("dynamodb", "table/audit");
+  const QUEUE = arn("sqs", "jobs");
+  const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/jobs`;
+
+  /** What IAM decides for the workflow role, with the derived statements as its only policy. */
+  async function decide(grants: readonly TaskGrant[], action: string, resource: string): Promise<string> {
+    const policy = JSON.parse(policyDocument(taskGrantStatements(grants)));
+    const result = await runSimulation(
+      {
+        identityPolicies: [{ name: "workflow", policy }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        request: { action, principal: ROLE, resource: { resource, accountId: ACCOUNT }, contextVariables: {} },
+      },
+      {},
+    );
+    if (result.resultType === "error") {
+      throw new Error(`The simulation of ${action} on ${resource} did not run: ${JSON.stringify(result.errors)}`);
+    }
+    return result.overallResult;
+  }
+
+  const notifyCountryGrants = derive(notifyCountry({ Partition: "aws", TopicArn: TOPIC }));
+  const orderPipeline = derive(
+    machine({
+      Record: thenGo("Fan out", task(integration("dynamodb:putItem"), { TableName: "orders", Item: {} })),
+      "Fan out": {
+        Type: "Parallel",
+        End: true,
+        Branches: [
+          machine({
+            "Read audit": thenGo("Resize", task(integration("dynamodb:getItem"), { TableName: AUDIT_TABLE, Key: {} })),
+            Resize: task(integration("lambda:invoke"), { FunctionName: "resize" }),
+          }),
+          machine({
+            Items: {
+              Type: "Map",
+              End: true,
+              ItemProcessor: machine({
+                Charge: thenGo("Queue", task(integration("lambda:invoke"), { FunctionName: "charge", Qualifier: "live" })),
+                Queue: thenGo("Emit", task(integration("sqs:sendMessage.waitForTaskToken"), { QueueUrl: QUEUE_URL })),
+                Emit: thenGo("Child", task(integration("events:putEvents"), { Entries: [{ EventBusName: "orders" }, { Detail: {} }] })),
+                Child: task(integration("states:startExecution"), { StateMachineArn: STATE_MACHINE }),
+              }),
+            },
+          }),
+        ],
+      },
+    }),
+  );
+
+  it.each<[string, readonly TaskGrant[], string, string]>([
+    ["notify-country publishes to its topic", notifyCountryGrants, "sns:Publish", TOPIC],
+    ["the pipeline puts orders", orderPipeline, "dynamodb:PutItem", ORDERS_TABLE],
+    ["the pipeline reads the audit table", orderPipeline, "dynamodb:GetItem", AUDIT_TABLE],
+    ["the pipeline invokes resize", orderPipeline, "lambda:InvokeFunction", fn("resize")],
+    ["the pipeline invokes a version of resize", orderPipeline, "lambda:InvokeFunction", fn("resize:3")],
+    ["the pipeline invokes charge's live alias", orderPipeline, "lambda:InvokeFunction", fn("charge:live")],
+    ["the pipeline queues jobs", orderPipeline, "sqs:SendMessage", QUEUE],
+    ["the pipeline emits on its bus", orderPipeline, "events:PutEvents", arn("events", "event-bus/orders")],
+    ["the pipeline emits on the default bus", orderPipeline, "events:PutEvents", arn("events", "event-bus/default")],
+    ["the pipeline starts its child workflow", orderPipeline, "states:StartExecution", STATE_MACHINE],
+  ])("allows each call a task makes: %s", async (_, grants, action, resource) => {
+    await expect(decide(grants, action, resource)).resolves.toBe("Allowed");
+  });
+
+  it.each<[string, readonly TaskGrant[], string, string]>([
+    ["notify-country publishing to another topic", notifyCountryGrants, "sns:Publish", arn("sns", "orders-other")],
+    ["notify-country sending to a queue", notifyCountryGrants, "sqs:SendMessage", QUEUE],
+    ["GetItem where only PutItem is called", orderPipeline, "dynamodb:GetItem", ORDERS_TABLE],
+    ["PutItem where only GetItem is called", orderPipeline, "dynamodb:PutItem", AUDIT_TABLE],
+    ["another table", orderPipeline, "dynamodb:PutItem", arn("dynamodb", "table/orders-archive")],
+    ["charge unqualified", orderPipeline, "lambda:InvokeFunction", fn("charge")],
+    ["charge's other alias", orderPipeline, "lambda:InvokeFunction", fn("charge:canary")],
+    ["another function's live alias", orderPipeline, "lambda:InvokeFunction", fn("refund:live")],
+    ["a function whose name starts like one granted", orderPipeline, "lambda:InvokeFunction", fn("resize-all")],
+    ["another queue", orderPipeline, "sqs:SendMessage", arn("sqs", "jobs-dlq")],
+    ["another event bus", orderPipeline, "events:PutEvents", arn("events", "event-bus/audit")],
+    ["another state machine", orderPipeline, "states:StartExecution", arn("states", "stateMachine:other")],
+    ["an action no task calls", orderPipeline, "dynamodb:Scan", ORDERS_TABLE],
+  ])("denies near misses: %s", async (_, grants, action, resource) => {
+    await expect(decide(grants, action, resource)).resolves.toBe("ImplicitlyDenied");
   });
 });
