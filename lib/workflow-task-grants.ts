@@ -229,7 +229,8 @@ function analyzeState(visit: StateVisit, resolver: ResourceResolver): Analysis {
     };
   }
   // Waiting for a task token changes nothing the role needs: the token comes back through SendTaskSuccess,
-  // which the receiver calls. Running a job (.sync) needs more, such as describing and stopping it.
+  // which the receiver calls. Running a job (.sync) needs more, such as describing and stopping it. Step Functions
+  // offers DynamoDB's APIs as request-response only, so any pattern there is a mistake.
   const patternsWithSameGrant = api.startsWith("dynamodb:") ? [""] : ["", "waitForTaskToken"];
   if (!patternsWithSameGrant.includes(pattern)) {
     return {
