@@ -3,9 +3,22 @@ import { createStatusHandler, type StatusLogRecord } from "../functions/ledger-s
 import { type ExecutionLedger, LedgerUnavailableError, type StatusUpdate } from "../functions/shared/execution-ledger";
 
 const ARN = "arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-notify-country:abc";
+const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 
+/** A status change event as Step Functions sends it; every one names its state machine. */
 function statusEvent(detail: Record<string, unknown>, detailType = "Step Functions Execution Status Change"): EventBridgeEvent<string, unknown> {
-  return { version: "0", id: "1", "detail-type": detailType, source: "aws.states", account: "123456789012", time: "", region: "eu-west-1", resources: [], detail };
+  const withStateMachine = Object.keys(detail).length > 0 ? { stateMachineArn: STATE_MACHINE_ARN, ...detail } : detail;
+  return {
+    version: "0",
+    id: "1",
+    "detail-type": detailType,
+    source: "aws.states",
+    account: "123456789012",
+    time: "",
+    region: "eu-west-1",
+    resources: [],
+    detail: withStateMachine,
+  };
 }
 
 describe("ledger-status handler", () => {
@@ -69,5 +82,22 @@ describe("ledger-status handler", () => {
   it("fails when the ledger cannot be written, so that Lambda retries the event and then dead-letters it", async () => {
     result = new LedgerUnavailableError(false, "ServiceUnavailable");
     await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(result);
+  });
+
+  it("keys the records of a workflow that shares the ledger within its state machine, and the default's by the bare name", async () => {
+    // Prepare
+    const ordersArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-orders";
+    const shared = createStatusHandler({
+      ledger: ledger as ExecutionLedger,
+      log: (record) => logs.push(record),
+      scopedStateMachines: new Set(["sfn-dedup-test-orders"]),
+    });
+
+    // Act
+    await shared(statusEvent({ stateMachineArn: ordersArn, executionArn: `${ordersArn.replace(":stateMachine:", ":execution:")}:abc`, name: "abc", status: "RUNNING", startDate: 1, stopDate: null }));
+    await shared(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null }));
+
+    // Assess
+    expect(updates.map(([name]) => name)).toEqual(["sfn-dedup-test-orders:abc", "abc"]);
   });
 });

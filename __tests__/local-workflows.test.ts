@@ -5,7 +5,12 @@ import { exampleRequestBody } from "../local/example-request";
 import type { ExecutionRecord } from "../local/local-step-functions";
 import { type Sandbox, startSandbox } from "../local/sandbox";
 import { startupBanner } from "../local/startup-banner";
-import { ORDERS_ROUTE, synthesizeTwoWorkflows, TEAM_ORDERS_TABLE } from "./support/multi-workflow-stack";
+import { ORDERS_ROUTE, synthesizeTwoWorkflows, TEAM_ORDERS_TABLE, TWO_WORKFLOWS } from "./support/multi-workflow-stack";
+
+/** Each route's request schema, as the CLI reads them from the configuration. */
+function requestSchemas(): Map<string, unknown> {
+  return new Map(Object.values(TWO_WORKFLOWS).map((workflow) => [workflow.route, JSON.parse(fs.readFileSync(workflow.request, "utf8"))]));
+}
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -51,7 +56,7 @@ describe("the sandbox with several workflows", () => {
     it("serves every route, function and state machine, and starts DynamoDB for the tasks though the stack has no table", () => {
       expect(sandbox.routes.map((route) => route.routeKey).sort()).toEqual(["POST /executions", ORDERS_ROUTE]);
       expect(sandbox.stack.stateMachines().map((machine) => machine.name).sort()).toEqual(["sfn-dedup-default-notify-country", "sfn-dedup-default-orders"]);
-      expect([...sandbox.hosts.keys()].sort()).toEqual(["sfn-dedup-default-orders-start-execution", "sfn-dedup-default-start-execution"]);
+      expect([...sandbox.hosts.keys()].sort()).toEqual(["sfn-dedup-default-orders-start", "sfn-dedup-default-start-execution"]);
       expect(sandbox.stack.tables()).toEqual([]);
       expect(sandbox.dynamodbUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(sandbox.tables.map((table) => table.name)).toEqual([TEAM_ORDERS_TABLE]);
@@ -60,8 +65,8 @@ describe("the sandbox with several workflows", () => {
     });
 
     it("lists every route and state machine in the startup banner, with a request to try on each route", () => {
-      const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl" });
-      expect(banner).toContain(`HTTP API         ${sandbox.apiUrl}   POST /executions, POST /orders`);
+      const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl", requestSchemas: requestSchemas() });
+      expect(banner).toContain(`HTTP API         ${sandbox.apiUrl}   POST /executions, POST /orders\n`);
       for (const machine of sandbox.stack.stateMachines()) expect(banner).toContain(`State machine    ${machine.arn}\n`);
       expect(banner).toContain(`DynamoDB         ${sandbox.dynamodbUrl}   tables ${TEAM_ORDERS_TABLE}\n`);
       expect(banner).toContain(`Try: curl -i -X POST ${sandbox.apiUrl}/executions `);
@@ -101,7 +106,8 @@ describe("the sandbox with several workflows", () => {
 
     it("hints at a body each route's function accepts", async () => {
       for (const route of sandbox.routes) {
-        const response = await post(sandbox, route.routeKey, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment));
+        const body = exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, requestSchemas().get(route.routeKey));
+        const response = await post(sandbox, route.routeKey, body);
         expect({ route: route.routeKey, status: response.status }).toEqual({ route: route.routeKey, status: 202 });
       }
     });

@@ -1,4 +1,3 @@
-import { DEFAULT_ENVIRONMENT } from "../lib/config/environment-config";
 import { projectConfigFrom } from "../lib/config/project-config";
 
 const prod = { account: "111111111111", region: "eu-west-1" };
@@ -10,17 +9,31 @@ describe("projectConfigFrom", () => {
     it.each([{}, { environments: {} }, { cdktfRelativeModules: [], cdktfVersion: "0.21.0", "@cdktf/disable_stack_trace_in_metadata": true }])(
       "gives the one default environment: local state, any account, us-east-1 (%j)",
       (context) => {
-        expect(projectConfigFrom(context)).toEqual({ environments: [DEFAULT_ENVIRONMENT], stateBuckets: [] });
-        expect(DEFAULT_ENVIRONMENT).toEqual({
+        const defaultWorkflow = {
+          name: "notify-country",
+          definition: "asl/notify-country.asl.json",
+          route: "POST /executions",
+          request: "asl/notify-country.request.schema.json",
+          executionName: { from: "country" },
+          substitutions: {},
+          permissions: [],
+        };
+        const { environments, workflows, stateBuckets } = projectConfigFrom(context);
+        expect(workflows).toEqual([defaultWorkflow]);
+        expect(stateBuckets).toEqual([]);
+        expect(environments).toEqual([
+          {
           name: "default",
           region: "us-east-1",
           notificationEmails: [],
           executionName: { from: "country" },
+          workflows: [defaultWorkflow],
           logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
           api: { throttling: { rateLimit: 100, burstLimit: 200 } },
           reservedConcurrency: 20,
           tags: {},
-        });
+          },
+        ]);
       },
     );
   });
@@ -55,6 +68,17 @@ describe("projectConfigFrom", () => {
           },
         },
       });
+      const keyedBy = (executionName: Record<string, string>) => [
+        {
+          name: "notify-country",
+          definition: "asl/notify-country.asl.json",
+          route: "POST /executions",
+          request: "asl/notify-country.request.schema.json",
+          executionName,
+          substitutions: {},
+          permissions: [],
+        },
+      ];
       expect(config.environments).toEqual([
         {
           name: "dev",
@@ -62,6 +86,7 @@ describe("projectConfigFrom", () => {
           region: "eu-west-1",
           notificationEmails: [],
           executionName: { from: "country" },
+          workflows: keyedBy({ from: "country" }),
           logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
           api: { throttling: { rateLimit: 100, burstLimit: 200 } },
           reservedConcurrency: 20,
@@ -74,6 +99,7 @@ describe("projectConfigFrom", () => {
           deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
           notificationEmails: ["ops@example.com"],
           executionName: { from: "payload" },
+          workflows: keyedBy({ from: "payload" }),
           state: {
             bucket: "acme-terraform-state",
             region: "eu-west-1",
@@ -162,7 +188,7 @@ describe("projectConfigFrom", () => {
 
   describe("refuses, naming the environment, the field and what is allowed,", () => {
     it.each([
-      ["an unknown top-level field (a typo)", { enviroments: {} }, "cdktf.json context.enviroments: is not a known field; allowed fields: environments (and cdktf's own cdktf* keys)."],
+      ["an unknown top-level field (a typo)", { enviroments: {} }, "cdktf.json context.enviroments: is not a known field; allowed fields: environments, workflows (and cdktf's own cdktf* keys)."],
       ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
       ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
       ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],

@@ -566,9 +566,9 @@ describe("deriveTaskGrants with Terraform references", () => {
     return JSON.parse(Testing.synth(stack)).output.grants.value;
   }
   const synthesized = (build: (stack: TerraformStack) => Record<string, unknown>): unknown => JSON.parse(synthesizedText(build));
-  /** `${data.aws_region.aws-environment_….region}`, as AwsEnvironment's references synthesize. */
+  /** `${data.aws_region.aws-environment_….id}`, as AwsEnvironment's references synthesize (the region's name is its id). */
   const environment = (field: "partition" | "region" | "account") => {
-    const [source, attribute] = field === "account" ? ["caller_identity", "account_id"] : [field, field];
+    const [source, attribute] = field === "account" ? ["caller_identity", "account_id"] : field === "region" ? ["region", "id"] : [field, field];
     return new RegExp(`\\$\\{data\\.aws_${source}\\.aws-environment_\\w+\\.${attribute}\\}`);
   };
 

@@ -1,23 +1,29 @@
 import * as path from "node:path";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/scoped-ledger";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
-import { ExecutionLedgerTable } from "./execution-ledger-table";
-import { DEFAULT_REQUEST_SCHEMA, FUNCTION_ENTRIES } from "./function-entries";
+import { ConfigError } from "./config/config-error";
 import type { EnvironmentConfig } from "./config/environment-config";
-import { HttpLambdaApi } from "./http-lambda-api";
+import type { WorkflowConfig } from "./config/workflow-config";
+import { ExecutionLedgerTable } from "./execution-ledger-table";
+import { startExecutionBundle } from "./function-entries";
+import { HttpLambdaApi, parseRouteKey } from "./http-lambda-api";
+import type { PolicyStatement } from "./iam-policy";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
 import { defaultTags, PROJECT_NAME } from "./project-tags";
+import { projectSubstitutionsUsedBy, substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
 import { WorkflowStateMachine } from "./workflow-state-machine";
+import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
+import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "./workflow-task-grants";
 
-export const TRIGGER_ROUTE = "POST /executions";
 /** Well under API Gateway's 30 s integration limit, so the client always gets the function's answer. */
 export const START_EXECUTION_TIMEOUT_SECONDS = 10;
 /**
@@ -27,13 +33,13 @@ export const START_EXECUTION_TIMEOUT_SECONDS = 10;
 export const LEDGER_LEASE_SECONDS = 2 * START_EXECUTION_TIMEOUT_SECONDS;
 
 /**
- * The whole trigger for one environment:
- * HTTP API -> start-execution Lambda -> Standard state machine (asl/notify-country.asl.json) -> SNS topic.
+ * The whole trigger for one environment: one HTTP API, one topic, the ledger when configured, and per
+ * workflow a Standard state machine, a start-execution function and a route:
+ * HTTP API -> start-execution Lambda -> state machine (asl/<workflow>.asl.json) -> its tasks (the topic, …).
  */
 export class DedupTriggerStack extends TerraformStack {
   public readonly topic: NotificationTopic;
-  public readonly workflow: WorkflowStateMachine;
-  public readonly starter: NodejsFunction;
+  public readonly workflows: readonly TriggeredWorkflow[];
   public readonly api: HttpLambdaApi;
   public readonly ledger?: ExecutionLedgerTable;
 
@@ -59,15 +65,7 @@ export class DedupTriggerStack extends TerraformStack {
       kmsKeyArn: config.kmsKeyArn,
     });
 
-    this.workflow = new WorkflowStateMachine(this, "workflow", {
-      name: `${prefix}-notify-country`,
-      definitionFile: path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"),
-      // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
-      definitionSubstitutions: { Partition: AwsEnvironment.of(this).partition, TopicArn: this.topic.arn },
-      taskStatements: this.topic.publishStatements(),
-      policyName: "publish-notifications",
-      logging: { ...config.logs.workflow, retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
-    });
+    const workflows = config.workflows.map((workflow) => workflowStateMachine(this, config, workflow, this.topic));
 
     if (config.ledger) {
       this.ledger = new ExecutionLedgerTable(this, "execution-ledger", {
@@ -77,28 +75,17 @@ export class DedupTriggerStack extends TerraformStack {
       });
     }
 
-    this.starter = new NodejsFunction(this, "start-execution", {
-      name: `${prefix}-start-execution`,
-      description: "Starts the workflow at most once per request key, for the HTTP API route (sfn-dedup)",
-      // The ledger needs the DynamoDB client; the function without one ships without it.
-      entry: this.ledger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution,
-      requestSchema: DEFAULT_REQUEST_SCHEMA,
-      timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
-      environment: {
-        ...startExecutionEnvironment(this.workflow.arn, config.executionName),
-        ...(this.ledger ? ledgerEnvironment(this.ledger.name, config.ledger?.retentionDays) : {}),
-      },
-      statements: [...this.workflow.startAndDescribeStatements(), ...(this.ledger ? [this.ledger.claimStatement()] : [])],
-      policyName: "start-workflow-executions",
-      logRetentionDays: config.logs.retentionDays,
-      kmsKeyArn: config.kmsKeyArn,
-      reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
-    });
+    const starters = workflows.map(({ workflow, identity, stateMachine }) => startExecutionFunction(this, config, workflow, identity, stateMachine, this.ledger));
 
     if (this.ledger) {
       new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
-        stateMachineArn: this.workflow.arn,
+        stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
+          workflow: workflow.name,
+          arn: stateMachine.arn,
+          name: identity.stateMachineName,
+          unscopedLedgerKeys: identity.unscopedLedgerKeys,
+        })),
         ledger: this.ledger,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,
@@ -108,28 +95,157 @@ export class DedupTriggerStack extends TerraformStack {
 
     this.api = new HttpLambdaApi(this, "http-api", {
       name: `${prefix}-api`,
-      routeKey: TRIGGER_ROUTE,
-      handler: this.starter.function,
+      methods: [...new Set(config.workflows.map((workflow) => parseRouteKey(workflow.route)[0]))],
       throttling: config.api.throttling,
       cors: config.api.cors,
       authorization: config.api.authorization,
       accessLogs: { retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
     });
 
-    new TerraformOutput(this, "endpoint_url", {
-      value: this.api.routeUrl,
-      description: "POST JSON requests here to start the workflow at most once per request key.",
+    this.workflows = workflows.map(({ workflow, identity, stateMachine }, index) => {
+      const starter = starters[index];
+      const endpointUrl = this.api.addRoute(identity.ids.route, workflow.route, starter.function);
+      new TerraformOutput(this, identity.ids.endpointUrlOutput, {
+        value: endpointUrl,
+        description:
+          identity.ids.route === ""
+            ? "POST JSON requests here to start the workflow at most once per request key."
+            : `POST JSON requests here to start the ${workflow.name} workflow at most once per request key.`,
+      });
+      new TerraformOutput(this, identity.ids.stateMachineArnOutput, {
+        value: stateMachine.arn,
+        description: identity.ids.route === "" ? "The workflow's state machine." : `The ${workflow.name} workflow's state machine.`,
+      });
+      return { config: workflow, identity, stateMachine, starter };
     });
-    new TerraformOutput(this, "state_machine_arn", { value: this.workflow.arn, description: "The workflow's state machine." });
     new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
+  }
+
+  /** The workflow of that name; throws when the stack has none. */
+  public workflow(name: string): TriggeredWorkflow {
+    const found = this.workflows.find((workflow) => workflow.config.name === name);
+    if (!found) throw new Error(`Stack ${this.node.id} has no workflow ${name}.`);
+    return found;
   }
 }
 
-function ledgerEnvironment(tableName: string, retentionDays: number | undefined): Record<string, string> {
+/** One workflow as the stack deploys it. */
+export interface TriggeredWorkflow {
+  readonly config: WorkflowConfig;
+  readonly identity: WorkflowIdentity;
+  readonly stateMachine: WorkflowStateMachine;
+  readonly starter: NodejsFunction;
+}
+
+/**
+ * The workflow's state machine: its ASL with the workflow's and the project's placeholders filled in, and a
+ * role with exactly what its tasks need (derived from the ASL, plus the workflow's `permissions`).
+ */
+function workflowStateMachine(stack: TerraformStack, config: EnvironmentConfig, workflow: WorkflowConfig, topic: NotificationTopic) {
+  const identity = workflowIdentity(config.name, workflow.name);
+  const aws = AwsEnvironment.of(stack);
+  const definitionFile = path.join(PROJECT_ROOT, workflow.definition);
+  // One token for the topic's ARN: each read of `topic.arn` is a new token, and the grants are compared with it.
+  const topicArn = topic.arn;
+  const definition = configured(workflow, "substitutions", () =>
+    substituteDefinition(definitionFile, {
+      ...projectSubstitutionsUsedBy(definitionFile, {
+        // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
+        Partition: aws.partition,
+        Region: aws.region,
+        Account: aws.accountId,
+        Environment: config.name,
+        TopicArn: topicArn,
+      }),
+      ...workflow.substitutions,
+    }),
+  );
+  const grants = configured(workflow, "permissions", () =>
+    deriveTaskGrants(definition, {
+      workflowName: workflow.name,
+      arn: (service, resource) => aws.arn(service, resource),
+      coveredStates: workflow.permissions.flatMap((permission) => permission.covers),
+    }),
+  );
+  const stateMachine = new WorkflowStateMachine(stack, identity.ids.workflow, {
+    name: identity.stateMachineName,
+    definition,
+    taskStatements: taskStatementsOf(grants, topic, topicArn, workflow),
+    policyName: identity.unscopedLedgerKeys ? "publish-notifications" : "workflow-tasks",
+    logging: { ...config.logs.workflow, retentionDays: config.logs.retentionDays, kmsKeyArn: config.kmsKeyArn },
+  });
+  return { workflow, identity, stateMachine };
+}
+
+/**
+ * What the tasks may do: publishing to the project's topic comes with the topic's encryption statements (as
+ * the topic grants it); every other target as derived from the ASL; then the workflow's own statements.
+ */
+function taskStatementsOf(grants: readonly TaskGrant[], topic: NotificationTopic, topicArn: string, workflow: WorkflowConfig): PolicyStatement[] {
+  const publishesToTopic = grants.some((grant) => grant.actions.includes("sns:Publish") && grant.resources.includes(topicArn));
+  const otherGrants = grants
+    .map((grant) => ({ ...grant, resources: grant.resources.filter((resource) => resource !== topicArn) }))
+    .filter((grant) => grant.resources.length > 0);
+  return [
+    ...(publishesToTopic ? topic.publishStatements() : []),
+    ...taskGrantStatements(otherGrants),
+    ...workflow.permissions.map((permission, index) => ({
+      sid: `WorkflowPermission${index + 1}`,
+      actions: permission.actions,
+      resources: permission.resources,
+      wildcardResourceReason: permission.reason,
+    })),
+  ];
+}
+
+/** The start-execution function of a workflow: its key, its request schema, its state machine only. */
+function startExecutionFunction(
+  stack: TerraformStack,
+  config: EnvironmentConfig,
+  workflow: WorkflowConfig,
+  identity: WorkflowIdentity,
+  stateMachine: WorkflowStateMachine,
+  ledger: ExecutionLedgerTable | undefined,
+): NodejsFunction {
+  const bundle = startExecutionBundle(workflow, ledger !== undefined);
+  return new NodejsFunction(stack, identity.ids.startFunction, {
+    name: identity.startFunctionName,
+    description:
+      identity.ids.route === ""
+        ? "Starts the workflow at most once per request key, for the HTTP API route (sfn-dedup)"
+        : `Starts the ${workflow.name} workflow at most once per request key, for ${workflow.route} (sfn-dedup)`,
+    entry: bundle.entry,
+    requestSchema: bundle.requestSchema,
+    timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
+    environment: {
+      ...startExecutionEnvironment(stateMachine.arn, workflow.executionName),
+      ...(ledger ? ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity) : {}),
+    },
+    statements: [...stateMachine.startAndDescribeStatements(), ...(ledger ? [ledger.claimStatement()] : [])],
+    policyName: "start-workflow-executions",
+    logRetentionDays: config.logs.retentionDays,
+    kmsKeyArn: config.kmsKeyArn,
+    reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
+  });
+}
+
+/** A mistake found while building a workflow, said of the configuration field that can fix it. */
+function configured<T>(workflow: WorkflowConfig, field: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`context.workflows.${workflow.name}.${field}`, (error as Error).message);
+  }
+}
+
+function ledgerEnvironment(tableName: string, retentionDays: number | undefined, identity: WorkflowIdentity): Record<string, string> {
   return {
     [ENVIRONMENT.ledgerTableName]: tableName,
     [ENVIRONMENT.ledgerLeaseSeconds]: String(LEDGER_LEASE_SECONDS),
     ...(retentionDays === undefined ? {} : { [ENVIRONMENT.ledgerRetentionDays]: String(retentionDays) }),
+    // Two workflows share the table: records of all but the default's are keyed within their state machine.
+    ...(identity.unscopedLedgerKeys ? {} : { [LEDGER_KEY_SCOPE_VARIABLE]: identity.stateMachineName }),
   };
 }
 

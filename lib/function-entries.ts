@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from "./config/environment-config";
+import { DEFAULT_WORKFLOW, type WorkflowConfig } from "./config/workflow-config";
 import type { NodejsBundleOptions } from "./nodejs-bundle";
 
 /** The Lambda functions' entry points, relative to the project root. */
@@ -9,22 +10,29 @@ export const FUNCTION_ENTRIES = {
   ledgerStatus: "functions/ledger-status/index.ts",
 } as const;
 
-/** The notify-country workflow's request schema, relative to the project root: what its body must be. */
-export const DEFAULT_REQUEST_SCHEMA = "asl/notify-country.request.schema.json";
+/** The default workflow's request schema: what a notify-country request body must be. */
+export const DEFAULT_REQUEST_SCHEMA = DEFAULT_WORKFLOW.request;
 
-/**
- * How each function is bundled for the default workflow: both start-execution builds carry the validator
- * generated from its request schema.
- */
+/** The default workflow's bundles, which the benchmark measures: both start-execution builds and ledger-status. */
 export const FUNCTION_BUNDLES = {
   startExecution: { entry: FUNCTION_ENTRIES.startExecution, requestSchema: DEFAULT_REQUEST_SCHEMA },
   startExecutionWithLedger: { entry: FUNCTION_ENTRIES.startExecutionWithLedger, requestSchema: DEFAULT_REQUEST_SCHEMA },
   ledgerStatus: { entry: FUNCTION_ENTRIES.ledgerStatus },
 } as const satisfies Record<keyof typeof FUNCTION_ENTRIES, NodejsBundleOptions>;
 
-/** The bundles an environment's stack deploys, so that they can be built before the stack is. */
+/**
+ * A workflow's start-execution function: the ledger build when the environment has a ledger (it needs the
+ * DynamoDB client; the other ships without one), carrying the validator made from the workflow's request schema.
+ */
+export function startExecutionBundle(workflow: WorkflowConfig, withLedger: boolean): NodejsBundleOptions {
+  return { entry: withLedger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution, requestSchema: workflow.request };
+}
+
+/**
+ * The bundles an environment's stack deploys, so that they can be built before the stack is. A bundle is
+ * the same for every environment and workflow with the same entry and schema, and is built once.
+ */
 export function functionBundlesFor(environment: EnvironmentConfig): NodejsBundleOptions[] {
-  return environment.ledger
-    ? [FUNCTION_BUNDLES.startExecutionWithLedger, FUNCTION_BUNDLES.ledgerStatus]
-    : [FUNCTION_BUNDLES.startExecution];
+  const starters = environment.workflows.map((workflow) => startExecutionBundle(workflow, environment.ledger !== undefined));
+  return environment.ledger ? [...starters, { entry: FUNCTION_ENTRIES.ledgerStatus }] : starters;
 }

@@ -12,9 +12,8 @@ import { managedLogGroup } from "./managed-log-group";
 
 export interface HttpLambdaApiProps {
   readonly name: string;
-  /** e.g. `POST /executions` */
-  readonly routeKey: string;
-  readonly handler: LambdaFunction;
+  /** The methods of every route, for CORS, e.g. `["POST"]`. */
+  readonly methods: readonly string[];
   readonly throttling: ThrottlingConfig;
   /** Absent: no CORS configuration, so browsers on other origins are refused. */
   readonly cors?: CorsConfig;
@@ -44,46 +43,29 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 });
 
 /**
- * An HTTP API with one route proxied to a Lambda function (payload format 2.0) on the auto-deployed
- * `$default` stage: access logs in JSON, default route throttling, CORS and authorization only when
- * configured. The function may be invoked by this API's route only.
+ * An HTTP API whose routes are each proxied to a Lambda function (payload format 2.0), on the auto-deployed
+ * `$default` stage: access logs in JSON, default route throttling, CORS and authorization (the same for every
+ * route) only when configured. Each function may be invoked by its own route only.
  */
 export class HttpLambdaApi extends Construct {
   public readonly api: Apigatewayv2Api;
-  public readonly route: Apigatewayv2Route;
   public readonly stage: Apigatewayv2Stage;
   public readonly accessLogGroup: CloudwatchLogGroup;
-  private readonly routePath: string;
+  private readonly authorization: ReturnType<HttpLambdaApi["routeAuthorization"]>;
 
   constructor(scope: Construct, id: string, props: HttpLambdaApiProps) {
     super(scope, id);
-    const [method, routePath] = parseRouteKey(props.routeKey);
-    this.routePath = routePath;
-
     this.api = new Apigatewayv2Api(this, "api", {
       name: props.name,
       protocolType: "HTTP",
       corsConfiguration: props.cors && {
         allowOrigins: [...props.cors.allowOrigins],
-        allowMethods: [method],
+        allowMethods: [...props.methods],
         allowHeaders: [...props.cors.allowHeaders],
         maxAge: props.cors.maxAgeSeconds,
       },
     });
-
-    const integration = new Apigatewayv2Integration(this, "integration", {
-      apiId: this.api.id,
-      integrationType: "AWS_PROXY",
-      integrationUri: props.handler.invokeArn,
-      payloadFormatVersion: "2.0",
-    });
-
-    this.route = new Apigatewayv2Route(this, "route", {
-      apiId: this.api.id,
-      routeKey: props.routeKey,
-      target: `integrations/${integration.id}`,
-      ...this.routeAuthorization(props.name, props.authorization),
-    });
+    this.authorization = this.routeAuthorization(props.name, props.authorization);
 
     this.accessLogGroup = managedLogGroup(this, "access-log-group", {
       name: `/aws/vendedlogs/apigateway/${props.name}`,
@@ -102,19 +84,36 @@ export class HttpLambdaApi extends Construct {
       },
     });
 
-    new LambdaPermission(this, "invoke-permission", {
+  }
+
+  /**
+   * A route to a function: its integration, the route (with the API's authorization) and the function's
+   * permission for this route only. `idPrefix` keeps each route's ids apart ("" for the first route there was).
+   * Returns the route's full URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/executions`.
+   */
+  public addRoute(idPrefix: string, routeKey: string, handler: LambdaFunction): string {
+    const [method, routePath] = parseRouteKey(routeKey);
+    const integration = new Apigatewayv2Integration(this, `${idPrefix}integration`, {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: handler.invokeArn,
+      payloadFormatVersion: "2.0",
+    });
+    new Apigatewayv2Route(this, `${idPrefix}route`, {
+      apiId: this.api.id,
+      routeKey,
+      target: `integrations/${integration.id}`,
+      ...this.authorization,
+    });
+    new LambdaPermission(this, `${idPrefix}invoke-permission`, {
       statementId: "AllowInvokeFromHttpApiRoute",
       action: "lambda:InvokeFunction",
-      functionName: props.handler.functionName,
+      functionName: handler.functionName,
       principal: "apigateway.amazonaws.com",
       // <api execution ARN>/<stage>/<method>/<path>: this route on any stage of this API, nothing else.
       sourceArn: `${this.api.executionArn}/*/${method}${routePath}`,
     });
-  }
-
-  /** The route's full URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/executions`. */
-  public get routeUrl(): string {
-    return `${this.api.apiEndpoint}${this.routePath}`;
+    return `${this.api.apiEndpoint}${routePath}`;
   }
 
   private routeAuthorization(name: string, authorization: AuthorizationConfig | undefined) {
@@ -140,7 +139,7 @@ export class HttpLambdaApi extends Construct {
   }
 }
 
-function parseRouteKey(routeKey: string): [method: string, path: string] {
+export function parseRouteKey(routeKey: string): [method: string, path: string] {
   const match = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$/.exec(routeKey);
   if (!match) {
     throw new Error(`Route key "${routeKey}" must be "<METHOD> /<path>", e.g. "POST /executions".`);

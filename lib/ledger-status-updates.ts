@@ -4,16 +4,25 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
-import { STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
+import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
 import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
 import { FUNCTION_ENTRIES } from "./function-entries";
 import { NodejsFunction } from "./nodejs-function";
 
+export interface LedgerStateMachine {
+  readonly workflow: string;
+  readonly arn: string;
+  readonly name: string;
+  /** Whether its records are keyed by the bare execution name (lib/workflow-identity.ts). */
+  readonly unscopedLedgerKeys: boolean;
+}
+
 export interface LedgerStatusUpdatesProps {
   /** Resource name prefix, `sfn-dedup-<env>`. */
   readonly prefix: string;
-  readonly stateMachineArn: string;
+  /** The workflows whose executions the ledger records, each with its state machine. */
+  readonly stateMachines: readonly LedgerStateMachine[];
   readonly ledger: ExecutionLedgerTable;
   readonly logRetentionDays: number;
   readonly kmsKeyArn?: string;
@@ -62,7 +71,7 @@ export class LedgerStatusUpdates extends Construct {
       name: `${props.prefix}-ledger-status`,
       description: "Writes the workflow's execution status changes into the execution ledger (sfn-dedup)",
       entry: FUNCTION_ENTRIES.ledgerStatus,
-      environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name },
+      environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name, ...scopedStateMachinesEnvironment(props.stateMachines) },
       statements: [props.ledger.statusStatement()],
       policyName: "record-execution-statuses",
       logRetentionDays: props.logRetentionDays,
@@ -82,11 +91,11 @@ export class LedgerStatusUpdates extends Construct {
 
     this.rule = new CloudwatchEventRule(this, "rule", {
       name: `${props.prefix}-execution-status`,
-      description: "Step Functions execution status changes of the notify-country workflow, for the execution ledger.",
+      description: `Step Functions execution status changes of the ${workflowList(props.stateMachines)}, for the execution ledger.`,
       eventPattern: JSON.stringify({
         source: ["aws.states"],
         "detail-type": [STATUS_CHANGE_DETAIL_TYPE],
-        detail: { stateMachineArn: [props.stateMachineArn] },
+        detail: { stateMachineArn: props.stateMachines.map((stateMachine) => stateMachine.arn) },
       }),
     });
 
@@ -104,4 +113,16 @@ export class LedgerStatusUpdates extends Construct {
       sourceArn: this.rule.arn,
     });
   }
+}
+
+/** "notify-country workflow", "notify-country and orders workflows". */
+function workflowList(stateMachines: readonly LedgerStateMachine[]): string {
+  const names = stateMachines.map((stateMachine) => stateMachine.workflow);
+  return names.length === 1 ? `${names[0]} workflow` : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} workflows`;
+}
+
+/** Which state machines' records are kept within them (functions/shared/scoped-ledger.ts); none for the default alone. */
+function scopedStateMachinesEnvironment(stateMachines: readonly LedgerStateMachine[]): Record<string, string> {
+  const scoped = stateMachines.filter((stateMachine) => !stateMachine.unscopedLedgerKeys).map((stateMachine) => stateMachine.name);
+  return scoped.length === 0 ? {} : { [LEDGER_SCOPED_STATE_MACHINES_VARIABLE]: scoped.join(",") };
 }

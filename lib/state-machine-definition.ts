@@ -113,3 +113,12 @@ function mapJson(value: unknown, mapString: (text: string) => string, mapKey: (k
   }
   return value;
 }
+
+/**
+ * Of the values synth offers every workflow (partition, region, account, environment, the topic), those the
+ * ASL's placeholders name: a workflow need not use them all, while its own substitutions must each be used.
+ */
+export function projectSubstitutionsUsedBy(aslFile: string, offered: Readonly<Record<string, string>>): Record<string, string> {
+  const used = new Set([...fs.readFileSync(aslFile, "utf8").matchAll(PLACEHOLDER)].map((match) => match[1]));
+  return Object.fromEntries(Object.entries(offered).filter(([name]) => used.has(name)));
+}

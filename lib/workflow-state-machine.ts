@@ -7,14 +7,11 @@ import type { PolicyStatement } from "./iam-policy";
 import { managedLogGroup } from "./managed-log-group";
 import { ServiceRole } from "./service-role";
 import { logDeliveryStatement, xrayTracingStatement } from "./service-telemetry";
-import { renderDefinition } from "./state-machine-definition";
 
 export interface WorkflowStateMachineProps {
   readonly name: string;
-  /** Absolute path of the ASL file (JSON). */
-  readonly definitionFile: string;
-  /** Values for the `${Name}` placeholders in the ASL; every placeholder needs one, every value a use. */
-  readonly definitionSubstitutions: Readonly<Record<string, string>>;
+  /** The ASL, its placeholders filled in (substituteDefinition in lib/state-machine-definition.ts). */
+  readonly definition: unknown;
   /** What the workflow's tasks do on AWS: the execution role gets exactly these, plus logs and traces. */
   readonly taskStatements: readonly PolicyStatement[];
   /** The execution role's inline policy name: what `taskStatements` grant, e.g. `publish-notifications`. */
@@ -63,7 +60,8 @@ export class WorkflowStateMachine extends Construct {
       name: props.name,
       type: "STANDARD",
       roleArn: this.role.arn,
-      definition: renderDefinition(props.definitionFile, props.definitionSubstitutions),
+      // The definition's own JSON, so a plan shows the workflow itself with the references interpolated.
+      definition: JSON.stringify(props.definition),
       loggingConfiguration: {
         level: props.logging.level,
         includeExecutionData: props.logging.includeExecutionData,

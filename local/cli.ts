@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { appContext, appContextSource } from "../lib/cdktf-context";
+import { projectConfigFrom } from "../lib/config/project-config";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { MockConfig, MockConfigError } from "./mock-config";
 import { onParentGone } from "./parent-watch";
@@ -280,7 +282,14 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  say(startupBanner(sandbox, { stackName, timeScale: options.timeScale, outbox: path.relative(USER_CWD, options.outbox) || options.outbox }));
+  say(
+    startupBanner(sandbox, {
+      stackName,
+      timeScale: options.timeScale,
+      outbox: path.relative(USER_CWD, options.outbox) || options.outbox,
+      requestSchemas: requestSchemasByRoute(),
+    }),
+  );
 
   stopWhenAsked(sandbox);
 }
@@ -297,3 +306,9 @@ main().catch((error: unknown) => {
     process.exitCode = 1;
   }
 });
+
+/** Each workflow's request schema, by its route, as the configuration synth just used names them. */
+function requestSchemasByRoute(): Map<string, unknown> {
+  const { workflows } = projectConfigFrom(appContext(), appContextSource());
+  return new Map(workflows.map((workflow) => [workflow.route, JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, workflow.request), "utf8"))]));
+}

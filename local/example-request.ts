@@ -1,11 +1,16 @@
 import { strategyFromEnvironment } from "../functions/start-execution/settings";
 
 /**
- * A request body the route's function accepts, for the startup hint: `country` is always required, and an
- * environment keyed on a field also needs that field, or the hinted request would be answered 400.
+ * A request body the route's function accepts, for the startup hint: the first of the workflow's request
+ * schema's `examples` (JSON Schema's own annotation for that), else the default workflow's `{country}`; plus
+ * the key field when the function is keyed on one the example lacks (an environment keyed on `orderId` for
+ * the default workflow), which would otherwise be answered 400.
  */
-export function exampleRequestBody(functionEnvironment: Readonly<Record<string, string>>): string {
-  const body: Record<string, string> = { country: "France" };
+export function exampleRequestBody(functionEnvironment: Readonly<Record<string, string>>, requestSchema?: unknown): string {
+  const examples = (requestSchema as { examples?: unknown } | undefined)?.examples;
+  const example = Array.isArray(examples) ? examples[0] : undefined;
+  const body: Record<string, unknown> =
+    typeof example === "object" && example !== null && !Array.isArray(example) ? { ...example } : { country: "France" };
   const strategy = strategyFromEnvironment(functionEnvironment);
   if (strategy.from === "field") body[strategy.field] ??= "1001";
   return JSON.stringify(body);

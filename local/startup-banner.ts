@@ -4,7 +4,14 @@ import type { Sandbox } from "./sandbox";
 /** What the sandbox serves: every route and state machine, and a request to try on each route. */
 export function startupBanner(
   sandbox: Sandbox,
-  options: { readonly stackName: string; readonly timeScale: number; /** As the user should read it. */ readonly outbox: string },
+  options: {
+    readonly stackName: string;
+    readonly timeScale: number;
+    /** As the user should read it. */
+    readonly outbox: string;
+    /** Each route's request schema, by route key, for a body the route accepts. */
+    readonly requestSchemas?: ReadonlyMap<string, unknown>;
+  },
 ): string {
   const testCase = (arn: string) => {
     const name = sandbox.service.defaultTestCaseOf(arn);
@@ -22,12 +29,14 @@ export function startupBanner(
         `create it with --table ${tableName}=<partition key>.`,
     ),
   ];
-  const tries = sandbox.routes.map((route) =>
-    curlCommand(`${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment)),
+  // In the order of their paths, whatever order the synthesized JSON lists them in.
+  const routes = [...sandbox.routes].sort((a, b) => a.routeKey.localeCompare(b.routeKey));
+  const tries = routes.map((route) =>
+    curlCommand(`${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey))),
   );
   return `
 sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.timeScale}
-  HTTP API         ${sandbox.apiUrl}   ${sandbox.routes.map((route) => route.routeKey).join(", ")}
+  HTTP API         ${sandbox.apiUrl}   ${routes.map((route) => route.routeKey).join(", ")}
   Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
 ${sandbox.stack
   .stateMachines()

@@ -1,7 +1,19 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import type { ExecutionLedger } from "../shared/execution-ledger";
+import { scopedLedger } from "../shared/scoped-ledger";
 
 export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
+
+/**
+ * The state machines (by name, comma-separated) whose ledger records are kept within them
+ * (functions/shared/scoped-ledger.ts); the others' are keyed by the bare execution name.
+ */
+export const LEDGER_SCOPED_STATE_MACHINES_VARIABLE = "LEDGER_SCOPED_STATE_MACHINES";
+
+/** The names LEDGER_SCOPED_STATE_MACHINES lists. */
+export function scopedStateMachinesFromEnvironment(env: NodeJS.ProcessEnv): ReadonlySet<string> {
+  return new Set((env[LEDGER_SCOPED_STATE_MACHINES_VARIABLE] ?? "").split(",").filter((name) => name !== ""));
+}
 
 /** The part of Step Functions' status change event the ledger needs (dates are epoch milliseconds). */
 export interface StatusChangeDetail {
@@ -35,7 +47,15 @@ export type StatusHandler = (event: EventBridgeEvent<string, unknown>) => Promis
  * Lambda's asynchronous invocation retries the event and then leaves it in the dead-letter queue
  * (EventBridge's own retries cover only handing the event to Lambda).
  */
-export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; log: (record: StatusLogRecord) => void }): StatusHandler {
+export function createStatusHandler({
+  ledger,
+  log,
+  scopedStateMachines = new Set(),
+}: {
+  ledger: ExecutionLedger;
+  log: (record: StatusLogRecord) => void;
+  scopedStateMachines?: ReadonlySet<string>;
+}): StatusHandler {
   return async (event) => {
     const detail = statusChangeOf(event);
     if (typeof detail === "string") {
@@ -43,7 +63,9 @@ export function createStatusHandler({ ledger, log }: { ledger: ExecutionLedger; 
       log({ level: "WARN", message: "execution status", problem: detail });
       return;
     }
-    const recorded = await ledger.recordStatus(detail.name, {
+    const stateMachineName = detail.stateMachineArn.slice(detail.stateMachineArn.lastIndexOf(":") + 1);
+    const workflowLedger = scopedLedger(ledger, scopedStateMachines.has(stateMachineName) ? stateMachineName : undefined);
+    const recorded = await workflowLedger.recordStatus(detail.name, {
       executionArn: detail.executionArn,
       executionStatus: detail.status,
       startDate: new Date(detail.startDate),
@@ -68,12 +90,13 @@ function statusChangeOf(event: EventBridgeEvent<string, unknown>): StatusChangeD
   const detail = event.detail as Partial<StatusChangeDetail> | undefined;
   if (
     typeof detail?.executionArn !== "string" ||
+    typeof detail.stateMachineArn !== "string" ||
     typeof detail.name !== "string" ||
     typeof detail.status !== "string" ||
     typeof detail.startDate !== "number" ||
     (detail.stopDate !== null && typeof detail.stopDate !== "number")
   ) {
-    return "status change event without executionArn, name, status, startDate and stopDate";
+    return "status change event without executionArn, stateMachineArn, name, status, startDate and stopDate";
   }
   if (detail.redriveCount !== undefined && !(Number.isSafeInteger(detail.redriveCount) && detail.redriveCount >= 0)) {
     // Guessing the run could let a stale status replace a newer one.

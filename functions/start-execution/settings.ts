@@ -1,4 +1,5 @@
 import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
+import { LEDGER_KEY_SCOPE_VARIABLE } from "../shared/scoped-ledger";
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "./execution-name";
 
 /** The environment variables the function is deployed with; lib/start-execution-function.ts sets them. */
@@ -16,6 +17,8 @@ export interface LedgerEnvironment {
   readonly tableName: string;
   readonly leaseMs: number;
   readonly retentionDays?: number;
+  /** The state machine its records are kept within; undefined: the bare execution name (the default workflow). */
+  readonly keyScope?: string;
 }
 
 export interface HandlerSettings {
@@ -68,5 +71,9 @@ export function ledgerSettingsFromEnvironment(env: NodeJS.ProcessEnv): LedgerEnv
   if (retentionDays !== undefined && (!Number.isInteger(retentionDays) || retentionDays < 1)) {
     throw new Error(`${ENVIRONMENT.ledgerRetentionDays} must be a whole number of days; got "${retention}".`);
   }
-  return { tableName, leaseMs: leaseSeconds * 1000, retentionDays };
+  const keyScope = env[LEDGER_KEY_SCOPE_VARIABLE] || undefined;
+  if (keyScope !== undefined && !/^[0-9A-Za-z_-]{1,80}$/.test(keyScope)) {
+    throw new Error(`${LEDGER_KEY_SCOPE_VARIABLE} must be the state machine's name; got "${keyScope}".`);
+  }
+  return { tableName, leaseMs: leaseSeconds * 1000, retentionDays, keyScope };
 }

@@ -4,6 +4,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import validateRequest from "sfn-dedup:request-validator";
 import { awsClientConfig } from "../shared/aws-client-config";
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
+import { scopedLedger } from "../shared/scoped-ledger";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
 import { ledgerSettingsFromEnvironment, settingsFromEnvironment } from "./settings";
@@ -17,7 +18,8 @@ export const handler = createHandler({
   sfn: new SFNClient(awsClientConfig()),
   validateRequest,
   ledger: {
-    ledger: new DynamoDbLedger(new DynamoDBClient(awsClientConfig()), ledger.tableName),
+    // Within its state machine when the table serves several workflows (LEDGER_KEY_SCOPE).
+    ledger: scopedLedger(new DynamoDbLedger(new DynamoDBClient(awsClientConfig()), ledger.tableName), ledger.keyScope),
     leaseMs: ledger.leaseMs,
     retentionDays: ledger.retentionDays,
   },

@@ -55,6 +55,16 @@ export class ConfigReader {
     return this.has(field) ? ConfigReader.object(this.value[field], this.fieldPath(field)) : undefined;
   }
 
+  /** The object at `field[index]` of a list field. */
+  public requiredListObject(field: string, index: number, expected: string): ConfigReader {
+    const list = this.value[field];
+    const item = Array.isArray(list) ? list[index] : undefined;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      throw new ConfigError(`${this.fieldPath(field)}[${index}]`, `must be ${expected} (a JSON object), not ${describe(item)}.`);
+    }
+    return new ConfigReader(item as Record<string, unknown>, `${this.fieldPath(field)}[${index}]`);
+  }
+
   /** A string that must match `pattern`; `expected` completes "must be …" in the error. */
   public optionalString(field: string, pattern: RegExp, expected: string): string | undefined {
     if (!this.has(field)) {

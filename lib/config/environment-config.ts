@@ -1,8 +1,10 @@
-import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
+import { executionNameFrom } from "./execution-name-config";
+import { defaultWorkflow, type WorkflowConfig } from "./workflow-config";
 import { LOGGING_DEFAULTS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
 import {
   AWS_ACCOUNT_ID,
@@ -11,7 +13,6 @@ import {
   IAM_ROLE_ARN,
   KMS_KEY_ARN,
   KMS_KEY_ONLY_ARN,
-  REQUEST_FIELD_NAME,
   S3_BUCKET_NAME,
   S3_STATE_KEY,
   TAG_KEY,
@@ -47,7 +48,10 @@ export interface EnvironmentConfig {
   /** Role the AWS provider assumes to deploy. */
   readonly deployRoleArn?: string;
   readonly notificationEmails: readonly string[];
+  /** The default workflow's key, when the project configures no `workflows`; each workflow has its own otherwise. */
   readonly executionName: ExecutionNameStrategy;
+  /** The workflows the stack deploys: the project's `workflows`, or the default one keyed by `executionName`. */
+  readonly workflows: readonly WorkflowConfig[];
   /** Absent: no ledger; Step Functions alone refuses a repeated name, for 90 days. */
   readonly ledger?: LedgerConfig;
   /** Remote state; absent means local state. */
@@ -95,19 +99,33 @@ export const ENVIRONMENT_DEFAULTS = {
   tags: {} as Readonly<Record<string, string>>,
 } as const;
 
-/** What a fresh clone synthesizes when no environment is configured: one stack, local state, any account. */
-export const DEFAULT_ENVIRONMENT: EnvironmentConfig = {
-  name: "default",
-  region: "us-east-1",
-  ...ENVIRONMENT_DEFAULTS,
-};
+/**
+ * What a fresh clone synthesizes when no environment is configured: one stack, local state, any account;
+ * the project's workflows, or the default one.
+ */
+export function defaultEnvironment(workflows?: readonly WorkflowConfig[]): EnvironmentConfig {
+  return {
+    name: "default",
+    region: "us-east-1",
+    ...ENVIRONMENT_DEFAULTS,
+    workflows: workflows ?? [defaultWorkflow(ENVIRONMENT_DEFAULTS.executionName)],
+  };
+}
 
 export function stateKeyFor(environment: string): string {
   return `sfn-dedup/${environment}/terraform.tfstate`;
 }
 
-export function environmentConfigFrom(name: string, reader: ConfigReader): EnvironmentConfig {
+/** `workflows`: the project's, which every environment deploys; undefined when it configures none. */
+export function environmentConfigFrom(name: string, reader: ConfigReader, workflows?: readonly WorkflowConfig[]): EnvironmentConfig {
   reader.allowOnly(ENVIRONMENT_FIELDS);
+  if (workflows && reader.has("executionName")) {
+    throw new ConfigError(
+      reader.fieldPath("executionName"),
+      "names the default workflow's key; with context.workflows configured, set executionName on each workflow (context.workflows.<name>.executionName).",
+    );
+  }
+  const executionName = executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName;
   const account = reader.requiredString("account", AWS_ACCOUNT_ID, 'a 12-digit AWS account id, as a string ("123456789012")');
   const region = knownRegion(reader, "region", reader.requiredString("region", AWS_REGION, "an AWS region such as eu-west-1"));
   const deployRoleArn = reader.optionalString("deployRoleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
@@ -123,7 +141,8 @@ export function environmentConfigFrom(name: string, reader: ConfigReader): Envir
     notificationEmails:
       reader.optionalStringList("notificationEmails", EMAIL_ADDRESS, "e-mail addresses such as ops@example.com") ??
       ENVIRONMENT_DEFAULTS.notificationEmails,
-    executionName: executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName,
+    executionName,
+    workflows: workflows ?? [defaultWorkflow(executionName)],
     ledger: ledgerFrom(reader),
     state: stateFrom(reader.optionalObject("state"), name, region),
     kmsKeyArn: kmsKeyFrom(reader, region),
@@ -161,25 +180,6 @@ function requireSamePartition(field: string, roleArn: string, region: string, re
     const problem = `is in partition ${rolePartition}, not ${partitionOf(region)}, the partition of ${regionName} ${region}.`;
     throw new ConfigError(field, problem);
   }
-}
-
-function executionNameFrom(reader: ConfigReader | undefined): ExecutionNameStrategy | undefined {
-  if (!reader) {
-    return undefined;
-  }
-  reader.allowOnly(["from", "field"]);
-  const from = reader.optionalEnum("from", EXECUTION_NAME_SOURCES);
-  if (from === undefined) {
-    throw new ConfigError(reader.fieldPath("from"), `is required: one of ${EXECUTION_NAME_SOURCES.join(", ")}.`);
-  }
-  if (from !== "field") {
-    if (reader.has("field")) {
-      throw new ConfigError(reader.fieldPath("field"), `is only used when "from" is "field".`);
-    }
-    return { from };
-  }
-  const field = reader.requiredString("field", REQUEST_FIELD_NAME, "the name of a top-level request field such as orderId");
-  return { from, field };
 }
 
 /** `"ledger": true`, `false`, or `{ "retentionDays": n }`. */

@@ -1,6 +1,9 @@
 import { ConfigError, type ConfigSource } from "./config-error";
 import { ConfigReader } from "./config-reader";
-import { DEFAULT_ENVIRONMENT, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
+import { PROJECT_ROOT } from "../project-root";
+import { requireNamesWithinLimits } from "../workflow-identity";
+import { defaultEnvironment, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
+import { type WorkflowConfig, workflowsConfigFrom } from "./workflow-config";
 import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
 
 /** A state bucket to bootstrap: one per distinct bucket the environments use. */
@@ -20,6 +23,8 @@ export interface StateBucketConfig {
 
 export interface ProjectConfig {
   readonly environments: readonly EnvironmentConfig[];
+  /** Every workflow each environment deploys (the default one when `workflows` is not configured). */
+  readonly workflows: readonly WorkflowConfig[];
   readonly stateBuckets: readonly StateBucketConfig[];
 }
 
@@ -36,22 +41,24 @@ export function stateBucketStackName(bucket: string): string {
  * named after it), or, when none is configured, the single default environment. Every mistake is refused
  * here, before anything is synthesized, naming the source, the environment and the field.
  */
-export function projectConfigFrom(context: unknown, source: ConfigSource = "cdktf.json"): ProjectConfig {
+export function projectConfigFrom(context: unknown, source: ConfigSource = "cdktf.json", projectRoot: string = PROJECT_ROOT): ProjectConfig {
   try {
-    return readProjectConfig(context);
+    return readProjectConfig(context, projectRoot);
   } catch (error) {
     // Errors are raised where the mistake is found, which knows the field but not the source.
     throw error instanceof ConfigError ? error.from(source) : error;
   }
 }
 
-function readProjectConfig(context: unknown): ProjectConfig {
+function readProjectConfig(context: unknown, projectRoot: string): ProjectConfig {
   const root = ConfigReader.object(context, "context");
   for (const key of root.fields()) {
-    if (key !== "environments" && !CDKTF_OWN_KEY.test(key)) {
-      throw new ConfigError(root.fieldPath(key), "is not a known field; allowed fields: environments (and cdktf's own cdktf* keys).");
+    if (key !== "environments" && key !== "workflows" && !CDKTF_OWN_KEY.test(key)) {
+      throw new ConfigError(root.fieldPath(key), "is not a known field; allowed fields: environments, workflows (and cdktf's own cdktf* keys).");
     }
   }
+  const declaredWorkflows = root.optionalObject("workflows");
+  const workflows = declaredWorkflows && workflowsConfigFrom(declaredWorkflows, projectRoot);
   const declared = root.optionalObject("environments");
   const environments =
     declared && declared.fields().length > 0
@@ -62,13 +69,16 @@ function readProjectConfig(context: unknown): ProjectConfig {
               "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it names the stack and every resource).",
             );
           }
-          return environmentConfigFrom(name, declared.requiredObject(name, "the environment's settings"));
+          return environmentConfigFrom(name, declared.requiredObject(name, "the environment's settings"), workflows);
         })
-      : [DEFAULT_ENVIRONMENT];
+      : [defaultEnvironment(workflows)];
 
+  for (const environment of environments) {
+    for (const workflow of environment.workflows) requireNamesWithinLimits(environment.name, workflow.name);
+  }
   const stateBuckets = stateBucketsOf(environments);
   requireUniqueStackNames([...environments.map((environment) => environment.name), ...stateBuckets.map((bucket) => stateBucketStackName(bucket.bucket))]);
-  return { environments, stateBuckets };
+  return { environments, workflows: environments[0].workflows, stateBuckets };
 }
 
 /**

@@ -1,0 +1,53 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { synthesizeToDirectory } from "./support/local-trigger";
+
+const FIXTURES = path.join(__dirname, "fixtures", "before-workflows");
+
+/** The context of ledger-jwt-kms.tf.json: the default workflow with most options on. */
+const LEDGER_JWT_KMS = {
+  environments: {
+    prod: {
+      account: "111111111111",
+      region: "eu-central-1",
+      executionName: { from: "field", field: "orderId" },
+      ledger: { retentionDays: 3650 },
+      kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+      api: {
+        cors: { allowOrigins: ["https://orders.example.com"] },
+        authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"] },
+      },
+      notificationEmails: ["ops@example.com"],
+    },
+  },
+};
+
+/** The Terraform without what a change of the functions' code changes: their zip's path and hash. */
+function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(tf);
+  for (const fn of Object.values<Record<string, unknown>>(copy.resource.aws_lambda_function ?? {})) {
+    expect(fn.filename).toMatch(/^assets\/.+\.zip$/);
+    fn.filename = "<zip>";
+    fn.source_code_hash = "<sha256>";
+  }
+  return copy;
+}
+
+/**
+ * A project without `workflows` deploys the trigger it deployed before stacks held several workflows: the same
+ * resources at the same addresses with the same names and attributes, so an existing deployment plans no change
+ * but its functions' code. (The fixtures are what the commit before that work synthesized; see their README.)
+ */
+describe("the default workflow, without context.workflows", () => {
+  it.each([
+    ["a fresh clone", {}, "default", "default.tf.json"],
+    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json"],
+  ])("synthesizes what it did before, for %s", (_, context, stack, fixture) => {
+    const before = JSON.parse(fs.readFileSync(path.join(FIXTURES, fixture), "utf8"));
+    const { outdir, stackDir } = synthesizeToDirectory(context);
+    const now = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    fs.rmSync(outdir, { recursive: true, force: true });
+    expect(path.basename(stackDir)).toBe(stack);
+    expect(withoutCodeHashes(now)).toEqual(withoutCodeHashes(before));
+  });
+});

@@ -1,0 +1,31 @@
+import type { ExecutionLedger, LedgerRecord } from "./execution-ledger";
+
+/**
+ * Names a start-execution function's state machine when its ledger records are kept within it: several
+ * workflows share one ledger table, and two of them keyed alike (an order id) must never share a record.
+ * Unset for the default workflow, whose records predate workflows and are keyed by the bare execution name.
+ */
+export const LEDGER_KEY_SCOPE_VARIABLE = "LEDGER_KEY_SCOPE";
+
+/** The record key of an execution name within a scope: `<state machine name>:<execution name>`, as execution ARNs end. */
+export function ledgerRecordKey(scope: string | undefined, executionName: string): string {
+  return scope === undefined ? executionName : `${scope}:${executionName}`;
+}
+
+/** The ledger seen through a scope: callers use execution names, the table holds scoped keys. */
+export function scopedLedger(ledger: ExecutionLedger, scope: string | undefined): ExecutionLedger {
+  if (scope === undefined) {
+    return ledger;
+  }
+  const key = (executionName: string) => ledgerRecordKey(scope, executionName);
+  const named = (record: LedgerRecord): LedgerRecord => ({ ...record, executionName: record.executionName.slice(scope.length + 1) });
+  return {
+    claim: async (request) => {
+      const result = await ledger.claim({ ...request, executionName: key(request.executionName) });
+      return result.claimed ? result : { claimed: false, record: named(result.record) };
+    },
+    recordStarted: (executionName, owner, execution, startedInputSha256) => ledger.recordStarted(key(executionName), owner, execution, startedInputSha256),
+    release: (executionName, owner) => ledger.release(key(executionName), owner),
+    recordStatus: (executionName, update) => ledger.recordStatus(key(executionName), update),
+  };
+}
