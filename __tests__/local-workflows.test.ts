@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { exampleRequestBody } from "../local/example-request";
 import type { ExecutionRecord } from "../local/local-step-functions";
@@ -141,5 +141,54 @@ describe("the sandbox with several workflows", () => {
         cause: expect.stringContaining(`create it with --table ${TEAM_ORDERS_TABLE}=<partition key>`),
       });
     });
+  });
+});
+
+/**
+ * Two workflows keyed alike (orderId) behind one ledger: the same order sent to both starts both, each with a
+ * record of its own, and each record learns how its own execution ended.
+ */
+describe("the ledger shared by two workflows keyed alike", () => {
+  const ORDERS_AND_RETURNS = {
+    orders: TWO_WORKFLOWS.orders,
+    returns: { ...TWO_WORKFLOWS.orders, route: "POST /returns", substitutions: { OrdersTableName: "team-returns" } },
+  };
+  const { outdir, stackDir } = synthesizeTwoWorkflows({ ledger: true }, ORDERS_AND_RETURNS);
+  let sandbox: Sandbox;
+  let dynamodb: DynamoDBClient;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      stackDir,
+      port: 0,
+      sfnPort: 0,
+      timeScale: 0,
+      tables: ["team-orders", "team-returns"].map((name) => ({ name, hashKey: "orderId", attributes: [{ name: "orderId", type: "S" }] })),
+    });
+    dynamodb = new DynamoDBClient({ endpoint: sandbox.dynamodbUrl, region: "us-east-1", credentials });
+  });
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    await sandbox?.stop();
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("starts the same order in both, and keeps a record for each within its state machine", async () => {
+    const order = { orderId: "C-3003", items: [{ sku: "pen", quantity: 2 }] };
+    const [toOrders, toReturns] = [await post(sandbox, "POST /orders", order), await post(sandbox, "POST /returns", order)];
+    expect([toOrders.status, toReturns.status]).toEqual([202, 202]);
+    expect(toOrders.body.executionName).toBe(toReturns.body.executionName);
+    await Promise.all([sandbox.service.settled(toOrders.body.executionArn), sandbox.service.settled(toReturns.body.executionArn)]);
+    await sandbox.eventsDelivered();
+
+    const name = toOrders.body.executionName;
+    const { Items } = await dynamodb.send(new ScanCommand({ TableName: "sfn-dedup-default-ledger" }));
+    expect(Items!.map((item) => [item.executionName.S, item.executionStatus?.S]).sort()).toEqual([
+      [`sfn-dedup-default-orders:${name}`, "SUCCEEDED"],
+      [`sfn-dedup-default-returns:${name}`, "SUCCEEDED"],
+    ]);
+    // The same order again, to either: refused for good, from its own record.
+    expect((await post(sandbox, "POST /returns", order)).status).toBe(409);
   });
 });

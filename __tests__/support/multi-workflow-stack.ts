@@ -32,10 +32,13 @@ export const TWO_WORKFLOWS = {
  * with its own state machine and start-execution function, keyed by orderId. The orders table is the team's,
  * so the stack does not declare it.
  */
-export function synthesizeTwoWorkflows(settings: Record<string, unknown> = {}): { outdir: string; stackDir: string } {
+export function synthesizeTwoWorkflows(
+  settings: Record<string, unknown> = {},
+  workflows: Record<string, unknown> = TWO_WORKFLOWS,
+): { outdir: string; stackDir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-two-workflows-"));
   const context = {
-    workflows: TWO_WORKFLOWS,
+    workflows,
     ...(Object.keys(settings).length > 0 ? { environments: { default: { account: "123456789012", region: "us-east-1", ...settings } } } : {}),
   };
   const app = new App({ outdir, context });

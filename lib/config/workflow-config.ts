@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
+import { compileRequestSchema } from "../request-validator";
 import { executionNameFrom } from "./execution-name-config";
 
 /** An IAM statement a team's workflow needs beyond what its ASL shows (see lib/workflow-task-grants.ts). */
@@ -140,6 +141,12 @@ function requestSchema(reader: ConfigReader, projectRoot: string, file: string):
   }
   if ((schema as Record<string, unknown>).type !== "object") {
     throw new ConfigError(reader.fieldPath("request"), `names ${file}, which must describe a JSON object ("type": "object"): every request is one.`);
+  }
+  try {
+    // Compiled here as synth will, so a schema Ajv refuses fails before anything is written.
+    compileRequestSchema(file);
+  } catch (error) {
+    throw new ConfigError(reader.fieldPath("request"), (error as Error).message);
   }
   return schema as Record<string, unknown>;
 }

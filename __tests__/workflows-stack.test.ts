@@ -1,0 +1,73 @@
+import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
+import { type Attributes, dataReferenceTo, referenceTo, rolePolicy, synthProject } from "./support/synth";
+
+const environment = { account: "123456789012", region: "eu-west-1" };
+const synthesize = (settings: Record<string, unknown> = {}) =>
+  synthProject({ workflows: TWO_WORKFLOWS, environments: { dev: { ...environment, ...settings } } }).dev.tf;
+
+describe("a stack with two workflows", () => {
+  const tf = synthesize({ ledger: true });
+  const functions = Object.values(tf.resource.aws_lambda_function) as Attributes[];
+  const starter = (name: string) => functions.find((fn) => fn.function_name === name)!;
+  const stateMachineId = (name: string) => Object.entries(tf.resource.aws_sfn_state_machine).find(([, sm]) => sm.name === name)![0];
+
+  it("gives each workflow its own state machine, role, log group and start function, and the default its old names", () => {
+    expect(Object.values(tf.resource.aws_sfn_state_machine).map((sm) => sm.name).sort()).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
+    expect(functions.map((fn) => fn.function_name).sort()).toEqual(["sfn-dedup-dev-ledger-status", "sfn-dedup-dev-orders-start", "sfn-dedup-dev-start-execution"]);
+    expect(Object.values(tf.resource.aws_iam_role).map((role) => role.name).sort()).toEqual([
+      "sfn-dedup-dev-ledger-status-function",
+      "sfn-dedup-dev-notify-country-workflow",
+      "sfn-dedup-dev-orders-start-function",
+      "sfn-dedup-dev-orders-workflow",
+      "sfn-dedup-dev-start-execution-function",
+    ]);
+    expect(Object.values(tf.resource.aws_cloudwatch_log_group).map((group) => group.name)).toEqual(
+      expect.arrayContaining(["/aws/vendedlogs/states/sfn-dedup-dev-orders", "/aws/lambda/sfn-dedup-dev-orders-start"]),
+    );
+  });
+
+  it("puts both routes on the environment's one HTTP API, each to its own function, invocable from its own route only", () => {
+    expect(Object.keys(tf.resource.aws_apigatewayv2_api)).toHaveLength(1);
+    const routes = Object.values(tf.resource.aws_apigatewayv2_route).map((route) => route.route_key).sort();
+    expect(routes).toEqual(["POST /executions", "POST /orders"]);
+    const permissions = Object.values(tf.resource.aws_lambda_permission).filter((p) => p.principal === "apigateway.amazonaws.com");
+    expect(permissions.map((p) => p.source_arn.split("/*/")[1]).sort()).toEqual(["POST/executions", "POST/orders"]);
+  });
+
+  it("lets each start function start and describe its own workflow's executions only", () => {
+    const orders = rolePolicy(tf, "-orders-start-function").statements;
+    const ordersMachine = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-orders")}`;
+    expect(orders.find((s) => s.Sid === "StartWorkflowExecutions")!.Resource).toEqual([`\${${ordersMachine}.arn}`]);
+    expect(orders.find((s) => s.Sid === "DescribeWorkflowExecutions")!.Resource[0]).toMatch(new RegExp(`:execution:\\$\\{${ordersMachine}\\.name\\}:\\*$`));
+    expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
+  });
+
+  it("derives the orders workflow's grants from its ASL: PutItem on the team's table, Publish to the topic (with its key)", () => {
+    const { statements } = rolePolicy(tf, "-orders-workflow");
+    const table = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;
+    expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      ["PublishToNotificationTopic", ["sns:Publish"], [referenceTo(tf, "aws_sns_topic", "arn")]],
+      ["EncryptForNotificationTopic", ["kms:GenerateDataKey", "kms:Decrypt"], expect.any(Array)],
+      ["DynamodbPutItem1", ["dynamodb:PutItem"], [table]],
+      ["DeliverExecutionLogs", expect.any(Array), ["*"]],
+      ["SendXRayTraces", expect.any(Array), ["*"]],
+    ]);
+  });
+
+  it("outputs each workflow's endpoint and state machine, the default's under the names it had", () => {
+    expect(Object.keys(tf.output).sort()).toEqual(["endpoint_url", "orders_endpoint_url", "orders_state_machine_arn", "state_machine_arn", "topic_arn"]);
+    expect(tf.output.orders_endpoint_url.value).toMatch(/\/orders$/);
+  });
+
+  it("shares the ledger, keying the orders workflow's records within its state machine so two workflows keyed alike never share one", () => {
+    expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ LEDGER_KEY_SCOPE: "sfn-dedup-dev-orders" });
+    expect(starter("sfn-dedup-dev-start-execution").environment.variables.LEDGER_KEY_SCOPE).toBeUndefined();
+    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders" });
+    const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
+    expect(pattern.detail.stateMachineArn).toHaveLength(2);
+  });
+
+  it("bundles each workflow's start function with its own request schema", () => {
+    expect(starter("sfn-dedup-dev-orders-start").source_code_hash).not.toBe(starter("sfn-dedup-dev-start-execution").source_code_hash);
+  });
+});
