@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { findTerraformTools, planStacks, type StackPlan } from "./support/terraform-plan";
+import { findTerraformTools, planConfigurations, type StackPlan } from "./support/terraform-plan";
 
 /**
  * The synthesized Terraform is given to the real terraform CLI: init from the local provider mirror, validate,
@@ -113,9 +113,11 @@ const STATE_BUCKET = {
   aws_s3_bucket_versioning: 1,
 }; // 7
 
-const CONFIGURATIONS: { name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
-  { name: "the default synth (no context)", context: {}, expected: { default: TRIGGER } },
+/** `id` names the output directory and prefixes the stacks' module names in the plan (`<id>_<stack>`). */
+const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
+  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: TRIGGER } },
   {
+    id: "readme",
     name: "README's example",
     context: readmeExampleContext(),
     expected: {
@@ -125,6 +127,7 @@ const CONFIGURATIONS: { name: string; context: Record<string, unknown>; expected
     },
   },
   {
+    id: "every-option",
     name: "every option on",
     context: EVERY_OPTION_CONTEXT,
     expected: {
@@ -135,7 +138,7 @@ const CONFIGURATIONS: { name: string; context: Record<string, unknown>; expected
   },
 ];
 
-/** Emulator limits, not AWS ones: seven plans of ~7 CPU-seconds each, on a shared 2-core machine. */
+/** Emulator limits, not AWS ones: one plan of seven stacks, ~35 CPU-seconds, on a shared 2-core machine. */
 const PLAN_TIMEOUT_MS = 10 * 60_000;
 
 const found = findTerraformTools();
@@ -153,26 +156,37 @@ describeWithTerraform(title, () => {
   // Made in beforeAll: a skipped describe's body still runs, its afterAll does not.
   let workspace = "";
   afterAll(() => workspace && fs.rmSync(workspace, { recursive: true, force: true }));
-  const results = new Map<string, Promise<{ outdir: string; plans: Record<string, StackPlan> }>>();
+  const synths = new Map<string, Promise<string>>();
+  let plans: Promise<Record<string, Record<string, StackPlan>>>;
 
   beforeAll(() => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-tf-plan-"));
-    // Every configuration's synth and plans start at once (planStacks shares out the cores); each test awaits its own.
-    for (const [index, { name, context }] of CONFIGURATIONS.entries()) {
-      const outdir = path.join(workspace, `configuration-${index}`);
-      const result = synthesize(context, outdir).then(async () => ({ outdir, plans: await planStacks(outdir, tools!) }));
-      result.catch(() => undefined); // reported by the test that awaits it
-      results.set(name, result);
+    for (const { id, context } of CONFIGURATIONS) {
+      const outdir = path.join(workspace, id);
+      const synth = synthesize(context, outdir).then(() => outdir);
+      synth.catch(() => undefined); // reported by the configuration's test
+      synths.set(id, synth);
     }
+    // One terraform run for every stack that synthesized (planConfigurations says why); each test awaits its own synth
+    // first, so a configuration that fails to synthesize reports its own error and the others are still planned.
+    plans = Promise.allSettled(CONFIGURATIONS.map(({ id }) => synths.get(id)!)).then((outcomes) => {
+      const outdirs = CONFIGURATIONS.flatMap(({ id }, index) => {
+        const outcome = outcomes[index];
+        return outcome.status === "fulfilled" ? [[id, outcome.value] as const] : [];
+      });
+      return planConfigurations(path.join(workspace, "root"), Object.fromEntries(outdirs), tools!);
+    });
+    plans.catch(() => undefined); // reported by every test
   });
 
-  describe.each(CONFIGURATIONS)("$name", ({ name, expected }) => {
+  describe.each(CONFIGURATIONS)("$name", ({ id, expected }) => {
     it(
       "plans every stack: exactly the expected resources, all to be created, each one of cdk.tf.json's",
       async () => {
-        const { outdir, plans } = await results.get(name)!;
-        expect(Object.keys(plans).sort()).toEqual(Object.keys(expected).sort());
-        for (const [stack, plan] of Object.entries(plans)) {
+        const outdir = await synths.get(id)!;
+        const stackPlans = (await plans)[id];
+        expect(Object.keys(stackPlans).sort()).toEqual(Object.keys(expected).sort());
+        for (const [stack, plan] of Object.entries(stackPlans)) {
           expect({ stack, types: countByType(plan) }).toEqual({ stack, types: expected[stack] });
           expect({ stack, actions: [...new Set(plan.resourceChanges.flatMap((change) => change.actions))] }).toEqual({
             stack,

@@ -50,65 +50,154 @@ export interface PlannedResourceChange {
 }
 
 export interface StackPlan {
-  /** Every resource the plan would change, as `terraform plan -json` reports them. */
+  /** Every resource the plan would change, as `terraform plan -json` reports them, addressed within the stack. */
   readonly resourceChanges: readonly PlannedResourceChange[];
 }
 
 /**
- * Runs `terraform init` (installing from the mirror only) and `terraform plan` in every stack directory of a cdktf
- * output directory, with fake credentials and an STS stand-in on 127.0.0.1, and returns each stack's planned
- * changes. Nothing reaches AWS or any registry. Each stack gets an override file (written beside its
- * cdk.tf.json, left there for inspection) pinning the mirror's provider version, a local backend and the
- * stand-in's endpoint for every AWS provider block; Terraform's files (.terraform, the lock file, the plan)
- * are written in the stack directory, which belongs to the caller.
+ * Plans every stack of several cdktf output directories (configuration name -> outdir) in one `terraform init` and
+ * one `terraform plan`, each stack a module `<configuration>_<stack>` of a root configuration written in `root`
+ * (a new directory, which belongs to the caller and is left for inspection), with fake credentials and an STS
+ * stand-in on 127.0.0.1. Returns each configuration's stacks' planned changes. Nothing reaches AWS or any registry.
  *
- * `plan` walks Terraform's validate graph (what `terraform validate` runs) before it plans, and stops on its
- * errors, so a separate `terraform validate` would repeat that work for no further proof: with this provider,
- * at ~3 CPU-seconds a stack (one more provider start that builds the whole schema).
+ * Why one root: the ~700 MB provider builds its whole schema in every process Terraform starts (~2.5 CPU-seconds
+ * each), so a stack planned alone cost ~7.5 CPU-seconds, ~55 for the seven stacks the test plans; as modules of one
+ * root they cost ~31 (GOGC=400, measured on 2 cores), since Terraform loads the schema and validates once for all
+ * of them. The plan still runs one provider instance per provider configuration, as each stack would alone, so
+ * `allowed_account_ids` and `assume_role` keep differing per stack. One plan already keeps both cores busy
+ * (Terraform and the provider instances are multi-threaded Go), so nothing else is run beside it.
+ *
+ * What differs from planning a stack as its own root module:
+ * - a child module's backend is ignored (Terraform warns "Backend configuration ignored"): the stack's S3 or local
+ *   backend was never used by these plans anyway, since the override used to replace it with a local one;
+ * - relative paths in arguments (the Lambda zip's `filename`) are resolved by the provider from the working
+ *   directory, the root's, not the module's. hashicorp/aws 5.100.0 plans without opening the zip (a plan with no
+ *   `assets` beside the root passed too), but the root gets an `assets` tree of symlinks to every stack's assets
+ *   anyway, so each `filename` names the very file it would name from the stack's directory, whatever a provider
+ *   reads (two stacks with the same asset path hold the same content hash; a difference in bytes is an error);
+ * - the stacks' outputs are evaluated but not reported as root outputs; `required_version` and every
+ *   `required_providers` constraint still apply to each module, and its provider blocks stay its own.
+ *
+ * Each stack gets an override file (written beside its cdk.tf.json, which stays as synthesized, and left there)
+ * pinning the mirror's provider version and giving every AWS provider block fake credentials of its account and
+ * the stand-in's endpoint. `plan` walks Terraform's validate graph before it plans and stops on its errors, so a
+ * separate `terraform validate` would only start the provider once more.
  */
-export async function planStacks(outdir: string, tools: TerraformTools): Promise<Record<string, StackPlan>> {
-  const stacksDirectory = path.join(outdir, "stacks");
-  const stacks = fs.readdirSync(stacksDirectory).sort();
+export async function planConfigurations(
+  root: string,
+  outdirs: Readonly<Record<string, string>>,
+  tools: TerraformTools,
+): Promise<Record<string, Record<string, StackPlan>>> {
+  const modules = stackModules(outdirs);
+  fs.mkdirSync(root);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-terraform-"));
   const sts = await startStsStandIn();
   try {
-    const env = terraformEnvironment(tools, scratch);
-    const plans = await Promise.all(
-      stacks.map(async (stack) => {
-        const directory = path.join(stacksDirectory, stack);
-        writeOverride(directory, tools, sts);
-        return [stack, await terraformSlots.run(() => initAndPlan(tools.terraform, directory, env))] as const;
+    for (const { directory } of modules.values()) {
+      writeOverride(directory, tools, sts);
+      linkAssets(directory, root);
+    }
+    const moduleBlocks = Object.fromEntries(
+      [...modules].map(([name, { directory }]) => {
+        // A local module's source must start with ./ or ../, and is written with slashes.
+        const relative = path.relative(root, directory).split(path.sep).join("/");
+        return [name, { source: relative.startsWith("../") ? relative : `./${relative}` }];
       }),
     );
-    return Object.fromEntries(plans);
+    fs.writeFileSync(path.join(root, "main.tf.json"), `${JSON.stringify({ module: moduleBlocks }, null, 2)}\n`);
+    const env = terraformEnvironment(tools, scratch);
+    const describe = (diagnostic: Diagnostic) => describeDiagnostic(diagnostic, modules, root);
+    await runTerraform(tools.terraform, ["init", "-input=false", "-no-color", "-json"], root, env, describe);
+    // -json streams each planned change as it is decided: no `terraform show -json`, which would start the provider
+    // once more. The plan file is still written, for anyone who wants to look at it.
+    const planArguments = ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan"];
+    const output = await runTerraform(tools.terraform, planArguments, root, env, describe);
+    const plans: Record<string, Record<string, { resourceChanges: PlannedResourceChange[] }>> = {};
+    for (const { configuration, stack } of modules.values()) (plans[configuration] ??= {})[stack] = { resourceChanges: [] };
+    for (const { module, change } of plannedChanges(output)) {
+      const stack = modules.get(module);
+      if (!stack) throw new Error(`terraform planned ${change.address} outside every stack's module`);
+      plans[stack.configuration][stack.stack].resourceChanges.push(change);
+    }
+    return plans;
   } finally {
     await sts.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/**
- * The provider is ~700 MB of Go that builds its whole schema in each of the three processes a plan starts: a
- * stack costs ~7 CPU-seconds. More plans at once than cores only add memory (~750 MB each).
- */
-const terraformSlots = limiter(Math.max(1, os.availableParallelism()));
-
-async function initAndPlan(terraform: string, directory: string, env: NodeJS.ProcessEnv): Promise<StackPlan> {
-  await runTerraform(terraform, ["init", "-input=false", "-no-color"], directory, env);
-  // -json streams each planned change as it is decided: no `terraform show -json`, which would start the provider
-  // once more. The plan file is still written, for anyone who wants to look at it.
-  const plan = await runTerraform(terraform, ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan"], directory, env);
-  return { resourceChanges: plannedChanges(plan) };
+interface StackModule {
+  readonly configuration: string;
+  readonly stack: string;
+  readonly directory: string;
 }
 
-/** The planned_change messages of `terraform plan -json` (machine-readable UI, one JSON object a line). */
-function plannedChanges(planOutput: string): PlannedResourceChange[] {
+/** Every stack directory, by its module name `<configuration>_<stack>`. */
+function stackModules(outdirs: Readonly<Record<string, string>>): Map<string, StackModule> {
+  const modules = new Map<string, StackModule>();
+  for (const [configuration, outdir] of Object.entries(outdirs)) {
+    const stacksDirectory = path.join(outdir, "stacks");
+    for (const stack of fs.readdirSync(stacksDirectory).sort()) {
+      const name = `${configuration}_${stack}`;
+      // Terraform's identifiers; and `a_b` + `c` must not meet `a` + `b_c`.
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw new Error(`${name} is not a Terraform module name`);
+      if (modules.has(name)) throw new Error(`two stacks would be module ${name}`);
+      modules.set(name, { configuration, stack, directory: path.join(stacksDirectory, stack) });
+    }
+  }
+  return modules;
+}
+
+/**
+ * Symlinks each file of the stack's `assets` under the root's, where the provider looks for a relative `filename`.
+ * cdktf names an asset's directory after its content hash, so a path two stacks share holds the same bytes.
+ */
+function linkAssets(stackDirectory: string, root: string): void {
+  const assets = path.join(stackDirectory, "assets");
+  if (!fs.existsSync(assets)) return;
+  for (const entry of fs.readdirSync(assets, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const link = path.join(root, path.relative(stackDirectory, file));
+    if (fs.existsSync(link)) {
+      if (!fs.readFileSync(link).equals(fs.readFileSync(file))) throw new Error(`${link}: two stacks' assets differ`);
+      continue;
+    }
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(file, link);
+  }
+}
+
+/** A diagnostic as Terraform gives it, preceded by the stack it concerns (by its address, else by its file). */
+function describeDiagnostic(
+  diagnostic: Diagnostic,
+  modules: Map<string, StackModule>,
+  root: string,
+): string {
+  const byAddress = /^module\.([^.[]+)/.exec(diagnostic.address ?? "")?.[1];
+  const file = diagnostic.range ? path.resolve(root, diagnostic.range.filename) : undefined;
+  const stack =
+    modules.get(byAddress ?? "") ?? [...modules.values()].find(({ directory }) => file?.startsWith(`${directory}${path.sep}`));
+  const where = [
+    stack ? `configuration ${stack.configuration}, stack ${stack.stack}` : "no stack named",
+    diagnostic.address,
+    diagnostic.range && `${diagnostic.range.filename}:${diagnostic.range.start.line}`,
+  ];
+  return `[${where.filter(Boolean).join("; ")}] ${diagnostic.summary}${diagnostic.detail ? `: ${diagnostic.detail}` : ""}`;
+}
+
+/** The planned_change messages of `terraform plan -json` (machine-readable UI, one JSON object a line), by module. */
+function plannedChanges(planOutput: string): { module: string; change: PlannedResourceChange }[] {
   return planOutput
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line))
     .filter((message) => message.type === "planned_change")
-    .map(({ change }) => ({ address: change.resource.addr, type: change.resource.resource_type, actions: [change.action] }));
+    .map(({ change: { resource, action } }) => ({
+      // `module.<name>`: the stacks are the root's only modules, and they call none.
+      module: String(resource.module ?? "").replace(/^module\./, ""),
+      change: { address: resource.resource, type: resource.resource_type, actions: [action] },
+    }));
 }
 
 function writeOverride(directory: string, tools: TerraformTools, sts: StsStandIn): void {
@@ -119,9 +208,8 @@ function writeOverride(directory: string, tools: TerraformTools, sts: StsStandIn
   }
   const providers = (synthesized.provider?.aws ?? []) as { alias?: string; allowed_account_ids?: string[] }[];
   const override = {
+    // No backend: a module's is ignored, and the root's state is local (never written: plan only reads it).
     terraform: {
-      // An override's backend replaces the stack's (S3 would need S3); the state is never written, plan only reads it.
-      backend: { local: { path: "terraform.tfstate" } },
       // The mirror holds one 5.x version while the project pins 6.25.0: the plans prove the configuration against 5.x.
       required_providers: { aws: { source: "hashicorp/aws", version: tools.awsProviderVersion } },
     },
@@ -170,8 +258,25 @@ function terraformEnvironment(tools: TerraformTools, scratch: string): NodeJS.Pr
   };
 }
 
-/** Terraform's answer when it fails: its own diagnostics, which name the file, the line and the attribute. */
-function runTerraform(terraform: string, args: string[], directory: string, env: NodeJS.ProcessEnv): Promise<string> {
+interface Diagnostic {
+  readonly severity?: string;
+  readonly summary: string;
+  readonly detail?: string;
+  readonly address?: string;
+  readonly range?: { readonly filename: string; readonly start: { readonly line: number } };
+}
+
+/**
+ * Terraform's answer when it fails: its own error diagnostics (-json), which name the file, the line and the attribute,
+ * each told by `describe` (which names the stack). Warnings are left out: every stack's ignored backend is one.
+ */
+function runTerraform(
+  terraform: string,
+  args: string[],
+  directory: string,
+  env: NodeJS.ProcessEnv,
+  describe: (diagnostic: Diagnostic) => string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(terraform, args, { cwd: directory, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -184,34 +289,16 @@ function runTerraform(terraform: string, args: string[], directory: string, env:
         resolve(stdout);
         return;
       }
-      const diagnostics = stdout
+      const errors = stdout
         .split("\n")
         .filter((line) => line.startsWith('{"'))
         .map((line) => JSON.parse(line))
-        .filter((message) => message.type === "diagnostic")
-        .map(({ diagnostic }) => `${diagnostic.summary}: ${diagnostic.detail}`);
-      const output = diagnostics.length > 0 ? diagnostics.join("\n") : `${stdout}${stderr}`;
+        .filter((message) => message.type === "diagnostic" && message.diagnostic.severity === "error")
+        .map(({ diagnostic }) => describe(diagnostic));
+      const output = errors.length > 0 ? errors.join("\n") : `${stdout}${stderr}`;
       reject(new Error(`terraform ${args[0]} in ${directory} failed (${signal ?? `exit ${code}`}):\n${output.trim()}`));
     });
   });
-}
-
-/** At most `slots` tasks at a time, across every caller in this process; the rest wait their turn in order. */
-function limiter(slots: number): { run<T>(task: () => Promise<T>): Promise<T> } {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run(task) {
-      if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
-      running++;
-      try {
-        return await task();
-      } finally {
-        running--;
-        waiting.shift()?.();
-      }
-    },
-  };
 }
 
 /** Terraform's name for this machine's platform, as mirror directories are named. */
