@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
 import { findTerraformTools, planConfigurations, type StackPlan } from "./support/terraform-plan";
 
 /**
@@ -24,15 +25,21 @@ function readmeExampleContext(): Record<string, unknown> {
 
 const STATE_ROLE = "arn:aws:iam::999999999999:role/terraform-state";
 
-/** Every option on, over two environments: one with JWT authorization, one with IAM, sharing a state bucket. */
+/**
+ * Every option on, over two environments: one with JWT authorization, one with IAM, sharing a state bucket; each
+ * with two workflows, the default and README's team example (orders, keyed by orderId, writing to the team's table).
+ */
 const EVERY_OPTION_CONTEXT = {
+  workflows: {
+    "notify-country": { ...TWO_WORKFLOWS["notify-country"], executionName: { from: "payload" } },
+    orders: TWO_WORKFLOWS.orders,
+  },
   environments: {
     orders: {
       account: "111111111111",
       region: "eu-central-1",
       deployRoleArn: "arn:aws:iam::111111111111:role/sfn-dedup-deploy",
       notificationEmails: ["ops@example.com"],
-      executionName: { from: "field", field: "orderId" },
       ledger: { retentionDays: 3650 },
       state: {
         bucket: "acme-every-option-state",
@@ -59,7 +66,6 @@ const EVERY_OPTION_CONTEXT = {
       account: "222222222222",
       region: "us-west-2",
       deployRoleArn: "arn:aws:iam::222222222222:role/sfn-dedup-deploy",
-      executionName: { from: "payload" },
       ledger: true,
       state: {
         bucket: "acme-every-option-state",
@@ -103,6 +109,18 @@ const TRIGGER_WITH_LEDGER = {
   aws_cloudwatch_event_rule: 1,
   aws_cloudwatch_event_target: 1,
 }; // 25
+/** A second workflow adds its state machine, start function and route: names, roles, policies, log groups, permission. */
+const WITH_ORDERS_WORKFLOW = (trigger: Record<string, number>) => ({
+  ...trigger,
+  aws_apigatewayv2_integration: trigger.aws_apigatewayv2_integration + 1,
+  aws_apigatewayv2_route: trigger.aws_apigatewayv2_route + 1,
+  aws_cloudwatch_log_group: trigger.aws_cloudwatch_log_group + 2,
+  aws_iam_role: trigger.aws_iam_role + 2,
+  aws_iam_role_policy: trigger.aws_iam_role_policy + 2,
+  aws_lambda_function: trigger.aws_lambda_function + 1,
+  aws_lambda_permission: trigger.aws_lambda_permission + 1,
+  aws_sfn_state_machine: trigger.aws_sfn_state_machine + 1,
+}); // 11 more
 const STATE_BUCKET = {
   aws_s3_bucket: 1,
   aws_s3_bucket_lifecycle_configuration: 1,
@@ -131,8 +149,8 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
     name: "every option on",
     context: EVERY_OPTION_CONTEXT,
     expected: {
-      orders: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 27
-      partners: TRIGGER_WITH_LEDGER, // 25: IAM authorization is a route setting, not an authorizer
+      orders: { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 38
+      partners: WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), // 36: IAM authorization is a route setting, not an authorizer
       "state-acme-every-option-state": STATE_BUCKET,
     },
   },
