@@ -51,7 +51,7 @@ describe("context.workflows", () => {
   });
 
   it.each([
-    ["a placeholder with no value", withOrders({ substitutions: {} }), "cdktf.json context.workflows.orders.substitutions: asl/orders.asl.json: ${OrdersTableName} has no value"],
+    ["a placeholder with no value", withOrders({ substitutions: {} }), "cdktf.json context.workflows.orders.substitutions: asl/orders.asl.json: ${OrdersTableName} has no value; values given: Account, Environment, Partition, Region, TopicArn."],
     ["a value no placeholder uses", withOrders({ substitutions: { OrdersTableName: "team-orders", Unused: "x" } }), "cdktf.json context.workflows.orders.substitutions: asl/orders.asl.json: Unused is never used by the definition"],
     ["a task whose target synth cannot scope", withOrders({ definition: "__tests__/fixtures/workflows/dynamic-topic.asl.json", substitutions: {} }), 'cdktf.json context.workflows.orders.permissions: '],
   ])("fails synth on %s, naming the workflow's field", (_, context, message) => {

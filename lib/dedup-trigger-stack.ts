@@ -18,7 +18,7 @@ import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
 import { defaultTags, PROJECT_NAME } from "./project-tags";
-import { projectSubstitutionsUsedBy, substituteDefinition } from "./state-machine-definition";
+import { substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
 import { WorkflowStateMachine } from "./workflow-state-machine";
 import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
@@ -148,16 +148,13 @@ function workflowStateMachine(stack: TerraformStack, config: EnvironmentConfig, 
   // One token for the topic's ARN: each read of `topic.arn` is a new token, and the grants are compared with it.
   const topicArn = topic.arn;
   const definition = configured(workflow, "substitutions", () =>
-    substituteDefinition(definitionFile, {
-      ...projectSubstitutionsUsedBy(definitionFile, {
-        // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
-        Partition: aws.partition,
-        Region: aws.region,
-        Account: aws.accountId,
-        Environment: config.name,
-        TopicArn: topicArn,
-      }),
-      ...workflow.substitutions,
+    substituteDefinition(definitionFile, workflow.substitutions, {
+      // The partition as the IAM statements take it, so the workflow runs in aws-cn and aws-us-gov too.
+      Partition: aws.partition,
+      Region: aws.region,
+      Account: aws.accountId,
+      Environment: config.name,
+      TopicArn: topicArn,
     }),
   );
   const grants = configured(workflow, "permissions", () =>

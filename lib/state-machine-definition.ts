@@ -27,7 +27,12 @@ export function renderDefinition(aslFile: string, substitutions: Readonly<Record
  * (`Token.isUnresolved`), literal `${` and `%{` are escaped (`$${`, `%%{`), so a string taken from it can go
  * into another Terraform string as it is.
  */
-export function substituteDefinition(aslFile: string, substitutions: Readonly<Record<string, string>>): unknown {
+export function substituteDefinition(
+  aslFile: string,
+  substitutions: Readonly<Record<string, string>>,
+  /** Values the definition may use or not (the project's own, offered to every workflow); `substitutions` win. */
+  offered: Readonly<Record<string, string>> = {},
+): unknown {
   const displayPath = path.relative(PROJECT_ROOT, aslFile);
   let definition: unknown;
   try {
@@ -54,7 +59,7 @@ export function substituteDefinition(aslFile: string, substitutions: Readonly<Re
           return escapeTemplateSequences(part);
         }
         used.add(part);
-        const value = substitutions[part];
+        const value = substitutions[part] ?? offered[part];
         if (value === undefined) {
           missing.add(part);
           return "";
@@ -70,7 +75,7 @@ export function substituteDefinition(aslFile: string, substitutions: Readonly<Re
     return escapeTemplateSequences(key);
   });
 
-  const known = Object.keys(substitutions).sort();
+  const known = [...new Set([...Object.keys(substitutions), ...Object.keys(offered)])].sort();
   if (malformed.size > 0) {
     throw new Error(
       `${displayPath}: ${[...malformed].map((text) => `"${text}"`).join(", ")} ${malformed.size === 1 ? "is not a placeholder" : "are not placeholders"}; ` +
@@ -83,7 +88,7 @@ export function substituteDefinition(aslFile: string, substitutions: Readonly<Re
         `values given: ${known.length > 0 ? known.join(", ") : "none"}.`,
     );
   }
-  const unused = known.filter((name) => !used.has(name));
+  const unused = Object.keys(substitutions).sort().filter((name) => !used.has(name));
   if (unused.length > 0) {
     throw new Error(
       `${displayPath}: ${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} never used by the definition; ` +
@@ -114,11 +119,3 @@ function mapJson(value: unknown, mapString: (text: string) => string, mapKey: (k
   return value;
 }
 
-/**
- * Of the values synth offers every workflow (partition, region, account, environment, the topic), those the
- * ASL's placeholders name: a workflow need not use them all, while its own substitutions must each be used.
- */
-export function projectSubstitutionsUsedBy(aslFile: string, offered: Readonly<Record<string, string>>): Record<string, string> {
-  const used = new Set([...fs.readFileSync(aslFile, "utf8").matchAll(PLACEHOLDER)].map((match) => match[1]));
-  return Object.fromEntries(Object.entries(offered).filter(([name]) => used.has(name)));
-}
