@@ -70,7 +70,7 @@ export function scaledAwsCallLimits(scale: number): AwsCallLimits {
  * do not enable it either. Naming the provider here lets the bundles leave the rest of the chain out (SSO,
  * INI, process, web identity, container and instance metadata, with their nested STS and SSO clients:
  * about 90 KB of each bundle), which lib/nodejs-bundle.ts does. Without the variables a call fails with
- * "Unable to find environment variable credentials", as the default chain would after trying the others.
+ * "Unable to find environment variable credentials" rather than look in files and endpoints Lambda lacks.
  */
 export function awsClientConfig<T extends object>(overrides: T = {} as T, limits: AwsCallLimits = awsCallLimitsFrom(process.env)) {
   return {
