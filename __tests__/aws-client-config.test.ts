@@ -29,7 +29,11 @@ describe("AWS call limits", () => {
     const saved = { ...process.env };
     try {
       Object.assign(process.env, { AWS_ACCESS_KEY_ID: "role-key", AWS_SECRET_ACCESS_KEY: "role-secret", AWS_SESSION_TOKEN: "role-token" });
-      await expect(awsClientConfig().credentials()).resolves.toMatchObject({ accessKeyId: "role-key", secretAccessKey: "role-secret", sessionToken: "role-token" });
+      await expect(awsClientConfig().credentials()).resolves.toMatchObject({
+        accessKeyId: "role-key",
+        secretAccessKey: "role-secret",
+        sessionToken: "role-token",
+      });
       delete process.env.AWS_ACCESS_KEY_ID;
       await expect(awsClientConfig().credentials()).rejects.toThrow("Unable to find environment variable credentials");
     } finally {

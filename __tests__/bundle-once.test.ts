@@ -11,8 +11,14 @@ jest.mock("esbuild", () => {
   const entryOf = (options: { entryPoints: string[] }) => options.entryPoints[0];
   return {
     ...esbuild,
-    build: (options: { entryPoints: string[] }) => (builds.push({ api: "build", entry: entryOf(options) }), esbuild.build(options)),
-    buildSync: (options: { entryPoints: string[] }) => (builds.push({ api: "buildSync", entry: entryOf(options) }), esbuild.buildSync(options)),
+    build: (options: { entryPoints: string[] }) => {
+      builds.push({ api: "build", entry: entryOf(options) });
+      return esbuild.build(options);
+    },
+    buildSync: (options: { entryPoints: string[] }) => {
+      builds.push({ api: "buildSync", entry: entryOf(options) });
+      return esbuild.buildSync(options);
+    },
   };
 });
 

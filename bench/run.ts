@@ -104,7 +104,7 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
 
-  log(`synth (${settings.runs} runs each of the configured project and of 3 environments × 3 workflows, alternating with the barrel import)…`);
+  log(`synth (${settings.runs} runs each of the project and of 3 environments × 3 workflows, alternating with the barrel import)…`);
   const synth = await measureSynthCost(settings.runs, workspace);
   const barrelMs = median(synth.barrelImport.map((run) => run.wallMs));
   // A synth's peak is its own plus its esbuild service's: the issue counts bundling in. The baseline only
@@ -114,14 +114,17 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
     { runs: synth.project, label: `${synth.project.stacks} stack(s)`, targetRatio: 0.5 },
     {
       runs: synth.matrix,
-      label: `3 environments x 3 workflows (${synth.matrix.stacks} stacks, ${synth.matrix.functions} functions from ${synth.matrix.distinctBundles} distinct bundles)`,
+      label:
+        `3 environments x 3 workflows (${synth.matrix.stacks} stacks, ` +
+        `${synth.matrix.functions} functions from ${synth.matrix.distinctBundles} distinct bundles)`,
       targetRatio: 0.6,
     },
   ];
   for (const { runs, label, targetRatio } of synthFigures) {
     const wallMs = median(runs.runs.map((run) => run.wallMs));
     const mainRss = median(runs.runs.map((run) => run.maxRssMiB));
-    const childrenRss = runs.runs.every((run) => run.childrenPeakMiB !== undefined) ? median(runs.runs.map((run) => run.childrenPeakMiB!)) : undefined;
+    const childrenKnown = runs.runs.every((run) => run.childrenPeakMiB !== undefined);
+    const childrenRss = childrenKnown ? median(runs.runs.map((run) => run.childrenPeakMiB!)) : undefined;
     const rss = median(runs.runs.map((run) => run.maxRssMiB + (run.childrenPeakMiB ?? 0)));
     rows.push(
       {
@@ -133,7 +136,12 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
         met: wallMs <= targetRatio * barrelMs,
       },
       childrenRss === undefined
-        ? { measure: `synth, ${label}, peak memory of the main process only (no /proc)`, value: `${fixed(mainRss, 0)} MiB`, baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`, ratio: mainRss / barrelRss }
+        ? {
+            measure: `synth, ${label}, peak memory of the main process only (no /proc)`,
+            value: `${fixed(mainRss, 0)} MiB`,
+            baseline: `import @cdktf/provider-aws root: ${fixed(barrelRss, 0)} MiB`,
+            ratio: mainRss / barrelRss,
+          }
         : {
             measure: `synth, ${label}, peak memory: main process + esbuild service, each one's peak added`,
             value: `${fixed(rss, 0)} MiB (${fixed(mainRss, 0)} + ${fixed(childrenRss, 0)})`,
@@ -184,7 +192,8 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
   figures.bundles = bundles;
 
   log(`handler (${settings.requests} requests, then ${settings.requests * 2} at ${settings.concurrency} at once)…`);
-  const latency = await measureHandlerLatency(path.join(synth.project.outdir, "stacks", firstTriggerStack(synth.project.outdir)), settings.requests, settings.concurrency);
+  const projectStack = path.join(synth.project.outdir, "stacks", firstTriggerStack(synth.project.outdir));
+  const latency = await measureHandlerLatency(projectStack, settings.requests, settings.concurrency);
   const p = (values: readonly number[], q: number) => percentile(values, q);
   const overheadP99 = p(latency.overheadMs, 99);
   rows.push(
@@ -240,7 +249,7 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
   figures.schemaValidation = { acceptedMs: quantiles(validation.acceptedMs), refusedMs: quantiles(validation.refusedMs) };
 
   log("function memory under load…");
-  const memory = [await measureFunctionMemory(path.join(synth.project.outdir, "stacks", firstTriggerStack(synth.project.outdir)), "start-execution", settings.memoryRequests, 50)];
+  const memory = [await measureFunctionMemory(projectStack, "start-execution", settings.memoryRequests, 50)];
   const ledgerOut = await synthesizeLedgerVariant(workspace);
   memory.push(await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50));
   for (const figure of memory) {

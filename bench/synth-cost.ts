@@ -96,7 +96,8 @@ export async function measureSynthCost(runs: number, workspace: string): Promise
 
 /** What a synth wrote: its stacks, their functions, and the distinct code those functions run. */
 function synthesized(outdir: string): { stacks: number; functions: number; distinctBundles: number } {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  type Manifest = { stacks: Record<string, { synthesizedStackPath: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Manifest;
   const hashes = Object.values(manifest.stacks).flatMap(({ synthesizedStackPath }) => {
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, synthesizedStackPath), "utf8")) as {
       resource?: { aws_lambda_function?: Record<string, { source_code_hash: string }> };

@@ -113,7 +113,10 @@ function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: fal
     legalComments: "none",
     sourcemap: false,
     logLevel: "silent",
-    ...withAliases(DEFAULT_CREDENTIAL_CHAIN_ALIAS, options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema)),
+    ...withAliases(
+      DEFAULT_CREDENTIAL_CHAIN_ALIAS,
+      options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema),
+    ),
   };
 }
 
@@ -127,7 +130,9 @@ const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
   "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
 };
 
-function withAliases(aliases: Record<string, string>, resolution: Pick<BuildOptions, "alias" | "nodePaths">): Pick<BuildOptions, "alias" | "nodePaths"> {
+type Resolution = Pick<BuildOptions, "alias" | "nodePaths">;
+
+function withAliases(aliases: Record<string, string>, resolution: Resolution): Resolution {
   return { ...resolution, alias: { ...aliases, ...resolution.alias } };
 }
 

@@ -11,6 +11,8 @@
 export function defaultProvider(): () => Promise<never> {
   return () =>
     Promise.reject(
-      new Error("This bundle has no default credential chain: build AWS clients with awsClientConfig() (functions/shared/aws-client-config.ts)."),
+      new Error(
+        "This bundle has no default credential chain: build AWS clients with awsClientConfig() (functions/shared/aws-client-config.ts).",
+      ),
     );
 }
