@@ -25,6 +25,22 @@ describe("AWS call limits", () => {
     expect(AWS_CALL_LIMITS.connectionTimeoutMs).toBeLessThanOrEqual(AWS_CALL_LIMITS.requestTimeoutMs);
   });
 
+  it("take credentials from the environment alone, as Lambda's Node.js runtime provides them", async () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: "role-key", AWS_SECRET_ACCESS_KEY: "role-secret", AWS_SESSION_TOKEN: "role-token" });
+      await expect(awsClientConfig().credentials()).resolves.toMatchObject({
+        accessKeyId: "role-key",
+        secretAccessKey: "role-secret",
+        sessionToken: "role-token",
+      });
+      delete process.env.AWS_ACCESS_KEY_ID;
+      await expect(awsClientConfig().credentials()).rejects.toThrow("Unable to find environment variable credentials");
+    } finally {
+      process.env = saved;
+    }
+  });
+
   describe("in force", () => {
     it("are AWS's wherever the scale variable is not set: the stacks never set it, with or without the ledger", () => {
       expect(awsCallLimitsFrom({})).toEqual(AWS_CALL_LIMITS);

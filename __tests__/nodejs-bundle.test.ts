@@ -2,10 +2,13 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { unzipSync } from "fflate";
-import { DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES } from "../lib/function-entries";
+import { projectConfigFrom } from "../lib/config/project-config";
+import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, functionBundlesFor } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
 import { schemaFile } from "./support/schema-file";
+import { synthProject } from "./support/synth";
 
 describe("bundleNodejsFunction", () => {
   const bundle = bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, target: "node22" });
@@ -73,5 +76,46 @@ describe("bundleNodejsFunction", () => {
 
   it("names the entry in an esbuild error", () => {
     expect(() => bundleNodejsFunction({ entry: "functions/missing/index.ts" })).toThrow(/functions\/missing\/index\.ts/);
+  });
+});
+
+describe("every bundle synth builds", () => {
+  // Both workflows, with and without the ledger: every entry (start-execution, its ledger build,
+  // ledger-status) with every request schema the repository ships.
+  const context = {
+    workflows: TWO_WORKFLOWS,
+    environments: {
+      plain: { account: "123456789012", region: "us-east-1" },
+      ledgered: { account: "123456789012", region: "us-east-1", ledger: true },
+    },
+  };
+  const builds = projectConfigFrom(context).environments.flatMap(functionBundlesFor);
+  const bundles = builds.map((options) => ({ options, bundle: bundleNodejsFunction(options) }));
+
+  it("is what the stacks deploy: every function's code is one of these bundles", () => {
+    const deployed = Object.values(synthProject(context)).flatMap(({ tf }) =>
+      Object.values(tf.resource.aws_lambda_function ?? {}).map((fn) => fn.source_code_hash as string),
+    );
+    expect(deployed.length).toBe(builds.length);
+    expect(new Set(deployed)).toEqual(new Set(bundles.map(({ bundle }) => bundle.sourceCodeHash)));
+  });
+
+  // Sizes are deterministic: a regression fails here, not only in the benchmark.
+  it(`carries at most ${BUNDLE_TARGET_BYTES / 1000} KB of code, ledger builds included`, () => {
+    const sizes = bundles.map(({ options: { entry, requestSchema }, bundle: { codeBytes } }) => ({ entry, requestSchema, codeBytes }));
+    expect(sizes.filter(({ codeBytes }) => codeBytes > BUNDLE_TARGET_BYTES)).toEqual([]);
+    expect(new Set(sizes.map(({ entry }) => entry))).toEqual(new Set(Object.values(FUNCTION_BUNDLES).map(({ entry }) => entry)));
+  });
+
+  it("leaves the SDK's default credential chain out: credentials come from the environment alone", () => {
+    for (const { bundle } of bundles) {
+      const code = Buffer.from(unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"]).toString("utf8");
+      expect(code).toContain("AWS_SESSION_TOKEN");
+      // SSO, shared config files, credential_process, web identity and container endpoints: the providers after the environment.
+      const providers = ["sso_start_url", "credential_process", "AWS_WEB_IDENTITY_TOKEN_FILE", "AssumeRoleWithWebIdentity", "AWS_CONTAINER_CREDENTIALS"];
+      for (const provider of providers) {
+        expect(code).not.toContain(provider);
+      }
+    }
   });
 });

@@ -113,8 +113,27 @@ function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: fal
     legalComments: "none",
     sourcemap: false,
     logLevel: "silent",
-    ...(options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema)),
+    ...withAliases(
+      DEFAULT_CREDENTIAL_CHAIN_ALIAS,
+      options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema),
+    ),
   };
+}
+
+/**
+ * The SDK's default credential chain, which every client's runtime config imports as a fallback, replaced by
+ * a stub: the functions' clients take credentials from the environment (functions/shared/aws-client-config.ts
+ * says why that is all Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients
+ * and metadata lookups would be dead weight, about 90 KB of every bundle.
+ */
+const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
+  "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
+};
+
+type Resolution = Pick<BuildOptions, "alias" | "nodePaths">;
+
+function withAliases(aliases: Record<string, string>, resolution: Resolution): Resolution {
+  return { ...resolution, alias: { ...aliases, ...resolution.alias } };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+
 /**
  * Time limits for every AWS call the functions make, in one place.
  *
@@ -53,9 +55,26 @@ export function scaledAwsCallLimits(scale: number): AwsCallLimits {
   };
 }
 
-/** Options for an SDK v3 client (SFNClient, DynamoDBClient): the limits in force, plus any given. */
+/**
+ * Options for an SDK v3 client (SFNClient, DynamoDBClient): credentials from the environment and the limits
+ * in force, plus any given.
+ *
+ * Credentials: on Lambda the default chain never gets past its first provider, the environment. Lambda's
+ * Node.js runtime sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN to "the access keys
+ * obtained from the function's execution role"; they are reserved, so a function's configuration cannot
+ * set or replace them (Lambda Developer Guide, "Defined runtime environment variables",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ * The one exception AWS documents, SnapStart, serves credentials from a container endpoint instead, and
+ * SnapStart exists for Java, Python and .NET only: "other managed runtimes (such as nodejs24.x ...)" are not
+ * supported (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes); the stacks
+ * do not enable it either. Naming the provider here lets the bundles leave the rest of the chain out (SSO,
+ * INI, process, web identity, container and instance metadata, with their nested STS and SSO clients:
+ * about 90 KB of each bundle), which lib/nodejs-bundle.ts does. Without the variables a call fails with
+ * "Unable to find environment variable credentials" rather than look in files and endpoints Lambda lacks.
+ */
 export function awsClientConfig<T extends object>(overrides: T = {} as T, limits: AwsCallLimits = awsCallLimitsFrom(process.env)) {
   return {
+    credentials: fromEnv(),
     maxAttempts: limits.maxAttempts,
     requestHandler: {
       connectionTimeout: limits.connectionTimeoutMs,
