@@ -16,7 +16,9 @@ export function deterministicZip(files: Readonly<Record<string, Uint8Array>>): U
   const mtime = new Date(1980, 0, 1, 12, 0, 0);
   const entries: Zippable = {};
   for (const name of Object.keys(files).sort()) {
-    entries[name] = [files[name], { level: 9, mtime, os: MADE_ON_UNIX, attrs: UNIX_FILE_MODE << 16 }];
+    // zlib's default level: on these bundles within a few bytes of level 9's size, at 2.5 times its speed,
+    // which every synth pays once per distinct bundle.
+    entries[name] = [files[name], { level: 6, mtime, os: MADE_ON_UNIX, attrs: UNIX_FILE_MODE << 16 }];
   }
   return zipSync(entries);
 }

@@ -30,7 +30,21 @@ function requestSchemaCompiler(): Ajv2020 {
  * @param schemaFile relative to the project root, e.g. `asl/notify-country.request.schema.json`
  */
 export function compileRequestSchema(schemaFile: string): { readonly compiler: Ajv2020; readonly validate: ValidateFunction } {
-  const schema = readSchema(schemaFile);
+  const text = readSchemaText(schemaFile);
+  // Synth compiles each schema twice otherwise: once when the configuration is checked, once for its bundle.
+  const key = JSON.stringify([path.normalize(schemaFile), text]);
+  let compiled = compiledSchemas.get(key);
+  if (!compiled) {
+    compiled = compileSchemaText(schemaFile, text);
+    compiledSchemas.set(key, compiled);
+  }
+  return compiled;
+}
+
+const compiledSchemas = new Map<string, { readonly compiler: Ajv2020; readonly validate: ValidateFunction }>();
+
+function compileSchemaText(schemaFile: string, text: string): { readonly compiler: Ajv2020; readonly validate: ValidateFunction } {
+  const schema = parseSchema(schemaFile, text);
   const compiler = requestSchemaCompiler();
   let validate: ValidateFunction;
   try {
@@ -57,14 +71,16 @@ export function requestValidatorSource(schemaFile: string): string {
   return standaloneCode(compiler, validate);
 }
 
-function readSchema(schemaFile: string): AnySchema {
-  let text: string;
+function readSchemaText(schemaFile: string): string {
   try {
-    text = fs.readFileSync(path.join(PROJECT_ROOT, schemaFile), "utf8");
+    return fs.readFileSync(path.join(PROJECT_ROOT, schemaFile), "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`${schemaFile}: the request schema cannot be read (${reason}).`);
   }
+}
+
+function parseSchema(schemaFile: string, text: string): AnySchema {
   try {
     return JSON.parse(text) as AnySchema;
   } catch (error) {

@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { format } from "@cdktf/hcl-tools";
 import type { App, TerraformStack } from "cdktf";
 import { blockSchemaOf } from "./block-schema";
 import { renderHcl } from "./render-hcl";
@@ -34,7 +33,7 @@ export async function writeStacksAsHcl(app: App, stacks: readonly TerraformStack
     const entry = manifest.stacks[stack.node.id];
     const jsonFile = path.join(app.outdir, entry.synthesizedStackPath);
     // Formatted by hclwrite, as `terraform fmt` and the cdktf CLI format it.
-    const hcl = await format(renderHcl(JSON.parse(fs.readFileSync(jsonFile, "utf8")), blockSchemaOf(stack)));
+    const hcl = await formatHcl(renderHcl(JSON.parse(fs.readFileSync(jsonFile, "utf8")), blockSchemaOf(stack)));
     fs.writeFileSync(jsonFile.replace(/\.tf\.json$/, ".tf"), hcl);
     fs.rmSync(jsonFile);
     // What cdktf writes beside cdk.tf in this mode, and what its CLI reads back (outputs, construct paths).
@@ -57,4 +56,13 @@ export function removeStaleHclOutput(app: App, stacks: readonly TerraformStack[]
     const jsonFile = path.join(app.outdir, manifest.stacks[stack.node.id].synthesizedStackPath);
     fs.rmSync(jsonFile.replace(/\.tf\.json$/, ".tf"), { force: true });
   }
+}
+
+/**
+ * hclwrite's formatter, loaded only when HCL is asked for: it is WebAssembly, and instantiating it costs a
+ * JSON synth about 0.2 s for nothing.
+ */
+async function formatHcl(text: string): Promise<string> {
+  const { format } = await import("@cdktf/hcl-tools");
+  return format(text);
 }
