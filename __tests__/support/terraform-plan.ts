@@ -80,8 +80,8 @@ export interface StackPlan {
  *
  * Each stack gets an override file (written beside its cdk.tf.json, which stays as synthesized, and left there)
  * pinning the mirror's provider version and giving every AWS provider block fake credentials of its account and
- * the stand-in's endpoint. `plan` walks Terraform's validate graph before it plans and stops on its errors, so a
- * separate `terraform validate` would only start the provider once more.
+ * the stand-in's endpoint. `terraform validate` runs first, on its own, as a pipeline's lint step would (`plan`
+ * validates again before it plans; the extra provider start costs a few CPU-seconds for the whole root).
  */
 export async function planConfigurations(
   root: string,
@@ -108,6 +108,8 @@ export async function planConfigurations(
     const env = terraformEnvironment(tools, scratch);
     const describe = (diagnostic: Diagnostic) => describeDiagnostic(diagnostic, modules, root);
     await runTerraform(tools.terraform, ["init", "-input=false", "-no-color", "-json"], root, env, describe);
+    // What a reviewer runs first, and what a pipeline's lint step runs: the configuration alone, before any plan.
+    await runTerraform(tools.terraform, ["validate", "-json", "-no-color"], root, env, describe);
     // -json streams each planned change as it is decided: no `terraform show -json`, which would start the provider
     // once more. The plan file is still written, for anyone who wants to look at it.
     const planArguments = ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan"];

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalCli, stopStartedClis } from "./support/local-cli";
-import { copyProject } from "./support/project-copy";
+import { LocalCli, stopStartedClis } from "../support/local-cli";
+import { copyProject } from "../support/project-copy";
 
 describe("npm run local", () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-local-errors-"));

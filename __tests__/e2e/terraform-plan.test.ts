@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../lib/project-root";
-import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
-import { findTerraformTools, planConfigurations, type StackPlan } from "./support/terraform-plan";
+import { PROJECT_ROOT } from "../../lib/project-root";
+import { TWO_WORKFLOWS } from "../support/multi-workflow-stack";
+import { findTerraformTools, planConfigurations, type StackPlan } from "../support/terraform-plan";
 
 /**
  * The synthesized Terraform is given to the real terraform CLI: init from the local provider mirror, validate,

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { acceptsConnections, LocalCli, stopStartedClis } from "./support/local-cli";
-import { copyProject } from "./support/project-copy";
+import { acceptsConnections, LocalCli, stopStartedClis } from "../support/local-cli";
+import { copyProject } from "../support/project-copy";
 
 async function post(apiUrl: string, body: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { directorySnapshot } from "./support/directory-snapshot";
-import { copyProject } from "./support/project-copy";
+import { directorySnapshot } from "../support/directory-snapshot";
+import { copyProject } from "../support/project-copy";
 
 /**
  * A PATH with node (the one running the tests: the project's Node.js), npm and npx (where this PATH finds

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { directorySnapshot } from "./support/directory-snapshot";
-import { copyProject } from "./support/project-copy";
+import { directorySnapshot } from "../support/directory-snapshot";
+import { copyProject } from "../support/project-copy";
 
 const context = {
   environments: {

@@ -4,13 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { Testing } from "cdktf";
-import { projectConfigFrom } from "../lib/config/project-config";
-import { DedupTriggerStack } from "../lib/dedup-trigger-stack";
-import { blockSchemaOf } from "../lib/hcl/block-schema";
-import { renderHcl, template } from "../lib/hcl/render-hcl";
-import { StateBucketStack } from "../lib/state-bucket-stack";
-import { directorySnapshot } from "./support/directory-snapshot";
-import { copyProject } from "./support/project-copy";
+import { projectConfigFrom } from "../../lib/config/project-config";
+import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+import { blockSchemaOf } from "../../lib/hcl/block-schema";
+import { renderHcl, template } from "../../lib/hcl/render-hcl";
+import { StateBucketStack } from "../../lib/state-bucket-stack";
+import { directorySnapshot } from "../support/directory-snapshot";
+import { copyProject } from "../support/project-copy";
 
 const context = {
   environments: {

@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { acceptsConnections, isRunning, LocalCli, stopStartedClis } from "./support/local-cli";
-import { copyProject } from "./support/project-copy";
+import { acceptsConnections, isRunning, LocalCli, stopStartedClis } from "../support/local-cli";
+import { copyProject } from "../support/project-copy";
 
 /** POST /executions over real HTTP. */
 async function post(apiUrl: string, body: unknown): Promise<{ status: number; body: any }> {

@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { measureNode } from "../bench/measured-process";
-import { median, percentile } from "../bench/statistics";
-import { BUNDLE_TARGET_BYTES } from "../lib/function-entries";
-import { PROJECT_ROOT } from "../lib/project-root";
+import { measureNode } from "../../bench/measured-process";
+import { median, percentile } from "../../bench/statistics";
+import { BUNDLE_TARGET_BYTES } from "../../lib/function-entries";
+import { PROJECT_ROOT } from "../../lib/project-root";
 
 describe("bench statistics", () => {
   it("takes the middle value, or the mean of the two middle ones", () => {
