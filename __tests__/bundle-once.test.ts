@@ -1,29 +1,32 @@
+import * as path from "node:path";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { functionBundlesFor } from "../lib/function-entries";
 import { prepareNodejsBundles } from "../lib/nodejs-bundle";
+import { PROJECT_ROOT } from "../lib/project-root";
 import { SYNTH_MATRIX_CONTEXT } from "../bench/synth-cost";
 import { synthProject } from "./support/synth";
 
-// esbuild's own functions, counted: which entries it was asked to build, and how.
-const builds: Array<{ api: "build" | "buildSync"; entry: string }> = [];
+// esbuild's own functions, counted: which entries (or generated validators, given as stdin) it was asked to build, and how.
+type BuildCall = { entryPoints?: string[]; stdin?: { contents: string } };
+const builds: Array<{ api: "build" | "buildSync"; entry?: string; validator?: string }> = [];
 jest.mock("esbuild", () => {
   const esbuild = jest.requireActual("esbuild");
-  const entryOf = (options: { entryPoints: string[] }) => options.entryPoints[0];
+  const inputOf = (options: BuildCall) => (options.stdin ? { validator: options.stdin.contents } : { entry: options.entryPoints![0] });
   return {
     ...esbuild,
-    build: (options: { entryPoints: string[] }) => {
-      builds.push({ api: "build", entry: entryOf(options) });
+    build: (options: BuildCall) => {
+      builds.push({ api: "build", ...inputOf(options) });
       return esbuild.build(options);
     },
-    buildSync: (options: { entryPoints: string[] }) => {
-      builds.push({ api: "buildSync", entry: entryOf(options) });
+    buildSync: (options: BuildCall) => {
+      builds.push({ api: "buildSync", ...inputOf(options) });
       return esbuild.buildSync(options);
     },
   };
 });
 
 describe("synth of 3 environments x 3 workflows (the benchmark's)", () => {
-  it("bundles each distinct (entry, request schema) once, ahead of the stacks, not once per environment or workflow", async () => {
+  it("builds each entry once and each schema's validator once, ahead of the stacks, not once per environment or workflow", async () => {
     const project = projectConfigFrom(SYNTH_MATRIX_CONTEXT);
     const entries = project.environments.flatMap(functionBundlesFor);
     const distinct = new Set(entries.map(({ entry, requestSchema }) => `${entry} ${requestSchema}`));
@@ -31,12 +34,18 @@ describe("synth of 3 environments x 3 workflows (the benchmark's)", () => {
     expect([entries.length, distinct.size]).toEqual([10, 5]);
 
     await prepareNodejsBundles(entries);
-    expect(builds).toHaveLength(distinct.size);
+    // The handler modules, with the SDK: one build per entry, whatever the schema.
+    const entryBuilds = builds.filter(({ entry }) => entry !== undefined).map(({ entry }) => entry);
+    expect(entryBuilds.sort()).toEqual([...new Set(entries.map(({ entry }) => path.join(PROJECT_ROOT, entry)))].sort());
+    // The validators, a few KB each: one build per distinct schema.
+    const validatorBuilds = builds.filter(({ validator }) => validator !== undefined);
+    expect(validatorBuilds).toHaveLength(new Set(entries.flatMap(({ requestSchema }) => requestSchema ?? [])).size);
+    expect(builds).toHaveLength(3 + 2);
     expect(builds.every(({ api }) => api === "build")).toBe(true);
 
     // As main.ts does: the stacks, built after, find every bundle ready.
     const stacks = synthProject(SYNTH_MATRIX_CONTEXT);
-    expect(builds).toHaveLength(distinct.size);
+    expect(builds).toHaveLength(3 + 2);
     const functions = Object.values(stacks).flatMap(({ tf }) => Object.values(tf.resource.aws_lambda_function ?? {}));
     expect(functions).toHaveLength(entries.length);
     expect(new Set(functions.map((fn) => fn.source_code_hash)).size).toBe(distinct.size);

@@ -14,24 +14,35 @@ describe("bundleNodejsFunction", () => {
   const bundle = bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, target: "node22" });
   const files = unzipSync(fs.readFileSync(bundle.zipFile));
   const code = Buffer.from(files["index.mjs"]).toString("utf8");
+  const validatorCode = Buffer.from(files["request-validator.mjs"]).toString("utf8");
 
-  it("packs the handler as one ES module, index.mjs, exporting handler", () => {
-    expect(Object.keys(files)).toEqual(["index.mjs"]);
+  it("packs the handler as an ES module, index.mjs, exporting handler, beside its request validator", () => {
+    expect(Object.keys(files).sort()).toEqual(["index.mjs", "request-validator.mjs"]);
     expect(bundle.handler).toBe("index.handler");
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\b/);
-    expect(bundle.codeBytes).toBe(files["index.mjs"].byteLength);
+    expect(validatorCode).toMatch(/export\s*\{[^}]*\bas default\b[^}]*\}/);
+    // Every file of the zip is code the function loads.
+    expect(bundle.codeBytes).toBe(files["index.mjs"].byteLength + files["request-validator.mjs"].byteLength);
   });
 
-  it("includes the AWS SDK, so its version is the one locked here: only Node built-ins are imported", () => {
-    const imported = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1] ?? match[2]);
+  it("includes the AWS SDK, so its version is the one locked here: only Node built-ins and the validator beside it are imported", () => {
+    const importsOf = (source: string) =>
+      [...source.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1] ?? match[2]);
+    const imported = importsOf(code);
     expect(imported.length).toBeGreaterThan(0);
-    expect(imported.filter((specifier) => !specifier.startsWith("node:"))).toEqual([]);
+    expect(imported.filter((specifier) => !specifier.startsWith("node:"))).toEqual(["./request-validator.mjs"]);
     expect(code).toContain("StartExecution");
+    // Ajv's runtime helpers are bundled into the validator: it needs nothing from node_modules either.
+    expect(importsOf(validatorCode)).toEqual([]);
+    // A call, not the helper's own `.code` string that names its require for Ajv's code generator.
+    expect(validatorCode).not.toMatch(/(^|[^'"\w.])require\(/);
   });
 
   it("is minified: no source path comments, so nothing of this machine is inside, and local names are shortened", () => {
-    expect(code).not.toMatch(/\/\/ (functions|node_modules)\//);
-    expect(code).not.toContain(PROJECT_ROOT);
+    for (const source of [code, validatorCode]) {
+      expect(source).not.toMatch(/\/\/ (functions|node_modules)\//);
+      expect(source).not.toContain(PROJECT_ROOT);
+    }
     expect(code).not.toContain("createHandler");
   });
 
@@ -42,23 +53,35 @@ describe("bundleNodejsFunction", () => {
     expect(ledgerCode).toContain("DynamoDB_20120810");
   });
 
-  it("carries the request validator generated at synth, and no schema compiler", () => {
-    expect(code).toContain("must have required property");
+  it("carries the request validator generated at synth in a file of its own, and no schema compiler in any file", () => {
+    expect(validatorCode).toContain("must have required property");
+    expect(code).not.toContain("must have required property");
     // Ajv's compiler, code generator and meta-schemas: any of them would mean the compiler came along.
-    for (const compilerText of ["strict mode", "schema is invalid", "CodeGen", "json-schema.org/draft/2020-12/meta", "new Ajv"]) {
-      expect(code).not.toContain(compilerText);
+    for (const source of [code, validatorCode]) {
+      for (const compilerText of ["strict mode", "schema is invalid", "CodeGen", "json-schema.org/draft/2020-12/meta", "new Ajv"]) {
+        expect(source).not.toContain(compilerText);
+      }
     }
     // The generated code and Ajv's one runtime helper it needs weigh a few KB against an accept-anything schema.
     const acceptAnything = bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry, requestSchema: schemaFile({ type: "object" }) });
     expect(bundle.codeBytes - acceptAnything.codeBytes).toBeLessThan(10_000);
   });
 
-  it("is told apart by its schema: another schema, another zip; the same schema, the same zip, built once", () => {
+  it("is told apart by its schema: another schema, another zip with the same index.mjs; the same schema, the same zip, built once", () => {
     const other = bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry, requestSchema: schemaFile({ type: "object", required: [] }) });
     expect(other.sourceCodeHash).not.toBe(bundle.sourceCodeHash);
+    const otherFiles = unzipSync(fs.readFileSync(other.zipFile));
+    // One build of the entry serves every schema: only the validator differs.
+    expect(Buffer.from(otherFiles["index.mjs"]).equals(Buffer.from(files["index.mjs"]))).toBe(true);
+    expect(Buffer.from(otherFiles["request-validator.mjs"]).equals(Buffer.from(files["request-validator.mjs"]))).toBe(false);
     const sameSchemaElsewhere = schemaFile(fs.readFileSync(path.join(PROJECT_ROOT, DEFAULT_REQUEST_SCHEMA), "utf8"));
     expect(bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: sameSchemaElsewhere, target: "node22" }).sourceCodeHash).toBe(bundle.sourceCodeHash);
     expect(bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: `./${DEFAULT_REQUEST_SCHEMA}`, target: "node22" })).toBe(bundle);
+  });
+
+  it("packs no validator for an entry that does not import one", () => {
+    const ledgerStatus = bundleNodejsFunction(FUNCTION_BUNDLES.ledgerStatus);
+    expect(Object.keys(unzipSync(fs.readFileSync(ledgerStatus.zipFile)))).toEqual(["index.mjs"]);
   });
 
   it("says what is missing when an entry imports the validator and no schema is given", () => {

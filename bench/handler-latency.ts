@@ -61,7 +61,10 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
   const taskRoot = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-handler-"));
-  fs.writeFileSync(path.join(taskRoot, "index.mjs"), unzipSync(fs.readFileSync(starter.zipFile))["index.mjs"]);
+  // Every file of the zip, as Lambda unpacks it: index.mjs imports the request validator beside it.
+  for (const [name, contents] of Object.entries(unzipSync(fs.readFileSync(starter.zipFile)))) {
+    fs.writeFileSync(path.join(taskRoot, name), contents);
+  }
   const { handler } = (await import(pathToFileURL(path.join(taskRoot, "index.mjs")).href)) as { handler: Handler };
   const sfn = new SFNClient({ endpoint: endpoint.url, region: stack.region, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   const stateMachineArn = stack.stateMachines()[0].arn;

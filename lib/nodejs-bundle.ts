@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type BuildOptions, build, buildSync, type OutputFile } from "esbuild";
+import { type BuildOptions, build, buildSync, type Metafile, type OutputFile } from "esbuild";
 import { deterministicZip } from "./deterministic-zip";
 import { PROJECT_ROOT } from "./project-root";
 import { requestValidatorSource } from "./request-validator";
@@ -16,7 +16,8 @@ export interface NodejsBundleOptions {
   readonly target?: string;
   /**
    * A JSON Schema (draft 2020-12) file, relative to the project root: the entry's import of
-   * {@link REQUEST_VALIDATOR_MODULE} becomes the validator generated from it. Part of the bundle's identity.
+   * {@link REQUEST_VALIDATOR_MODULE} loads the validator generated from it, `request-validator.mjs` in the zip.
+   * Part of the zip's identity, not of the handler module's.
    */
   readonly requestSchema?: string;
 }
@@ -32,21 +33,38 @@ export interface NodejsBundle {
   readonly sourceCodeHash: string;
   /** The `handler` string: module name without extension, then the export. */
   readonly handler: string;
+  /** The code's total bytes, every file of the zip: the handler module and its validator. */
   readonly codeBytes: number;
   readonly zipBytes: number;
 }
 
 const MODULE_FILE = "index.mjs";
+/**
+ * The validator's file beside the handler module in every zip that needs one: the handler imports it by this
+ * relative path (esbuild leaves the import as it is), so one build of an entry serves every schema.
+ */
+const VALIDATOR_FILE = "./request-validator.mjs";
 /** esbuild's target for the nodejs22.x runtime (lib/nodejs-function.ts): the two change together. */
 export const DEFAULT_BUNDLE_TARGET = "node22";
 
 /** One synth may create the same function in several stacks; it is bundled once. */
 const bundles = new Map<string, NodejsBundle>();
 
+/** An entry's handler module, the same for every schema, and whether it imports the validator. */
+interface EntryCode {
+  readonly code: Uint8Array;
+  readonly importsValidator: boolean;
+}
+
+/** Built once per entry, and once per distinct validator (schema text and target), whatever the zips combine. */
+const entryBuilds = new Map<string, EntryCode>();
+const validatorBuilds = new Map<string, Uint8Array>();
+
 /**
  * Bundles a TypeScript handler with esbuild as one minified, tree-shaken ES module, the AWS SDK included so
  * that its version is the one pinned in package-lock.json and not whatever the runtime ships, and zips it
  * deterministically: the same sources give the same bytes, so a plan shows a code change only when there is one.
+ * The request validator, when the entry imports one, is a file of its own in the zip, built from the schema.
  */
 export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle {
   const cacheKey = cacheKeyOf(options);
@@ -54,13 +72,23 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
   if (cached) {
     return cached;
   }
-  let output: OutputFile;
-  try {
-    output = buildSync(buildOptions(options)).outputFiles[0];
-  } catch (error) {
-    throw withSchemaHint(options, error);
+  const entryKey = entryKeyOf(options);
+  let entry = entryBuilds.get(entryKey);
+  if (!entry) {
+    entry = entryCodeOf(buildSync(entryBuildOptions(options)));
+    entryBuilds.set(entryKey, entry);
   }
-  const bundle = packageBundle(options, output);
+  let validator: Uint8Array | undefined;
+  if (requiresValidator(options, entry)) {
+    const source = requestValidatorSource(options.requestSchema);
+    const validatorKey = validatorKeyOf(options, source);
+    validator = validatorBuilds.get(validatorKey);
+    if (!validator) {
+      validator = buildSync(validatorBuildOptions(options, source)).outputFiles[0].contents;
+      validatorBuilds.set(validatorKey, validator);
+    }
+  }
+  const bundle = packageBundle(options, entry, validator);
   bundles.set(cacheKey, bundle);
   return bundle;
 }
@@ -71,52 +99,102 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
  * find the bundles ready ({@link bundleNodejsFunction} returns them from the cache).
  */
 export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions[]): Promise<void> {
-  // Several workflows may share an entry and a schema: each distinct bundle is built once.
-  const distinct = new Map(entries.map((options) => [cacheKeyOf(options), options]));
-  await Promise.all(
-    [...distinct].map(async ([cacheKey, options]) => {
-      if (bundles.has(cacheKey)) return;
-      const result = await build(buildOptions(options)).catch((error: unknown) => Promise.reject(withSchemaHint(options, error)));
-      bundles.set(cacheKey, packageBundle(options, result.outputFiles![0]));
+  const pending = entries.filter((options) => !bundles.has(cacheKeyOf(options)));
+  // Several workflows share an entry and differ by schema: each entry is built once, and each validator once.
+  const entryOptions = new Map(pending.map((options) => [entryKeyOf(options), options]));
+  const buildingEntries = Promise.all(
+    [...entryOptions].map(async ([entryKey, options]) => {
+      if (!entryBuilds.has(entryKey)) entryBuilds.set(entryKey, entryCodeOf(await build(entryBuildOptions(options))));
     }),
   );
+  // The validators are built beside the entries: whether an entry imports one is known only after its build,
+  // so a validator may be built that no zip takes (a schema given to an entry without the import), as before.
+  const validatorOptions = new Map<string, { options: NodejsBundleOptions; source: string }>();
+  for (const options of pending) {
+    if (options.requestSchema === undefined) continue;
+    const source = requestValidatorSource(options.requestSchema);
+    validatorOptions.set(validatorKeyOf(options, source), { options, source });
+  }
+  const buildingValidators = Promise.all(
+    [...validatorOptions].map(async ([validatorKey, { options, source }]) => {
+      if (!validatorBuilds.has(validatorKey)) {
+        validatorBuilds.set(validatorKey, (await build(validatorBuildOptions(options, source))).outputFiles[0].contents);
+      }
+    }),
+  );
+  await Promise.all([buildingEntries, buildingValidators]);
+  for (const options of pending) {
+    bundleNodejsFunction(options);
+  }
 }
 
 function cacheKeyOf(options: NodejsBundleOptions): string {
   const requestSchema = options.requestSchema === undefined ? null : path.normalize(options.requestSchema);
-  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET, requestSchema]);
+  return JSON.stringify([entryKeyOf(options), requestSchema]);
 }
 
-/** A build of an entry that imports the validator without a schema to make it from fails saying so. */
-function withSchemaHint(options: NodejsBundleOptions, error: unknown): unknown {
-  // Not `instanceof Error`: esbuild's errors may come from another realm (Jest runs tests in a VM context).
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return options.requestSchema === undefined && typeof message === "string" && message.includes(REQUEST_VALIDATOR_MODULE)
-    ? new Error(`${message}\n${options.entry} imports ${REQUEST_VALIDATOR_MODULE}: bundle it with a requestSchema.`, { cause: error })
-    : error;
+function entryKeyOf(options: NodejsBundleOptions): string {
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET]);
 }
 
-function buildOptions(options: NodejsBundleOptions): BuildOptions & { write: false } {
+/** By the generated code, not the schema's path: the same schema in two files is built once. */
+function validatorKeyOf(options: NodejsBundleOptions, source: string): string {
+  return JSON.stringify([options.target ?? DEFAULT_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
+}
+
+function entryCodeOf(result: { outputFiles?: OutputFile[]; metafile?: Metafile }): EntryCode {
+  const imports = Object.values(result.metafile!.outputs).flatMap((output) => output.imports);
+  return { code: result.outputFiles![0].contents, importsValidator: imports.some(({ path: imported }) => imported === VALIDATOR_FILE) };
+}
+
+/** An entry that imports the validator without a schema to make it from fails saying so. */
+function requiresValidator(options: NodejsBundleOptions, entry: EntryCode): options is NodejsBundleOptions & { requestSchema: string } {
+  if (entry.importsValidator && options.requestSchema === undefined) {
+    throw new Error(`${options.entry} imports ${REQUEST_VALIDATOR_MODULE}: bundle it with a requestSchema.`);
+  }
+  return entry.importsValidator;
+}
+
+const COMMON_BUILD_OPTIONS = {
+  absWorkingDir: PROJECT_ROOT,
+  write: false,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  minify: true,
+  treeShaking: true,
+  legalComments: "none",
+  sourcemap: false,
+  logLevel: "silent",
+} as const satisfies BuildOptions;
+
+function entryBuildOptions(options: NodejsBundleOptions): BuildOptions & { write: false; metafile: true } {
   return {
+    ...COMMON_BUILD_OPTIONS,
     entryPoints: [path.join(PROJECT_ROOT, options.entry)],
-    absWorkingDir: PROJECT_ROOT,
     outfile: MODULE_FILE,
-    write: false,
-    bundle: true,
-    platform: "node",
     target: options.target ?? DEFAULT_BUNDLE_TARGET,
-    format: "esm",
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],
-    minify: true,
-    treeShaking: true,
-    legalComments: "none",
-    sourcemap: false,
-    logLevel: "silent",
-    ...withAliases(
-      DEFAULT_CREDENTIAL_CHAIN_ALIAS,
-      options.requestSchema === undefined ? {} : requestValidatorResolution(options.requestSchema),
-    ),
+    // Read to learn whether the entry imports the validator, so a missing schema is an error at synth.
+    metafile: true,
+    // The validator's import is left to the runtime, which finds the schema's build beside index.mjs.
+    alias: { ...DEFAULT_CREDENTIAL_CHAIN_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
+    external: [VALIDATOR_FILE],
+  };
+}
+
+/**
+ * The validator generated from the schema, bundled on its own: the generated code `require`s Ajv's runtime
+ * helpers (e.g. `ajv/dist/runtime/ucs2length`), which esbuild takes from the project's node_modules. A few KB
+ * of input, so esbuild builds it in milliseconds, where a build of the whole handler per schema took the SDK too.
+ */
+function validatorBuildOptions(options: NodejsBundleOptions, source: string): BuildOptions & { write: false } {
+  return {
+    ...COMMON_BUILD_OPTIONS,
+    stdin: { contents: source, resolveDir: PROJECT_ROOT, sourcefile: path.basename(VALIDATOR_FILE), loader: "js" },
+    outfile: path.basename(VALIDATOR_FILE),
+    target: options.target ?? DEFAULT_BUNDLE_TARGET,
   };
 }
 
@@ -130,39 +208,24 @@ const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
   "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
 };
 
-type Resolution = Pick<BuildOptions, "alias" | "nodePaths">;
-
-function withAliases(aliases: Record<string, string>, resolution: Resolution): Resolution {
-  return { ...resolution, alias: { ...aliases, ...resolution.alias } };
-}
-
-/**
- * Points the validator's import at the code generated from the schema. esbuild runs plugins in its
- * asynchronous API only, and the stacks bundle synchronously, so the code is written to a content-addressed
- * file that an alias names, rather than served by a plugin. Its imports of Ajv's runtime helpers resolve
- * from the project's node_modules (nodePaths), since the file lives outside the project.
- */
-function requestValidatorResolution(requestSchema: string): Pick<BuildOptions, "alias" | "nodePaths"> {
-  const source = requestValidatorSource(requestSchema);
-  const file = stageFile(Buffer.from(source, "utf8"), createHash("sha256").update(source).digest("hex"), "request-validator.mjs");
-  return { alias: { [REQUEST_VALIDATOR_MODULE]: file }, nodePaths: [path.join(PROJECT_ROOT, "node_modules")] };
-}
-
-function packageBundle(options: NodejsBundleOptions, output: OutputFile): NodejsBundle {
-  const code = output.contents;
-  const zip = deterministicZip({ [MODULE_FILE]: code });
+function packageBundle(options: NodejsBundleOptions, entry: EntryCode, validator: Uint8Array | undefined): NodejsBundle {
+  const files: Record<string, Uint8Array> = { [MODULE_FILE]: entry.code };
+  if (validator) {
+    files[path.basename(VALIDATOR_FILE)] = validator;
+  }
+  const zip = deterministicZip(files);
   const digest = createHash("sha256").update(zip);
   return {
     zipFile: stageFile(zip, digest.copy().digest("hex"), `${path.basename(path.dirname(options.entry))}.zip`),
     sourceCodeHash: digest.digest("base64"),
     handler: `${path.basename(MODULE_FILE, ".mjs")}.${options.exportName ?? "handler"}`,
-    codeBytes: code.byteLength,
+    codeBytes: Object.values(files).reduce((total, code) => total + code.byteLength, 0),
     zipBytes: zip.byteLength,
   };
 }
 
 /**
- * Writes a file (a zip, a generated validator) under a content-addressed path in the temp directory.
+ * Writes a zip under a content-addressed path in the temp directory.
  * Parallel synths (test workers) write identical bytes to the same name; the rename makes each write atomic.
  */
 function stageFile(contents: Uint8Array, contentHash: string, name: string): string {
