@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
-import type * as net from "node:net";
+import { listen } from "../../local/listen";
 
 export interface StaticCredentials {
   readonly accessKeyId: string;
@@ -78,7 +78,6 @@ export async function startStsStandIn(defaultAccount = "123456789012"): Promise<
     return { status: 400, xml: error("InvalidAction", `the STS stand-in does not implement ${action || "(no action)"}`) };
   };
 
-  const sockets = new Set<net.Socket>();
   const server = http.createServer((request, reply) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -87,21 +86,13 @@ export async function startStsStandIn(defaultAccount = "123456789012"): Promise<
       reply.writeHead(status, { "content-type": "text/xml" }).end(xml);
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
+  // The sandbox's own listen: any free port, and a close that drops keep-alive connections at once.
+  const { url, close } = await listen(server, 0, "127.0.0.1");
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     credentialsFor: (account) => issue(account, "AKIA"),
     actions: () => [...received],
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
