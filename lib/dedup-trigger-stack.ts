@@ -252,5 +252,6 @@ function startExecutionEnvironment(stateMachineArn: string, strategy: ExecutionN
     [ENVIRONMENT.stateMachineArn]: stateMachineArn,
     [ENVIRONMENT.executionNameFrom]: strategy.from,
     ...(strategy.from === "field" ? { [ENVIRONMENT.executionNameField]: strategy.field } : {}),
+    ...(strategy.from === "header" ? { [ENVIRONMENT.executionNameHeader]: strategy.header } : {}),
   };
 }

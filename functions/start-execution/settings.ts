@@ -7,6 +7,7 @@ export const ENVIRONMENT = {
   stateMachineArn: "STATE_MACHINE_ARN",
   executionNameFrom: "EXECUTION_NAME_FROM",
   executionNameField: "EXECUTION_NAME_FIELD",
+  executionNameHeader: "EXECUTION_NAME_HEADER",
   ledgerTableName: LEDGER_TABLE_VARIABLE,
   ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
   ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
@@ -25,6 +26,9 @@ export interface HandlerSettings {
   readonly stateMachineArn: string;
   readonly executionName: ExecutionNameStrategy;
 }
+
+/** An HTTP field name (RFC 9110 token). */
+export const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 
 const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[0-9A-Za-z_-]{1,80}$/;
 
@@ -53,6 +57,13 @@ export function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameSt
         throw new Error(`${ENVIRONMENT.executionNameField} must name the request field when ${ENVIRONMENT.executionNameFrom} is "field".`);
       }
       return { from, field };
+    }
+    case "header": {
+      const header = env[ENVIRONMENT.executionNameHeader] ?? "";
+      if (!HTTP_HEADER_NAME.test(header)) {
+        throw new Error(`${ENVIRONMENT.executionNameHeader} must name the request header when ${ENVIRONMENT.executionNameFrom} is "header"; got "${header}".`);
+      }
+      return { from, header };
     }
     default:
       throw new Error(`${ENVIRONMENT.executionNameFrom} must be one of ${EXECUTION_NAME_SOURCES.join(", ")}; got "${from}".`);

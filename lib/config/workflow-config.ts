@@ -30,7 +30,22 @@ export interface WorkflowConfig {
   /** Values for the ASL's own `${Name}` placeholders; the project's (PROJECT_SUBSTITUTIONS) come on top. */
   readonly substitutions: Readonly<Record<string, string>>;
   readonly permissions: readonly WorkflowPermission[];
+  /** Whether a request whose execution failed, timed out or was aborted may run again (see RERUN_POLICIES). */
+  readonly rerun: RerunPolicy;
+  /** Whether the status route shows a succeeded execution's output; off: outputs may hold personal data. */
+  readonly exposeOutput: boolean;
 }
+
+/**
+ * `never`: a request runs once, whatever its end (the original behaviour). `after-failure`: a request whose
+ * execution ended FAILED, TIMED_OUT or ABORTED runs again when it is sent again (Temporal's
+ * ALLOW_DUPLICATE_FAILED_ONLY); one that succeeded, or still runs, never does.
+ */
+export const RERUN_POLICIES = ["never", "after-failure"] as const;
+export type RerunPolicy = (typeof RERUN_POLICIES)[number];
+
+/** What a workflow gets for the fields it leaves out, the default workflow included. */
+export const WORKFLOW_DEFAULTS = { rerun: "never", exposeOutput: false } as const satisfies Pick<WorkflowConfig, "rerun" | "exposeOutput">;
 
 /** The workflow a project without `workflows` deploys: the original design's, at its original addresses. */
 export const DEFAULT_WORKFLOW = {
@@ -43,7 +58,17 @@ export const DEFAULT_WORKFLOW = {
 /** The values synth gives every workflow's ASL; a workflow's own substitutions may not replace them. */
 export const PROJECT_SUBSTITUTIONS = ["Partition", "Region", "Account", "Environment", "TopicArn"] as const;
 
-export const WORKFLOW_FIELDS = ["definition", "route", "request", "executionName", "substitutions", "permissions", "type"] as const;
+export const WORKFLOW_FIELDS = [
+  "definition",
+  "route",
+  "request",
+  "executionName",
+  "substitutions",
+  "permissions",
+  "rerun",
+  "exposeOutput",
+  "type",
+] as const;
 const PERMISSION_FIELDS = ["actions", "resources", "reason", "covers"] as const;
 
 /** 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen. */
@@ -57,7 +82,7 @@ const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
 
 /** The default workflow, keyed as the environment says (`executionName`, country unless set). */
 export function defaultWorkflow(executionName: ExecutionNameStrategy): WorkflowConfig {
-  return { ...DEFAULT_WORKFLOW, executionName, substitutions: {}, permissions: [] };
+  return { ...DEFAULT_WORKFLOW, executionName, substitutions: {}, permissions: [], ...WORKFLOW_DEFAULTS };
 }
 
 /**
@@ -109,6 +134,8 @@ function workflowConfigFrom(name: string, reader: ConfigReader, projectRoot: str
     executionName,
     substitutions: substitutionsFrom(reader),
     permissions: permissionsFrom(reader),
+    rerun: reader.optionalEnum("rerun", RERUN_POLICIES) ?? WORKFLOW_DEFAULTS.rerun,
+    exposeOutput: reader.optionalBoolean("exposeOutput") ?? WORKFLOW_DEFAULTS.exposeOutput,
   };
 }
 
