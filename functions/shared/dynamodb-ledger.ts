@@ -252,7 +252,7 @@ function keyOf(executionName: string): Item {
 }
 
 const STRING_FIELDS = ["state", "firstSeenAt", "inputSha256", "claimedBy", "executionArn", "startDate", "executionStatus", "stopDate"] as const;
-const NUMBER_FIELDS = ["leaseExpiresAt", "redriveCount", LEDGER_TTL_ATTRIBUTE] as const;
+const NUMBER_FIELDS = ["leaseExpiresAt", "attempt", "redriveCount", LEDGER_TTL_ATTRIBUTE] as const;
 
 function itemOf(record: LedgerRecord): Item {
   const item: Item = keyOf(record.executionName);

@@ -42,6 +42,11 @@ export interface LedgerRecord {
   /** The last status the ledger learned: RUNNING when started, then from DescribeExecution or EventBridge. */
   readonly executionStatus?: string;
   readonly stopDate?: string;
+  /**
+   * Which attempt of the request `executionArn` is (functions/shared/execution-attempts.ts); absent: the first.
+   * Only a workflow that re-runs failed requests makes later ones, and the record then follows the latest.
+   */
+  readonly attempt?: number;
   /** How many times the execution was redriven (RedriveExecution) when its status was learned; absent: never. */
   readonly redriveCount?: number;
   /** With a retention: when the record stops counting (epoch seconds; also the table's TTL attribute). */
