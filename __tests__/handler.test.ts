@@ -65,13 +65,16 @@ describe("start-execution handler", () => {
         input: '{"country":"France","note":"hi"}',
       });
       expect(response.statusCode).toBe(202);
-      expect(response.headers).toEqual({ "content-type": "application/json" });
+      // Location: the workflow's status route for the execution, relative to the host the client called.
+      expect(response.headers).toEqual({ "content-type": "application/json", location: `/executions/${FRANCE}` });
       expect(bodyOf(response)).toEqual({
         executionArn: FRANCE_ARN,
         executionName: FRANCE,
         startDate: "2026-11-25T10:00:00.040Z",
         status: "RUNNING",
         duplicate: false,
+        attempt: 1,
+        redriveCount: 0,
       });
     });
 
@@ -150,12 +153,14 @@ describe("start-execution handler", () => {
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date("2026-11-25T09:59:30.000Z") });
       const response = await invoke(postExecutions({ country: "France" }));
       expect(response.statusCode).toBe(200);
+      expect(response.headers).toEqual({ "content-type": "application/json", location: `/executions/${FRANCE}` });
       expect(bodyOf(response)).toEqual({
         executionArn: FRANCE_ARN,
         executionName: FRANCE,
         startDate: "2026-11-25T09:59:30.000Z",
         status: "RUNNING",
         duplicate: true,
+        attempt: 1,
       });
       expect(logs[0]).toMatchObject({ outcome: "already-running", statusCode: 200 });
     });
@@ -182,7 +187,7 @@ describe("start-execution handler", () => {
 
       expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: FRANCE_ARN });
       expect(response.statusCode).toBe(409);
-      expect(response.headers).toEqual({ "content-type": "application/problem+json" });
+      expect(response.headers).toEqual({ "content-type": "application/problem+json", location: `/executions/${FRANCE}` });
       expect(bodyOf(response)).toEqual({
         type: "urn:sfn-dedup:problem:execution-already-exists",
         title: "This request already has an execution",
@@ -193,6 +198,7 @@ describe("start-execution handler", () => {
         executionStatus: status,
         startDate: "2026-08-01T08:00:00.000Z",
         ...(status === "RUNNING" ? {} : { stopDate: "2026-08-01T08:00:31.000Z" }),
+        attempt: 1,
       });
       expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     });
@@ -208,6 +214,7 @@ describe("start-execution handler", () => {
         detail: `Execution ${FRANCE} already exists; it is not started again.`,
         executionArn: FRANCE_ARN,
         executionName: FRANCE,
+        attempt: 1,
       });
       expect(logs[0]).toMatchObject({ outcome: "already-exists", statusCode: 409, errorName: "AccessDeniedException" });
     });

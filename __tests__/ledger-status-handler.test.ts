@@ -43,7 +43,7 @@ describe("ledger-status handler", () => {
   it("records the status, start and stop of the execution the event names", async () => {
     await handler(statusEvent({ executionArn: ARN, name: "abc", status: "FAILED", startDate: 1_700_000_000_000, stopDate: 1_700_000_030_000 }));
     expect(updates).toEqual([
-      ["abc", { executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000), redriveCount: 0 }],
+      ["abc", { attempt: 1, executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000), redriveCount: 0 }],
     ]);
     expect(logs).toEqual([{ level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", redriveCount: 0, recorded: true }]);
   });
@@ -53,14 +53,23 @@ describe("ledger-status handler", () => {
       statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1_700_000_000_000, stopDate: 1_700_000_090_000, redriveCount: 2, redriveDate: 1_700_000_060_000 }),
     );
     expect(updates).toEqual([
-      ["abc", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_090_000), redriveCount: 2 }],
+      ["abc", { attempt: 1, executionArn: ARN, executionStatus: "SUCCEEDED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_090_000), redriveCount: 2 }],
     ]);
     expect(logs[0]).toMatchObject({ executionStatus: "SUCCEEDED", redriveCount: 2 });
   });
 
   it("records a RUNNING event without a stop date", async () => {
     await handler(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
-    expect(updates[0][1]).toEqual({ executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 });
+    expect(updates[0][1]).toEqual({ attempt: 1, executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 });
+  });
+
+  it("records a later attempt of a re-run request (<name>-<attempt>) on the request's record", async () => {
+    const attemptArn = `${ARN}-3`;
+    await handler(statusEvent({ executionArn: attemptArn, name: "abc-3", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
+    expect(updates).toEqual([
+      ["abc", { attempt: 3, executionArn: attemptArn, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 }],
+    ]);
+    expect(logs[0]).toMatchObject({ executionName: "abc-3", recorded: true });
   });
 
   it("says when the ledger kept what it had", async () => {

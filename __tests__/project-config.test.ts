@@ -17,6 +17,8 @@ describe("projectConfigFrom", () => {
           executionName: { from: "country" },
           substitutions: {},
           permissions: [],
+          rerun: "never",
+          exposeOutput: false,
         };
         const { environments, workflows, stateBuckets } = projectConfigFrom(context);
         expect(workflows).toEqual([defaultWorkflow]);
@@ -77,6 +79,8 @@ describe("projectConfigFrom", () => {
           executionName,
           substitutions: {},
           permissions: [],
+          rerun: "never",
+          exposeOutput: false,
         },
       ];
       expect(config.environments).toEqual([
@@ -213,9 +217,11 @@ describe("projectConfigFrom", () => {
       ["a malformed e-mail address", withProd({ notificationEmails: ["ops@@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[0]: must be e-mail addresses such as ops@example.com; got "ops@@example.com".'],
       ["e-mail addresses that are not a list", withProd({ notificationEmails: "ops@example.com" }), "cdktf.json context.environments.prod.notificationEmails: must be a list of e-mail addresses"],
       ["an address listed twice", withProd({ notificationEmails: ["a@example.com", "A@example.com"] }), 'cdktf.json context.environments.prod.notificationEmails[1]: "A@example.com" is listed twice.'],
-      ["an unknown execution name source", withProd({ executionName: { from: "hash" } }), 'cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field; got "hash".'],
+      ["an unknown execution name source", withProd({ executionName: { from: "hash" } }), 'cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field, header; got "hash".'],
       ["a business key without its field", withProd({ executionName: { from: "field" } }), "cdktf.json context.environments.prod.executionName.field: is required: the name of a top-level request field such as orderId."],
       ["a field where none is used", withProd({ executionName: { from: "payload", field: "orderId" } }), 'cdktf.json context.environments.prod.executionName.field: is only used when "from" is "field".'],
+      ["a header where none is used", withProd({ executionName: { from: "field", field: "orderId", header: "Idempotency-Key" } }), 'cdktf.json context.environments.prod.executionName.header: is only used when "from" is "header".'],
+      ["a header name that is no HTTP field name", withProd({ executionName: { from: "header", header: "Idempotency Key" } }), "cdktf.json context.environments.prod.executionName.header: must be an HTTP header name such as Idempotency-Key; got \"Idempotency Key\"."],
       ["state without a bucket", withProd({ state: { region: "eu-west-1" } }), "cdktf.json context.environments.prod.state.bucket: is required: an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)."],
       ["a malformed bucket name", withProd({ state: { bucket: "Acme_State" } }), 'cdktf.json context.environments.prod.state.bucket: must be an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens); got "Acme_State".'],
       ["an unknown state field", withProd({ state: { bucket: "acme-state", lockTable: "locks" } }), "cdktf.json context.environments.prod.state.lockTable: is not a known field; allowed fields: bucket, region, key, roleArn, kmsKeyId."],

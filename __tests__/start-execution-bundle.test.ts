@@ -37,9 +37,12 @@ describe("the synthesized start-execution bundle", () => {
     const response = await running.post({ country: "France" });
 
     expect(response.statusCode).toBe(202);
+    expect(response.headers.location).toBe("/executions/0309a6c666a7a803fdb9db95de71cf01");
     expect(response.body).toEqual({
       executionArn: executionArnFor(running, "0309a6c666a7a803fdb9db95de71cf01"),
       executionName: "0309a6c666a7a803fdb9db95de71cf01",
+      attempt: 1,
+      redriveCount: 0,
       startDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       status: "RUNNING",
       duplicate: false,
@@ -57,7 +60,8 @@ describe("the synthesized start-execution bundle", () => {
 
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(200);
-    expect(second.body).toEqual({ ...first.body, duplicate: true });
+    // StartExecution's answer for a running duplicate does not say whether it was redriven: no redriveCount.
+    expect(second.body).toEqual({ ...first.body, duplicate: true, redriveCount: undefined });
     const stateMachineArn = running.stack.stateMachines()[0].arn;
     const portugal = running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.executionArn === first.body.executionArn);
     expect(portugal).toHaveLength(1);

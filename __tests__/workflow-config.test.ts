@@ -23,6 +23,8 @@ describe("context.workflows", () => {
       executionName: { from: "field", field: "orderId" },
       substitutions: { OrdersTableName: "team-orders" },
       permissions: [],
+      rerun: "never",
+      exposeOutput: false,
     });
     expect(environments.map((environment) => environment.workflows)).toEqual([workflows, workflows]);
     expect(projectConfigFrom(withOrders({ executionName: undefined })).workflows[0].executionName).toEqual({ from: "payload" });
@@ -31,7 +33,7 @@ describe("context.workflows", () => {
   it.each([
     ["no workflow at all", withWorkflows({}), "cdktf.json context.workflows: must name at least one workflow, or be left out for the default (notify-country)."],
     ["a name that cannot be part of resource names", withWorkflows({ Orders: ORDERS }), "cdktf.json context.workflows.Orders: is not a valid workflow name: 1-20 lower-case letters"],
-    ["an unknown field", withOrders({ rerun: "never" }), "cdktf.json context.workflows.orders.rerun: is not a known field; allowed fields: definition, route, request, executionName, substitutions, permissions, type."],
+    ["an unknown field", withOrders({ retries: 3 }), "cdktf.json context.workflows.orders.retries: is not a known field; allowed fields: definition, route, request, executionName, substitutions, permissions, rerun, exposeOutput, type."],
     ["an Express workflow", withOrders({ type: "EXPRESS" }), 'cdktf.json context.workflows.orders.type: must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.'],
     ["no definition", withOrders({ definition: undefined }), "cdktf.json context.workflows.orders.definition: is required: the workflow's ASL file (JSON), relative to the project root"],
     ["a definition that does not exist", withOrders({ definition: "asl/order.asl.json" }), "cdktf.json context.workflows.orders.definition: names asl/order.asl.json, which does not exist in the project."],

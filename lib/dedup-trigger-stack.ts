@@ -216,9 +216,15 @@ function startExecutionFunction(
     timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
     environment: {
       ...startExecutionEnvironment(stateMachine.arn, workflow.executionName),
+      // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
+      ...(workflow.rerun === "after-failure" ? { [ENVIRONMENT.rerun]: workflow.rerun } : {}),
       ...(ledger ? ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity) : {}),
     },
-    statements: [...stateMachine.startAndDescribeStatements(), ...(ledger ? [ledger.claimStatement()] : [])],
+    statements: [
+      ...stateMachine.startAndDescribeStatements(),
+      ...(workflow.rerun === "after-failure" ? [stateMachine.redriveStatement()] : []),
+      ...(ledger ? [ledger.claimStatement()] : []),
+    ],
     policyName: "start-workflow-executions",
     logRetentionDays: config.logs.retentionDays,
     kmsKeyArn: config.kmsKeyArn,

@@ -81,12 +81,17 @@ export class WorkflowStateMachine extends Construct {
   public startAndDescribeStatements(): PolicyStatement[] {
     return [
       { sid: "StartWorkflowExecutions", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
-      {
-        sid: "DescribeWorkflowExecutions",
-        actions: ["states:DescribeExecution"],
-        // Execution ARNs are the state machine's with ":execution:" in place of ":stateMachine:".
-        resources: [AwsEnvironment.of(this).arn("states", `execution:${this.stateMachine.name}:*`)],
-      },
+      { sid: "DescribeWorkflowExecutions", actions: ["states:DescribeExecution"], resources: [this.executionsArn()] },
     ];
+  }
+
+  /** Run this state machine's failed executions again from the state that failed (`rerun: "after-failure"`). */
+  public redriveStatement(): PolicyStatement {
+    return { sid: "RedriveFailedExecutions", actions: ["states:RedriveExecution"], resources: [this.executionsArn()] };
+  }
+
+  /** Every execution of this state machine: their ARNs are its own with ":execution:" in place of ":stateMachine:". */
+  private executionsArn(): string {
+    return AwsEnvironment.of(this).arn("states", `execution:${this.stateMachine.name}:*`);
   }
 }

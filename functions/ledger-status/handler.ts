@@ -1,4 +1,5 @@
 import type { EventBridgeEvent } from "aws-lambda";
+import { parseAttemptName } from "../shared/execution-attempts";
 import type { ExecutionLedger } from "../shared/execution-ledger";
 import { scopedLedger } from "../shared/scoped-ledger";
 
@@ -65,7 +66,10 @@ export function createStatusHandler({
     }
     const stateMachineName = detail.stateMachineArn.slice(detail.stateMachineArn.lastIndexOf(":") + 1);
     const workflowLedger = scopedLedger(ledger, scopedStateMachines.has(stateMachineName) ? stateMachineName : undefined);
-    const recorded = await workflowLedger.recordStatus(detail.name, {
+    // A re-run's later attempt (`<name>-<attempt>`) is recorded on its request's record.
+    const { requestName, attempt } = parseAttemptName(detail.name);
+    const recorded = await workflowLedger.recordStatus(requestName, {
+      attempt,
       executionArn: detail.executionArn,
       executionStatus: detail.status,
       startDate: new Date(detail.startDate),

@@ -14,6 +14,7 @@ import {
   LEDGER_TTL_ATTRIBUTE,
   LedgerUnavailableError,
   type LedgerRecord,
+  type RerunClaimRequest,
   type StatusUpdate,
 } from "./execution-ledger";
 
@@ -66,15 +67,13 @@ export class DynamoDbLedger implements ExecutionLedger {
   }
 
   public async recordStarted(executionName: string, owner: string, execution: StatusUpdate, startedInputSha256?: string): Promise<boolean> {
+    const write = executionWrite(execution);
+    if (startedInputSha256) write.set.push("#inputSha256 = :input");
     const recorded = await this.update(
       executionName,
-      "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
-        (execution.startDate ? ", #startDate = :startDate" : "") +
-        (execution.stopDate ? ", #stopDate = :stopDate" : "") +
-        (startedInputSha256 ? ", #inputSha256 = :input" : "") +
-        " REMOVE #claimedBy, #leaseExpiresAt",
+      write.expression(),
       "#claimedBy = :owner",
-      { ...statusValues(execution), ":owner": { S: owner }, ...(startedInputSha256 ? { ":input": { S: startedInputSha256 } } : {}) },
+      { ...write.values, ":owner": { S: owner }, ...(startedInputSha256 ? { ":input": { S: startedInputSha256 } } : {}) },
     );
     if (recorded || !startedInputSha256 || !execution.startDate) {
       return recorded;
@@ -89,6 +88,32 @@ export class DynamoDbLedger implements ExecutionLedger {
       ":input": { S: startedInputSha256 },
     });
     return false;
+  }
+
+  public claimRerun(executionName: string, request: RerunClaimRequest): Promise<boolean> {
+    const { seen } = request;
+    // Exactly the failure that was read: a re-run recorded since (another arn, status or redrive count) or a
+    // live claim of another re-run makes this one lose. An expired claim's holder is gone: it may be taken over.
+    const condition =
+      "#state = :started AND #executionArn = :seenArn AND #executionStatus = :seenStatus AND " +
+      (seen.redriveCount === undefined ? "attribute_not_exists(#redriveCount)" : "#redriveCount = :seenRedriveCount") +
+      " AND (attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt <= :now)";
+    return this.update(executionName, "SET #claimedBy = :owner, #leaseExpiresAt = :lease", condition, {
+      ":started": { S: "STARTED" },
+      ":seenArn": { S: seen.executionArn ?? "" },
+      ":seenStatus": { S: seen.executionStatus ?? "" },
+      ...(seen.redriveCount === undefined ? {} : { ":seenRedriveCount": { N: String(seen.redriveCount) } }),
+      ":now": { N: String(request.now.getTime()) },
+      ":owner": { S: request.owner },
+      ":lease": { N: String(request.now.getTime() + request.leaseMs) },
+    });
+  }
+
+  public releaseRerun(executionName: string, owner: string): Promise<boolean> {
+    return this.update(executionName, "REMOVE #claimedBy, #leaseExpiresAt", "#claimedBy = :owner AND #state = :started", {
+      ":owner": { S: owner },
+      ":started": { S: "STARTED" },
+    });
   }
 
   public async release(executionName: string, owner: string): Promise<boolean> {
@@ -107,16 +132,22 @@ export class DynamoDbLedger implements ExecutionLedger {
   }
 
   public recordStatus(executionName: string, update: StatusUpdate): Promise<boolean> {
+    const attempt = update.attempt ?? 1;
+    if (attempt > 1) {
+      return this.recordAttemptStatus(executionName, update, attempt);
+    }
     // A run's status is final once its stop date is recorded: events arrive in any order, and a late RUNNING
     // must not undo a SUCCEEDED. Only a later run (a RedriveExecution reopens a FAILED, ABORTED or TIMED_OUT
     // execution under the same ARN) may replace it, and a status of an earlier run never replaces a later
     // one's. The first run's count, 0, is not stored. A CLAIMED record becomes STARTED: the execution exists.
+    // A record that follows a later attempt of the request (`attempt` set) never goes back to the first.
     const redriveCount = update.redriveCount ?? 0;
     const condition =
-      redriveCount === 0
-        ? "attribute_exists(#executionName) AND attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
-        : "attribute_exists(#executionName) AND (attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
-          " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))";
+      "attribute_exists(#executionName) AND attribute_not_exists(#attempt) AND " +
+      (redriveCount === 0
+        ? "attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
+        : "(attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
+          " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))");
     return this.update(
       executionName,
       "SET #state = :started, #executionArn = :arn, #executionStatus = :status" +
@@ -129,6 +160,25 @@ export class DynamoDbLedger implements ExecutionLedger {
       condition,
       { ...statusValues(update), ...(redriveCount > 0 ? { ":redriveCount": { N: String(redriveCount) } } : {}) },
     );
+  }
+
+  /**
+   * A status of a later attempt (its own execution, `<name>-<attempt>`): it replaces whatever an earlier
+   * attempt recorded, and within the same attempt follows the rules of {@link recordStatus}. It also ends a
+   * re-run claim: the attempt exists, whoever records it first.
+   */
+  private recordAttemptStatus(executionName: string, update: StatusUpdate, attempt: number): Promise<boolean> {
+    const redriveCount = update.redriveCount ?? 0;
+    const sameRun =
+      redriveCount === 0
+        ? "attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
+        : "(attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
+          " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))";
+    const condition =
+      "attribute_exists(#executionName) AND (attribute_not_exists(#attempt) OR #attempt < :attempt" +
+      ` OR (#attempt = :attempt AND ${sameRun}))`;
+    const write = executionWrite({ ...update, attempt });
+    return this.update(executionName, write.expression(), condition, write.values);
   }
 
   /** The record as it is now (a strongly consistent read). */
@@ -203,6 +253,28 @@ export class DynamoDbLedger implements ExecutionLedger {
       throw unavailable(error);
     }
   }
+}
+
+/**
+ * What recording an execution writes: its ARN, status and dates, and which attempt and run it is. Attributes the
+ * update does not have are removed (an earlier attempt's stop date, redrive count or attempt number no longer
+ * hold), and so is any claim: the execution exists.
+ */
+function executionWrite(update: StatusUpdate): { set: string[]; remove: string[]; values: Item; expression(): string } {
+  const attempt = update.attempt ?? 1;
+  const redriveCount = update.redriveCount ?? 0;
+  const set = ["#state = :started", "#executionArn = :arn", "#executionStatus = :status"];
+  const remove = ["#claimedBy", "#leaseExpiresAt"];
+  if (update.startDate) set.push("#startDate = :startDate");
+  (update.stopDate ? set : remove).push(update.stopDate ? "#stopDate = :stopDate" : "#stopDate");
+  (redriveCount > 0 ? set : remove).push(redriveCount > 0 ? "#redriveCount = :redriveCount" : "#redriveCount");
+  (attempt > 1 ? set : remove).push(attempt > 1 ? "#attempt = :attempt" : "#attempt");
+  const values: Item = {
+    ...statusValues(update),
+    ...(redriveCount > 0 ? { ":redriveCount": { N: String(redriveCount) } } : {}),
+    ...(attempt > 1 ? { ":attempt": { N: String(attempt) } } : {}),
+  };
+  return { set, remove, values, expression: () => `SET ${set.join(", ")} REMOVE ${remove.join(", ")}` };
 }
 
 function statusValues(update: StatusUpdate): Item {

@@ -11,6 +11,12 @@
  *   and a later request takes the claim over and runs 2-3 again; the name makes a repeated StartExecution
  *   return the original execution, or refuse if it has closed, never start a second one;
  * - the ledger is unavailable at step 1: nothing is started.
+ *
+ * A workflow that re-runs failed requests (`rerun: "after-failure"`) re-runs one from its STARTED record: the
+ * re-run is claimed on the record (conditional on the failure it read), the execution redriven or the next
+ * attempt started, and the record then follows that execution (`attempt`, `redriveCount`). The same failure
+ * rules hold: a re-run that started nothing gives its claim up; one that died is taken over after its lease,
+ * and the names make a repeated redrive or start find what the first one did.
  */
 
 /** The variable that names the ledger's table, in every function that uses it. */
@@ -78,6 +84,17 @@ export interface StatusUpdate {
    * RedriveExecution. A redrive reopens a closed execution under the same ARN.
    */
   readonly redriveCount?: number;
+  /** Which attempt of the request the execution is (functions/shared/execution-attempts.ts); absent: the first. */
+  readonly attempt?: number;
+}
+
+/** A re-run of a request whose recorded execution failed: the record as it was read, and the claim's terms. */
+export interface RerunClaimRequest {
+  /** The record that showed the failure; the claim holds only while the record still says exactly that. */
+  readonly seen: LedgerRecord;
+  readonly owner: string;
+  readonly now: Date;
+  readonly leaseMs: number;
 }
 
 export interface ExecutionLedger {
@@ -93,9 +110,21 @@ export interface ExecutionLedger {
   release(executionName: string, owner: string): Promise<boolean>;
   /**
    * Records a newer status of a known execution (a CLAIMED record becomes STARTED: the execution exists).
-   * A final status stays until a later redrive of the execution reports; stale statuses are refused.
+   * A final status stays until a later redrive of the execution, or a later attempt of the request, reports;
+   * stale statuses are refused.
    */
   recordStatus(executionName: string, update: StatusUpdate): Promise<boolean>;
+  /**
+   * Claims the re-run of a request whose execution failed: of concurrent re-runs exactly one wins, and only
+   * while the record is still the failure it read (no one has re-run it since). The record stays STARTED with
+   * the failed execution; the claim is its `claimedBy` and `leaseExpiresAt`, taken over once the lease is over.
+   * The holder then records the attempt with {@link recordStarted}, or gives the claim up with {@link releaseRerun}.
+   */
+  claimRerun(executionName: string, request: RerunClaimRequest): Promise<boolean>;
+  /** Gives up a re-run claim (nothing was started): the record is the failure it was. */
+  releaseRerun(executionName: string, owner: string): Promise<boolean>;
+  /** The record as it is now (a strongly consistent read), or undefined. */
+  read(executionName: string): Promise<LedgerRecord | undefined>;
 }
 
 /** The ledger could not be read or written; nothing may be started on a guess. */

@@ -27,5 +27,11 @@ export function scopedLedger(ledger: ExecutionLedger, scope: string | undefined)
     recordStarted: (executionName, owner, execution, startedInputSha256) => ledger.recordStarted(key(executionName), owner, execution, startedInputSha256),
     release: (executionName, owner) => ledger.release(key(executionName), owner),
     recordStatus: (executionName, update) => ledger.recordStatus(key(executionName), update),
+    claimRerun: (executionName, request) => ledger.claimRerun(key(executionName), { ...request, seen: { ...request.seen, executionName: key(executionName) } }),
+    releaseRerun: (executionName, owner) => ledger.releaseRerun(key(executionName), owner),
+    read: async (executionName) => {
+      const record = await ledger.read(key(executionName));
+      return record && named(record);
+    },
   };
 }

@@ -1,12 +1,13 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describeStrategy, executionNameFor } from "./execution-name";
+import { executionNameOf } from "./start-execution-once";
 import { responseFor } from "./http-response";
 import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
 import type { HandlerSettings } from "./settings";
-import { startExecutionOnce } from "./start-execution-once";
+import { type StartPolicy, startRequest } from "./rerun-after-failure";
 import { type LedgerSettings, startWithLedger } from "./start-with-ledger";
 import { parseTriggerRequest } from "./trigger-request";
 
@@ -33,6 +34,10 @@ export type TriggerHandler = (
 export function createHandler(dependencies: HandlerDependencies): TriggerHandler {
   const { settings, sfn, validateRequest, ledger, log, now = () => new Date() } = dependencies;
   const key = describeStrategy(settings.executionName);
+  const policy: StartPolicy = {
+    rerunAfterFailure: settings.rerun === "after-failure",
+    refuseOtherInput: settings.executionName.from === "header",
+  };
 
   return async (event, context) => {
     const requestedAt = now();
@@ -48,16 +53,17 @@ export function createHandler(dependencies: HandlerDependencies): TriggerHandler
     let executionName: string | undefined;
     try {
       const request = parseTriggerRequest(event, settings.executionName, validateRequest);
-      executionName = executionNameFor(request.payload, settings.executionName);
+      executionName = executionNameFor(request.payload, settings.executionName, request.idempotencyKey);
       const start = { stateMachineArn: settings.stateMachineArn, executionName, input: request.input, requestedAt };
       const { outcome, ledgerError } = ledger
-        ? await startWithLedger(sfn, ledger, { ...start, owner: context.awsRequestId })
-        : { outcome: await startExecutionOnce(sfn, start), ledgerError: undefined };
-      const response = responseFor(outcome, executionName);
+        ? await startWithLedger(sfn, ledger, { ...start, owner: context.awsRequestId }, policy)
+        : { outcome: await startRequest(sfn, start, policy), ledgerError: undefined };
+      // The status route is the POST route's path with the execution's name after it.
+      const response = responseFor(outcome, event.rawPath ?? "");
       const statusCode = response.statusCode!;
       record({
         level: ledgerError ? "WARN" : levelFor(statusCode),
-        executionName,
+        executionName: "executionArn" in outcome ? executionNameOf(outcome.executionArn) : executionName,
         outcome: outcome.outcome,
         statusCode,
         errorName: outcome.outcome === "already-exists" ? outcome.describeError : "errorName" in outcome ? outcome.errorName : undefined,

@@ -7,8 +7,10 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 export const PROBLEM_TYPES = {
   invalidBody: { slug: "invalid-body", title: "Request body is not a valid JSON object", status: 400 },
   invalidField: { slug: "invalid-field", title: "Request field is missing or invalid", status: 400 },
+  invalidIdempotencyKey: { slug: "invalid-idempotency-key", title: "Idempotency key is missing or invalid", status: 400 },
   payloadTooLarge: { slug: "payload-too-large", title: "Request is larger than an execution input may be", status: 413 },
   executionExists: { slug: "execution-already-exists", title: "This request already has an execution", status: 409 },
+  idempotencyKeyReused: { slug: "idempotency-key-reused", title: "Idempotency key was used with another request body", status: 422 },
   throttled: { slug: "throttled", title: "Too many requests, try again later", status: 429 },
   // Step Functions or, with the ledger, DynamoDB: a type's title is the same for every occurrence (RFC 9457),
   // so it names no service; the detail names the one that failed.

@@ -8,6 +8,8 @@ export const ENVIRONMENT = {
   executionNameFrom: "EXECUTION_NAME_FROM",
   executionNameField: "EXECUTION_NAME_FIELD",
   executionNameHeader: "EXECUTION_NAME_HEADER",
+  /** Set to `after-failure` for a workflow that re-runs failed requests; unset: `never`. */
+  rerun: "RERUN",
   ledgerTableName: LEDGER_TABLE_VARIABLE,
   ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
   ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
@@ -22,9 +24,19 @@ export interface LedgerEnvironment {
   readonly keyScope?: string;
 }
 
+/**
+ * `never`: a request runs once, whatever its end (the original behaviour). `after-failure`: a request whose
+ * execution ended FAILED, TIMED_OUT or ABORTED runs again when it is sent again (Temporal's
+ * ALLOW_DUPLICATE_FAILED_ONLY); one that succeeded, or still runs, never does.
+ */
+export const RERUN_POLICIES = ["never", "after-failure"] as const;
+export type RerunPolicy = (typeof RERUN_POLICIES)[number];
+
 export interface HandlerSettings {
   readonly stateMachineArn: string;
   readonly executionName: ExecutionNameStrategy;
+  /** @default "never" */
+  readonly rerun?: RerunPolicy;
 }
 
 /** An HTTP field name (RFC 9110 token). */
@@ -41,7 +53,11 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   if (!STATE_MACHINE_ARN_PATTERN.test(stateMachineArn)) {
     throw new Error(`${ENVIRONMENT.stateMachineArn} must be a state machine ARN; got "${stateMachineArn}".`);
   }
-  return { stateMachineArn, executionName: strategyFromEnvironment(env) };
+  const rerun = env[ENVIRONMENT.rerun] || "never";
+  if (!(RERUN_POLICIES as readonly string[]).includes(rerun)) {
+    throw new Error(`${ENVIRONMENT.rerun} must be one of ${RERUN_POLICIES.join(", ")}; got "${rerun}".`);
+  }
+  return { stateMachineArn, executionName: strategyFromEnvironment(env), rerun: rerun as RerunPolicy };
 }
 
 /** The executionName strategy the deployment chose: what a request must carry to be named. */

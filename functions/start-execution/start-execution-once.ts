@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  RedriveExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
   type StartExecutionCommandOutput,
@@ -28,12 +29,17 @@ export interface StartRequest {
 export type AwsService = "Step Functions" | "DynamoDB";
 
 /** What happened, in Step Functions terms; the HTTP edge decides how to say it. */
+/** The refusal of a request whose execution exists. */
+export type AlreadyExists = StartOutcome & { readonly outcome: "already-exists" };
+
 export type StartOutcome =
   | { readonly outcome: "started"; readonly executionArn: string; readonly startDate: Date }
   | {
       readonly outcome: "already-running";
       readonly executionArn: string;
       readonly startDate: Date;
+      /** How many times it was redriven, when known. */
+      readonly redriveCount?: number;
       /** When the ledger first saw the request, with a ledger. */
       readonly firstSeenAt?: Date;
     }
@@ -44,8 +50,33 @@ export type StartOutcome =
       readonly startDate?: Date;
       readonly stopDate?: Date;
       readonly firstSeenAt?: Date;
+      readonly redriveCount?: number;
+      /** Whether RedriveExecution may run the execution again now (DescribeExecution's redriveStatus). */
+      readonly redriveStatus?: string;
+      /** The execution's input, when described: a request that reuses an idempotency key is told from it. */
+      readonly input?: string;
       /** Why the existing execution could not be described, if it could not. */
       readonly describeError?: string;
+      /** Set when the request may not run again because its last attempt was the last one allowed. */
+      readonly attemptsExhausted?: boolean;
+    }
+  | {
+      /**
+       * A request whose execution failed runs again (`rerun: "after-failure"`): the execution was redriven
+       * (same name, `redriveCount` one more) or the request's next attempt started under its own name.
+       */
+      readonly outcome: "rerun-started";
+      readonly executionArn: string;
+      readonly startDate: Date;
+      readonly redriveCount: number;
+      readonly redriveDate?: Date;
+      /** When the ledger first saw the request, with a ledger. */
+      readonly firstSeenAt?: Date;
+    }
+  | {
+      /** An idempotency key sent again with another payload: the key's execution runs other input. Nothing starts. */
+      readonly outcome: "key-reused";
+      readonly executionArn: string;
     }
   | {
       /** With a ledger: another request holds the claim and is starting the execution right now. */
@@ -70,8 +101,18 @@ export type StartOutcome =
 
 /** An execution as DescribeExecution tells it, or why it could not. */
 export type DescribedExecution =
-  | { readonly described: true; readonly status?: string; readonly startDate?: Date; readonly stopDate?: Date; readonly redriveCount?: number }
-  | { readonly described: false; readonly errorName: string };
+  | {
+      readonly described: true;
+      readonly status?: string;
+      readonly startDate?: Date;
+      readonly stopDate?: Date;
+      readonly redriveCount?: number;
+      /** REDRIVABLE, NOT_REDRIVABLE or REDRIVABLE_BY_MAP_RUN: whether RedriveExecution may run it again now. */
+      readonly redriveStatus?: string;
+      /** The execution's input, to tell a request with the same key and another payload. */
+      readonly input?: string;
+    }
+  | { readonly described: false; readonly errorName: string; readonly notFound: boolean };
 
 const THROTTLING_ERRORS = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
 
@@ -112,6 +153,18 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
 }
 
+/** The name an execution ARN ends with. */
+export function executionNameOf(executionArn: string): string {
+  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
+}
+
+/** An execution that could not be described: throttled, or otherwise unavailable; nothing was started. */
+export function describeFailure(errorName: string): StartOutcome {
+  return THROTTLING_ERRORS.has(errorName)
+    ? { outcome: "throttled", service: "Step Functions", errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
+    : { outcome: "unavailable", service: "Step Functions", errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+}
+
 export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<DescribedExecution> {
   try {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -121,21 +174,62 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
       startDate: execution.startDate,
       stopDate: execution.stopDate,
       redriveCount: execution.redriveCount,
+      redriveStatus: execution.redriveStatus,
+      input: execution.input,
     };
   } catch (error) {
-    return { described: false, errorName: errorName(error) };
+    const name = errorName(error);
+    return { described: false, errorName: name, notFound: name === "ExecutionDoesNotExist" };
+  }
+}
+
+/** What RedriveExecution did: the execution runs again, it may not be redriven (now), or the call failed. */
+export type RedriveResult =
+  | { readonly redriven: true; readonly redriveDate?: Date }
+  | { readonly redriven: false; readonly notRedrivable: true; readonly errorName: string }
+  | { readonly redriven: false; readonly notRedrivable: false; readonly failure: StartOutcome };
+
+/**
+ * Restarts a failed execution from the state that failed. Concurrent redrives of one execution run it once:
+ * every call but the first finds it running and is refused (ExecutionNotRedrivable). The SDK gives each call
+ * its own client token and reuses it for its own retries, so a retried call never redrives twice.
+ */
+export async function redriveExecution(sfn: SFNClient, executionArn: string): Promise<RedriveResult> {
+  try {
+    const { redriveDate } = await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    return { redriven: true, redriveDate };
+  } catch (error) {
+    const name = errorName(error);
+    if (name === "ExecutionNotRedrivable") {
+      return { redriven: false, notRedrivable: true, errorName: name };
+    }
+    return { redriven: false, notRedrivable: false, failure: classifyFailure(error, name) };
   }
 }
 
 async function describeExisting(sfn: SFNClient, executionArn: string): Promise<StartOutcome> {
   const existing = await describeExecution(sfn, executionArn);
   // The refusal itself is certain; if describing fails, only the detail is missing.
+  return alreadyExists(executionArn, existing);
+}
+
+/** The refusal of a request whose execution exists, with what is known of it. */
+export function alreadyExists(executionArn: string, existing: DescribedExecution): AlreadyExists {
   return existing.described
-    ? { outcome: "already-exists", executionArn, status: existing.status, startDate: existing.startDate, stopDate: existing.stopDate }
+    ? {
+        outcome: "already-exists",
+        executionArn,
+        status: existing.status,
+        startDate: existing.startDate,
+        stopDate: existing.stopDate,
+        redriveCount: existing.redriveCount,
+        redriveStatus: existing.redriveStatus,
+        input: existing.input,
+      }
     : { outcome: "already-exists", executionArn, describeError: existing.errorName };
 }
 
-function classifyFailure(error: unknown, name: string): StartOutcome {
+export function classifyFailure(error: unknown, name: string): StartOutcome {
   if (THROTTLING_ERRORS.has(name)) {
     return { outcome: "throttled", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
   }

@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { parseAttemptName } from "../shared/execution-attempts";
 import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
+import { isOtherInput, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
 import {
+  alreadyExists,
   describeExecution,
+  describeFailure,
   errorName,
   executionArnFor,
+  executionNameOf,
   RETRY_AFTER_SECONDS,
   type StartOutcome,
   type StartRequest,
@@ -33,9 +38,10 @@ export async function startWithLedger(
   sfn: SFNClient,
   settings: LedgerSettings,
   request: StartRequest & { readonly owner: string },
+  policy: StartPolicy = RUN_ONCE,
 ): Promise<LedgerStart> {
   const { ledger } = settings;
-  const inputSha256 = createHash("sha256").update(request.input, "utf8").digest("hex");
+  const inputSha256 = sha256(request.input);
   let claim;
   try {
     claim = await ledger.claim({
@@ -48,14 +54,14 @@ export async function startWithLedger(
     });
   } catch (error) {
     if (!(error instanceof LedgerUnavailableError)) throw error;
-    return {
-      outcome: error.throttled
-        ? { outcome: "throttled", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
-        : { outcome: "unavailable", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
-    };
+    return { outcome: ledgerUnavailable(error) };
   }
   if (!claim.claimed) {
-    return answerDuplicate(sfn, ledger, request, claim.record, inputSha256);
+    if (policy.refuseOtherInput && claim.record.inputSha256 !== inputSha256) {
+      // The key's first request had another body: refused whatever became of it, and nothing changes.
+      return { outcome: { outcome: "key-reused", executionArn: claim.record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName) } };
+    }
+    return answerDuplicate(sfn, settings, request, claim.record, inputSha256, policy);
   }
 
   const firstSeenAt = new Date(claim.firstSeenAt);
@@ -64,17 +70,26 @@ export async function startWithLedger(
     case "started":
     case "already-running":
     case "already-exists": {
-      const ledgerError = await attempt(() =>
+      const ledgerError = await tryWrite(() =>
         ledger.recordStarted(request.executionName, request.owner, {
           executionArn: outcome.executionArn,
           executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
           startDate: outcome.startDate,
           stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
+          redriveCount: outcome.outcome === "already-exists" ? outcome.redriveCount : undefined,
         },
-        // Only an execution this request started runs with its input; otherwise the claim's hash stays.
-        outcome.outcome === "started" ? inputSha256 : undefined,
+        // The hash of the input the execution runs: this request's if it started it, the execution's own if
+        // it could be described; otherwise the claim's stays.
+        outcome.outcome === "started" ? inputSha256 : outcome.outcome === "already-exists" && outcome.input !== undefined ? sha256(outcome.input) : undefined,
         ),
       );
+      if (outcome.outcome === "already-exists" && isOtherInput(policy, request, outcome)) {
+        return { outcome: { outcome: "key-reused", executionArn: outcome.executionArn }, ledgerError };
+      }
+      if (outcome.outcome === "already-exists" && policy.rerunAfterFailure && RERUNNABLE_STATUSES.has(outcome.status ?? "") && !ledgerError) {
+        // A takeover (or a ledger added after the fact) found the request's execution failed: run it again.
+        return rerunFromLedger(sfn, settings, request, policy);
+      }
       // A takeover can find the execution already there: say since when the ledger has known the request.
       return { outcome: outcome.outcome === "started" ? outcome : { ...outcome, firstSeenAt }, ledgerError };
     }
@@ -88,22 +103,24 @@ export async function startWithLedger(
     default:
       // Step Functions answered with a refusal, or was never reached: nothing was started. Give the claim
       // up so that a retry can have it.
-      return { outcome, ledgerError: await attempt(() => ledger.release(request.executionName, request.owner)) };
+      return { outcome, ledgerError: await tryWrite(() => ledger.release(request.executionName, request.owner)) };
   }
 }
 
 async function answerDuplicate(
   sfn: SFNClient,
-  ledger: ExecutionLedger,
-  request: StartRequest,
+  settings: LedgerSettings,
+  request: StartRequest & { readonly owner: string },
   record: LedgerRecord,
   inputSha256: string,
+  policy: StartPolicy,
 ): Promise<LedgerStart> {
+  const { ledger } = settings;
   const executionArn = record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
   const firstSeenAt = new Date(record.firstSeenAt);
-  if (record.state === "CLAIMED") {
-    const leaseLeftMs = (record.leaseExpiresAt ?? 0) - request.requestedAt.getTime();
-    return { outcome: { outcome: "claim-in-progress", executionArn, firstSeenAt, retryAfterSeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)) } };
+  const claimInProgress = inProgress(record, executionArn, request.requestedAt);
+  if (claimInProgress) {
+    return { outcome: claimInProgress };
   }
   const fromLedger: StartOutcome = {
     outcome: "already-exists",
@@ -111,10 +128,13 @@ async function answerDuplicate(
     status: record.executionStatus,
     startDate: record.startDate ? new Date(record.startDate) : undefined,
     stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
+    redriveCount: record.redriveCount,
     firstSeenAt,
   };
   if (record.executionStatus && TERMINAL_STATUSES.has(record.executionStatus)) {
-    return { outcome: fromLedger };
+    return policy.rerunAfterFailure && RERUNNABLE_STATUSES.has(record.executionStatus)
+      ? rerunFromLedger(sfn, settings, request, policy, record)
+      : { outcome: fromLedger };
   }
   // Not known to have ended: Step Functions may know better, or may have forgotten the execution.
   const current = await describeExecution(sfn, executionArn);
@@ -122,27 +142,133 @@ async function answerDuplicate(
     return { outcome: { ...fromLedger, describeError: current.errorName } };
   }
   const ledgerError =
-    current.status && current.status !== record.executionStatus
-      ? await attempt(() =>
+    current.status && (current.status !== record.executionStatus || current.redriveCount !== record.redriveCount)
+      ? await tryWrite(() =>
           ledger.recordStatus(request.executionName, {
             executionArn,
             executionStatus: current.status!,
             stopDate: current.stopDate,
             redriveCount: current.redriveCount,
+            attempt: record.attempt,
           }),
         )
       : undefined;
   if (current.status === "RUNNING" && record.inputSha256 === inputSha256 && current.startDate) {
     return { outcome: { outcome: "already-running", executionArn, startDate: current.startDate, firstSeenAt }, ledgerError };
   }
+  if (policy.rerunAfterFailure && RERUNNABLE_STATUSES.has(current.status ?? "") && !ledgerError) {
+    return rerunFromLedger(sfn, settings, request, policy);
+  }
   return {
-    outcome: { ...fromLedger, status: current.status, startDate: current.startDate, stopDate: current.stopDate },
+    outcome: { ...fromLedger, status: current.status, startDate: current.startDate, stopDate: current.stopDate, redriveCount: current.redriveCount },
     ledgerError,
   };
 }
 
+/** A request being started (CLAIMED), or re-run (a live claim on a STARTED record), by another request now. */
+function inProgress(record: LedgerRecord, executionArn: string, now: Date): StartOutcome | undefined {
+  const leaseLeftMs = (record.leaseExpiresAt ?? 0) - now.getTime();
+  if (record.state !== "CLAIMED" && !(record.claimedBy !== undefined && leaseLeftMs > 0)) {
+    return undefined;
+  }
+  return {
+    outcome: "claim-in-progress",
+    executionArn,
+    firstSeenAt: new Date(record.firstSeenAt),
+    retryAfterSeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)),
+  };
+}
+
+/**
+ * Re-runs a request whose recorded execution failed (rerun: "after-failure"). The re-run is claimed on the
+ * record first, so that of concurrent re-runs one acts; it then looks at the execution itself (a re-run that
+ * died after acting may have redriven it or started the next attempt) and acts as without a ledger. The
+ * record follows the attempt that runs; a re-run that started nothing gives its claim up.
+ * @param seen the record as read, when the caller has it; otherwise it is read here
+ */
+async function rerunFromLedger(
+  sfn: SFNClient,
+  settings: LedgerSettings,
+  request: StartRequest & { readonly owner: string },
+  policy: StartPolicy,
+  seen?: LedgerRecord,
+): Promise<LedgerStart> {
+  const { ledger } = settings;
+  let record: LedgerRecord | undefined;
+  try {
+    record = seen ?? (await ledger.read(request.executionName));
+    const claimed = record && (await ledger.claimRerun(request.executionName, { seen: record, owner: request.owner, now: request.requestedAt, leaseMs: settings.leaseMs }));
+    if (!claimed) {
+      // Another request re-ran it, or holds the re-run now: answer from what the record says after it.
+      const after = await ledger.read(request.executionName);
+      if (!after) throw new LedgerUnavailableError(false, "RecordVanished");
+      const executionArn = after.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
+      return {
+        outcome: inProgress(after, executionArn, request.requestedAt) ?? {
+          outcome: "already-exists",
+          executionArn,
+          status: after.executionStatus,
+          startDate: after.startDate ? new Date(after.startDate) : undefined,
+          stopDate: after.stopDate ? new Date(after.stopDate) : undefined,
+          redriveCount: after.redriveCount,
+          firstSeenAt: new Date(after.firstSeenAt),
+        },
+      };
+    }
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    return { outcome: ledgerUnavailable(error) };
+  }
+  const latestArn = record!.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
+  const latest = await describeExecution(sfn, latestArn);
+  const outcome = latest.described
+    ? await rerunLatest(sfn, request, policy, alreadyExists(latestArn, latest))
+    : describeFailure(latest.errorName);
+  switch (outcome.outcome) {
+    case "rerun-started":
+    case "already-running":
+    case "already-exists": {
+      const { attempt } = parseAttemptName(executionNameOf(outcome.executionArn));
+      const running = outcome.outcome !== "already-exists";
+      const ledgerError = await tryWrite(() =>
+        ledger.recordStarted(
+          request.executionName,
+          request.owner,
+          {
+            executionArn: outcome.executionArn,
+            executionStatus: running ? "RUNNING" : (outcome.status ?? "UNKNOWN"),
+            startDate: outcome.startDate,
+            stopDate: running ? undefined : outcome.stopDate,
+            redriveCount: outcome.redriveCount,
+            attempt,
+          },
+          // A new attempt runs this request's input; a redriven execution runs its own.
+          outcome.outcome === "rerun-started" && outcome.redriveCount === 0 ? sha256(request.input) : undefined,
+        ),
+      );
+      return { outcome: { ...outcome, firstSeenAt: new Date(record!.firstSeenAt) }, ledgerError };
+    }
+    case "outcome-unknown":
+      // The next attempt may have started: keep the claim, so that a later request takes it over once its lease
+      // is over, finds what this one did, and records it.
+      return { outcome: { ...outcome, retryAfterSeconds: Math.max(outcome.retryAfterSeconds, Math.ceil(settings.leaseMs / 1000)) } };
+    default:
+      return { outcome, ledgerError: await tryWrite(() => ledger.releaseRerun(request.executionName, request.owner)) };
+  }
+}
+
+function ledgerUnavailable(error: LedgerUnavailableError): StartOutcome {
+  return error.throttled
+    ? { outcome: "throttled", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
+    : { outcome: "unavailable", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
 /** Runs a ledger write whose failure must not change the answer; returns its error name, if any. */
-async function attempt(write: () => Promise<boolean>): Promise<string | undefined> {
+async function tryWrite(write: () => Promise<boolean>): Promise<string | undefined> {
   try {
     await write();
     return undefined;

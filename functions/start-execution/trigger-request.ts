@@ -7,12 +7,16 @@ import { type RequestValidator, requireSchemaValid } from "./request-validator";
 export const MAX_EXECUTION_INPUT_BYTES = 262_144;
 /** Business keys (order ids and the like) are identifiers, not documents. */
 export const MAX_KEY_FIELD_LENGTH = 256;
+/** Idempotency keys: 1-255 printable ASCII characters, as Stripe takes them. */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /** A request that passed validation: what the decision logic needs, nothing from HTTP. */
 export interface TriggerRequest {
   readonly payload: RequestPayload;
   /** The execution input: the payload as RFC 8785 canonical JSON. */
   readonly input: string;
+  /** The client's idempotency key, when the workflow's executions are named by one. */
+  readonly idempotencyKey?: string;
 }
 
 /**
@@ -43,7 +47,32 @@ export function parseTriggerRequest(
     requireKeyField(payload, strategy.field);
   }
   refuseImpreciseIntegers(payload);
-  return { payload, input };
+  return { payload, input, idempotencyKey: strategy.from === "header" ? idempotencyKeyOf(event, strategy.header) : undefined };
+}
+
+/**
+ * The idempotency key a request carries. draft-ietf-httpapi-idempotency-key-header writes it as a structured
+ * field string (`Idempotency-Key: "8e03978e-…"`); Stripe and most clients send it bare. Both are taken, and
+ * name the same key: the quotes are the header's syntax, not part of the key.
+ */
+function idempotencyKeyOf(event: APIGatewayProxyEventV2, header: string): string {
+  // Payload format 2.0 gives header names in lower case, several values of one header joined by commas.
+  const raw = event.headers?.[header.toLowerCase()];
+  if (raw === undefined || raw.trim() === "") {
+    throw new ProblemError(PROBLEM_TYPES.invalidIdempotencyKey, `The ${header} header is required: it identifies the request.`, { header });
+  }
+  const value = raw.trim();
+  const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(value);
+  const key = quoted ? quoted[1].replace(/\\(["\\])/g, "$1") : value;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ProblemError(
+      PROBLEM_TYPES.invalidIdempotencyKey,
+      `The ${header} header must be 1-255 printable ASCII characters (a UUID, for example); got ${[...key].length} characters` +
+        `${/[^\x20-\x7e]/.test(key) ? ", some of them not printable ASCII" : ""}.`,
+      { header },
+    );
+  }
+  return key;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/settings";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
 import { compileRequestSchema } from "../request-validator";
@@ -30,19 +31,11 @@ export interface WorkflowConfig {
   /** Values for the ASL's own `${Name}` placeholders; the project's (PROJECT_SUBSTITUTIONS) come on top. */
   readonly substitutions: Readonly<Record<string, string>>;
   readonly permissions: readonly WorkflowPermission[];
-  /** Whether a request whose execution failed, timed out or was aborted may run again (see RERUN_POLICIES). */
+  /** Whether a request whose execution failed, timed out or was aborted may run again (RERUN_POLICIES says how). */
   readonly rerun: RerunPolicy;
   /** Whether the status route shows a succeeded execution's output; off: outputs may hold personal data. */
   readonly exposeOutput: boolean;
 }
-
-/**
- * `never`: a request runs once, whatever its end (the original behaviour). `after-failure`: a request whose
- * execution ended FAILED, TIMED_OUT or ABORTED runs again when it is sent again (Temporal's
- * ALLOW_DUPLICATE_FAILED_ONLY); one that succeeded, or still runs, never does.
- */
-export const RERUN_POLICIES = ["never", "after-failure"] as const;
-export type RerunPolicy = (typeof RERUN_POLICIES)[number];
 
 /** What a workflow gets for the fields it leaves out, the default workflow included. */
 export const WORKFLOW_DEFAULTS = { rerun: "never", exposeOutput: false } as const satisfies Pick<WorkflowConfig, "rerun" | "exposeOutput">;
