@@ -317,6 +317,25 @@ describe("start-execution handler", () => {
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
+    // JSON.parse keeps the last of a repeated member: the first body once named and started an execution for Spain.
+    it.each([
+      ["at the top level", '{"country":"France","country":"Spain"}', "country"],
+      ["escaped, in an array's object", '{"country":"France","items":[{"sku":"tea"},{"sku":"tea","\\u0073ku":"rum"}]}', "items[1].sku"],
+    ])("refuses a member named twice (%s) with 400 invalid-body naming it, and starts nothing", async (_case, body, member) => {
+      const response = await invoke(postExecutions(body));
+      expect(response.statusCode).toBe(400);
+      expect(response.headers).toEqual({ "content-type": "application/problem+json" });
+      expect(bodyOf(response)).toEqual({
+        type: "urn:sfn-dedup:problem:invalid-body",
+        title: "Request body is not a valid JSON object",
+        status: 400,
+        detail: `The request body has member "${member}" more than once; RFC 7493 (I-JSON) forbids duplicate member names.`,
+        member,
+      });
+      expect(sfnMock).not.toHaveReceivedAnyCommand();
+      expect(logs).toEqual([expect.objectContaining({ outcome: "invalid-request", statusCode: 400 })]);
+    });
+
     it("gives two large ids sent as strings two names, and takes the largest safe integer as a number", async () => {
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
       await invoke(postExecutions('{"country":"France","orderId":"9007199254740993"}'), { from: "field", field: "orderId" });

@@ -113,6 +113,13 @@ describe("the synthesized start-execution bundle", () => {
     expect(running.calls).toEqual([]);
   });
 
+  it("refuses a member named twice with 400 before anything reaches Step Functions", async () => {
+    const response = await running.post('{"country":"France","country":"Spain"}');
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-body", status: 400, member: "country" });
+    expect(running.calls).toEqual([]);
+  });
+
   // The validator generated from asl/notify-country.request.schema.json at synth, as the zip carries it.
   it.each([
     ["no country", { nation: "France" }, "is required"],

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { firstDuplicateMember } from "./duplicate-members";
 import { canonicalJson, type ExecutionNameStrategy, type RequestPayload } from "./execution-name";
 import { PROBLEM_TYPES, ProblemError } from "./problem";
 import { type RequestValidator, requireSchemaValid } from "./request-validator";
@@ -108,6 +109,15 @@ function parsePayload(text: string): RequestPayload {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
     throw new ProblemError(PROBLEM_TYPES.invalidBody, `The request body must be a JSON object, not ${kind}.`);
+  }
+  // JSON.parse kept only the last of a repeated member: {"country":"France","country":"Spain"} would start Spain.
+  const duplicate = firstDuplicateMember(text);
+  if (duplicate !== undefined) {
+    throw new ProblemError(
+      PROBLEM_TYPES.invalidBody,
+      `The request body has member "${duplicate}" more than once; RFC 7493 (I-JSON) forbids duplicate member names.`,
+      { member: duplicate },
+    );
   }
   return parsed as RequestPayload;
 }
