@@ -74,14 +74,13 @@ describe("firstDuplicateMember", () => {
     });
   });
 
-  it("scans a body of Step Functions' 256 KiB limit with thousands of members and escapes quickly", () => {
+  it("tells apart thousands of sibling objects' members in a body near Step Functions' 256 KiB limit", () => {
     // A name with a quote is written escaped, so every item also takes the scanner's decoding path.
     const items = Array.from({ length: 4_000 }, (_, index) => ({ sku: `s\\"ku-${index}`, quantity: index, 'say "hi"': "a\\u0062" }));
     const json = JSON.stringify({ country: "France", items });
     expect(json.length).toBeGreaterThan(200_000);
-    const started = performance.now();
+    // Same names in every item, each item its own object: no repeat. Its speed is the benchmark's business.
     expect(scan(json)).toBeUndefined();
-    // Generous for a loaded machine: the scan takes a few milliseconds; a quadratic one would take seconds.
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(scan(json.replace('"quantity":3999', '"quantity":3999,"sku":"again"'))).toBe("items[3999].sku");
   });
 });
