@@ -199,21 +199,11 @@ async function rerunFromLedger(
     record = seen ?? (await ledger.read(request.executionName));
     const claimed = record && (await ledger.claimRerun(request.executionName, { seen: record, owner: request.owner, now: request.requestedAt, leaseMs: settings.leaseMs }));
     if (!claimed) {
-      // Another request re-ran it, or holds the re-run now: answer from what the record says after it.
+      // Another request re-ran it, or holds the re-run now: answer from what the record says after it, as for
+      // any duplicate (being re-run, running, ended), without trying again.
       const after = await ledger.read(request.executionName);
       if (!after) throw new LedgerUnavailableError(false, "RecordVanished");
-      const executionArn = after.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
-      return {
-        outcome: inProgress(after, executionArn, request.requestedAt) ?? {
-          outcome: "already-exists",
-          executionArn,
-          status: after.executionStatus,
-          startDate: after.startDate ? new Date(after.startDate) : undefined,
-          stopDate: after.stopDate ? new Date(after.stopDate) : undefined,
-          redriveCount: after.redriveCount,
-          firstSeenAt: new Date(after.firstSeenAt),
-        },
-      };
+      return answerDuplicate(sfn, settings, request, after, sha256(request.input), { ...policy, rerunAfterFailure: false });
     }
   } catch (error) {
     if (!(error instanceof LedgerUnavailableError)) throw error;
