@@ -34,6 +34,8 @@ describe("context.workflows", () => {
     ["no workflow at all", withWorkflows({}), "cdktf.json context.workflows: must name at least one workflow, or be left out for the default (notify-country)."],
     ["a name that cannot be part of resource names", withWorkflows({ Orders: ORDERS }), "cdktf.json context.workflows.Orders: is not a valid workflow name: 1-20 lower-case letters"],
     ["an unknown field", withOrders({ retries: 3 }), "cdktf.json context.workflows.orders.retries: is not a known field; allowed fields: definition, route, request, executionName, substitutions, permissions, rerun, exposeOutput, type."],
+    ["a rerun policy that does not exist", withOrders({ rerun: "always" }), 'cdktf.json context.workflows.orders.rerun: must be one of never, after-failure; got "always".'],
+    ["an idempotency key header that is no HTTP field name", withOrders({ executionName: { from: "header", header: "Idempotency Key" } }), 'cdktf.json context.workflows.orders.executionName.header: must be an HTTP header name such as Idempotency-Key; got "Idempotency Key".'],
     ["an Express workflow", withOrders({ type: "EXPRESS" }), 'cdktf.json context.workflows.orders.type: must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.'],
     ["no definition", withOrders({ definition: undefined }), "cdktf.json context.workflows.orders.definition: is required: the workflow's ASL file (JSON), relative to the project root"],
     ["a definition that does not exist", withOrders({ definition: "asl/order.asl.json" }), "cdktf.json context.workflows.orders.definition: names asl/order.asl.json, which does not exist in the project."],
