@@ -1,7 +1,7 @@
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { parseTriggerRequest } from "../functions/start-execution/trigger-request";
-import { exampleRequestBody } from "../local/example-request";
+import { curlCommand, exampleRequestBody, exampleRequestHeaders } from "../local/example-request";
 import { postExecutions } from "./support/events";
 import { notifyCountryRequestValidator } from "./support/request-validator";
 
@@ -10,6 +10,8 @@ const STRATEGIES: ExecutionNameStrategy[] = [
   { from: "payload" },
   { from: "field", field: "orderId" },
   { from: "field", field: "country" },
+  { from: "header", header: "Idempotency-Key" },
+  { from: "header", header: "X-Request-Key" },
 ];
 
 describe("the sandbox's startup hint", () => {
@@ -19,9 +21,21 @@ describe("the sandbox's startup hint", () => {
       const environment = {
         [ENVIRONMENT.executionNameFrom]: strategy.from,
         ...(strategy.from === "field" ? { [ENVIRONMENT.executionNameField]: strategy.field } : {}),
+        ...(strategy.from === "header" ? { [ENVIRONMENT.executionNameHeader]: strategy.header } : {}),
       };
       const body = exampleRequestBody(environment);
-      expect(() => parseTriggerRequest(postExecutions(body), strategy, notifyCountryRequestValidator())).not.toThrow();
+      const event = postExecutions(body);
+      // As API Gateway passes them: header names in lower case.
+      for (const [name, value] of Object.entries(exampleRequestHeaders(environment))) event.headers[name.toLowerCase()] = value;
+      expect(() => parseTriggerRequest(event, strategy, notifyCountryRequestValidator())).not.toThrow();
     },
   );
+
+  it("shows the idempotency key header in the curl command of a route keyed by one", () => {
+    const headers = exampleRequestHeaders({ [ENVIRONMENT.executionNameFrom]: "header", [ENVIRONMENT.executionNameHeader]: "Idempotency-Key" });
+    expect(curlCommand("http://127.0.0.1:3000/payments", '{"country":"France"}', headers)).toBe(
+      "curl -i -X POST http://127.0.0.1:3000/payments -H 'content-type: application/json' " +
+        "-H 'Idempotency-Key: 8e03978e-40d5-43e8-bc93-6894a57f9324' -d '{\"country\":\"France\"}'",
+    );
+  });
 });

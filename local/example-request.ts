@@ -16,10 +16,17 @@ export function exampleRequestBody(functionEnvironment: Readonly<Record<string, 
   return JSON.stringify(body);
 }
 
+/** The headers a route's function needs besides the body: its idempotency key, when it is keyed by one. */
+export function exampleRequestHeaders(functionEnvironment: Readonly<Record<string, string>>): Record<string, string> {
+  const strategy = strategyFromEnvironment(functionEnvironment);
+  return strategy.from === "header" ? { [strategy.header]: "8e03978e-40d5-43e8-bc93-6894a57f9324" } : {};
+}
+
 /**
- * The hint's curl command. Single quotes are safe around the body: configured field names are identifiers
- * (lib/config/patterns.ts), and the values are ours.
+ * The hint's curl command. Single quotes are safe around the body and headers: configured field and header
+ * names are identifiers (lib/config/patterns.ts, HTTP_HEADER_NAME), and the values are ours.
  */
-export function curlCommand(url: string, body: string): string {
-  return `curl -i -X POST ${url} -H 'content-type: application/json' -d '${body}'`;
+export function curlCommand(url: string, body: string, headers: Readonly<Record<string, string>> = {}): string {
+  const extra = Object.entries(headers).map(([name, value]) => ` -H '${name}: ${value}'`).join("");
+  return `curl -i -X POST ${url} -H 'content-type: application/json'${extra} -d '${body}'`;
 }

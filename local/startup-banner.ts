@@ -1,4 +1,4 @@
-import { curlCommand, exampleRequestBody } from "./example-request";
+import { curlCommand, exampleRequestBody, exampleRequestHeaders } from "./example-request";
 import type { Sandbox } from "./sandbox";
 
 /** What the sandbox serves: every route and state machine, and a request to try on each route. */
@@ -32,7 +32,11 @@ export function startupBanner(
   // In the order of their paths, whatever order the synthesized JSON lists them in.
   const routes = [...sandbox.routes].sort((a, b) => a.routeKey.localeCompare(b.routeKey));
   const tries = routes.map((route) =>
-    curlCommand(`${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`, exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey))),
+    curlCommand(
+      `${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`,
+      exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey)),
+      exampleRequestHeaders(sandbox.routeFunction(route.routeKey).environment),
+    ),
   );
   return `
 sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.timeScale}
