@@ -42,6 +42,23 @@ describe("a stack with two workflows", () => {
     expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
   });
 
+  it("lets only a workflow that re-runs failed requests redrive, its own executions only, and tells its function so", () => {
+    const tfRerun = synthProject({
+      workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" } },
+      environments: { dev: environment },
+    }).dev.tf;
+    const fns = Object.values(tfRerun.resource.aws_lambda_function) as Attributes[];
+    const orders = fns.find((fn) => fn.function_name === "sfn-dedup-dev-orders-start")!;
+    const notify = fns.find((fn) => fn.function_name === "sfn-dedup-dev-start-execution")!;
+    expect(orders.environment.variables.RERUN).toBe("after-failure");
+    expect(notify.environment.variables).not.toHaveProperty("RERUN");
+    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find((statement) => statement.Sid === "RedriveFailedExecutions")!;
+    expect(redrive.Action).toEqual(["states:RedriveExecution"]);
+    expect(redrive.Resource).toEqual([expect.stringMatching(/:execution:\$\{aws_sfn_state_machine\.[\w-]+\.name\}:\*$/)]);
+    expect(redrive.Resource[0]).toContain("orders");
+    expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toContain("RedriveExecution");
+  });
+
   it("derives the orders workflow's grants from its ASL: PutItem on the team's table, Publish to the topic (with its key)", () => {
     const { statements } = rolePolicy(tf, "-orders-workflow");
     const table = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;
