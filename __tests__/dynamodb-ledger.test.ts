@@ -249,6 +249,92 @@ describe("DynamoDbLedger", () => {
     });
   });
 
+  describe("re-runs of a failed request (rerun: \"after-failure\")", () => {
+    const STOP = new Date(T0.getTime() + 30_000);
+    const LATER = new Date(T0.getTime() + 15 * 86_400_000);
+    const ARN_2 = `${ARN}-2`;
+    async function failedRecord(name: string) {
+      await claim(name);
+      await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+      await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP });
+      return (await ledger.read(name))!;
+    }
+    const claimRerun = (name: string, seen: Parameters<DynamoDbLedger["claimRerun"]>[1]["seen"], owner: string, now = LATER) =>
+      ledger.claimRerun(name, { seen, owner, now, leaseMs: LEASE_MS });
+
+    it("lets exactly one of 50 concurrent re-runs claim the failure, and only while the record still shows it", async () => {
+      const name = nextName();
+      const seen = await failedRecord(name);
+      const results = await Promise.all(Array.from({ length: 50 }, (_, index) => claimRerun(name, seen, `rerun-${index}`)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const holder = `rerun-${results.indexOf(true)}`;
+      await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionStatus: "FAILED", claimedBy: holder, leaseExpiresAt: LATER.getTime() + LEASE_MS });
+      // Another failure read before the claim is no longer what the record says once the holder has recorded its attempt.
+      await ledger.recordStarted(name, holder, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }, "sha-2");
+      await expect(claimRerun(name, seen, "late", new Date(LATER.getTime() + LEASE_MS))).resolves.toBe(false);
+    });
+
+    it("follows the attempt its holder records: ARN, status, attempt and input; the earlier stop date gone", async () => {
+      const name = nextName();
+      const seen = await failedRecord(name);
+      await claimRerun(name, seen, "rerun-a");
+      await expect(ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }, "sha-2")).resolves.toBe(true);
+      await expect(ledger.read(name)).resolves.toEqual({
+        executionName: name,
+        state: "STARTED",
+        firstSeenAt: T0.toISOString(),
+        inputSha256: "sha-2",
+        executionArn: ARN_2,
+        startDate: LATER.toISOString(),
+        executionStatus: "RUNNING",
+        attempt: 2,
+      });
+    });
+
+    it("records a redrive as the same attempt's next run", async () => {
+      const name = nextName();
+      const seen = await failedRecord(name);
+      await claimRerun(name, seen, "rerun-a");
+      await ledger.recordStarted(name, "rerun-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0, redriveCount: 1 });
+      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1, startDate: T0.toISOString() });
+      await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
+    });
+
+    it("gives a re-run claim up for its holder only, leaving the failure as it was, claimable again", async () => {
+      const name = nextName();
+      const seen = await failedRecord(name);
+      await claimRerun(name, seen, "rerun-a");
+      await expect(ledger.releaseRerun(name, "rerun-b")).resolves.toBe(false);
+      await expect(ledger.releaseRerun(name, "rerun-a")).resolves.toBe(true);
+      await expect(ledger.read(name)).resolves.toEqual(seen);
+      await expect(claimRerun(name, seen, "rerun-b")).resolves.toBe(true);
+    });
+
+    it("hands a re-run claim whose lease has run out to the next re-run", async () => {
+      const name = nextName();
+      const seen = await failedRecord(name);
+      await claimRerun(name, seen, "rerun-a");
+      await expect(claimRerun(name, seen, "rerun-b", new Date(LATER.getTime() + LEASE_MS - 1))).resolves.toBe(false);
+      await expect(claimRerun(name, seen, "rerun-b", new Date(LATER.getTime() + LEASE_MS))).resolves.toBe(true);
+      await expect(ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })).resolves.toBe(false);
+    });
+
+    it("records a later attempt's status events on the request's record, and never an earlier attempt's after it", async () => {
+      const name = nextName();
+      await failedRecord(name);
+      // The attempt's own events may come before its starter records it (or instead, if the starter died).
+      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })).resolves.toBe(true);
+      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2, startDate: LATER.toISOString() });
+      await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
+      // The first attempt's failure, delivered again late: refused.
+      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP, attempt: 1 })).resolves.toBe(false);
+      const end = new Date(LATER.getTime() + 30_000);
+      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", startDate: LATER, stopDate: end, attempt: 2 })).resolves.toBe(true);
+      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })).resolves.toBe(false);
+      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN_2, executionStatus: "SUCCEEDED", stopDate: end.toISOString(), attempt: 2 });
+    });
+  });
+
   it("reports an unreachable table as unavailable, not as a free name", async () => {
     const unreachable = new DynamoDbLedger(
       new DynamoDBClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 }),
