@@ -2,11 +2,16 @@ import * as fs from "node:fs";
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { executionStatusChangeEvent } from "../local/local-event-bus";
+import { type ExecutionDescription, LocalStepFunctions, type LocalStepFunctionsOptions } from "../local/local-step-functions";
+import { MockConfig } from "../local/mock-config";
 import { type Sandbox, startSandbox } from "../local/sandbox";
+import { type StepFunctionsEndpoint, startStepFunctionsEndpoint } from "../local/step-functions-endpoint";
 import { synthesizeToDirectory } from "./support/local-trigger";
 
 const DAY_MS = 86_400_000;
@@ -106,3 +111,476 @@ describe("the local Step Functions endpoint", () => {
     await expect(refusal(call())).resolves.toBe(errorName);
   });
 });
+
+const STATES = "arn:aws:states:us-east-1:000000000000";
+const LAMBDA = "arn:aws:states:::lambda:invoke";
+const PUBLISH = "arn:aws:states:::sns:publish";
+const MINUTE_MS = 60_000;
+const UNKNOWN_EXECUTION = `${STATES}:execution:two-tasks:nope`;
+/** Emulator-driven tests wait on executions run by the library; a shared, busy machine gets time. */
+const EMULATOR_TIMEOUT_MS = 60_000;
+
+/**
+ * Prepare (a local handler) succeeds, Deliver (mocked: throws at invocation "0", returns at "1") fails the first
+ * run, and Summary shows what the end saw, the context object's execution input and redrive count included.
+ */
+const TWO_TASKS = {
+  StartAt: "Prepare",
+  States: {
+    Prepare: {
+      Type: "Task",
+      Resource: LAMBDA,
+      Parameters: { FunctionName: "prepare", "Payload.$": "$" },
+      ResultPath: "$.prepared",
+      Next: "Deliver",
+    },
+    Deliver: {
+      Type: "Task",
+      Resource: PUBLISH,
+      Parameters: { TopicArn: "arn:aws:sns:us-east-1:000000000000:t", "Message.$": "$.order" },
+      ResultPath: "$.delivered",
+      Next: "Summary",
+    },
+    Summary: {
+      Type: "Pass",
+      Parameters: {
+        "prepared.$": "$.prepared",
+        "delivered.$": "$.delivered",
+        "executionInput.$": "$$.Execution.Input",
+        "redriveCount.$": "$$.Execution.RedriveCount",
+      },
+      End: true,
+    },
+  },
+};
+/** Enters Fail every time: each redrive re-enters the Fail state and fails again (the guide's redrive behaviour of Fail). */
+const ALWAYS_FAILS = { StartAt: "Give up", States: { "Give up": { Type: "Fail", Error: "Team.GaveUp", Cause: "always" } } };
+/** Hold's handler never answers its first call: the execution stays RUNNING until stopped or timed out. */
+const HOLD = {
+  StartAt: "Count",
+  States: { Count: { Type: "Task", Resource: PUBLISH, Next: "Hold" }, Hold: { Type: "Task", Resource: LAMBDA, End: true } },
+};
+const HOLD_WITH_TIMEOUT = { ...HOLD, TimeoutSeconds: 1 };
+/** A Parallel state whose Steady branch succeeds and whose Flaky branch (mocked) fails once. */
+const PARALLEL = {
+  StartAt: "Both",
+  States: {
+    Both: {
+      Type: "Parallel",
+      End: true,
+      Branches: [
+        { StartAt: "Steady", States: { Steady: { Type: "Task", Resource: LAMBDA, End: true } } },
+        { StartAt: "Flaky", States: { Flaky: { Type: "Task", Resource: PUBLISH, End: true } } },
+      ],
+    },
+  },
+};
+
+const OUTAGE = { Error: "SNS.InternalErrorException", Cause: "mocked outage" };
+const MOCKS = new MockConfig({
+  StateMachines: {
+    "two-tasks": { TestCases: { FailsOnce: { Deliver: "DeliverFailsOnce" }, Unmocked: {} } },
+    parallel: { TestCases: { FailsOnce: { Flaky: "FlakyFailsOnce" } } },
+  },
+  MockedResponses: {
+    DeliverFailsOnce: { "0": { Throw: OUTAGE }, "1": { Return: { MessageId: "after-redrive" } } },
+    FlakyFailsOnce: { "0": { Throw: OUTAGE }, "1": { Return: { MessageId: "flaky" } } },
+  },
+});
+
+/**
+ * A LocalStepFunctions with the state machines above and a clock the test moves; it counts each local handler's
+ * calls and keeps every status change it reports. Executions use the test case Unmocked unless they name one
+ * (`<state machine ARN>#FailsOnce`). The Lambda handler holds its first call (for HOLD) if asked, else answers.
+ */
+function redriveService(options: Partial<LocalStepFunctionsOptions> & { holdFirstLambdaCall?: boolean } = {}) {
+  const calls = { lambda: 0, publish: 0 };
+  let offsetMs = 0;
+  const statusChanges: ExecutionDescription[] = [];
+  const service = new LocalStepFunctions({
+    timeScale: 0.001,
+    mocks: MOCKS,
+    defaultTestCase: "Unmocked",
+    clock: () => new Date(Date.now() + offsetMs),
+    onStatusChange: (execution) => statusChanges.push(execution),
+    ...options,
+    taskHandlers: {
+      [LAMBDA]: () => {
+        calls.lambda++;
+        return options.holdFirstLambdaCall && calls.lambda === 1 ? new Promise(() => {}) : { ready: true };
+      },
+      [PUBLISH]: () => {
+        calls.publish++;
+        return { MessageId: `publish-${calls.publish}` };
+      },
+    },
+  });
+  const definitions: Record<string, unknown> = {
+    "two-tasks": TWO_TASKS,
+    "always-fails": ALWAYS_FAILS,
+    hold: HOLD,
+    "hold-with-timeout": HOLD_WITH_TIMEOUT,
+    parallel: PARALLEL,
+  };
+  const created = new Set<string>();
+  const start = (stateMachine: string, name: string, input: unknown = { order: name }) => {
+    // Created at first use: validating a definition takes asl-validator a good 100 ms.
+    const machineName = stateMachine.split("#")[0];
+    if (!created.has(machineName)) {
+      service.createStateMachine(`${STATES}:stateMachine:${machineName}`, JSON.stringify(definitions[machineName]));
+      created.add(machineName);
+    }
+    const stateMachineArn = `${STATES}:stateMachine:${stateMachine}`;
+    return service.startExecution({ stateMachineArn, name, input: JSON.stringify(input) }).executionArn;
+  };
+  return {
+    service,
+    calls,
+    statusChanges,
+    start,
+    /** Starts an execution and waits until it has closed. */
+    run: async (stateMachine: string, name: string, input?: unknown) => service.settled(start(stateMachine, name, input)),
+    moveClock: (ms: number) => {
+      offsetMs += ms;
+    },
+  };
+}
+
+/** The error a call threw, by name and message; "answered" if it did not throw. */
+function refusal(call: () => unknown): { name: string; message: string } | "answered" {
+  try {
+    call();
+    return "answered";
+  } catch (error) {
+    return { name: (error as Error).name, message: (error as Error).message };
+  }
+}
+
+describe("RedriveExecution in the local Step Functions, with Step Functions' rules", () => {
+  jest.setTimeout(EMULATOR_TIMEOUT_MS);
+
+  it("redrives a FAILED execution from the state that failed: earlier states do not run again; same ARN, name, input, start", async () => {
+    const { service, calls, run } = redriveService();
+    const failed = await run("two-tasks#FailsOnce", "order-1");
+    expect(failed).toMatchObject({ status: "FAILED", error: "SNS.InternalErrorException", cause: "mocked outage", redriveCount: 0 });
+    expect(calls.lambda).toBe(1);
+
+    const { redriveDate } = service.redriveExecution({ executionArn: failed.executionArn });
+    const redriven = await service.settled(failed.executionArn);
+    expect(redriven).toMatchObject({ executionArn: failed.executionArn, name: "order-1", startDate: failed.startDate });
+    expect(redriven.status).toBe("SUCCEEDED");
+    expect(redriven.redriveDate).toEqual(redriveDate);
+    // Prepare ran once in all; Deliver twice (its mock returns only at invocation "1"), with the input it had failed with.
+    expect(calls.lambda).toBe(1);
+    expect(JSON.parse(redriven.output!)).toEqual({
+      prepared: { ready: true },
+      delivered: { MessageId: "after-redrive" },
+      executionInput: { order: "order-1" },
+      redriveCount: 1,
+    });
+    expect(redriven.error).toBeUndefined();
+  });
+
+  it("redrives a TIMED_OUT execution from the state that was running when it timed out", async () => {
+    const { service, calls, run } = redriveService({ holdFirstLambdaCall: true });
+    const timedOut = await run("hold-with-timeout", "slow-1");
+    expect(timedOut).toMatchObject({ status: "TIMED_OUT", error: "States.Timeout" });
+    expect(calls).toEqual({ publish: 1, lambda: 1 });
+
+    service.redriveExecution({ executionArn: timedOut.executionArn });
+    expect(await service.settled(timedOut.executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1, output: '{"ready":true}' });
+    expect(calls).toEqual({ publish: 1, lambda: 2 });
+  });
+
+  it("redrives an ABORTED execution right after StopExecution, from the state it was stopped in", async () => {
+    const { service, calls, start } = redriveService({ holdFirstLambdaCall: true });
+    const executionArn = start("hold", "stopped-1");
+    await until(() => calls.lambda === 1);
+    service.stopExecution({ executionArn, error: "Operator", cause: "stopped by the test" });
+    expect(service.describeExecution({ executionArn })).toMatchObject({ status: "ABORTED", redriveStatus: "REDRIVABLE" });
+
+    service.redriveExecution({ executionArn });
+    expect(service.describeExecution({ executionArn })).toMatchObject({ status: "RUNNING", redriveCount: 1 });
+    expect(await service.settled(executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+    expect(calls).toEqual({ publish: 1, lambda: 2 });
+  });
+
+  it("restarts a failed Parallel state as a whole: its branch that had succeeded runs again (AWS reruns the failed one only)", async () => {
+    const { service, calls, run } = redriveService();
+    const failed = await run("parallel#FailsOnce", "parallel-1");
+    expect(failed.status).toBe("FAILED");
+    service.redriveExecution({ executionArn: failed.executionArn });
+    const redriven = await service.settled(failed.executionArn);
+    expect(redriven).toMatchObject({ status: "SUCCEEDED", output: '[{"ready":true},{"MessageId":"flaky"}]' });
+    expect(calls.lambda).toBe(2);
+  });
+
+  it("refuses a RUNNING or SUCCEEDED execution with ExecutionNotRedrivable, and says why in DescribeExecution", async () => {
+    const { service, calls, start, run } = redriveService({ holdFirstLambdaCall: true });
+    const running = start("hold", "running-1");
+    await until(() => calls.lambda === 1);
+    expect(refusal(() => service.redriveExecution({ executionArn: running }))).toEqual({
+      name: "ExecutionNotRedrivable",
+      message: `Execution is RUNNING and cannot be redriven: '${running}'`,
+    });
+    expect(service.describeExecution({ executionArn: running })).toMatchObject({
+      redriveCount: 0,
+      redriveStatus: "NOT_REDRIVABLE",
+      redriveStatusReason: "Execution is RUNNING and cannot be redriven",
+    });
+
+    const succeeded = await run("two-tasks", "succeeded-1");
+    expect(succeeded.status).toBe("SUCCEEDED");
+    expect(refusal(() => service.redriveExecution({ executionArn: succeeded.executionArn }))).toMatchObject({
+      name: "ExecutionNotRedrivable",
+      message: expect.stringMatching(/^Execution is SUCCEEDED and cannot be redriven/),
+    });
+    expect(service.describeExecution({ executionArn: succeeded.executionArn })).toMatchObject({
+      redriveStatus: "NOT_REDRIVABLE",
+      redriveStatusReason: "Execution is SUCCEEDED and cannot be redriven",
+    });
+  });
+
+  it("allows a redrive for 14 days after the stop, then refuses it: Execution redrivable period exceeded", async () => {
+    const { service, run, moveClock } = redriveService();
+    const early = await run("always-fails", "period-1");
+    const late = await run("always-fails", "period-2");
+    moveClock(14 * DAY_MS - MINUTE_MS);
+    expect(service.describeExecution({ executionArn: early.executionArn })).toMatchObject({ redriveStatus: "REDRIVABLE" });
+    expect(service.describeExecution({ executionArn: early.executionArn }).redriveStatusReason).toBeUndefined();
+    expect(refusal(() => service.redriveExecution({ executionArn: early.executionArn }))).toBe("answered");
+
+    moveClock(2 * MINUTE_MS);
+    expect(service.describeExecution({ executionArn: late.executionArn })).toMatchObject({
+      status: "FAILED",
+      redriveStatus: "NOT_REDRIVABLE",
+      redriveStatusReason: "Execution redrivable period exceeded",
+    });
+    expect(refusal(() => service.redriveExecution({ executionArn: late.executionArn }))).toMatchObject({
+      name: "ExecutionNotRedrivable",
+      message: expect.stringMatching(/^Execution redrivable period exceeded/),
+    });
+  });
+
+  it("refuses an execution started before RedriveExecution existed (15 November 2023) or open for more than a year", async () => {
+    const before = redriveService({ clock: () => new Date("2023-11-14T12:00:00Z") });
+    const old = await before.run("always-fails", "old-1");
+    expect(refusal(() => before.service.redriveExecution({ executionArn: old.executionArn }))).toMatchObject({
+      name: "ExecutionNotRedrivable",
+      message: expect.stringMatching(/^Execution was started before the launch of RedriveExecution/),
+    });
+
+    const { service, run, moveClock } = redriveService();
+    const failed = await run("always-fails", "year-1");
+    // Redriven every 14 days (less a minute) for 364 days: each time within the redrivable period, until the year is over.
+    for (let redrive = 0; redrive < 26; redrive++) {
+      moveClock(14 * DAY_MS - MINUTE_MS);
+      service.redriveExecution({ executionArn: failed.executionArn });
+      await service.settled(failed.executionArn);
+    }
+    moveClock(2 * DAY_MS);
+    expect(service.describeExecution({ executionArn: failed.executionArn })).toMatchObject({
+      redriveCount: 26,
+      redriveStatus: "NOT_REDRIVABLE",
+      redriveStatusReason: "Execution has exceeded the max execution time",
+    });
+  });
+
+  it.each([
+    ["an unknown execution", { executionArn: UNKNOWN_EXECUTION }, "ExecutionDoesNotExist"],
+    ["a state machine ARN", { executionArn: `${STATES}:stateMachine:two-tasks` }, "InvalidArn"],
+    ["something that is no ARN", { executionArn: "order-1" }, "InvalidArn"],
+    ["no executionArn", {}, "ValidationException"],
+    ["an empty clientToken", { executionArn: UNKNOWN_EXECUTION, clientToken: "" }, "ValidationException"],
+    ["a clientToken with a space", { executionArn: UNKNOWN_EXECUTION, clientToken: "a b" }, "ValidationException"],
+    ["a clientToken of 65 characters", { executionArn: UNKNOWN_EXECUTION, clientToken: "x".repeat(65) }, "ValidationException"],
+  ])("answers %s with the error AWS gives", (_case, request, errorName) => {
+    const { service } = redriveService();
+    expect(refusal(() => service.redriveExecution(request))).toMatchObject({ name: errorName });
+  });
+
+  it("answers ExecutionLimitExceeded when the open executions are at the limit", async () => {
+    const { service, run, start } = redriveService({ holdFirstLambdaCall: true, openExecutionsLimit: 1 });
+    const failed = await run("always-fails", "limit-1");
+    start("hold", "limit-2");
+    const refused = refusal(() => service.redriveExecution({ executionArn: failed.executionArn }));
+    expect(refused).toMatchObject({ name: "ExecutionLimitExceeded" });
+    expect(refusal(() => start("always-fails", "limit-3"))).toMatchObject({ name: "ExecutionLimitExceeded" });
+  });
+
+  it("makes a clientToken idempotent: the same token answers the same redrive, for the last 10 tokens and 15 minutes", async () => {
+    const { service, run, moveClock } = redriveService();
+    const { executionArn } = await run("always-fails", "tokens-1");
+    const first = service.redriveExecution({ executionArn, clientToken: "token-0" });
+    expect(service.redriveExecution({ executionArn, clientToken: "token-0" })).toEqual(first);
+    await service.settled(executionArn);
+    expect(service.redriveExecution({ executionArn, clientToken: "token-0" })).toEqual(first);
+    expect(service.describeExecution({ executionArn })).toMatchObject({ status: "FAILED", redriveCount: 1 });
+
+    // Ten more successful redrives push token-0 out of the last 10: it is a new request again.
+    const dates: Date[] = [first.redriveDate];
+    for (let token = 1; token <= 10; token++) {
+      moveClock(1000);
+      dates.push(service.redriveExecution({ executionArn, clientToken: `token-${token}` }).redriveDate);
+      await service.settled(executionArn);
+    }
+    expect(service.describeExecution({ executionArn }).redriveCount).toBe(11);
+    expect(service.redriveExecution({ executionArn, clientToken: "token-10" }).redriveDate).toEqual(dates[10]);
+    expect(service.redriveExecution({ executionArn, clientToken: "token-1" }).redriveDate).toEqual(dates[1]);
+    expect(service.describeExecution({ executionArn }).redriveCount).toBe(11);
+    const again = service.redriveExecution({ executionArn, clientToken: "token-0" });
+    expect(again.redriveDate).not.toEqual(first.redriveDate);
+    expect(service.describeExecution({ executionArn }).redriveCount).toBe(12);
+    await service.settled(executionArn);
+
+    // 15 minutes after its first use a token no longer answers: the execution is FAILED again, so it redrives.
+    moveClock(15 * MINUTE_MS);
+    expect(service.redriveExecution({ executionArn, clientToken: "token-10" }).redriveDate).not.toEqual(dates[10]);
+    expect(service.describeExecution({ executionArn }).redriveCount).toBe(13);
+  });
+
+  it("reports redriveCount and redriveDate in DescribeExecution and ListExecutions; METADATA_ONLY leaves out input, output", async () => {
+    const { service, run } = redriveService();
+    const failed = await run("two-tasks#FailsOnce", "described-1");
+    const before = service.describeExecution({ executionArn: failed.executionArn });
+    expect(before).toMatchObject({ redriveCount: 0, redriveStatus: "REDRIVABLE" });
+    expect(before.redriveDate).toBeUndefined();
+
+    const { redriveDate } = service.redriveExecution({ executionArn: failed.executionArn });
+    await service.settled(failed.executionArn);
+    const described = service.describeExecution({ executionArn: failed.executionArn, includedData: "ALL_DATA" });
+    expect(described).toMatchObject({ status: "SUCCEEDED", redriveCount: 1, redriveDate, input: '{"order":"described-1"}' });
+    expect(described.output).toEqual(expect.any(String));
+    const listed = service.listExecutions({ stateMachineArn: `${STATES}:stateMachine:two-tasks` }).executions;
+    expect(listed.find((execution) => execution.name === "described-1")).toMatchObject({ redriveCount: 1, redriveDate });
+
+    const metadata = service.describeExecution({ executionArn: failed.executionArn, includedData: "METADATA_ONLY" });
+    expect(metadata).not.toHaveProperty("input");
+    expect(metadata).not.toHaveProperty("output");
+    expect(metadata).toMatchObject({ status: "SUCCEEDED", name: "described-1", redriveCount: 1, redriveDate });
+    expect(metadata.redriveStatus).toBe("NOT_REDRIVABLE");
+    expect(refusal(() => service.describeExecution({ executionArn: failed.executionArn, includedData: "SOME_DATA" }))).toMatchObject({
+      name: "ValidationException",
+    });
+  });
+
+  it("reports each status change with its redriveCount: RUNNING and FAILED, then RUNNING again and the redriven run's end", async () => {
+    const { service, run, statusChanges } = redriveService();
+    const failed = await run("two-tasks#FailsOnce", "events-1");
+    const { redriveDate } = service.redriveExecution({ executionArn: failed.executionArn });
+    await service.settled(failed.executionArn);
+    const changes = statusChanges.map(({ status, redriveCount, redriveDate: date, stopDate }) => {
+      return { status, redriveCount, date, stopped: stopDate !== undefined };
+    });
+    expect(changes).toEqual([
+      { status: "RUNNING", redriveCount: 0, date: undefined, stopped: false },
+      { status: "FAILED", redriveCount: 0, date: undefined, stopped: true },
+      { status: "RUNNING", redriveCount: 1, date: redriveDate, stopped: false },
+      { status: "SUCCEEDED", redriveCount: 1, date: redriveDate, stopped: true },
+    ]);
+
+    const event = executionStatusChangeEvent(statusChanges[2], "us-east-1", "000000000000");
+    expect(event.detail).toMatchObject({
+      status: "RUNNING",
+      startDate: failed.startDate.getTime(),
+      stopDate: null,
+      redriveCount: 1,
+      redriveDate: redriveDate.getTime(),
+      redriveStatus: "NOT_REDRIVABLE",
+      redriveStatusReason: "Execution is RUNNING and cannot be redriven",
+    });
+    expect(executionStatusChangeEvent(statusChanges[1], "us-east-1", "000000000000").detail).toMatchObject({
+      status: "FAILED",
+      redriveCount: 0,
+      redriveDate: null,
+      redriveStatus: "REDRIVABLE",
+      redriveStatusReason: null,
+    });
+  });
+
+  it("keeps a redriven execution's history for the retention after its latest stop", async () => {
+    const { service, run, moveClock } = redriveService({ historyRetentionDays: 90 });
+    const { executionArn } = await run("always-fails", "retained-1");
+    moveClock(10 * DAY_MS);
+    service.redriveExecution({ executionArn });
+    await service.settled(executionArn);
+    moveClock(85 * DAY_MS);
+    expect(service.describeExecution({ executionArn })).toMatchObject({ status: "FAILED", redriveCount: 1 });
+    moveClock(6 * DAY_MS);
+    expect(refusal(() => service.describeExecution({ executionArn }))).toMatchObject({ name: "ExecutionDoesNotExist" });
+  });
+
+  describe("through the HTTP endpoint, with the AWS SDK", () => {
+    let redrive: ReturnType<typeof redriveService>;
+    let endpoint: StepFunctionsEndpoint;
+    let sfn: SFNClient;
+
+    beforeAll(async () => {
+      redrive = redriveService();
+      endpoint = await startStepFunctionsEndpoint(redrive.service);
+      const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+      sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials, maxAttempts: 1 });
+    });
+
+    afterAll(async () => {
+      sfn?.destroy();
+      await endpoint?.close();
+      redrive?.service.abortAll();
+    });
+
+    it("serves RedriveExecution, and DescribeExecution and ListExecutions with the redrive fields, on the wire AWS uses", async () => {
+      const failed = await redrive.run("two-tasks#FailsOnce", "wire-1");
+      const redriven = await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" }));
+      expect(redriven.redriveDate).toBeInstanceOf(Date);
+      expect(await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" }))).toMatchObject({
+        redriveDate: redriven.redriveDate,
+      });
+      await redrive.service.settled(failed.executionArn);
+
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: failed.executionArn }));
+      expect(described).toMatchObject({
+        status: "SUCCEEDED",
+        redriveCount: 1,
+        redriveDate: redriven.redriveDate,
+        redriveStatus: "NOT_REDRIVABLE",
+        redriveStatusReason: "Execution is SUCCEEDED and cannot be redriven",
+        input: '{"order":"wire-1"}',
+      });
+      const metadata = await sfn.send(new DescribeExecutionCommand({ executionArn: failed.executionArn, includedData: "METADATA_ONLY" }));
+      expect(metadata).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+      expect(metadata.input).toBeUndefined();
+      expect(metadata.output).toBeUndefined();
+      const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: `${STATES}:stateMachine:two-tasks` }));
+      const item = listed.executions?.find((execution) => execution.name === "wire-1");
+      expect(item).toMatchObject({ redriveCount: 1, redriveDate: redriven.redriveDate });
+
+      const refused = await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn })).catch((error: unknown) => error);
+      expect(refused).toMatchObject({
+        name: "ExecutionNotRedrivable",
+        message: expect.stringMatching(/^Execution is SUCCEEDED and cannot be redriven/),
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+
+    it("redrives once among 50 concurrent RedriveExecution calls with distinct client tokens; 49 get ExecutionNotRedrivable", async () => {
+      // The redriven run succeeds: the calls after the one that redrove find it RUNNING, or SUCCEEDED.
+      const failed = await redrive.run("two-tasks#FailsOnce", "concurrent-1");
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, index) =>
+          sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: `concurrent-${index}` })).then(
+            () => "redriven",
+            (error: Error) => error.name,
+          ),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === "redriven")).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === "ExecutionNotRedrivable")).toHaveLength(49);
+      expect(await redrive.service.settled(failed.executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+    });
+  });
+});
+
+/** Waits, a tick at a time, until the condition holds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ExecutionRecord } from "./local-step-functions";
+import type { ExecutionDescription } from "./local-step-functions";
 
 /** An event as EventBridge delivers it to a target. */
 export interface BusEvent {
@@ -51,8 +51,16 @@ export function matchesPattern(pattern: unknown, value: unknown): boolean {
   return false;
 }
 
-/** Step Functions' "Execution Status Change" event for an execution, as EventBridge carries it. */
-export function executionStatusChangeEvent(record: ExecutionRecord, region: string, account: string): BusEvent {
+/**
+ * Step Functions' "Execution Status Change" event for an execution, as EventBridge carries it. Dates are epoch
+ * milliseconds, absent ones null. Since RedriveExecution exists the detail also carries the execution's redrive
+ * fields (developer guide, "EventBridge (CloudWatch Events) for Step Functions execution status changes"):
+ * redriveCount, 0 before any redrive, by which the ledger's status handler tells a redriven run's events from
+ * the first run's; redriveDate, null until then; redriveStatus and redriveStatusReason, given here as
+ * DescribeExecution reports them at that moment. A redrive is an event of its own (RUNNING, redriveCount n,
+ * stopDate null), and so is the end of the redriven run.
+ */
+export function executionStatusChangeEvent(record: ExecutionDescription, region: string, account: string): BusEvent {
   return {
     version: "0",
     id: randomUUID(),
@@ -71,6 +79,10 @@ export function executionStatusChangeEvent(record: ExecutionRecord, region: stri
       stopDate: record.stopDate ? record.stopDate.getTime() : null,
       input: record.input,
       output: record.output ?? null,
+      redriveCount: record.redriveCount,
+      redriveDate: record.redriveDate ? record.redriveDate.getTime() : null,
+      redriveStatus: record.redriveStatus,
+      redriveStatusReason: record.redriveStatusReason ?? null,
     },
   };
 }

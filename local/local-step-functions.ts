@@ -11,6 +11,9 @@ import { ServiceError } from "./service-error";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
+/** DescribeExecution's `redriveStatus` (REDRIVABLE_BY_MAP_RUN is for Distributed Map children, which never occur here). */
+export type RedriveStatus = "REDRIVABLE" | "NOT_REDRIVABLE" | "REDRIVABLE_BY_MAP_RUN";
+
 /** Runs a Task state's resource locally, e.g. `arn:aws:states:::sns:publish`. */
 export type TaskHandler = (input: unknown, task: { readonly executionArn: string; readonly stateName: string }) => unknown;
 
@@ -23,8 +26,13 @@ export interface LocalStepFunctionsOptions {
   readonly historyRetentionDays?: number;
   /** The service's clock; tests move it to reach the end of the retention. @default the system clock */
   readonly clock?: () => Date;
-  /** Called when an execution starts and when it closes, as Step Functions emits status change events. */
-  readonly onStatusChange?: (execution: ExecutionRecord) => void;
+  /**
+   * Called when an execution starts, is redriven and closes, as Step Functions emits status change events; told
+   * what DescribeExecution would say at that moment (redriveCount and redriveStatus included).
+   */
+  readonly onStatusChange?: (execution: ExecutionDescription) => void;
+  /** Open (RUNNING) executions beyond which StartExecution and RedriveExecution answer ExecutionLimitExceeded. @default 1000000 */
+  readonly openExecutionsLimit?: number;
   /** Mocked responses for Task states, in AWS Step Functions Local's format; a mocked state never runs its handler. */
   readonly mocks?: MockConfig;
   /**
@@ -52,10 +60,27 @@ export interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** How many times RedriveExecution restarted it: 0 until then, as DescribeExecution and ListExecutions say. */
+  redriveCount: number;
+  /** When it was last redriven; absent (null on the wire) until then. */
+  redriveDate?: Date;
 }
+
+/** What DescribeExecution says of an execution: its record, and whether RedriveExecution would take it now. */
+export interface ExecutionDescription extends ExecutionRecord {
+  readonly redriveStatus: RedriveStatus;
+  /** Why not, when NOT_REDRIVABLE: AWS's sentence for the reason (see redriveStatusOf). */
+  readonly redriveStatusReason?: string;
+}
+
+/** DescribeExecution's answer: with includedData METADATA_ONLY, no input and no output. */
+export type DescribedExecution = Omit<ExecutionDescription, "input"> & { readonly input?: string };
 
 interface RegisteredStateMachine {
   readonly arn: string;
+  readonly definition: StateMachineDefinition;
+  /** The names of the top-level states: where a redrive can restart. */
+  readonly topLevelStates: ReadonlySet<string>;
   readonly machine: StateMachine;
   readonly taskStateResources: ReadonlyMap<string, string>;
   readonly waitSeconds: ReadonlyMap<string, number>;
@@ -64,10 +89,34 @@ interface RegisteredStateMachine {
   readonly defaultTestCase?: string;
 }
 
+/** A top-level state and the input it was entered with. */
+interface RestartPoint {
+  readonly stateName: string;
+  readonly input: unknown;
+}
+
+/** An execution and what its runs (the first, then one per redrive) share. */
 interface RunningExecution {
   readonly record: ExecutionRecord;
-  readonly settled: Promise<ExecutionRecord>;
+  readonly stateMachine: RegisteredStateMachine;
+  /** The execution's input, parsed: every run starts with it, so `$$.Execution.Input` stays the execution's. */
+  readonly input: unknown;
+  readonly testCase?: TestCase;
+  /**
+   * Each mocked state's invocations so far. Step Functions Local counts them per execution, retries included;
+   * a redrive continues the same execution, so the count goes on: a response that throws at "0" and returns at
+   * "1" fails the first run and answers the redrive.
+   */
+  readonly invocations: Map<string, number>;
+  /** Resolves once the latest run has closed (or is superseded by a redrive). */
+  settled: Promise<ExecutionRecord>;
   abort?: () => void;
+  /** Resolves once the latest run's event log has been read to its end: restartAt is then final. */
+  logRead: Promise<void>;
+  /** The top-level state that was running when the latest run ended: a redrive restarts there. */
+  restartAt?: RestartPoint;
+  /** Client tokens of successful redrives, oldest first, at most IDEMPOTENT_CLIENT_TOKENS of them. */
+  readonly redriveTokens: { readonly token: string; readonly redriveDate: Date }[];
 }
 
 const MAX_INPUT_BYTES = 262_144;
@@ -83,12 +132,37 @@ export function isValidExecutionName(name: string): boolean {
   return characters >= 1 && characters <= 80 && !FORBIDDEN_IN_NAME.test(name);
 }
 const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:([0-9A-Za-z_-]{1,80})$/;
+/** An execution ARN: the state machine's with `:execution:`, then `:` and a name (which cannot hold `:`). */
+const EXECUTION_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[0-9A-Za-z_-]{1,80}:[^:]+$/;
 const DAY_MS = 86_400_000;
+
+/*
+ * RedriveExecution's rules, as AWS documents them: the API reference's RedriveExecution and DescribeExecution
+ * pages (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html, .../API_DescribeExecution.html)
+ * and the developer guide's "Restarting state machine executions with redrive in Step Functions"
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
+ */
+/** "has not exceeded the redrivable period of 14 days … This period starts from the day a state machine completes its execution." */
+const REDRIVABLE_PERIOD_MS = 14 * DAY_MS;
+/** "The workflow execution has not exceeded the maximum open time of one year" (the quota "Maximum execution time: 1 year"). */
+const MAX_EXECUTION_TIME_MS = 365 * DAY_MS;
+/** "You started the execution on or after November 15, 2023. Executions that you started prior to this date aren't eligible." */
+const REDRIVE_LAUNCH_MS = Date.parse("2023-11-15T00:00:00Z");
+/**
+ * clientToken: "The API will return idempotent responses for the last 10 client tokens used to successfully redrive the
+ * execution. These client tokens are valid for up to 15 minutes after they are first used."
+ */
+const IDEMPOTENT_CLIENT_TOKENS = 10;
+const CLIENT_TOKEN_VALIDITY_MS = 15 * 60_000;
+/** clientToken's constraints: 1 to 64 characters, pattern `[!-~]+` (printable ASCII, no space). */
+const CLIENT_TOKEN_PATTERN = /^[!-~]{1,64}$/;
+/** The quota of open executions per account and Region; past it StartExecution and RedriveExecution answer ExecutionLimitExceeded. */
+const DEFAULT_OPEN_EXECUTIONS_LIMIT = 1_000_000;
 
 /**
  * Step Functions (Standard workflows) on this machine: the name semantics of StartExecution as AWS
- * documents them, executions run by aws-local-stepfunctions on the real definition, and the history
- * retention after which a name can be used again.
+ * documents them, executions run by aws-local-stepfunctions on the real definition, RedriveExecution with
+ * AWS's rules, and the history retention after which a name can be used again.
  */
 export class LocalStepFunctions {
   private readonly stateMachines = new Map<string, RegisteredStateMachine>();
@@ -96,6 +170,9 @@ export class LocalStepFunctions {
   private readonly timeScale: number;
   private readonly retentionMs: number;
   private readonly clock: () => Date;
+  private readonly openExecutionsLimit: number;
+  /** RUNNING executions, counted as they open and close rather than by a scan on every start. */
+  private openExecutions = 0;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -104,6 +181,7 @@ export class LocalStepFunctions {
     }
     this.retentionMs = (options.historyRetentionDays ?? 90) * DAY_MS;
     this.clock = options.clock ?? (() => new Date());
+    this.openExecutionsLimit = options.openExecutionsLimit ?? DEFAULT_OPEN_EXECUTIONS_LIMIT;
   }
 
   /**
@@ -136,7 +214,8 @@ export class LocalStepFunctions {
       }
     }
     const defaultTestCase = chooseDefaultTestCase(name, testCases, this.options.defaultTestCase, this.options.mocks?.source);
-    this.stateMachines.set(arn, { arn, machine, taskStateResources, waitSeconds, testCases, defaultTestCase });
+    const topLevelStates = new Set(Object.keys(definition.States ?? {}));
+    this.stateMachines.set(arn, { arn, definition, topLevelStates, machine, taskStateResources, waitSeconds, testCases, defaultTestCase });
   }
 
   /** The test case executions of a state machine use when StartExecution names none. */
@@ -187,6 +266,7 @@ export class LocalStepFunctions {
       }
       throw new ServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn}'`);
     }
+    this.requireRoomForAnotherOpenExecution();
 
     const record: ExecutionRecord = {
       executionArn,
@@ -195,14 +275,104 @@ export class LocalStepFunctions {
       input,
       startDate: this.clock(),
       status: "RUNNING",
+      redriveCount: 0,
     };
-    this.executions.set(executionArn, this.run(stateMachine, record, parsedInput, testCase));
-    this.options.onStatusChange?.({ ...record });
+    const execution: RunningExecution = {
+      record,
+      stateMachine,
+      input: parsedInput,
+      testCase,
+      invocations: new Map(),
+      settled: Promise.resolve(record),
+      logRead: Promise.resolve(),
+      redriveTokens: [],
+    };
+    this.executions.set(executionArn, execution);
+    this.openExecutions++;
+    execution.settled = this.run(execution);
+    this.options.onStatusChange?.(this.describe(record));
     return { executionArn, startDate: record.startDate };
   }
 
-  public describeExecution(request: { executionArn?: string }): ExecutionRecord {
-    return { ...this.requireExecution(request.executionArn).record };
+  /**
+   * RedriveExecution: restarts a FAILED, TIMED_OUT or ABORTED execution from the top-level state that did not
+   * succeed, with the input that state had, under the same ARN, name and start date; the states that had
+   * succeeded before it do not run again. Refused with ExecutionNotRedrivable when DescribeExecution's
+   * redriveStatus is NOT_REDRIVABLE (see redriveStatusOf for AWS's reasons).
+   *
+   * `clientToken` makes the call idempotent as AWS documents: the last 10 tokens that redrove the execution,
+   * each for 15 minutes after its first use, answer the redrive they made again, without another.
+   *
+   * The response comes before the run restarts: as on AWS, the redrive is accepted, then carried out.
+   */
+  public redriveExecution(request: { executionArn?: string; clientToken?: string }): { redriveDate: Date } {
+    if (request.executionArn === undefined) {
+      throw new ServiceError(
+        "ValidationException",
+        "1 validation error detected: Value null at 'executionArn' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (request.clientToken !== undefined && !CLIENT_TOKEN_PATTERN.test(request.clientToken)) {
+      throw new ServiceError(
+        "ValidationException",
+        `1 validation error detected: Value '${request.clientToken}' at 'clientToken' failed to satisfy constraint: ` +
+          "Member must have length between 1 and 64 and satisfy regular expression pattern: [!-~]+",
+      );
+    }
+    const execution = this.requireExecution(request.executionArn);
+    const record = execution.record;
+    const now = this.clock();
+    if (request.clientToken !== undefined) {
+      const used = execution.redriveTokens.find(({ token }) => token === request.clientToken);
+      if (used && now.getTime() - used.redriveDate.getTime() < CLIENT_TOKEN_VALIDITY_MS) {
+        return { redriveDate: used.redriveDate };
+      }
+    }
+    const { redriveStatus, redriveStatusReason } = redriveStatusOf(record, now);
+    if (redriveStatus !== "REDRIVABLE") {
+      throw new ServiceError("ExecutionNotRedrivable", `${redriveStatusReason}: '${record.executionArn}'`);
+    }
+    this.requireRoomForAnotherOpenExecution();
+
+    // DescribeExecution of a running execution has no stop date, output, error or cause; the ledger's status
+    // events likewise tell a redriven run by its RUNNING status, a null stopDate and the higher redriveCount.
+    Object.assign(record, { status: "RUNNING", redriveCount: record.redriveCount + 1, redriveDate: now });
+    for (const field of ["stopDate", "output", "error", "cause"] as const) delete record[field];
+    this.openExecutions++;
+    if (request.clientToken !== undefined) {
+      execution.redriveTokens.push({ token: request.clientToken, redriveDate: now });
+      if (execution.redriveTokens.length > IDEMPOTENT_CLIENT_TOKENS) execution.redriveTokens.shift();
+    }
+    this.options.onStatusChange?.(this.describe(record));
+
+    // The run restarts once the previous run's event log is read to its end (at once for a run that ended by
+    // itself; a stopped one may still have events queued), so the restart point is the state it really ended in.
+    const redrive = record.redriveCount;
+    execution.abort = undefined;
+    execution.settled = execution.logRead.then(() =>
+      // StopExecution may have closed it meanwhile, and a later redrive may have taken over: then this run never starts.
+      record.redriveCount === redrive && record.status === "RUNNING" ? this.run(execution) : record,
+    );
+    return { redriveDate: now };
+  }
+
+  public describeExecution(request: { executionArn?: string; includedData?: string }): DescribedExecution {
+    const includedData = request.includedData ?? "ALL_DATA";
+    if (includedData !== "ALL_DATA" && includedData !== "METADATA_ONLY") {
+      throw new ServiceError(
+        "ValidationException",
+        `1 validation error detected: Value '${includedData}' at 'includedData' failed to satisfy constraint: ` +
+          "Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]",
+      );
+    }
+    const description: DescribedExecution = this.describe(this.requireExecution(request.executionArn).record);
+    if (includedData === "METADATA_ONLY") {
+      // The API reference: METADATA_ONLY answers without the data a customer managed KMS key encrypts, which
+      // for an execution is its input and output; the rest (status, dates, error, redrive fields) stays.
+      const { input: _input, output: _output, ...metadata } = description;
+      return metadata;
+    }
+    return description;
   }
 
   public listExecutions(request: {
@@ -241,7 +411,7 @@ export class LocalStepFunctions {
     return { stopDate: record.stopDate! };
   }
 
-  /** Resolves when the execution has closed, whatever its end. */
+  /** Resolves when the execution has closed, whatever its end (its latest run's, once redriven). */
   public settled(executionArn: string): Promise<ExecutionRecord> {
     return this.requireExecution(executionArn).settled;
   }
@@ -255,19 +425,24 @@ export class LocalStepFunctions {
     }
   }
 
-  private run(stateMachine: RegisteredStateMachine, record: ExecutionRecord, input: unknown, testCase: TestCase | undefined): RunningExecution {
-    const invocations = new Map<string, number>();
+  /**
+   * Runs the execution: from its start the first time, from its restart point once redriven. Resolves with the
+   * record once this run has closed it (a run that StopExecution or a later redrive superseded changes nothing).
+   */
+  private run(execution: RunningExecution): Promise<ExecutionRecord> {
+    const { record, stateMachine } = execution;
+    const redrive = record.redriveCount;
     const taskResourceLocalHandlers = Object.fromEntries(
       [...stateMachine.taskStateResources].map(([stateName, resource]) => {
-        const mock = testCase?.get(stateName);
+        const mock = execution.testCase?.get(stateName);
         const handler = this.options.taskHandlers[resource];
         const task = { executionArn: record.executionArn, stateName };
         if (mock) {
           return [
             stateName,
             async () => {
-              const invocation = invocations.get(stateName) ?? 0;
-              invocations.set(stateName, invocation + 1);
+              const invocation = execution.invocations.get(stateName) ?? 0;
+              execution.invocations.set(stateName, invocation + 1);
               return mockedAnswer(stateName, mock.responseName, mock.answers, invocation);
             },
           ];
@@ -283,30 +458,60 @@ export class LocalStepFunctions {
         ? undefined
         : Object.fromEntries([...stateMachine.waitSeconds].map(([stateName, seconds]) => [stateName, seconds * 1000 * this.timeScale]));
     const stateMachineName = STATE_MACHINE_ARN_PATTERN.exec(stateMachine.arn)![1];
+    const restartAt = redrive > 0 ? execution.restartAt : undefined;
+    // A new StateMachine run also restarts the definition's TimeoutSeconds clock, which is what AWS does on
+    // redrive ("the state machine level timeout, if defined, is reset to 0"); retry counts start at 0 again too,
+    // as the guide's "Retry behavior of redriven executions" says.
+    const machine = restartAt ? restartingMachine(stateMachine.definition, restartAt) : stateMachine.machine;
 
-    const execution = stateMachine.machine.run(input as never, {
+    const run = machine.run(execution.input as never, {
       overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides },
       context: {
-        Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate.toISOString() },
+        // The library sets Execution.Input (the execution's input: every run starts with it) and StartTime (its own clock).
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          StartTime: record.startDate.toISOString(),
+          // The context object's redrive fields: the number of redrives, and when the latest one happened.
+          RedriveCount: redrive,
+          ...(record.redriveDate ? { RedriveTime: record.redriveDate.toISOString() } : {}),
+        },
         StateMachine: { Id: stateMachine.arn, Name: stateMachineName },
       },
     });
-    const settled = execution.result.then(
-      (output) => this.close(record, { status: "SUCCEEDED", output: JSON.stringify(output) }),
-      (error: unknown) => this.close(record, failureOf(error)),
+    execution.abort = run.abort;
+    execution.logRead = followRestartPoint(execution, run.eventLogs);
+    const ended = run.result.then(
+      (output): Partial<ExecutionRecord> & { status: ExecutionStatus } => ({ status: "SUCCEEDED", output: JSON.stringify(output) }),
+      (error: unknown) => failureOf(error),
     );
-    return { record, settled, abort: execution.abort };
+    // Closed only once the event log is read, so that a FAILED record always has its restart point.
+    return Promise.all([ended, execution.logRead]).then(([end]) => (record.redriveCount === redrive ? this.close(record, end) : record));
   }
 
   private close(record: ExecutionRecord, end: Partial<ExecutionRecord> & { status: ExecutionStatus }): ExecutionRecord {
     if (record.status === "RUNNING") {
       Object.assign(record, end, { stopDate: this.clock() });
-      this.options.onStatusChange?.({ ...record });
+      this.openExecutions--;
+      this.options.onStatusChange?.(this.describe(record));
     }
     return record;
   }
 
-  /** Names of executions closed longer ago than the retention are free again, as on AWS. */
+  private describe(record: ExecutionRecord): ExecutionDescription {
+    return { ...record, ...redriveStatusOf(record, this.clock()) };
+  }
+
+  private requireRoomForAnotherOpenExecution(): void {
+    if (this.openExecutions >= this.openExecutionsLimit) {
+      throw new ServiceError("ExecutionLimitExceeded", `Execution Limit Exceeded: ${this.openExecutionsLimit} executions are open.`);
+    }
+  }
+
+  /**
+   * Names of executions closed longer ago than the retention are free again, as on AWS. The retention counts
+   * from the latest stop: a redriven execution is open again, then closes with a new stop date.
+   */
   private forgetExpiredHistory(): void {
     const horizon = this.clock().getTime() - this.retentionMs;
     for (const [arn, { record }] of this.executions) {
@@ -328,6 +533,9 @@ export class LocalStepFunctions {
   }
 
   private requireExecution(arn: string | undefined): RunningExecution {
+    if (arn !== undefined && !EXECUTION_ARN_PATTERN.test(arn)) {
+      throw new ServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
+    }
     this.forgetExpiredHistory();
     const execution = arn ? this.executions.get(arn) : undefined;
     if (!execution) {
@@ -335,6 +543,63 @@ export class LocalStepFunctions {
     }
     return execution;
   }
+}
+
+/**
+ * Whether RedriveExecution would take the execution now, and if not why, in the words DescribeExecution's
+ * redriveStatusReason uses. What AWS lists and this service cannot meet: "State machine is in DELETING status"
+ * (no DeleteStateMachine here) and "Execution history event limit exceeded" (no AWS event history here; AWS
+ * refuses once an execution has 24,999 history events).
+ */
+export function redriveStatusOf(record: ExecutionRecord, now: Date): { redriveStatus: RedriveStatus; redriveStatusReason?: string } {
+  const notRedrivable = (redriveStatusReason: string) => ({ redriveStatus: "NOT_REDRIVABLE" as const, redriveStatusReason });
+  if (record.status === "RUNNING" || record.status === "SUCCEEDED") {
+    return notRedrivable(`Execution is ${record.status} and cannot be redriven`);
+  }
+  if (record.startDate.getTime() < REDRIVE_LAUNCH_MS) {
+    return notRedrivable("Execution was started before the launch of RedriveExecution");
+  }
+  // "Maximum open time of one year", counted here from the execution's start: AWS does not say whether the
+  // time between a stop and a redrive counts; counting it is the stricter reading.
+  if (now.getTime() - record.startDate.getTime() > MAX_EXECUTION_TIME_MS) {
+    return notRedrivable("Execution has exceeded the max execution time");
+  }
+  if (record.stopDate && now.getTime() - record.stopDate.getTime() > REDRIVABLE_PERIOD_MS) {
+    return notRedrivable("Execution redrivable period exceeded");
+  }
+  return { redriveStatus: "REDRIVABLE" };
+}
+
+type EventLogs = ReturnType<StateMachine["run"]>["eventLogs"];
+
+/**
+ * Reads a run's event log to its end, keeping the top-level state entered last, with its input: the state
+ * that was running when the run ended, where AWS restarts a redrive. Parallel branches forward their states'
+ * events into the root log unmarked, and Map iterations mark theirs with `index`; the States Language wants
+ * state names unique in the whole state machine, so a top-level name without an index is the top-level state.
+ * A failure inside a Parallel or Map state thus restarts that whole top-level state, its branches or
+ * iterations that had succeeded included, where AWS reruns only the failed ones.
+ */
+async function followRestartPoint(execution: RunningExecution, events: EventLogs): Promise<void> {
+  for await (const event of events) {
+    if (event.type === "StateEntered" && event.index === undefined && execution.stateMachine.topLevelStates.has(event.state.name)) {
+      execution.restartAt = { stateName: event.state.name, input: structuredClone(event.state.input) };
+    }
+  }
+}
+
+/**
+ * The definition, entered at the restart point. aws-local-stepfunctions cannot start elsewhere than StartAt,
+ * and its `$$.Execution.Input` is the run's input; so the run starts with the execution's input at a Pass
+ * state that hands the restart point's input to the state that did not succeed, and goes on from there.
+ */
+function restartingMachine(definition: StateMachineDefinition, restartAt: RestartPoint): StateMachine {
+  let entry = "RedriveExecution";
+  while (entry in definition.States) entry += "_";
+  const handOver = { Type: "Pass", Result: { input: restartAt.input }, OutputPath: "$.input", Next: restartAt.stateName };
+  const restarting = { ...definition, StartAt: entry, States: { ...definition.States, [entry]: handOver } };
+  // The definition was validated when the state machine was created; the Pass state is ours.
+  return new StateMachine(restarting as StateMachineDefinition, { validationOptions: { noValidate: true } });
 }
 
 function parseInput(input: string): unknown {

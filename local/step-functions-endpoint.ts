@@ -1,10 +1,17 @@
 import * as http from "node:http";
 import { type ListeningServer, listen } from "./listen";
-import type { ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
+import type { DescribedExecution, ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
 import { ServiceError } from "./service-error";
 
 /** The operations served, as the `X-Amz-Target: AWSStepFunctions.<Operation>` header names them. */
-export type StepFunctionsOperation = "StartExecution" | "DescribeExecution" | "ListExecutions" | "StopExecution";
+export const STEP_FUNCTIONS_OPERATIONS = [
+  "StartExecution",
+  "DescribeExecution",
+  "ListExecutions",
+  "StopExecution",
+  "RedriveExecution",
+] as const;
+export type StepFunctionsOperation = (typeof STEP_FUNCTIONS_OPERATIONS)[number];
 
 const TARGET_PREFIX = "AWSStepFunctions.";
 const CONTENT_TYPE = "application/x-amz-json-1.0";
@@ -16,7 +23,9 @@ export type StepFunctionsEndpoint = ListeningServer;
 /**
  * Serves a {@link LocalStepFunctions} over HTTP in the AWS JSON 1.0 protocol, so that the AWS SDKs and the
  * AWS CLI talk to it unchanged (`AWS_ENDPOINT_URL_SFN`, `--endpoint-url`). Errors travel as AWS sends them:
- * a status, `x-amzn-errortype` and `{"__type", "message"}`. Request signatures are not checked.
+ * a status, `x-amzn-errortype` and `{"__type", "message"}` (400 for the client errors: ExecutionNotRedrivable,
+ * ExecutionDoesNotExist, InvalidArn, ValidationException…, as the API reference lists them). Request signatures
+ * are not checked.
  *
  * `intercept` runs before each operation; a test makes it throw a {@link ServiceError} to simulate a
  * throttled or failing service.
@@ -71,11 +80,13 @@ function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation
     }
     case "StopExecution":
       return { stopDate: epochSeconds(service.stopExecution(request).stopDate) };
+    case "RedriveExecution":
+      return { redriveDate: epochSeconds(service.redriveExecution(request).redriveDate) };
   }
 }
 
-/** What ListExecutions tells of an execution. */
-function summary(record: ExecutionRecord): Record<string, unknown> {
+/** What ListExecutions tells of an execution (ExecutionListItem): redriveCount 0 and no redriveDate until redriven. */
+function summary(record: Omit<ExecutionRecord, "input">): Record<string, unknown> {
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
@@ -83,24 +94,31 @@ function summary(record: ExecutionRecord): Record<string, unknown> {
     status: record.status,
     startDate: epochSeconds(record.startDate),
     stopDate: record.stopDate && epochSeconds(record.stopDate),
+    redriveCount: record.redriveCount,
+    redriveDate: record.redriveDate && epochSeconds(record.redriveDate),
   };
 }
 
-/** What DescribeExecution tells: the summary, with input, output and failure. */
-function describe(record: ExecutionRecord): unknown {
+/**
+ * What DescribeExecution tells: the summary, with input and output (absent for includedData METADATA_ONLY),
+ * failure, and whether RedriveExecution would take it now.
+ */
+function describe(execution: DescribedExecution): unknown {
   return {
-    ...summary(record),
-    input: record.input,
-    output: record.output,
-    error: record.error,
-    cause: record.cause,
+    ...summary(execution),
+    input: execution.input,
+    output: execution.output,
+    error: execution.error,
+    cause: execution.cause,
+    redriveStatus: execution.redriveStatus,
+    redriveStatusReason: execution.redriveStatusReason,
   };
 }
 
 function operationOf(req: http.IncomingMessage): StepFunctionsOperation {
   const target = String(req.headers["x-amz-target"] ?? "");
   const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-  if (req.method !== "POST" || !["StartExecution", "DescribeExecution", "ListExecutions", "StopExecution"].includes(operation)) {
+  if (req.method !== "POST" || !(STEP_FUNCTIONS_OPERATIONS as readonly string[]).includes(operation)) {
     throw new ServiceError("UnknownOperationException", `Operation not served locally: '${target}'`);
   }
   return operation as StepFunctionsOperation;
