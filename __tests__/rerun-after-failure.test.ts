@@ -8,10 +8,15 @@ import { synthesizeTwoWorkflows, TEAM_ORDERS_TABLE, TWO_WORKFLOWS } from "./supp
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** Both workflows re-run failed requests; orders is keyed by orderId, notify-country (which waits 30 s) by country. */
+/**
+ * Three workflows that re-run failed requests: orders (keyed by orderId; a failed put is caught and ends in a Fail
+ * state), records (the same put with no Catch: it fails in the Task) and notify-country (which waits 30 s, so it
+ * can be aborted while it runs; keyed by country).
+ */
 const RERUNNING = {
   "notify-country": { ...TWO_WORKFLOWS["notify-country"], rerun: "after-failure" },
   orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" },
+  records: { ...TWO_WORKFLOWS.orders, definition: "__tests__/fixtures/workflows/record-order.asl.json", route: "POST /records", rerun: "after-failure" },
 };
 
 interface Answer {
@@ -78,46 +83,58 @@ describe.each([
   const unblockOrder = (orderId: string) => dynamodb.send(new DeleteItemCommand({ TableName: TEAM_ORDERS_TABLE, Key: { orderId: { S: orderId } } }));
   const nameOf = (orderId: string) => executionNameFor({ orderId }, { from: "field", field: "orderId" });
 
-  /** An order whose first execution has failed. */
-  const failedOrder = async (orderId: string) => {
+  /** An order whose first execution has failed (in the orders workflow, or the records one). */
+  const failedOrder = async (orderId: string, path = "/orders") => {
     await blockOrder(orderId);
-    const first = await send("/orders", order(orderId));
+    const first = await send(path, order(orderId));
     expect(first.status).toBe(202);
     expect(await settled(first.body.executionArn)).toMatchObject({ status: "FAILED", error: "DynamoDB.ConditionalCheckFailedException" });
     await sandbox.eventsDelivered();
     await unblockOrder(orderId);
     return first;
   };
+  const recordsArn = () => sandbox.stack.stateMachines().find((machine) => machine.name.endsWith("-records"))!.arn;
 
-  it("redrives a failed request while Step Functions allows it: same execution, redriveCount 1, and it succeeds", async () => {
+  it("redrives a request that failed in a Task while Step Functions allows it: same execution, redriveCount 1, and it succeeds", async () => {
     const orderId = `redrive-${settings.ledger ? "l" : "n"}`;
-    const first = await failedOrder(orderId);
-    const rerun = await send("/orders", order(orderId));
+    const first = await failedOrder(orderId, "/records");
+    const rerun = await send("/records", order(orderId));
     expect(rerun.status).toBe(202);
     expect(rerun.body).toMatchObject({ executionArn: first.body.executionArn, attempt: 1, redriveCount: 1, rerun: true, status: "RUNNING" });
-    expect(rerun.location).toBe(`/orders/${first.body.executionName}`);
-    expect(await settled(rerun.body.executionArn)).toMatchObject({ status: "SUCCEEDED" });
-    expect(executionsOf(ordersArn(), first.body.executionName)).toHaveLength(1);
+    expect(rerun.location).toBe(`/records/${first.body.executionName}`);
+    await sandbox.service.settled(rerun.body.executionArn);
+    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+    expect(executionsOf(recordsArn(), first.body.executionName)).toHaveLength(1);
+  });
+
+  it("re-runs a request that failed in a Fail state (a Catch led there) as its next attempt at once: a redrive would only fail again", async () => {
+    const orderId = `fail-state-${settings.ledger ? "l" : "n"}`;
+    const first = await failedOrder(orderId);
+    const rerun = await send("/orders", order(orderId));
+    expect(rerun).toMatchObject({ status: 202, body: { executionName: `${nameOf(orderId)}-2`, attempt: 2, redriveCount: 0, rerun: true } });
+    await settled(rerun.body.executionArn);
+    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({ status: "FAILED", redriveCount: 0 });
+    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED" });
   });
 
   it("starts the next attempt under <name>-2 once the redrive period (14 days) is over, then never after it succeeds", async () => {
     const orderId = `attempt-${settings.ledger ? "l" : "n"}`;
-    const first = await failedOrder(orderId);
+    const first = await failedOrder(orderId, "/records");
     clockOffsetMs = 15 * DAY_MS;
-    const rerun = await send("/orders", order(orderId));
+    const rerun = await send("/records", order(orderId));
     expect(rerun.status).toBe(202);
     const name = nameOf(orderId);
     expect(rerun.body).toMatchObject({ executionName: `${name}-2`, attempt: 2, redriveCount: 0, rerun: true });
-    expect(rerun.location).toBe(`/orders/${name}-2`);
+    expect(rerun.location).toBe(`/records/${name}-2`);
     expect(rerun.body.executionArn).not.toBe(first.body.executionArn);
     expect(await settled(rerun.body.executionArn)).toMatchObject({ status: "SUCCEEDED" });
     await sandbox.eventsDelivered();
 
-    const again = await send("/orders", order(orderId));
+    const again = await send("/records", order(orderId));
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ executionName: `${name}-2`, executionStatus: "SUCCEEDED", attempt: 2 });
-    expect(again.location).toBe(`/orders/${name}-2`);
-    expect(executionsOf(ordersArn(), name).map((execution) => execution.name).sort()).toEqual([name, `${name}-2`]);
+    expect(again.location).toBe(`/records/${name}-2`);
+    expect(executionsOf(recordsArn(), name).map((execution) => execution.name).sort()).toEqual([name, `${name}-2`]);
   });
 
   it("never re-runs a request that succeeded, nor one that still runs", async () => {
@@ -146,8 +163,10 @@ describe.each([
     await sandbox.eventsDelivered();
     const rerun = await send("/executions", { country });
     expect(rerun).toMatchObject({ status: 202, body: { executionArn: first.body.executionArn, redriveCount: 1, rerun: true } });
+    // Sent again while the redrive runs: the same execution (within a second of its start, possibly told "started").
     const duplicate = await send("/executions", { country });
-    expect(duplicate).toMatchObject({ status: 200, body: { executionArn: first.body.executionArn, duplicate: true } });
+    expect(duplicate).toMatchObject({ body: { executionArn: first.body.executionArn, attempt: 1 } });
+    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({ status: "RUNNING", redriveCount: 1 });
     sandbox.service.stopExecution({ executionArn: first.body.executionArn });
   });
 
@@ -156,11 +175,11 @@ describe.each([
     ["started as the next attempt", 15 * DAY_MS],
   ])("lets 50 concurrent re-runs of a failed request start exactly one (%s)", async (_how, offsetMs) => {
     const orderId = `fifty-${offsetMs}-${settings.ledger ? "l" : "n"}`;
-    await failedOrder(orderId);
+    await failedOrder(orderId, "/records");
     clockOffsetMs = offsetMs;
-    const answers = await Promise.all(Array.from({ length: 50 }, () => send("/orders", order(orderId))));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => send("/records", order(orderId))));
     const name = nameOf(orderId);
-    const executions = executionsOf(ordersArn(), name);
+    const executions = executionsOf(recordsArn(), name);
     if (offsetMs === 0) {
       expect(executions).toHaveLength(1);
       expect(sandbox.service.describeExecution({ executionArn: executions[0].executionArn })).toMatchObject({ redriveCount: 1 });

@@ -42,7 +42,7 @@ describe("a stack with two workflows", () => {
     expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
   });
 
-  it("lets only a workflow that re-runs failed requests redrive, its own executions only, and tells its function so", () => {
+  it("lets only a workflow that re-runs failed requests redrive and read the history of its own executions, and tells its function so", () => {
     const tfRerun = synthProject({
       workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" } },
       environments: { dev: environment },
@@ -52,11 +52,11 @@ describe("a stack with two workflows", () => {
     const notify = fns.find((fn) => fn.function_name === "sfn-dedup-dev-start-execution")!;
     expect(orders.environment.variables.RERUN).toBe("after-failure");
     expect(notify.environment.variables).not.toHaveProperty("RERUN");
-    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find((statement) => statement.Sid === "RedriveFailedExecutions")!;
-    expect(redrive.Action).toEqual(["states:RedriveExecution"]);
+    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find((statement) => statement.Sid === "RerunFailedExecutions")!;
+    expect(redrive.Action).toEqual(["states:GetExecutionHistory", "states:RedriveExecution"]);
     expect(redrive.Resource).toEqual([expect.stringMatching(/:execution:\$\{aws_sfn_state_machine\.[\w-]+\.name\}:\*$/)]);
     expect(redrive.Resource[0]).toContain("orders");
-    expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toContain("RedriveExecution");
+    expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toMatch(/RedriveExecution|GetExecutionHistory/);
   });
 
   it("derives the orders workflow's grants from its ASL: PutItem on the team's table, Publish to the topic (with its key)", () => {

@@ -222,7 +222,7 @@ function startExecutionFunction(
     },
     statements: [
       ...stateMachine.startAndDescribeStatements(),
-      ...(workflow.rerun === "after-failure" ? [stateMachine.redriveStatement()] : []),
+      ...(workflow.rerun === "after-failure" ? [stateMachine.rerunStatement()] : []),
       ...(ledger ? [ledger.claimStatement()] : []),
     ],
     policyName: "start-workflow-executions",

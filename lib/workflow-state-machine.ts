@@ -85,9 +85,16 @@ export class WorkflowStateMachine extends Construct {
     ];
   }
 
-  /** Run this state machine's failed executions again from the state that failed (`rerun: "after-failure"`). */
-  public redriveStatement(): PolicyStatement {
-    return { sid: "RedriveFailedExecutions", actions: ["states:RedriveExecution"], resources: [this.executionsArn()] };
+  /**
+   * Run this state machine's failed executions again from the state that failed (`rerun: "after-failure"`), and
+   * read their history to tell a failure in a Fail state, which a redrive would only repeat.
+   */
+  public rerunStatement(): PolicyStatement {
+    return {
+      sid: "RerunFailedExecutions",
+      actions: ["states:GetExecutionHistory", "states:RedriveExecution"],
+      resources: [this.executionsArn()],
+    };
   }
 
   /** Every execution of this state machine: their ARNs are its own with ":execution:" in place of ":stateMachine:". */

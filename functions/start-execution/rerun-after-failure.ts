@@ -7,6 +7,7 @@ import {
   describeFailure,
   executionArnFor,
   executionNameOf,
+  failedInFailState,
   redriveExecution,
   type StartOutcome,
   type StartRequest,
@@ -54,6 +55,19 @@ export async function startRequest(sfn: SFNClient, request: StartRequest, policy
   }
   const latest = await latestAttempt(sfn, request, outcome);
   return latest.outcome === "already-exists" ? rerunLatest(sfn, request, policy, latest) : latest;
+}
+
+/**
+ * Whether redriving would run the failed work again: an aborted or timed-out execution restarts in the state it
+ * was in, and a failed one in the state that failed, unless that is a Fail state (a Catch led there), which would
+ * only fail again. One GetExecutionHistory call for a FAILED execution, none otherwise.
+ */
+async function worthRedriving(sfn: SFNClient, execution: AlreadyExists): Promise<boolean | { readonly errorName: string }> {
+  if (execution.status !== "FAILED") {
+    return true;
+  }
+  const inFailState = await failedInFailState(sfn, execution.executionArn);
+  return typeof inFailState === "object" ? inFailState : !inFailState;
 }
 
 /** Whether the request carries another input than the key's execution runs (only idempotency keys care). */
@@ -106,8 +120,8 @@ export async function latestAttempt(sfn: SFNClient, request: StartRequest, first
 
 /**
  * Runs the request again after its latest attempt, if that attempt failed: RedriveExecution while Step
- * Functions allows it (it reruns the execution's own input from the state that failed), else the next attempt
- * under its own name with this request's input. Concurrent requests start at most one: of concurrent redrives
+ * Functions allows it (it reruns the execution's own input from the state that failed) and the failure was not
+ * in a Fail state, else the next attempt under its own name with this request's input. Concurrent requests start at most one: of concurrent redrives
  * Step Functions accepts one, and of concurrent starts the name lets one run. A running attempt answers as a
  * duplicate, a succeeded one as a refusal, whoever started it.
  */
@@ -123,7 +137,11 @@ export async function rerunLatest(sfn: SFNClient, request: StartRequest, policy:
     if (!RERUNNABLE_STATUSES.has(current.status ?? "")) {
       return current;
     }
-    if (current.redriveStatus === "REDRIVABLE") {
+    const redrivable = current.redriveStatus === "REDRIVABLE" && (await worthRedriving(sfn, current));
+    if (typeof redrivable === "object") {
+      return describeFailure(redrivable.errorName);
+    }
+    if (redrivable) {
       const redrive = await redriveExecution(sfn, current.executionArn);
       if (redrive.redriven) {
         return {

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -180,6 +181,23 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
   } catch (error) {
     const name = errorName(error);
     return { described: false, errorName: name, notFound: name === "ExecutionDoesNotExist" };
+  }
+}
+
+/**
+ * Whether a FAILED execution ended in a Fail state: its history's last two events are FailStateEntered and
+ * ExecutionFailed. A redrive restarts at the state that did not succeed, which is then that Fail state (a Catch
+ * led there), so it would only fail again: such a request needs a new execution to run again. Reads two events,
+ * newest first, without input or output.
+ */
+export async function failedInFailState(sfn: SFNClient, executionArn: string): Promise<boolean | { readonly errorName: string }> {
+  try {
+    const { events = [] } = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2, includeExecutionData: false }),
+    );
+    return events[0]?.type === "ExecutionFailed" && events[1]?.type === "FailStateEntered";
+  } catch (error) {
+    return { errorName: errorName(error) };
   }
 }
 
