@@ -2,7 +2,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describeStrategy, executionNameFor } from "./execution-name";
 import { responseFor } from "./http-response";
-import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
+import { PROBLEM_TYPES, ProblemError, problemResponse } from "../shared/problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
 import type { HandlerSettings } from "./settings";

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { PROBLEM_TYPES, problemResponse } from "./problem";
+import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import type { StartOutcome } from "./start-execution-once";
 
 /** How each outcome is said over HTTP; README.md "HTTP contract" is the same table in prose. */

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { errorName, RETRY_AFTER_SECONDS } from "../shared/aws-errors";
+import { executionArnFor } from "../shared/execution-arn";
 import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
 import {
   describeExecution,
-  errorName,
-  executionArnFor,
-  RETRY_AFTER_SECONDS,
   type StartOutcome,
   type StartRequest,
   startExecutionOnce,
