@@ -8,3 +8,17 @@ export const EXECUTION_NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
 export function executionArnFor(stateMachineArn: string, executionName: string): string {
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
 }
+
+/** The variable that names a function's state machine, in every function that has one. */
+export const STATE_MACHINE_ARN_VARIABLE = "STATE_MACHINE_ARN";
+
+const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[0-9A-Za-z_-]{1,80}$/;
+
+/** The function's state machine; a function without a valid ARN fails to initialise, naming the variable. */
+export function stateMachineArnFromEnvironment(env: NodeJS.ProcessEnv): string {
+  const stateMachineArn = env[STATE_MACHINE_ARN_VARIABLE] ?? "";
+  if (!STATE_MACHINE_ARN_PATTERN.test(stateMachineArn)) {
+    throw new Error(`${STATE_MACHINE_ARN_VARIABLE} must be a state machine ARN; got "${stateMachineArn}".`);
+  }
+  return stateMachineArn;
+}
