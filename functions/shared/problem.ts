@@ -8,6 +8,9 @@ export const PROBLEM_TYPES = {
   invalidBody: { slug: "invalid-body", title: "Request body is not a valid JSON object", status: 400 },
   invalidField: { slug: "invalid-field", title: "Request field is missing or invalid", status: 400 },
   payloadTooLarge: { slug: "payload-too-large", title: "Request is larger than an execution input may be", status: 413 },
+  // The status route's: a name that cannot be an execution of this trigger, and one it never started.
+  invalidExecutionName: { slug: "invalid-execution-name", title: "Not an execution name", status: 400 },
+  executionNotFound: { slug: "execution-not-found", title: "No execution of that name", status: 404 },
   executionExists: { slug: "execution-already-exists", title: "This request already has an execution", status: 409 },
   throttled: { slug: "throttled", title: "Too many requests, try again later", status: 429 },
   // Step Functions or, with the ledger, DynamoDB: a type's title is the same for every occurrence (RFC 9457),
