@@ -1,3 +1,4 @@
+import { executionNameFor, type RequestPayload } from "../functions/start-execution/execution-name";
 import { strategyFromEnvironment } from "../functions/start-execution/settings";
 
 /**
@@ -22,4 +23,18 @@ export function exampleRequestBody(functionEnvironment: Readonly<Record<string, 
  */
 export function curlCommand(url: string, body: string): string {
   return `curl -i -X POST ${url} -H 'content-type: application/json' -d '${body}'`;
+}
+
+/**
+ * The execution name the route's function gives that body, for the status route's hint; undefined when the
+ * name does not come from the body alone (an idempotency key sent in a header).
+ */
+export function exampleExecutionName(functionEnvironment: Readonly<Record<string, string>>, body: string): string | undefined {
+  const strategy = strategyFromEnvironment(functionEnvironment);
+  return strategy.from === "header" ? undefined : executionNameFor(JSON.parse(body) as RequestPayload, strategy);
+}
+
+/** The status route's curl command: a GET, quoted, as a placeholder name may hold characters a shell reads. */
+export function statusCurlCommand(url: string): string {
+  return `curl -i '${url}'`;
 }

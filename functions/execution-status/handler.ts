@@ -4,12 +4,9 @@ import { errorName } from "../shared/aws-errors";
 import { EXECUTION_NAME_PATTERN } from "../shared/execution-arn";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import { executionStatus, type LedgerRead } from "./execution-status";
-import type { StatusSettings } from "./settings";
+import { EXECUTION_NAME_PARAMETER, type StatusSettings } from "./settings";
 import type { StatusLogRecord, StatusLogWriter } from "./status-log";
 import { statusResponseFor } from "./status-response";
-
-/** The route's path parameter: `GET <workflow's path>/{executionName}`. */
-export const EXECUTION_NAME_PARAMETER = "executionName";
 
 export interface StatusHandlerDependencies {
   readonly settings: StatusSettings;

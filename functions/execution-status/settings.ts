@@ -2,6 +2,9 @@ import { STATE_MACHINE_ARN_VARIABLE, stateMachineArnFromEnvironment } from "../s
 import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
 import { LEDGER_KEY_SCOPE_VARIABLE, ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
 
+/** The route's path parameter: `GET <workflow's path>/{executionName}` (lib/dedup-trigger-stack.ts). */
+export const EXECUTION_NAME_PARAMETER = "executionName";
+
 /**
  * The environment variables the execution-status function is deployed with (lib/dedup-trigger-stack.ts sets
  * them). The state machine's and the ledger's are the start-execution function's own names, set alike.
