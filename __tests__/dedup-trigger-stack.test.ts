@@ -19,7 +19,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { dataReferenceTo, logGroupId, onlyResource, referenceTo, rolePolicy, synthTrigger } from "./support/synth";
+import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, onlyResource, referenceTo, rolePolicy, routeTo, synthTrigger } from "./support/synth";
 
 describe("DedupTriggerStack", () => {
   const { synthesized, tf } = synthTrigger();
@@ -118,11 +118,11 @@ describe("DedupTriggerStack", () => {
 
     it("declares the base64 SHA-256 of the very zip it deploys", () => {
       const zip = fs.readFileSync(bundle.zipFile);
-      expect(onlyResource(tf, "aws_lambda_function").source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
+      expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
     });
 
     it("receives the state machine ARN and the naming strategy in its environment", () => {
-      expect(onlyResource(tf, "aws_lambda_function").environment.variables).toEqual({
+      expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").environment.variables).toEqual({
         STATE_MACHINE_ARN: referenceTo(tf, "aws_sfn_state_machine", "arn"),
         EXECUTION_NAME_FROM: "country",
       });
@@ -130,7 +130,7 @@ describe("DedupTriggerStack", () => {
 
     it("passes a configured business-key field to the function", () => {
       const { tf: fieldTf } = synthTrigger({ executionName: { from: "field", field: "orderId" } });
-      expect(onlyResource(fieldTf, "aws_lambda_function").environment.variables).toMatchObject({
+      expect(lambdaFunction(fieldTf, "sfn-dedup-default-start-execution").environment.variables).toMatchObject({
         EXECUTION_NAME_FROM: "field",
         EXECUTION_NAME_FIELD: "orderId",
       });
@@ -141,7 +141,7 @@ describe("DedupTriggerStack", () => {
         name: "/aws/lambda/sfn-dedup-default-start-execution",
         retention_in_days: 365,
       });
-      expect(onlyResource(tf, "aws_lambda_function").logging_config).toEqual({
+      expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").logging_config).toEqual({
         log_format: "JSON",
         log_group: `\${aws_cloudwatch_log_group.${logGroupId(tf, "/aws/lambda/sfn-dedup-default-start-execution")}.name}`,
       });
@@ -173,20 +173,106 @@ describe("DedupTriggerStack", () => {
     });
   });
 
+  describe("execution-status function", () => {
+    const STATUS = "sfn-dedup-default-execution-status";
+    const status = lambdaFunction(tf, STATUS);
+    const ledgered = synthTrigger({ ledger: true });
+
+    it("runs the execution-status bundle (no request validator: it reads no body), saying what it is for", () => {
+      expect(status).toMatchObject({
+        description: "Answers the status of the workflow's executions, for GET /executions/{executionName} (sfn-dedup)",
+        architectures: ["arm64"],
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+        filename: expect.stringMatching(/^assets\/[^/]+\/[0-9A-F]+\/execution-status\.zip$/),
+        timeout: 10,
+        reserved_concurrent_executions: 20,
+      });
+      expect(status.source_code_hash).toBe(bundleNodejsFunction(FUNCTION_BUNDLES.executionStatus).sourceCodeHash);
+      expect(lambdaFunction(ledgered.tf, STATUS).source_code_hash).toBe(bundleNodejsFunction(FUNCTION_BUNDLES.executionStatusWithLedger).sourceCodeHash);
+    });
+
+    it("receives the state machine ARN only: no output shown by default, no ledger without one", () => {
+      expect(status.environment.variables).toEqual({ STATE_MACHINE_ARN: referenceTo(tf, "aws_sfn_state_machine", "arn") });
+    });
+
+    it("with the ledger, receives its table as the start function does, the default workflow's records unscoped", () => {
+      expect(lambdaFunction(ledgered.tf, STATUS).environment.variables).toEqual({
+        STATE_MACHINE_ARN: referenceTo(ledgered.tf, "aws_sfn_state_machine", "arn"),
+        LEDGER_TABLE_NAME: referenceTo(ledgered.tf, "aws_dynamodb_table", "name"),
+      });
+    });
+
+    it("writes to its own log group, created with a retention", () => {
+      expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, { name: `/aws/lambda/${STATUS}`, retention_in_days: 365 });
+      expect(status.logging_config).toEqual({ log_format: "JSON", log_group: `\${aws_cloudwatch_log_group.${logGroupId(tf, `/aws/lambda/${STATUS}`)}.name}` });
+    });
+
+    it("may only describe executions of its state machine and write its own logs", () => {
+      const { trust, statements } = rolePolicy(tf, "-execution-status-function");
+      expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      expect(statements).toEqual([
+        {
+          Sid: "DescribeWorkflowExecutions",
+          Effect: "Allow",
+          Action: ["states:DescribeExecution"],
+          Resource: [
+            `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:${dataReferenceTo(tf, "aws_region", "id")}:` +
+              `${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:execution:${referenceTo(tf, "aws_sfn_state_machine", "name")}:*`,
+          ],
+        },
+        {
+          Sid: "WriteOwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [`\${aws_cloudwatch_log_group.${logGroupId(tf, `/aws/lambda/${STATUS}`)}.arn}:*`],
+        },
+        expect.objectContaining({ Sid: "SendXRayTraces", Resource: ["*"] }),
+      ]);
+    });
+
+    it("with the ledger, may also read the ledger's items, and nothing more of it", () => {
+      const { statements } = rolePolicy(ledgered.tf, "-execution-status-function");
+      expect(statements.map(({ Sid }) => Sid)).toEqual(["DescribeWorkflowExecutions", "ReadExecutionLedger", "WriteOwnLogs", "SendXRayTraces"]);
+      expect(statements[1]).toEqual({
+        Sid: "ReadExecutionLedger",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem"],
+        Resource: [referenceTo(ledgered.tf, "aws_dynamodb_table", "arn")],
+      });
+    });
+
+    it("answers GET /executions/{executionName}, invocable from that route only, whatever the name", () => {
+      const { route, integration } = routeTo(tf, "GET /executions/{executionName}");
+      expect(route.authorization_type).toBe("NONE");
+      expect(integration).toMatchObject({
+        integration_type: "AWS_PROXY",
+        integration_uri: functionReference(tf, STATUS, "invoke_arn"),
+        payload_format_version: "2.0",
+      });
+      expect(synthesized).toHaveResourceWithProperties(LambdaPermission, {
+        action: "lambda:InvokeFunction",
+        principal: "apigateway.amazonaws.com",
+        function_name: functionReference(tf, STATUS, "function_name"),
+        // API Gateway names the request's own path there: the parameter's segment is any name.
+        source_arn: `${referenceTo(tf, "aws_apigatewayv2_api", "execution_arn")}/*/GET/executions/*`,
+      });
+    });
+  });
+
   describe("HTTP API", () => {
     it("is an HTTP API whose POST /executions route proxies to the function with payload format 2.0", () => {
       expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Api, { name: "sfn-dedup-default-api", protocol_type: "HTTP" });
       expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Integration, {
         api_id: referenceTo(tf, "aws_apigatewayv2_api", "id"),
         integration_type: "AWS_PROXY",
-        integration_uri: referenceTo(tf, "aws_lambda_function", "invoke_arn"),
+        integration_uri: functionReference(tf, "sfn-dedup-default-start-execution", "invoke_arn"),
         payload_format_version: "2.0",
       });
-      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, {
-        route_key: "POST /executions",
-        target: `integrations/${referenceTo(tf, "aws_apigatewayv2_integration", "id")}`,
-      });
-      expect(Object.keys(tf.resource.aws_apigatewayv2_route)).toHaveLength(1);
+      expect(routeTo(tf, "POST /executions").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-default-start-execution", "invoke_arn"));
+      expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "POST /executions" });
+      // And the status route (below): nothing else.
+      expect(Object.values(tf.resource.aws_apigatewayv2_route).map((route) => route.route_key).sort()).toEqual(["GET /executions/{executionName}", "POST /executions"]);
     });
 
     it("serves the $default stage, deployed automatically", () => {
@@ -197,7 +283,7 @@ describe("DedupTriggerStack", () => {
       expect(synthesized).toHaveResourceWithProperties(LambdaPermission, {
         action: "lambda:InvokeFunction",
         principal: "apigateway.amazonaws.com",
-        function_name: referenceTo(tf, "aws_lambda_function", "function_name"),
+        function_name: functionReference(tf, "sfn-dedup-default-start-execution", "function_name"),
         source_arn: `${referenceTo(tf, "aws_apigatewayv2_api", "execution_arn")}/*/POST/executions`,
       });
     });
@@ -207,8 +293,11 @@ describe("DedupTriggerStack", () => {
     it("has no table, no status updates, and a function bundle without the DynamoDB client", () => {
       expect(tf.resource.aws_dynamodb_table).toBeUndefined();
       expect(tf.resource.aws_cloudwatch_event_rule).toBeUndefined();
-      expect(Object.keys(tf.resource.aws_lambda_function)).toHaveLength(1);
-      expect(onlyResource(tf, "aws_lambda_function").environment.variables.LEDGER_TABLE_NAME).toBeUndefined();
+      expect(Object.values(tf.resource.aws_lambda_function).map((fn) => fn.function_name).sort()).toEqual([
+        "sfn-dedup-default-execution-status",
+        "sfn-dedup-default-start-execution",
+      ]);
+      for (const fn of Object.values(tf.resource.aws_lambda_function)) expect(fn.environment.variables.LEDGER_TABLE_NAME).toBeUndefined();
     });
   });
 
@@ -253,7 +342,7 @@ describe("DedupTriggerStack", () => {
         LEDGER_RETENTION_DAYS: "400",
       });
       expect(Number(fn.environment.variables.LEDGER_LEASE_SECONDS)).toBeGreaterThan(fn.timeout);
-      expect(fn.source_code_hash).not.toBe(onlyResource(tf, "aws_lambda_function").source_code_hash);
+      expect(fn.source_code_hash).not.toBe(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash);
       expect(starter(forever).environment.variables.LEDGER_RETENTION_DAYS).toBeUndefined();
     });
 

@@ -1,7 +1,7 @@
+import { EXECUTION_NAME_PATTERN } from "../functions/shared/execution-arn";
 import {
   canonicalJson,
   describeStrategy,
-  EXECUTION_NAME_PATTERN,
   executionNameFor,
 } from "../functions/start-execution/execution-name";
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { type Attributes, dataReferenceTo, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
+import { type Attributes, dataReferenceTo, functionReference, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
@@ -12,6 +12,8 @@ const byName = (tf: TerraformJson, type: string, name: string): Attributes => {
   if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
   return found[0];
 };
+/** Every route of the stack's HTTP API. */
+const routes = (tf: TerraformJson): Attributes[] => Object.values(tf.resource.aws_apigatewayv2_route);
 
 describe("hardening", () => {
   const { synthesized, tf } = synthTrigger();
@@ -43,9 +45,14 @@ describe("hardening", () => {
   });
 
   describe("log groups", () => {
-    const groups = ["/aws/lambda/sfn-dedup-default-start-execution", "/aws/vendedlogs/states/sfn-dedup-default-notify-country", "/aws/vendedlogs/apigateway/sfn-dedup-default-api"];
+    const groups = [
+      "/aws/lambda/sfn-dedup-default-start-execution",
+      "/aws/lambda/sfn-dedup-default-execution-status",
+      "/aws/vendedlogs/states/sfn-dedup-default-notify-country",
+      "/aws/vendedlogs/apigateway/sfn-dedup-default-api",
+    ];
 
-    it("exist for the function, the state machine and the API's access logs, each with a retention", () => {
+    it("exist for the functions, the state machine and the API's access logs, each with a retention", () => {
       expect(Object.values(tf.resource.aws_cloudwatch_log_group).map((group) => group.name).sort()).toEqual([...groups].sort());
       for (const name of groups) {
         expect(byName(tf, "aws_cloudwatch_log_group", name)).toMatchObject({ retention_in_days: 365 });
@@ -130,22 +137,28 @@ describe("hardening", () => {
 
   describe("functions", () => {
     it("are traced by X-Ray, log JSON, reserve concurrency and answer before API Gateway's 30 s limit", () => {
-      const fn = onlyResource(tf, "aws_lambda_function");
-      expect(fn).toMatchObject({
-        tracing_config: { mode: "Active" },
-        logging_config: { log_format: "JSON" },
-        reserved_concurrent_executions: 20,
-        timeout: 10,
-        memory_size: 256,
-      });
-      expect(fn.kms_key_arn).toBeUndefined();
-      expect(onlyResource(synthTrigger({ reservedConcurrency: 75 }).tf, "aws_lambda_function").reserved_concurrent_executions).toBe(75);
+      const functions = Object.values(tf.resource.aws_lambda_function);
+      // start-execution and execution-status: the two the HTTP API invokes.
+      expect(functions).toHaveLength(2);
+      for (const fn of functions) {
+        expect(fn).toMatchObject({
+          tracing_config: { mode: "Active" },
+          logging_config: { log_format: "JSON" },
+          reserved_concurrent_executions: 20,
+          timeout: 10,
+          memory_size: 256,
+        });
+        expect(fn.kms_key_arn).toBeUndefined();
+      }
+      for (const fn of Object.values(synthTrigger({ reservedConcurrency: 75 }).tf.resource.aws_lambda_function)) {
+        expect(fn.reserved_concurrent_executions).toBe(75);
+      }
     });
 
     it("reserve no concurrency at all with reservedConcurrency: false, for accounts with too small a quota", () => {
       const { tf: unreserved } = synthTrigger({ reservedConcurrency: false, ledger: true });
       const functions = Object.values(unreserved.resource.aws_lambda_function);
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(3);
       for (const fn of functions) {
         expect(fn.reserved_concurrent_executions).toBeUndefined();
       }
@@ -195,19 +208,19 @@ describe("hardening", () => {
       expect(onlyResource(configured.tf, "aws_apigatewayv2_stage").default_route_settings).toEqual({ throttling_rate_limit: 10, throttling_burst_limit: 20 });
     });
 
-    it("has no CORS unless configured, and then only for the route's method", () => {
+    it("has no CORS unless configured, and then only for the routes' methods: POST to start, GET for the status", () => {
       expect(onlyResource(tf, "aws_apigatewayv2_api").cors_configuration).toBeUndefined();
       const cors = synthTrigger({ api: { cors: { allowOrigins: ["https://app.example.com"] } } });
       expect(onlyResource(cors.tf, "aws_apigatewayv2_api").cors_configuration).toEqual({
         allow_origins: ["https://app.example.com"],
-        allow_methods: ["POST"],
+        allow_methods: ["POST", "GET"],
         allow_headers: ["content-type", "authorization"],
         max_age: 300,
       });
     });
 
     it("is public unless authorization is configured", () => {
-      expect(onlyResource(tf, "aws_apigatewayv2_route").authorization_type).toBe("NONE");
+      for (const route of routes(tf)) expect(route.authorization_type).toBe("NONE");
       expect(synthesized).not.toHaveResource(Apigatewayv2Authorizer);
     });
 
@@ -221,21 +234,33 @@ describe("hardening", () => {
         identity_sources: ["$request.header.Authorization"],
         jwt_configuration: { issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC", audience: ["client-1"] },
       });
-      expect(onlyResource(jwt.tf, "aws_apigatewayv2_route")).toMatchObject({
-        authorization_type: "JWT",
-        authorizer_id: referenceTo(jwt.tf, "aws_apigatewayv2_authorizer", "id"),
-        authorization_scopes: ["orders/write"],
-      });
+      // The status route as the start route: with authorization on, no route is public.
+      expect(routes(jwt.tf).map((route) => route.route_key).sort()).toEqual(["GET /executions/{executionName}", "POST /executions"]);
+      for (const route of routes(jwt.tf)) {
+        expect(route).toMatchObject({
+          authorization_type: "JWT",
+          authorizer_id: referenceTo(jwt.tf, "aws_apigatewayv2_authorizer", "id"),
+          authorization_scopes: ["orders/write"],
+        });
+      }
     });
 
     it("requires SigV4-signed callers with IAM authorization", () => {
       const iam = synthTrigger({ api: { authorization: { type: "iam" } } });
-      expect(onlyResource(iam.tf, "aws_apigatewayv2_route").authorization_type).toBe("AWS_IAM");
+      expect(routes(iam.tf)).toHaveLength(2);
+      for (const route of routes(iam.tf)) expect(route.authorization_type).toBe("AWS_IAM");
       expect(iam.tf.resource.aws_apigatewayv2_authorizer).toBeUndefined();
     });
 
-    it("may invoke the function on its one route only", () => {
-      expect(onlyResource(tf, "aws_lambda_permission").source_arn).toBe(`${referenceTo(tf, "aws_apigatewayv2_api", "execution_arn")}/*/POST/executions`);
+    it("may invoke each function on its one route only", () => {
+      const api = referenceTo(tf, "aws_apigatewayv2_api", "execution_arn");
+      expect(Object.values(tf.resource.aws_lambda_permission).map((permission) => [permission.function_name, permission.source_arn])).toEqual(
+        expect.arrayContaining([
+          [functionReference(tf, "sfn-dedup-default-start-execution", "function_name"), `${api}/*/POST/executions`],
+          [functionReference(tf, "sfn-dedup-default-execution-status", "function_name"), `${api}/*/GET/executions/*`],
+        ]),
+      );
+      expect(Object.keys(tf.resource.aws_lambda_permission)).toHaveLength(2);
     });
   });
 });

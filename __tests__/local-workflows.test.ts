@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { exampleRequestBody } from "../local/example-request";
+import { exampleExecutionName, exampleRequestBody } from "../local/example-request";
 import type { ExecutionRecord } from "../local/local-step-functions";
 import { type Sandbox, startSandbox } from "../local/sandbox";
 import { startupBanner } from "../local/startup-banner";
@@ -54,9 +54,19 @@ describe("the sandbox with several workflows", () => {
     });
 
     it("serves every route, function and state machine, and starts DynamoDB for the tasks though the stack has no table", () => {
-      expect(sandbox.routes.map((route) => route.routeKey).sort()).toEqual(["POST /executions", ORDERS_ROUTE]);
+      expect(sandbox.routes.map((route) => route.routeKey).sort()).toEqual([
+        "GET /executions/{executionName}",
+        "GET /orders/{executionName}",
+        "POST /executions",
+        ORDERS_ROUTE,
+      ]);
       expect(sandbox.stack.stateMachines().map((machine) => machine.name).sort()).toEqual(["sfn-dedup-default-notify-country", "sfn-dedup-default-orders"]);
-      expect([...sandbox.hosts.keys()].sort()).toEqual(["sfn-dedup-default-orders-start", "sfn-dedup-default-start-execution"]);
+      expect([...sandbox.hosts.keys()].sort()).toEqual([
+        "sfn-dedup-default-execution-status",
+        "sfn-dedup-default-orders-start",
+        "sfn-dedup-default-orders-status",
+        "sfn-dedup-default-start-execution",
+      ]);
       expect(sandbox.stack.tables()).toEqual([]);
       expect(sandbox.dynamodbUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(sandbox.tables.map((table) => table.name)).toEqual([TEAM_ORDERS_TABLE]);
@@ -66,11 +76,16 @@ describe("the sandbox with several workflows", () => {
 
     it("lists every route and state machine in the startup banner, with a request to try on each route", () => {
       const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl", requestSchemas: requestSchemas() });
-      expect(banner).toContain(`HTTP API         ${sandbox.apiUrl}   POST /executions, POST /orders\n`);
+      expect(banner).toContain(
+        `HTTP API         ${sandbox.apiUrl}   POST /executions, GET /executions/{executionName}, POST /orders, GET /orders/{executionName}\n`,
+      );
       for (const machine of sandbox.stack.stateMachines()) expect(banner).toContain(`State machine    ${machine.arn}\n`);
       expect(banner).toContain(`DynamoDB         ${sandbox.dynamodbUrl}   tables ${TEAM_ORDERS_TABLE}\n`);
       expect(banner).toContain(`Try: curl -i -X POST ${sandbox.apiUrl}/executions `);
       expect(banner).toContain(`\n     curl -i -X POST ${sandbox.apiUrl}/orders `);
+      // Each status route with the name of the execution its POST hint starts.
+      expect(banner).toMatch(new RegExp(`\\n     curl -i '${sandbox.apiUrl}/executions/[0-9a-f]{32}'\\n`));
+      expect(banner).toMatch(new RegExp(`\\n     curl -i '${sandbox.apiUrl}/orders/[0-9a-f]{64}'\\n`));
       expect(banner).not.toContain("Warning");
     });
 
@@ -104,12 +119,41 @@ describe("the sandbox with several workflows", () => {
       });
     });
 
-    it("hints at a body each route's function accepts", async () => {
-      for (const route of sandbox.routes) {
-        const body = exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, requestSchemas().get(route.routeKey));
+    it("hints at a body each route's function accepts, and at the name its status route then answers for", async () => {
+      for (const route of sandbox.routes.filter(({ routeKey }) => routeKey.startsWith("POST "))) {
+        const environment = sandbox.routeFunction(route.routeKey).environment;
+        const body = exampleRequestBody(environment, requestSchemas().get(route.routeKey));
         const response = await post(sandbox, route.routeKey, body);
         expect({ route: route.routeKey, status: response.status }).toEqual({ route: route.routeKey, status: 202 });
+        const name = exampleExecutionName(environment, body);
+        expect(name).toBe(response.body.executionName);
+        const status = await fetch(`${sandbox.apiUrl}${route.routeKey.split(" ")[1]}/${name}`);
+        expect({ route: route.routeKey, status: status.status, executionArn: (await status.json()).executionArn }).toEqual({
+          route: route.routeKey,
+          status: 200,
+          executionArn: response.body.executionArn,
+        });
       }
+    });
+
+    it("serves each workflow's status route, its own workflow's executions only, with the name as API Gateway's path parameter", async () => {
+      const started = await post(sandbox, ORDERS_ROUTE, { orderId: "D-4004", items: [{ sku: "tea", quantity: 1 }] });
+      await settled(started.body.executionArn);
+      const get = async (path: string) => {
+        const response = await fetch(`${sandbox.apiUrl}${path}`);
+        return { status: response.status, body: await response.json() };
+      };
+
+      expect(await get(`/orders/${started.body.executionName}`)).toMatchObject({
+        status: 200,
+        body: { executionArn: started.body.executionArn, status: "SUCCEEDED", source: "step-functions" },
+      });
+      // The same name under the other workflow's route names that workflow's execution, which does not exist.
+      expect(await get(`/executions/${started.body.executionName}`)).toMatchObject({ status: 404, body: { type: "urn:sfn-dedup:problem:execution-not-found" } });
+      expect(await get("/orders/not.a.name")).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-execution-name" } });
+      // No route: API Gateway's own 404, the function is never invoked.
+      expect(await get("/orders/")).toEqual({ status: 404, body: { message: "Not Found" } });
+      expect(await get(`/orders/${started.body.executionName}/more`)).toEqual({ status: 404, body: { message: "Not Found" } });
     });
   });
 

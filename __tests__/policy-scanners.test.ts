@@ -146,7 +146,7 @@ describe("policy scanners", () => {
     each("aws_lambda_function", (fn) => Number.isInteger(fn.reserved_concurrent_executions) && fn.reserved_concurrent_executions > 0);
   });
 
-  it("CKV_AWS_116: the asynchronously invoked function has a dead-letter queue (skipped: the other is synchronous)", () => {
+  it("CKV_AWS_116: the asynchronously invoked function has a dead-letter queue (skipped: the others are synchronous)", () => {
     const eventTargets = resources("aws_cloudwatch_event_target").map(({ resource }) => resource.arn.replace(/\.arn\}$/, ""));
     expect(eventTargets.length).toBeGreaterThan(0);
     each("aws_lambda_function", (fn, tf) => {

@@ -1,4 +1,4 @@
-import { ProblemError } from "../functions/start-execution/problem";
+import { ProblemError } from "../functions/shared/problem";
 import { MAX_LISTED_VIOLATIONS, requireSchemaValid } from "../functions/start-execution/request-validator";
 import { fieldPath } from "../functions/start-execution/schema-violation";
 import { compileRequestSchema } from "../lib/request-validator";

@@ -43,8 +43,9 @@ describe("the stacks' service roles", () => {
 
     it("are one for the workflow, one for each function, each trusting one service", () => {
       expect(byService("states.amazonaws.com").map((role) => role.name)).toEqual([expect.stringMatching(/-notify-country-workflow$/)]);
-      expect(byService("lambda.amazonaws.com")).toHaveLength(2);
-      expect(roles).toHaveLength(3);
+      // start-execution, execution-status and ledger-status.
+      expect(byService("lambda.amazonaws.com")).toHaveLength(3);
+      expect(roles).toHaveLength(4);
       for (const { trust } of roles) expect(trust.Statement).toHaveLength(1);
     });
 
@@ -79,7 +80,7 @@ describe("the stacks' service roles", () => {
     it("each have one inline policy, named for what it grants, attached before a renamed one is removed", () => {
       const policies = Object.values(tf.resource.aws_iam_role_policy);
       const names = policies.map((policy) => policy.name).sort();
-      expect(names).toEqual(["publish-notifications", "record-execution-statuses", "start-workflow-executions"]);
+      expect(names).toEqual(["describe-workflow-executions", "publish-notifications", "record-execution-statuses", "start-workflow-executions"]);
       for (const policy of policies) expect(policy.lifecycle).toEqual({ create_before_destroy: true });
     });
   });

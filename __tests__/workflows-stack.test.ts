@@ -1,5 +1,15 @@
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
-import { type Attributes, dataReferenceTo, referenceTo, rolePolicy, synthProject } from "./support/synth";
+import {
+  type Attributes,
+  dataReferenceTo,
+  functionReference,
+  lambdaFunction,
+  referenceTo,
+  resourceWhere,
+  rolePolicy,
+  routeTo,
+  synthProject,
+} from "./support/synth";
 
 const environment = { account: "123456789012", region: "eu-west-1" };
 const synthesize = (settings: Record<string, unknown> = {}) =>
@@ -11,27 +21,72 @@ describe("a stack with two workflows", () => {
   const starter = (name: string) => functions.find((fn) => fn.function_name === name)!;
   const stateMachineId = (name: string) => Object.entries(tf.resource.aws_sfn_state_machine).find(([, sm]) => sm.name === name)![0];
 
-  it("gives each workflow its own state machine, role, log group and start function, and the default its old names", () => {
+  it("gives each workflow its own state machine, role, log group, start and status functions, and the default its old names", () => {
     expect(Object.values(tf.resource.aws_sfn_state_machine).map((sm) => sm.name).sort()).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
-    expect(functions.map((fn) => fn.function_name).sort()).toEqual(["sfn-dedup-dev-ledger-status", "sfn-dedup-dev-orders-start", "sfn-dedup-dev-start-execution"]);
+    expect(functions.map((fn) => fn.function_name).sort()).toEqual([
+      "sfn-dedup-dev-execution-status",
+      "sfn-dedup-dev-ledger-status",
+      "sfn-dedup-dev-orders-start",
+      "sfn-dedup-dev-orders-status",
+      "sfn-dedup-dev-start-execution",
+    ]);
     expect(Object.values(tf.resource.aws_iam_role).map((role) => role.name).sort()).toEqual([
+      "sfn-dedup-dev-execution-status-function",
       "sfn-dedup-dev-ledger-status-function",
       "sfn-dedup-dev-notify-country-workflow",
       "sfn-dedup-dev-orders-start-function",
+      "sfn-dedup-dev-orders-status-function",
       "sfn-dedup-dev-orders-workflow",
       "sfn-dedup-dev-start-execution-function",
     ]);
     expect(Object.values(tf.resource.aws_cloudwatch_log_group).map((group) => group.name)).toEqual(
-      expect.arrayContaining(["/aws/vendedlogs/states/sfn-dedup-dev-orders", "/aws/lambda/sfn-dedup-dev-orders-start"]),
+      expect.arrayContaining(["/aws/vendedlogs/states/sfn-dedup-dev-orders", "/aws/lambda/sfn-dedup-dev-orders-start", "/aws/lambda/sfn-dedup-dev-orders-status"]),
     );
   });
 
-  it("puts both routes on the environment's one HTTP API, each to its own function, invocable from its own route only", () => {
+  it("puts every route on the environment's one HTTP API, each to its own function, invocable from its own route only", () => {
     expect(Object.keys(tf.resource.aws_apigatewayv2_api)).toHaveLength(1);
     const routes = Object.values(tf.resource.aws_apigatewayv2_route).map((route) => route.route_key).sort();
-    expect(routes).toEqual(["POST /executions", "POST /orders"]);
+    expect(routes).toEqual(["GET /executions/{executionName}", "GET /orders/{executionName}", "POST /executions", "POST /orders"]);
+    expect(routeTo(tf, "GET /orders/{executionName}").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-dev-orders-status", "invoke_arn"));
+    expect(routeTo(tf, "POST /orders").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-dev-orders-start", "invoke_arn"));
     const permissions = Object.values(tf.resource.aws_lambda_permission).filter((p) => p.principal === "apigateway.amazonaws.com");
-    expect(permissions.map((p) => p.source_arn.split("/*/")[1]).sort()).toEqual(["POST/executions", "POST/orders"]);
+    expect(permissions.map((p) => [p.function_name, p.source_arn.split("/*/")[1]])).toEqual(
+      expect.arrayContaining([
+        [functionReference(tf, "sfn-dedup-dev-orders-status", "function_name"), "GET/orders/*"],
+        [functionReference(tf, "sfn-dedup-dev-execution-status", "function_name"), "GET/executions/*"],
+      ]),
+    );
+    expect(permissions.map((p) => p.source_arn.split("/*/")[1]).sort()).toEqual(["GET/executions/*", "GET/orders/*", "POST/executions", "POST/orders"]);
+  });
+
+  it("lets each status function describe its own workflow's executions and read the ledger, nothing else", () => {
+    const orders = rolePolicy(tf, "-orders-status-function").statements;
+    const ordersMachine = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-orders")}`;
+    expect(orders.map((s) => [s.Sid, s.Action])).toEqual([
+      ["DescribeWorkflowExecutions", ["states:DescribeExecution"]],
+      ["ReadExecutionLedger", ["dynamodb:GetItem"]],
+      ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]],
+      ["SendXRayTraces", expect.any(Array)],
+    ]);
+    expect(orders[0].Resource[0]).toMatch(new RegExp(`:execution:\\$\\{${ordersMachine}\\.name\\}:\\*$`));
+    expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
+  });
+
+  it("shows a succeeded execution's output only for a workflow that sets exposeOutput", () => {
+    const exposed = synthProject({
+      workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, exposeOutput: true } },
+      environments: { dev: environment },
+    }).dev.tf;
+    expect(lambdaFunction(exposed, "sfn-dedup-dev-orders-status").environment.variables).toEqual({
+      STATE_MACHINE_ARN: `\${aws_sfn_state_machine.${resourceWhere(exposed, "aws_sfn_state_machine", (sm) => sm.name === "sfn-dedup-dev-orders")[0]}.arn}`,
+      EXPOSE_OUTPUT: "true",
+    });
+    expect(lambdaFunction(exposed, "sfn-dedup-dev-execution-status").environment.variables.EXPOSE_OUTPUT).toBeUndefined();
+    // The role is the same either way: describing an execution is all it may do.
+    expect(rolePolicy(exposed, "-orders-status-function").statements.map((s) => s.Action)).toEqual(
+      rolePolicy(synthesize(), "-orders-status-function").statements.map((s) => s.Action),
+    );
   });
 
   it("lets each start function start and describe its own workflow's executions only", () => {
@@ -79,6 +134,11 @@ describe("a stack with two workflows", () => {
   it("shares the ledger, keying the orders workflow's records within its state machine so two workflows keyed alike never share one", () => {
     expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ LEDGER_KEY_SCOPE: "sfn-dedup-dev-orders" });
     expect(starter("sfn-dedup-dev-start-execution").environment.variables.LEDGER_KEY_SCOPE).toBeUndefined();
+    // Each status function reads the records its start function writes: the same table, the same scope.
+    for (const [start, status] of [["sfn-dedup-dev-orders-start", "sfn-dedup-dev-orders-status"], ["sfn-dedup-dev-start-execution", "sfn-dedup-dev-execution-status"]]) {
+      const { LEDGER_TABLE_NAME, LEDGER_KEY_SCOPE } = starter(start).environment.variables;
+      expect(starter(status).environment.variables).toEqual({ STATE_MACHINE_ARN: expect.any(String), LEDGER_TABLE_NAME, ...(LEDGER_KEY_SCOPE ? { LEDGER_KEY_SCOPE } : {}) });
+    }
     expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders" });
     const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
     expect(pattern.detail.stateMachineArn).toHaveLength(2);

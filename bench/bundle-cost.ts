@@ -29,7 +29,7 @@ const FUNCTION_ENVIRONMENT = {
   AWS_REGION: "us-east-1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
-/** The ledger builds' (start-execution with the ledger, ledger-status) too; the default build refuses them. */
+/** The ledger builds' (start-execution and execution-status with the ledger, ledger-status) too; the builds without one refuse them. */
 const LEDGER_ENVIRONMENT = { LEDGER_TABLE_NAME: "bench-ledger", LEDGER_LEASE_SECONDS: "20" };
 
 const TIMED_IMPORT = (specifier: string, after = "") =>
@@ -57,7 +57,8 @@ export async function measureBundleCost(builds: readonly NodejsBundleOptions[], 
     const env = { ...process.env, ...FUNCTION_ENVIRONMENT };
     for (let run = 0; run < runs; run++) {
       for (const module of modules) {
-        const moduleEnv = module.entry === FUNCTION_ENTRIES.startExecution ? env : { ...env, ...LEDGER_ENVIRONMENT };
+        const withoutLedger = module.entry === FUNCTION_ENTRIES.startExecution || module.entry === FUNCTION_ENTRIES.executionStatus;
+        const moduleEnv = withoutLedger ? env : { ...env, ...LEDGER_ENVIRONMENT };
         const { stdout } = await measureNode(["--input-type=module", "-e", TIMED_IMPORT(module.url)], { env: moduleEnv });
         module.importMs.push(Number(stdout));
       }

@@ -41,7 +41,9 @@ type Handler = (event: unknown, context: { awsRequestId: string }) => Promise<un
  */
 export async function measureHandlerLatency(stackDir: string, requests: number, concurrency: number): Promise<HandlerLatency> {
   const stack = SynthesizedStack.read(stackDir);
-  const starter = stack.functions().find((fn) => fn.functionName === stack.routes()[0].functionName)!;
+  // The first workflow's start route (each workflow also has a GET status route).
+  const startRoute = stack.routes().find((route) => route.routeKey.startsWith("POST "))!;
+  const starter = stack.functions().find((fn) => fn.functionName === startRoute.functionName)!;
   const service = new LocalStepFunctions({ taskHandlers: { "arn:aws:states:::sns:publish": () => ({ MessageId: "bench" }) } });
   for (const machine of stack.stateMachines()) service.createStateMachine(machine.arn, machine.definition);
   /** The endpoint's times for StartExecution since the last request began. */

@@ -67,6 +67,8 @@ const kilobytes = (bytes: number, digits = 1) => `${fixed(bytes / 1000, digits)}
 const BUNDLE_NAMES: Record<string, string> = {
   [FUNCTION_ENTRIES.startExecution]: "start-execution",
   [FUNCTION_ENTRIES.startExecutionWithLedger]: "start-execution-with-ledger",
+  [FUNCTION_ENTRIES.executionStatus]: "execution-status",
+  [FUNCTION_ENTRIES.executionStatusWithLedger]: "execution-status-with-ledger",
   [FUNCTION_ENTRIES.ledgerStatus]: "ledger-status",
 };
 
@@ -162,7 +164,8 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
   figures.synthMatrix = synthRunFigures(synth.matrix);
   figures.barrelImport = { wallMs: synth.barrelImport.map((run) => run.wallMs), maxRssMiB: synth.barrelImport.map((run) => run.maxRssMiB) };
 
-  // As the stacks build them: the start-execution bundles with the default workflow's request validator.
+  // As the stacks build them: the start-execution bundles with the default workflow's request validator, the
+  // execution-status bundles, ledger-status.
   const builds = Object.values(FUNCTION_BUNDLES);
   log(`bundles: ${builds.length} (${settings.runs * 2} cold imports each, alternating with the unbundled SDK)…`);
   const bundles = await measureBundleCost(builds, settings.runs * 2);

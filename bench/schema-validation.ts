@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { ProblemError } from "../functions/start-execution/problem";
+import { ProblemError } from "../functions/shared/problem";
 import { type RequestValidator, requireSchemaValid } from "../functions/start-execution/request-validator";
 import { DEFAULT_BUNDLE_TARGET } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";

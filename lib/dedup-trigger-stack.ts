@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/settings";
 import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/scoped-ledger";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
@@ -10,7 +11,7 @@ import { ConfigError } from "./config/config-error";
 import type { EnvironmentConfig } from "./config/environment-config";
 import type { WorkflowConfig } from "./config/workflow-config";
 import { ExecutionLedgerTable } from "./execution-ledger-table";
-import { startExecutionBundle } from "./function-entries";
+import { executionStatusBundle, startExecutionBundle } from "./function-entries";
 import { HttpLambdaApi, parseRouteKey } from "./http-lambda-api";
 import type { PolicyStatement } from "./iam-policy";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
@@ -31,11 +32,15 @@ export const START_EXECUTION_TIMEOUT_SECONDS = 10;
  * take the claim over, and by then the holder has finished or been stopped by its timeout.
  */
 export const LEDGER_LEASE_SECONDS = 2 * START_EXECUTION_TIMEOUT_SECONDS;
+/** The status function makes at most two AWS calls; the same limit keeps API Gateway's 30 s far off. */
+export const EXECUTION_STATUS_TIMEOUT_SECONDS = 10;
 
 /**
  * The whole trigger for one environment: one HTTP API, one topic, the ledger when configured, and per
- * workflow a Standard state machine, a start-execution function and a route:
- * HTTP API -> start-execution Lambda -> state machine (asl/<workflow>.asl.json) -> its tasks (the topic, …).
+ * workflow a Standard state machine, a start-execution function and its route, and an execution-status
+ * function and its route:
+ * HTTP API -> start-execution Lambda -> state machine (asl/<workflow>.asl.json) -> its tasks (the topic, …);
+ * HTTP API -> execution-status Lambda -> DescribeExecution (with the ledger: its record once forgotten).
  */
 export class DedupTriggerStack extends TerraformStack {
   public readonly topic: NotificationTopic;
@@ -76,6 +81,9 @@ export class DedupTriggerStack extends TerraformStack {
     }
 
     const starters = workflows.map(({ workflow, identity, stateMachine }) => startExecutionFunction(this, config, workflow, identity, stateMachine, this.ledger));
+    const statusFunctions = workflows.map(({ workflow, identity, stateMachine }) =>
+      executionStatusFunction(this, config, workflow, identity, stateMachine, this.ledger),
+    );
 
     if (this.ledger) {
       new LedgerStatusUpdates(this, "ledger-status", {
@@ -95,7 +103,8 @@ export class DedupTriggerStack extends TerraformStack {
 
     this.api = new HttpLambdaApi(this, "http-api", {
       name: `${prefix}-api`,
-      methods: [...new Set(config.workflows.map((workflow) => parseRouteKey(workflow.route)[0]))],
+      // Every workflow's route and its status route: CORS allows both methods when it is configured.
+      methods: [...new Set([...config.workflows.map((workflow) => parseRouteKey(workflow.route)[0]), "GET"])],
       throttling: config.api.throttling,
       cors: config.api.cors,
       authorization: config.api.authorization,
@@ -104,7 +113,9 @@ export class DedupTriggerStack extends TerraformStack {
 
     this.workflows = workflows.map(({ workflow, identity, stateMachine }, index) => {
       const starter = starters[index];
+      const status = statusFunctions[index];
       const endpointUrl = this.api.addRoute(identity.ids.route, workflow.route, starter.function);
+      this.api.addRoute(identity.ids.statusRoute, statusRouteOf(workflow.route), status.function);
       new TerraformOutput(this, identity.ids.endpointUrlOutput, {
         value: endpointUrl,
         description:
@@ -116,7 +127,7 @@ export class DedupTriggerStack extends TerraformStack {
         value: stateMachine.arn,
         description: identity.ids.route === "" ? "The workflow's state machine." : `The ${workflow.name} workflow's state machine.`,
       });
-      return { config: workflow, identity, stateMachine, starter };
+      return { config: workflow, identity, stateMachine, starter, status };
     });
     new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
   }
@@ -135,6 +146,14 @@ export interface TriggeredWorkflow {
   readonly identity: WorkflowIdentity;
   readonly stateMachine: WorkflowStateMachine;
   readonly starter: NodejsFunction;
+  /** Behind `GET <route's path>/{executionName}`. */
+  readonly status: NodejsFunction;
+}
+
+/** `POST /orders` -> `GET /orders/{executionName}`: an execution of the workflow, by the name the POST answered with. */
+export function statusRouteOf(route: string): string {
+  const [, routePath] = parseRouteKey(route);
+  return `GET ${routePath}/{${EXECUTION_NAME_PARAMETER}}`;
 }
 
 /**
@@ -230,6 +249,47 @@ function startExecutionFunction(
     kmsKeyArn: config.kmsKeyArn,
     reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
   });
+}
+
+/**
+ * The execution-status function of a workflow: it may describe its own state machine's executions and, with
+ * the ledger, read the ledger's items; nothing else. Its concurrency is reserved as the start function's is.
+ */
+function executionStatusFunction(
+  stack: TerraformStack,
+  config: EnvironmentConfig,
+  workflow: WorkflowConfig,
+  identity: WorkflowIdentity,
+  stateMachine: WorkflowStateMachine,
+  ledger: ExecutionLedgerTable | undefined,
+): NodejsFunction {
+  const route = statusRouteOf(workflow.route);
+  return new NodejsFunction(stack, identity.ids.statusFunction, {
+    name: identity.statusFunctionName,
+    description:
+      identity.ids.route === ""
+        ? `Answers the status of the workflow's executions, for ${route} (sfn-dedup)`
+        : `Answers the status of the ${workflow.name} workflow's executions, for ${route} (sfn-dedup)`,
+    entry: executionStatusBundle(ledger !== undefined).entry,
+    timeoutSeconds: EXECUTION_STATUS_TIMEOUT_SECONDS,
+    environment: {
+      [STATUS_ENVIRONMENT.stateMachineArn]: stateMachine.arn,
+      // Only when asked for: outputs may hold personal data.
+      ...(workflow.exposeOutput ? { [STATUS_ENVIRONMENT.exposeOutput]: "true" } : {}),
+      // The table and the key scope exactly as the start function gets them, so it reads the records that one writes.
+      ...(ledger ? pick(ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity), STATUS_ENVIRONMENT.ledgerTableName, STATUS_ENVIRONMENT.ledgerKeyScope) : {}),
+    },
+    statements: [...stateMachine.describeStatements(), ...(ledger ? [ledger.readStatement()] : [])],
+    policyName: "describe-workflow-executions",
+    logRetentionDays: config.logs.retentionDays,
+    kmsKeyArn: config.kmsKeyArn,
+    reservedConcurrency: config.reservedConcurrency === false ? undefined : config.reservedConcurrency,
+  });
+}
+
+/** The variables of those names, of the ones given (a variable absent there stays absent). */
+function pick(variables: Record<string, string>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
 }
 
 /** A mistake found while building a workflow, said of the configuration field that can fix it. */

@@ -44,6 +44,11 @@ export class ExecutionLedgerTable extends Construct {
     return { sid: "RecordStatusInExecutionLedger", actions: ["dynamodb:UpdateItem"], resources: [this.table.arn] };
   }
 
+  /** What the execution-status function does with the ledger: read items, nothing else. */
+  public readStatement(): PolicyStatement {
+    return { sid: "ReadExecutionLedger", actions: ["dynamodb:GetItem"], resources: [this.table.arn] };
+  }
+
   /** What the start-execution function does with the ledger: read, claim, record, release; items only. */
   public claimStatement(): PolicyStatement {
     return {

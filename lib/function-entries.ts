@@ -7,6 +7,9 @@ export const FUNCTION_ENTRIES = {
   startExecution: "functions/start-execution/index.ts",
   /** The same function with the ledger: a build of its own, so that the other carries no DynamoDB client. */
   startExecutionWithLedger: "functions/start-execution/with-ledger.ts",
+  /** The status route's function; like start-execution, a build without and one with the ledger. */
+  executionStatus: "functions/execution-status/index.ts",
+  executionStatusWithLedger: "functions/execution-status/with-ledger.ts",
   ledgerStatus: "functions/ledger-status/index.ts",
 } as const;
 
@@ -19,10 +22,12 @@ export const DEFAULT_REQUEST_SCHEMA = DEFAULT_WORKFLOW.request;
  */
 export const BUNDLE_TARGET_BYTES = 300_000;
 
-/** The default workflow's bundles, which the benchmark measures: both start-execution builds and ledger-status. */
+/** The default workflow's bundles, which the benchmark measures: both builds of start-execution and execution-status, and ledger-status. */
 export const FUNCTION_BUNDLES = {
   startExecution: { entry: FUNCTION_ENTRIES.startExecution, requestSchema: DEFAULT_REQUEST_SCHEMA },
   startExecutionWithLedger: { entry: FUNCTION_ENTRIES.startExecutionWithLedger, requestSchema: DEFAULT_REQUEST_SCHEMA },
+  executionStatus: { entry: FUNCTION_ENTRIES.executionStatus },
+  executionStatusWithLedger: { entry: FUNCTION_ENTRIES.executionStatusWithLedger },
   ledgerStatus: { entry: FUNCTION_ENTRIES.ledgerStatus },
 } as const satisfies Record<keyof typeof FUNCTION_ENTRIES, NodejsBundleOptions>;
 
@@ -35,10 +40,19 @@ export function startExecutionBundle(workflow: WorkflowConfig, withLedger: boole
 }
 
 /**
- * The bundles an environment's stack deploys, so that they can be built before the stack is. A bundle is
- * the same for every environment and workflow with the same entry and schema, and is built once.
+ * A workflow's execution-status function: the ledger build when the environment has a ledger, to answer for
+ * executions Step Functions has forgotten. It validates no request body, so it is the same for every workflow.
+ */
+export function executionStatusBundle(withLedger: boolean): NodejsBundleOptions {
+  return { entry: withLedger ? FUNCTION_ENTRIES.executionStatusWithLedger : FUNCTION_ENTRIES.executionStatus };
+}
+
+/**
+ * The bundles an environment's stack deploys, one per function, so that they can be built before the stack
+ * is. A bundle is the same for every environment and workflow with the same entry and schema, and is built once.
  */
 export function functionBundlesFor(environment: EnvironmentConfig): NodejsBundleOptions[] {
-  const starters = environment.workflows.map((workflow) => startExecutionBundle(workflow, environment.ledger !== undefined));
-  return environment.ledger ? [...starters, { entry: FUNCTION_ENTRIES.ledgerStatus }] : starters;
+  const withLedger = environment.ledger !== undefined;
+  const perWorkflow = environment.workflows.flatMap((workflow) => [startExecutionBundle(workflow, withLedger), executionStatusBundle(withLedger)]);
+  return withLedger ? [...perWorkflow, { entry: FUNCTION_ENTRIES.ledgerStatus }] : perWorkflow;
 }

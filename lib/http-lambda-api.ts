@@ -12,7 +12,7 @@ import { managedLogGroup } from "./managed-log-group";
 
 export interface HttpLambdaApiProps {
   readonly name: string;
-  /** The methods of every route, for CORS, e.g. `["POST"]`. */
+  /** The methods of every route, for CORS, e.g. `["POST", "GET"]`. */
   readonly methods: readonly string[];
   readonly throttling: ThrottlingConfig;
   /** Absent: no CORS configuration, so browsers on other origins are refused. */
@@ -87,9 +87,11 @@ export class HttpLambdaApi extends Construct {
   }
 
   /**
-   * A route to a function: its integration, the route (with the API's authorization) and the function's
-   * permission for this route only. `idPrefix` keeps each route's ids apart ("" for the first route there was).
-   * Returns the route's full URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/executions`.
+   * A route to a function: its integration, the route (with the API's authorization: every route gets it,
+   * so none is public while authorization is on) and the function's permission for this route only.
+   * `idPrefix` keeps each route's ids apart ("" for the first route there was). A path may hold parameters,
+   * `GET /executions/{executionName}`. Returns the route's full URL, e.g.
+   * `https://abc123.execute-api.eu-west-1.amazonaws.com/executions`.
    */
   public addRoute(idPrefix: string, routeKey: string, handler: LambdaFunction): string {
     const [method, routePath] = parseRouteKey(routeKey);
@@ -110,8 +112,9 @@ export class HttpLambdaApi extends Construct {
       action: "lambda:InvokeFunction",
       functionName: handler.functionName,
       principal: "apigateway.amazonaws.com",
-      // <api execution ARN>/<stage>/<method>/<path>: this route on any stage of this API, nothing else.
-      sourceArn: `${this.api.executionArn}/*/${method}${routePath}`,
+      // <api execution ARN>/<stage>/<method>/<path>: this route on any stage of this API, nothing else. A path
+      // parameter ({executionName}) is the request's actual segment there, so it is matched by "*".
+      sourceArn: `${this.api.executionArn}/*/${method}${routePath.replace(/\{[^/{}]+\}/g, "*")}`,
     });
     return `${this.api.apiEndpoint}${routePath}`;
   }

@@ -79,8 +79,12 @@ export class WorkflowStateMachine extends Construct {
 
   /** Start executions of this state machine and read their status; nothing else. */
   public startAndDescribeStatements(): PolicyStatement[] {
+    return [{ sid: "StartWorkflowExecutions", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] }, ...this.describeStatements()];
+  }
+
+  /** Read the status of this state machine's executions; nothing else. */
+  public describeStatements(): PolicyStatement[] {
     return [
-      { sid: "StartWorkflowExecutions", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
       { sid: "DescribeWorkflowExecutions", actions: ["states:DescribeExecution"], resources: [this.executionsArn()] },
     ];
   }

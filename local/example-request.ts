@@ -1,3 +1,4 @@
+import { executionNameFor, type RequestPayload } from "../functions/start-execution/execution-name";
 import { strategyFromEnvironment } from "../functions/start-execution/settings";
 
 /**
@@ -29,4 +30,16 @@ export function exampleRequestHeaders(functionEnvironment: Readonly<Record<strin
 export function curlCommand(url: string, body: string, headers: Readonly<Record<string, string>> = {}): string {
   const extra = Object.entries(headers).map(([name, value]) => ` -H '${name}: ${value}'`).join("");
   return `curl -i -X POST ${url} -H 'content-type: application/json'${extra} -d '${body}'`;
+}
+
+/** The execution name the route's function gives the hint's request (its body, and its idempotency key if any). */
+export function exampleExecutionName(functionEnvironment: Readonly<Record<string, string>>, body: string): string {
+  const strategy = strategyFromEnvironment(functionEnvironment);
+  const key = strategy.from === "header" ? exampleRequestHeaders(functionEnvironment)[strategy.header] : undefined;
+  return executionNameFor(JSON.parse(body) as RequestPayload, strategy, key);
+}
+
+/** The status route's curl command: a GET, quoted, as a placeholder name may hold characters a shell reads. */
+export function statusCurlCommand(url: string): string {
+  return `curl -i '${url}'`;
 }

@@ -6,7 +6,10 @@ export interface HttpRequestParts {
   readonly method: string;
   /** Path without the query string, e.g. `/executions`. */
   readonly path: string;
+  /** The route's key as configured, e.g. `GET /executions/{executionName}`: a template, not the path. */
   readonly routeKey: string;
+  /** The values of the route's `{name}` path segments, by name. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly rawQueryString?: string;
   readonly body?: Buffer;
@@ -34,6 +37,7 @@ export function httpApiEvent(request: HttpRequestParts): APIGatewayProxyEventV2 
     cookies,
     headers,
     queryStringParameters: request.rawQueryString ? Object.fromEntries(new URLSearchParams(request.rawQueryString)) : undefined,
+    pathParameters: request.pathParameters && Object.keys(request.pathParameters).length > 0 ? { ...request.pathParameters } : undefined,
     requestContext: {
       accountId: "000000000000",
       apiId,

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { httpApiEvent } from "./http-api-event";
 import { type ListeningServer, listen } from "./listen";
+import { routeMatcher } from "./route-match";
 
 /** What API Gateway does with a route: hand its event to the integration and wait for the answer. */
 export type RouteIntegration = (event: APIGatewayProxyEventV2) => Promise<unknown>;
@@ -13,15 +14,16 @@ export type HttpApiServer = ListeningServer;
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 /**
- * An HTTP API on this machine: each `METHOD /path` route turns requests into payload format 2.0 events
- * for its integration and its answers into HTTP responses, as API Gateway does; anything else is
- * API Gateway's own 404, a failing integration its 500.
+ * An HTTP API on this machine: each `METHOD /path` route (`{name}` segments are path parameters) turns
+ * requests into payload format 2.0 events for its integration and its answers into HTTP responses, as API
+ * Gateway does; anything else is API Gateway's own 404, a failing integration its 500.
  */
 export async function startHttpApiServer(options: {
   routes: ReadonlyMap<string, RouteIntegration>;
   port: number;
   host: string;
 }): Promise<HttpApiServer> {
+  const match = routeMatcher(options.routes);
   const server = http.createServer((req, res) => {
     const requestId = randomUUID();
     const chunks: Buffer[] = [];
@@ -38,16 +40,18 @@ export async function startHttpApiServer(options: {
     req.on("end", () => {
       if (refused) return;
       const url = new URL(req.url ?? "/", "http://localhost");
-      const routeKey = `${req.method} ${url.pathname}`;
-      const integration = options.routes.get(routeKey);
-      if (!integration) {
+      const route = match(req.method ?? "GET", url.pathname);
+      if (!route) {
         sendJson(res, 404, { message: "Not Found" }, requestId);
         return;
       }
+      const integration = route.target;
       const event = httpApiEvent({
         method: req.method ?? "GET",
         path: url.pathname,
-        routeKey,
+        // The route's key as configured, `GET /executions/{executionName}`; the path is the request's.
+        routeKey: route.routeKey,
+        pathParameters: route.pathParameters,
         rawQueryString: url.search.slice(1),
         headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : (value ?? "")])),
         body: Buffer.concat(chunks),

@@ -1,4 +1,4 @@
-import { curlCommand, exampleRequestBody, exampleRequestHeaders } from "./example-request";
+import { curlCommand, exampleExecutionName, exampleRequestBody, exampleRequestHeaders, statusCurlCommand } from "./example-request";
 import type { Sandbox } from "./sandbox";
 
 /** What the sandbox serves: every route and state machine, and a request to try on each route. */
@@ -29,15 +29,24 @@ export function startupBanner(
         `create it with --table ${tableName}=<partition key>.`,
     ),
   ];
-  // In the order of their paths, whatever order the synthesized JSON lists them in.
-  const routes = [...sandbox.routes].sort((a, b) => a.routeKey.localeCompare(b.routeKey));
-  const tries = routes.map((route) =>
-    curlCommand(
-      `${sandbox.apiUrl}${route.routeKey.split(" ")[1]}`,
-      exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey)),
-      exampleRequestHeaders(sandbox.routeFunction(route.routeKey).environment),
-    ),
+  // In the order of their paths, whatever order the synthesized JSON lists them in: each workflow's POST
+  // route, then its status route (`GET <path>/{executionName}`).
+  const pathOf = (routeKey: string) => routeKey.split(" ")[1];
+  const routes = [...sandbox.routes].sort((a, b) => pathOf(a.routeKey).localeCompare(pathOf(b.routeKey)) || a.routeKey.localeCompare(b.routeKey));
+  const bodies = new Map(
+    routes
+      .filter((route) => route.routeKey.startsWith("POST "))
+      .map((route) => [pathOf(route.routeKey), { route, body: exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey)) }]),
   );
+  const tries = routes.map((route) => {
+    const path = pathOf(route.routeKey);
+    const started = route.routeKey.startsWith("POST ") ? bodies.get(path) : undefined;
+    if (started) return curlCommand(`${sandbox.apiUrl}${path}`, started.body, exampleRequestHeaders(sandbox.routeFunction(route.routeKey).environment));
+    // A status route: the execution the POST hint above starts, when its name follows from the body.
+    const post = bodies.get(path.replace(/\/\{[^/]+\}$/, ""));
+    const name = post && exampleExecutionName(sandbox.routeFunction(post.route.routeKey).environment, post.body);
+    return statusCurlCommand(`${sandbox.apiUrl}${path.replace(/\{[^/]+\}/, name ?? "<executionName>")}`);
+  });
   return `
 sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${routes.map((route) => route.routeKey).join(", ")}

@@ -49,7 +49,8 @@ describe("synth output", () => {
     for (const stack of ["dev", "prod", "state-acme-terraform-state"]) {
       expect(files).toContain(`stacks/${stack}/cdk.tf.json`);
     }
-    expect(files.filter((file) => file.endsWith(".zip"))).toHaveLength(2);
+    // Each stack's start-execution and execution-status zips.
+    expect(files.filter((file) => file.endsWith(".zip"))).toHaveLength(4);
   });
 
   it("is byte-identical run after run", () => {
@@ -110,6 +111,7 @@ describe("synth output after an edit", () => {
   afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
   const startExecution = "sfn-dedup-dev-start-execution";
+  const executionStatus = "sfn-dedup-dev-execution-status";
   const ledgerStatus = "sfn-dedup-dev-ledger-status";
   let before: Record<string, Buffer>;
   let afterHandlerEdit: Record<string, Buffer>;
@@ -120,17 +122,17 @@ describe("synth output after an edit", () => {
       environments: { dev: { account: "222222222222", region: "eu-west-1", ledger: true } },
     });
     before = synthesize(project, path.join(workspace, "tmp-1"), "UTC");
-    // A response title the handler sends: a string minification keeps, in start-execution's own code only.
-    replaceOnce(path.join(project, "functions", "start-execution", "problem.ts"), 'title: "Internal error"', 'title: "Internal error, edited"');
+    // A response detail the handler sends: a string minification keeps, in start-execution's own code only.
+    replaceOnce(path.join(project, "functions", "start-execution", "http-response.ts"), "; nothing was started.`", "; nothing was started, edited.`");
     afterHandlerEdit = synthesize(project, path.join(workspace, "tmp-2"), "UTC");
     replaceOnce(path.join(project, "asl", "notify-country.asl.json"), "'I love my {}'", "'I really love my {}'");
     afterWorkflowEdit = synthesize(project, path.join(workspace, "tmp-3"), "UTC");
   });
 
-  it("has both functions with the ledger on, each with its zip", () => {
+  it("has every function with the ledger on, each with its zip", () => {
     for (const snapshot of [before, afterHandlerEdit, afterWorkflowEdit]) {
       const code = lambdaCode(snapshot, "dev");
-      expect(Object.keys(code).sort()).toEqual([ledgerStatus, startExecution]);
+      expect(Object.keys(code).sort()).toEqual([executionStatus, ledgerStatus, startExecution]);
       for (const { zip, sourceCodeHash } of Object.values(code)) {
         expect(sourceCodeHash).toBe(createHash("sha256").update(zip).digest("base64"));
       }
@@ -141,8 +143,10 @@ describe("synth output after an edit", () => {
     const [was, now] = [lambdaCode(before, "dev"), lambdaCode(afterHandlerEdit, "dev")];
     expect(now[startExecution].sourceCodeHash).not.toBe(was[startExecution].sourceCodeHash);
     expect(now[startExecution].zip.equals(was[startExecution].zip)).toBe(false);
-    expect(now[ledgerStatus].sourceCodeHash).toBe(was[ledgerStatus].sourceCodeHash);
-    expect(now[ledgerStatus].zip.equals(was[ledgerStatus].zip)).toBe(true);
+    for (const name of [ledgerStatus, executionStatus]) {
+      expect({ name, sourceCodeHash: now[name].sourceCodeHash }).toEqual({ name, sourceCodeHash: was[name].sourceCodeHash });
+      expect({ name, sameZip: now[name].zip.equals(was[name].zip) }).toEqual({ name, sameZip: true });
+    }
   });
 
   it("leaves the state machine definition alone when only a function changes", () => {
@@ -153,7 +157,7 @@ describe("synth output after an edit", () => {
     expect(stateMachineDefinition(afterWorkflowEdit, "dev")).not.toBe(stateMachineDefinition(afterHandlerEdit, "dev"));
     expect(stateMachineDefinition(afterWorkflowEdit, "dev")).toContain("I really love my {}");
     const [was, now] = [lambdaCode(afterHandlerEdit, "dev"), lambdaCode(afterWorkflowEdit, "dev")];
-    for (const name of [startExecution, ledgerStatus]) {
+    for (const name of [startExecution, executionStatus, ledgerStatus]) {
       expect({ name, sourceCodeHash: now[name].sourceCodeHash }).toEqual({ name, sourceCodeHash: was[name].sourceCodeHash });
       expect({ name, sameZip: now[name].zip.equals(was[name].zip) }).toEqual({ name, sameZip: true });
     }

@@ -65,6 +65,50 @@ describe("npm run local", () => {
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   });
 
+  it("answers the status route over HTTP: the running execution, then how it ended, 404 and 400, as its hint says", async () => {
+    const project = copyProject(path.join(workspace, "status"));
+    // The 30 s wait takes 6 s: long enough to find the execution running on a busy machine, short enough to see it end.
+    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.2"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)\s+POST \/executions, GET \/executions\/\{executionName\}\n/);
+    // The banner's hint for the status route names the execution its POST hint starts.
+    const [, statusUrl] = await cli.waitFor(/\n\s+curl -i '(http:\/\/[^']+\/executions\/[0-9a-f]{32})'\n/);
+    const get = async (url: string) => {
+      const response = await fetch(url);
+      return { status: response.status, cacheControl: response.headers.get("cache-control"), body: await response.json() };
+    };
+
+    const started = await post(apiUrl, { country: "France" });
+    expect(statusUrl).toBe(`${apiUrl}/executions/${started.body.executionName}`);
+    expect(await get(statusUrl)).toEqual({
+      status: 200,
+      cacheControl: "no-store",
+      body: {
+        executionArn: started.body.executionArn,
+        executionName: started.body.executionName,
+        status: "RUNNING",
+        startDate: started.body.startDate,
+        attempt: 1,
+        redriveCount: 0,
+        source: "step-functions",
+      },
+    });
+
+    await cli.waitFor(/\[sns\] arn:aws:sns:[^ ]+: I love my France/);
+    let ended = await get(statusUrl);
+    for (let attempt = 0; ended.body.status === "RUNNING" && attempt < 100; attempt++) {
+      await sleep(100);
+      ended = await get(statusUrl);
+    }
+    expect(ended).toMatchObject({ status: 200, cacheControl: "private, max-age=60", body: { status: "SUCCEEDED", stopDate: expect.any(String) } });
+
+    expect(await get(`${apiUrl}/executions/${"0".repeat(32)}`)).toMatchObject({ status: 404, body: { type: "urn:sfn-dedup:problem:execution-not-found" } });
+    expect(await get(`${apiUrl}/executions/not.a.name`)).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-execution-name" } });
+
+    cli.interrupt();
+    await cli.waitFor(/Stopped\./);
+    expect(await cli.allGone()).toBe(true);
+  });
+
   describe("stops everything when only npm is signalled, as a service manager, a parent script or the OOM killer would", () => {
     // One project for all four: the first run synthesizes, the others reuse it.
     let project: string;

@@ -82,45 +82,53 @@ const EVERY_OPTION_CONTEXT = {
 };
 
 /** Each stack's planned resources by type, written out: a resource that appears or vanishes must be seen here. */
+/**
+ * The default workflow: its state machine, and two functions (start-execution, execution-status), each with a
+ * role, policy and log group and its route (POST /executions, GET /executions/{executionName}), integration
+ * and permission; the API, its stage and access log group; the topic.
+ */
 const TRIGGER = {
   aws_apigatewayv2_api: 1,
-  aws_apigatewayv2_integration: 1,
-  aws_apigatewayv2_route: 1,
+  aws_apigatewayv2_integration: 2,
+  aws_apigatewayv2_route: 2,
   aws_apigatewayv2_stage: 1,
-  aws_cloudwatch_log_group: 3,
-  aws_iam_role: 2,
-  aws_iam_role_policy: 2,
-  aws_lambda_function: 1,
-  aws_lambda_permission: 1,
-  aws_sfn_state_machine: 1,
-  aws_sns_topic: 1,
-}; // 15
-/** The ledger adds its table, the status updater (function, role, policy, log group, async settings), its queue and rule. */
-const TRIGGER_WITH_LEDGER = {
-  ...TRIGGER,
   aws_cloudwatch_log_group: 4,
   aws_iam_role: 3,
   aws_iam_role_policy: 3,
   aws_lambda_function: 2,
   aws_lambda_permission: 2,
+  aws_sfn_state_machine: 1,
+  aws_sns_topic: 1,
+}; // 22
+/** The ledger adds its table, the status updater (function, role, policy, log group, async settings), its queue and rule. */
+const TRIGGER_WITH_LEDGER = {
+  ...TRIGGER,
+  aws_cloudwatch_log_group: 5,
+  aws_iam_role: 4,
+  aws_iam_role_policy: 4,
+  aws_lambda_function: 3,
+  aws_lambda_permission: 3,
   aws_dynamodb_table: 1,
   aws_lambda_function_event_invoke_config: 1,
   aws_sqs_queue: 1,
   aws_cloudwatch_event_rule: 1,
   aws_cloudwatch_event_target: 1,
-}; // 25
-/** A second workflow adds its state machine, start function and route: names, roles, policies, log groups, permission. */
+}; // 32
+/**
+ * A second workflow adds its state machine, start and status functions and their two routes: roles, policies,
+ * log groups, integrations, permissions.
+ */
 const WITH_ORDERS_WORKFLOW = (trigger: Record<string, number>) => ({
   ...trigger,
-  aws_apigatewayv2_integration: trigger.aws_apigatewayv2_integration + 1,
-  aws_apigatewayv2_route: trigger.aws_apigatewayv2_route + 1,
-  aws_cloudwatch_log_group: trigger.aws_cloudwatch_log_group + 2,
-  aws_iam_role: trigger.aws_iam_role + 2,
-  aws_iam_role_policy: trigger.aws_iam_role_policy + 2,
-  aws_lambda_function: trigger.aws_lambda_function + 1,
-  aws_lambda_permission: trigger.aws_lambda_permission + 1,
+  aws_apigatewayv2_integration: trigger.aws_apigatewayv2_integration + 2,
+  aws_apigatewayv2_route: trigger.aws_apigatewayv2_route + 2,
+  aws_cloudwatch_log_group: trigger.aws_cloudwatch_log_group + 3,
+  aws_iam_role: trigger.aws_iam_role + 3,
+  aws_iam_role_policy: trigger.aws_iam_role_policy + 3,
+  aws_lambda_function: trigger.aws_lambda_function + 2,
+  aws_lambda_permission: trigger.aws_lambda_permission + 2,
   aws_sfn_state_machine: trigger.aws_sfn_state_machine + 1,
-}); // 11 more
+}); // 18 more
 const STATE_BUCKET = {
   aws_s3_bucket: 1,
   aws_s3_bucket_lifecycle_configuration: 1,
@@ -139,8 +147,8 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
     name: "README's example",
     context: readmeExampleContext(),
     expected: {
-      dev: { ...TRIGGER, aws_sns_topic_subscription: 1 }, // 16
-      prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, // 28
+      dev: { ...TRIGGER, aws_sns_topic_subscription: 1 }, // 23
+      prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, // 35
       "state-acme-terraform-state": STATE_BUCKET,
     },
   },
@@ -149,8 +157,8 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
     name: "every option on",
     context: EVERY_OPTION_CONTEXT,
     expected: {
-      orders: { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 38
-      partners: WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), // 36: IAM authorization is a route setting, not an authorizer
+      orders: { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 52
+      partners: WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), // 50: IAM authorization is a route setting, not an authorizer
       "state-acme-every-option-state": STATE_BUCKET,
     },
   },

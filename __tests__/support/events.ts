@@ -11,3 +11,13 @@ export function postExecutions(body: unknown, contentType = "application/json"):
     body: Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
   });
 }
+
+/** A `GET /executions/{executionName}` event as API Gateway sends it: the name as the route's path parameter. */
+export function getExecutionStatus(executionName: string, path = "/executions"): APIGatewayProxyEventV2 {
+  return httpApiEvent({
+    method: "GET",
+    path: `${path}/${executionName}`,
+    routeKey: `GET ${path}/{executionName}`,
+    pathParameters: { executionName },
+  });
+}

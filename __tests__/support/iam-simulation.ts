@@ -55,3 +55,21 @@ async function assumeRole(principal: string, identityPolicies: IdentityPolicies,
   if (response.resultType === "error") throw new Error(`IAM simulation refused its input: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }
+
+/**
+ * Whether a session of a role whose one identity policy is `policy` may call `action` on `resource`, as IAM
+ * decides it: what a function may do with its execution role's credentials.
+ */
+export async function roleMayCall(roleArn: string, policy: unknown, action: string, resource: string): Promise<Decision> {
+  const response = await runSimulation(
+    {
+      request: { principal: roleArn, action, resource: { resource, accountId: roleArn.split(":")[4] }, contextVariables: {} },
+      identityPolicies: [{ name: "inline", policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (response.resultType === "error") throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
+  return response.overallResult as Decision;
+}

@@ -7,11 +7,12 @@ import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import type { LambdaHost } from "../../local/lambda-host";
 import type { LocalDynamoDb } from "../../local/local-dynamodb";
 import type { LocalStepFunctions } from "../../local/local-step-functions";
+import type { MockConfig } from "../../local/mock-config";
 import { type Sandbox, startSandbox } from "../../local/sandbox";
 import type { OutboxMessage } from "../../local/sns-outbox";
 import type { StepFunctionsOperation } from "../../local/step-functions-endpoint";
 import type { LocalFunction, SynthesizedStack } from "../../local/synthesized-stack";
-import { postExecutions } from "./events";
+import { getExecutionStatus, postExecutions } from "./events";
 
 /** Synthesizes the first environment of a context into a fresh directory, as `npm run synth` would. */
 export function synthesizeToDirectory(context: Record<string, unknown> = {}): { outdir: string; stackDir: string } {
@@ -41,6 +42,8 @@ export interface LocalTrigger {
   eventsDelivered(): Promise<void>;
   /** Invokes the route's function with the event API Gateway would send for this body. */
   post(body: unknown, contentType?: string): Promise<{ statusCode: number; headers: Record<string, string>; body: any }>;
+  /** Invokes the function behind `GET <path>/{executionName}` (the default workflow's unless `path` says) for a name. */
+  status(executionName: string, path?: string): Promise<{ statusCode: number; headers: Record<string, string>; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export interface LocalTrigger {
  */
 export async function startLocalTrigger(
   stackDir: string,
-  options: { timeScale: number; clock?: () => Date; dynamodb?: LocalDynamoDb },
+  options: { timeScale: number; clock?: () => Date; dynamodb?: LocalDynamoDb; mocks?: MockConfig; mockCase?: string },
 ): Promise<LocalTrigger> {
   const logs: string[] = [];
   const calls: StepFunctionsOperation[] = [];
@@ -62,6 +65,8 @@ export async function startLocalTrigger(
     timeScale: options.timeScale,
     clock: options.clock,
     dynamodb: options.dynamodb,
+    mocks: options.mocks,
+    mockCase: options.mockCase,
     intercept: (operation) => {
       calls.push(operation);
       if (failure) throw failure;
@@ -85,6 +90,11 @@ export async function startLocalTrigger(
     eventsDelivered: () => sandbox.eventsDelivered(),
     post: async (body, contentType) => {
       const response = (await host.invoke(postExecutions(body, contentType))) as { statusCode: number; headers: Record<string, string>; body: string };
+      return { ...response, body: JSON.parse(response.body) };
+    },
+    status: async (executionName, path = "/executions") => {
+      const statusHost = sandbox.hosts.get(sandbox.routeFunction(`GET ${path}/{executionName}`).functionName)!;
+      const response = (await statusHost.invoke(getExecutionStatus(executionName, path))) as { statusCode: number; headers: Record<string, string>; body: string };
       return { ...response, body: JSON.parse(response.body) };
     },
     stop: () => sandbox.stop(),

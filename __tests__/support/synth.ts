@@ -107,3 +107,33 @@ export function rolePolicy(tf: TerraformJson, roleNameSuffix: string): { trust: 
   }
   return { trust: JSON.parse(role.assume_role_policy), statements: JSON.parse(policies[0].policy).Statement };
 }
+
+/** The logical id and attributes of the one resource of a type that matches; fails the test otherwise. */
+export function resourceWhere(tf: TerraformJson, type: string, matches: (attributes: Attributes) => boolean): [id: string, attributes: Attributes] {
+  const found = Object.entries(tf.resource[type] ?? {}).filter(([, attributes]) => matches(attributes));
+  if (found.length !== 1) {
+    throw new Error(`expected one matching ${type}, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/** The Lambda function of that name. */
+export function lambdaFunction(tf: TerraformJson, functionName: string): Attributes {
+  return resourceWhere(tf, "aws_lambda_function", (fn) => fn.function_name === functionName)[1];
+}
+
+/** `${aws_lambda_function.<logical id>.<attribute>}` for the function of that name. */
+export function functionReference(tf: TerraformJson, functionName: string, attribute: string): string {
+  return `\${aws_lambda_function.${resourceWhere(tf, "aws_lambda_function", (fn) => fn.function_name === functionName)[0]}.${attribute}}`;
+}
+
+/** The route of that key, its integration and the Lambda permission of the function the integration invokes. */
+export function routeTo(tf: TerraformJson, routeKey: string): { route: Attributes; integration: Attributes; integrationId: string } {
+  const [, route] = resourceWhere(tf, "aws_apigatewayv2_route", (candidate) => candidate.route_key === routeKey);
+  const integrationId = /^integrations\/\$\{aws_apigatewayv2_integration\.([^.]+)\.id\}$/.exec(route.target)?.[1];
+  const integration = integrationId ? tf.resource.aws_apigatewayv2_integration?.[integrationId] : undefined;
+  if (!integrationId || !integration) {
+    throw new Error(`route ${routeKey} leads to no integration of the stack`);
+  }
+  return { route, integration, integrationId };
+}

@@ -7,6 +7,15 @@ import type { ExecutionLedger, LedgerRecord } from "./execution-ledger";
  */
 export const LEDGER_KEY_SCOPE_VARIABLE = "LEDGER_KEY_SCOPE";
 
+/** The scope LEDGER_KEY_SCOPE names, if any; a function given anything but a state machine's name fails to initialise. */
+export function ledgerKeyScopeFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  const keyScope = env[LEDGER_KEY_SCOPE_VARIABLE] || undefined;
+  if (keyScope !== undefined && !/^[0-9A-Za-z_-]{1,80}$/.test(keyScope)) {
+    throw new Error(`${LEDGER_KEY_SCOPE_VARIABLE} must be the state machine's name; got "${keyScope}".`);
+  }
+  return keyScope;
+}
+
 /** The record key of an execution name within a scope: `<state machine name>:<execution name>`, as execution ARNs end. */
 export function ledgerRecordKey(scope: string | undefined, executionName: string): string {
   return scope === undefined ? executionName : `${scope}:${executionName}`;

@@ -26,9 +26,6 @@ export const DEFAULT_IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 /** A JSON object as parsed from a request body. */
 export type RequestPayload = { readonly [key: string]: unknown };
 
-/** Step Functions accepts 1-80 characters; `[0-9A-Za-z_-]` is the subset CloudWatch also accepts. */
-export const EXECUTION_NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
-
 /**
  * The deterministic execution name for a validated payload. Step Functions refuses a second execution with
  * the same name, which is what makes the trigger idempotent.

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { describeStrategy, executionNameFor } from "./execution-name";
 import { executionNameOf } from "./start-execution-once";
 import { responseFor } from "./http-response";
-import { PROBLEM_TYPES, ProblemError, problemResponse } from "./problem";
+import { PROBLEM_TYPES, ProblemError, problemResponse } from "../shared/problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
 import type { HandlerSettings } from "./settings";

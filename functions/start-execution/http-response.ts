@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { parseAttemptName } from "../shared/execution-attempts";
-import { PROBLEM_TYPES, problemResponse } from "./problem";
+import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import { executionNameOf, type StartOutcome } from "./start-execution-once";
 
 /**

@@ -1,3 +1,5 @@
+import { writeLogLine } from "../shared/log-line";
+
 /**
  * One line per request, as JSON on stdout, so that CloudWatch Logs Insights can query every field. It
  * never holds the payload: requests may carry personal data, and the execution name identifies the
@@ -20,10 +22,5 @@ export interface RequestLogRecord {
 
 export type RequestLogWriter = (record: RequestLogRecord) => void;
 
-/**
- * Written straight to stdout rather than through `console`, which the Lambda runtime rewrites into its
- * own text or JSON envelope: the line stays one JSON object whatever the function's log format.
- */
-export const writeToStdout: RequestLogWriter = (record) => {
-  process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), ...record })}\n`);
-};
+/** One JSON line on stdout, whatever the function's log format (functions/shared/log-line.ts). */
+export const writeToStdout: RequestLogWriter = writeLogLine;

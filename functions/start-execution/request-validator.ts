@@ -1,5 +1,5 @@
 import type { ErrorObject } from "ajv";
-import { PROBLEM_TYPES, ProblemError } from "./problem";
+import { PROBLEM_TYPES, ProblemError } from "../shared/problem";
 import { fieldPath, type SchemaViolation, schemaViolation } from "./schema-violation";
 
 /**

@@ -1,11 +1,11 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { executionArnFor } from "../shared/execution-arn";
 import { attemptExecutionName, MAX_ATTEMPTS, parseAttemptName } from "../shared/execution-attempts";
 import {
   type AlreadyExists,
   alreadyExists,
   describeExecution,
   describeFailure,
-  executionArnFor,
   executionNameOf,
   failedInFailState,
   redriveExecution,

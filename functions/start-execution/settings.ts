@@ -1,10 +1,11 @@
+import { STATE_MACHINE_ARN_VARIABLE, stateMachineArnFromEnvironment } from "../shared/execution-arn";
 import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
-import { LEDGER_KEY_SCOPE_VARIABLE } from "../shared/scoped-ledger";
+import { ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "./execution-name";
 
-/** The environment variables the function is deployed with; lib/start-execution-function.ts sets them. */
+/** The environment variables the function is deployed with; lib/dedup-trigger-stack.ts sets them. */
 export const ENVIRONMENT = {
-  stateMachineArn: "STATE_MACHINE_ARN",
+  stateMachineArn: STATE_MACHINE_ARN_VARIABLE,
   executionNameFrom: "EXECUTION_NAME_FROM",
   executionNameField: "EXECUTION_NAME_FIELD",
   executionNameHeader: "EXECUTION_NAME_HEADER",
@@ -42,22 +43,16 @@ export interface HandlerSettings {
 /** An HTTP field name (RFC 9110 token). */
 export const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 
-const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[0-9A-Za-z_-]{1,80}$/;
-
 /**
  * Reads the function's configuration once, at cold start. A misconfigured function fails to initialise
  * with a message naming the variable, instead of answering requests wrongly.
  */
 export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings {
-  const stateMachineArn = env[ENVIRONMENT.stateMachineArn] ?? "";
-  if (!STATE_MACHINE_ARN_PATTERN.test(stateMachineArn)) {
-    throw new Error(`${ENVIRONMENT.stateMachineArn} must be a state machine ARN; got "${stateMachineArn}".`);
-  }
   const rerun = env[ENVIRONMENT.rerun] || "never";
   if (!(RERUN_POLICIES as readonly string[]).includes(rerun)) {
     throw new Error(`${ENVIRONMENT.rerun} must be one of ${RERUN_POLICIES.join(", ")}; got "${rerun}".`);
   }
-  return { stateMachineArn, executionName: strategyFromEnvironment(env), rerun: rerun as RerunPolicy };
+  return { stateMachineArn: stateMachineArnFromEnvironment(env), executionName: strategyFromEnvironment(env), rerun: rerun as RerunPolicy };
 }
 
 /** The executionName strategy the deployment chose: what a request must carry to be named. */
@@ -98,9 +93,5 @@ export function ledgerSettingsFromEnvironment(env: NodeJS.ProcessEnv): LedgerEnv
   if (retentionDays !== undefined && (!Number.isInteger(retentionDays) || retentionDays < 1)) {
     throw new Error(`${ENVIRONMENT.ledgerRetentionDays} must be a whole number of days; got "${retention}".`);
   }
-  const keyScope = env[LEDGER_KEY_SCOPE_VARIABLE] || undefined;
-  if (keyScope !== undefined && !/^[0-9A-Za-z_-]{1,80}$/.test(keyScope)) {
-    throw new Error(`${LEDGER_KEY_SCOPE_VARIABLE} must be the state machine's name; got "${keyScope}".`);
-  }
-  return { tableName, leaseMs: leaseSeconds * 1000, retentionDays, keyScope };
+  return { tableName, leaseMs: leaseSeconds * 1000, retentionDays, keyScope: ledgerKeyScopeFromEnvironment(env) };
 }

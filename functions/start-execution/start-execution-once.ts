@@ -6,6 +6,8 @@ import {
   StartExecutionCommand,
   type StartExecutionCommandOutput,
 } from "@aws-sdk/client-sfn";
+import { errorName, RETRY_AFTER_SECONDS, type ServiceErrorShape, STEP_FUNCTIONS_THROTTLING_ERRORS } from "../shared/aws-errors";
+import { executionArnFor } from "../shared/execution-arn";
 
 /**
  * A new execution's `startDate` is stamped by Step Functions after the request left; the original's date,
@@ -14,9 +16,6 @@ import {
  * execution ARN, which is harmless.
  */
 export const DUPLICATE_START_MARGIN_MS = 1_000;
-
-/** How long a client should wait after each kind of refusal. */
-export const RETRY_AFTER_SECONDS = { throttled: 1, unavailable: 5, executionLimit: 60 } as const;
 
 export interface StartRequest {
   readonly stateMachineArn: string;
@@ -115,8 +114,6 @@ export type DescribedExecution =
     }
   | { readonly described: false; readonly errorName: string; readonly notFound: boolean };
 
-const THROTTLING_ERRORS = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
-
 /**
  * Starts the execution under its deterministic name. Step Functions itself guarantees at most one
  * execution per name (for as long as it remembers the name), so no lock is needed here.
@@ -146,14 +143,6 @@ export async function startExecutionOnce(sfn: SFNClient, request: StartRequest):
   return { outcome: predatesRequest ? "already-running" : "started", executionArn, startDate };
 }
 
-/**
- * The ARN of the execution a name refers to. It is derived, not looked up, so a refused request can name
- * the execution that refused it even when describing it fails.
- */
-export function executionArnFor(stateMachineArn: string, executionName: string): string {
-  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
-}
-
 /** The name an execution ARN ends with. */
 export function executionNameOf(executionArn: string): string {
   return executionArn.slice(executionArn.lastIndexOf(":") + 1);
@@ -161,7 +150,7 @@ export function executionNameOf(executionArn: string): string {
 
 /** An execution that could not be described: throttled, or otherwise unavailable; nothing was started. */
 export function describeFailure(errorName: string): StartOutcome {
-  return THROTTLING_ERRORS.has(errorName)
+  return STEP_FUNCTIONS_THROTTLING_ERRORS.has(errorName)
     ? { outcome: "throttled", service: "Step Functions", errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
     : { outcome: "unavailable", service: "Step Functions", errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
 }
@@ -248,7 +237,7 @@ export function alreadyExists(executionArn: string, existing: DescribedExecution
 }
 
 export function classifyFailure(error: unknown, name: string): StartOutcome {
-  if (THROTTLING_ERRORS.has(name)) {
+  if (STEP_FUNCTIONS_THROTTLING_ERRORS.has(name)) {
     return { outcome: "throttled", service: "Step Functions", errorName: name, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
   }
   if (name === "ExecutionLimitExceeded") {
@@ -273,14 +262,6 @@ export function classifyFailure(error: unknown, name: string): StartOutcome {
 /** Connection failures that happen before a byte of the request is sent. */
 const NOTHING_SENT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-interface ServiceErrorShape {
-  readonly $fault?: "client" | "server";
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  /** Node's system error code, for failures below HTTP. */
-  readonly code?: string;
-  readonly message?: string;
-}
-
 /**
  * The system error code (ECONNREFUSED…) of a failure below HTTP. The SDK's retry layer replaces an error
  * that is not `instanceof Error` in its own realm (as Node's socket errors are inside a vm context) with
@@ -289,8 +270,4 @@ interface ServiceErrorShape {
 function systemErrorCode(error: ServiceErrorShape): string {
   if (error.code) return error.code;
   return /^AWS SDK error wrapper for .*\b(E[A-Z_]+)\b/.exec(error.message ?? "")?.[1] ?? "";
-}
-
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "UnknownError";
 }

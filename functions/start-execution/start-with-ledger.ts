@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { errorName, RETRY_AFTER_SECONDS } from "../shared/aws-errors";
+import { executionArnFor } from "../shared/execution-arn";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
 import { isOtherInput, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
@@ -7,10 +9,7 @@ import {
   alreadyExists,
   describeExecution,
   describeFailure,
-  errorName,
-  executionArnFor,
   executionNameOf,
-  RETRY_AFTER_SECONDS,
   type StartOutcome,
   type StartRequest,
   startExecutionOnce,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { firstDuplicateMember } from "./duplicate-members";
 import { canonicalJson, type ExecutionNameStrategy, type RequestPayload } from "./execution-name";
-import { PROBLEM_TYPES, ProblemError } from "./problem";
+import { PROBLEM_TYPES, ProblemError } from "../shared/problem";
 import { type RequestValidator, requireSchemaValid } from "./request-validator";
 
 /** Step Functions refuses execution input above 256 KiB, counted as UTF-8 bytes. */

@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigSource } from "./config-error";
 import { ConfigReader } from "./config-reader";
 import { PROJECT_ROOT } from "../project-root";
-import { requireNamesWithinLimits } from "../workflow-identity";
+import { requireDistinctIdentities, requireNamesWithinLimits } from "../workflow-identity";
 import { defaultEnvironment, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
 import { type WorkflowConfig, workflowsConfigFrom } from "./workflow-config";
 import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
@@ -75,6 +75,7 @@ function readProjectConfig(context: unknown, projectRoot: string): ProjectConfig
 
   for (const environment of environments) {
     for (const workflow of environment.workflows) requireNamesWithinLimits(environment.name, workflow.name);
+    requireDistinctIdentities(environment.name, environment.workflows.map((workflow) => workflow.name));
   }
   const stateBuckets = stateBucketsOf(environments);
   requireUniqueStackNames([...environments.map((environment) => environment.name), ...stateBuckets.map((bucket) => stateBucketStackName(bucket.bucket))]);

@@ -9,6 +9,9 @@ export const PROBLEM_TYPES = {
   invalidField: { slug: "invalid-field", title: "Request field is missing or invalid", status: 400 },
   invalidIdempotencyKey: { slug: "invalid-idempotency-key", title: "Idempotency key is missing or invalid", status: 400 },
   payloadTooLarge: { slug: "payload-too-large", title: "Request is larger than an execution input may be", status: 413 },
+  // The status route's: a name that cannot be an execution of this trigger, and one it never started.
+  invalidExecutionName: { slug: "invalid-execution-name", title: "Not an execution name", status: 400 },
+  executionNotFound: { slug: "execution-not-found", title: "No execution of that name", status: 404 },
   executionExists: { slug: "execution-already-exists", title: "This request already has an execution", status: 409 },
   idempotencyKeyReused: { slug: "idempotency-key-reused", title: "Idempotency key was used with another request body", status: 422 },
   throttled: { slug: "throttled", title: "Too many requests, try again later", status: 429 },
