@@ -1,31 +1,14 @@
 import { roleMayCall } from "./support/iam-simulation";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
-import { rolePolicy, synthProject, type TerraformJson } from "./support/synth";
+import { ACCOUNT, arn, REGION, resolvedPolicy } from "./support/resolved-policy";
+import { synthProject } from "./support/synth";
 
 /**
  * The execution-status functions' policies, evaluated as IAM would (@cloud-copilot/iam-simulate): each may
  * describe its own workflow's executions and, with the ledger, read the ledger's items; nothing else, not
  * another workflow's executions, not a start, not a write.
  */
-const ACCOUNT = "111111111111";
-const REGION = "eu-west-1";
-const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
 const LEDGER = arn("dynamodb", "table/sfn-dedup-prod-ledger");
-
-/** The policy with the stack's references replaced by what they name in the account. */
-function resolvedPolicy(tf: TerraformJson, roleNameSuffix: string): unknown {
-  const { statements } = rolePolicy(tf, roleNameSuffix);
-  const nameOf = (type: string, id: string) => tf.resource[type][id].name as string;
-  const text = JSON.stringify({ Version: "2012-10-17", Statement: statements })
-    .replace(/\$\{data\.aws_partition\.[\w-]+\.partition\}/g, "aws")
-    .replace(/\$\{data\.aws_region\.[\w-]+\.id\}/g, REGION)
-    .replace(/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}/g, ACCOUNT)
-    .replace(/\$\{aws_sfn_state_machine\.([\w-]+)\.name\}/g, (_, id: string) => nameOf("aws_sfn_state_machine", id))
-    .replace(/\$\{aws_dynamodb_table\.([\w-]+)\.arn\}/g, (_, id: string) => arn("dynamodb", `table/${nameOf("aws_dynamodb_table", id)}`))
-    .replace(/\$\{aws_cloudwatch_log_group\.([\w-]+)\.arn\}/g, (_, id: string) => arn("logs", `log-group:${nameOf("aws_cloudwatch_log_group", id)}`));
-  expect(text).not.toContain("${");
-  return JSON.parse(text);
-}
 
 describe("the execution-status functions' policies", () => {
   const withLedger = synthProject({ workflows: TWO_WORKFLOWS, environments: { prod: { account: ACCOUNT, region: REGION, ledger: true } } }).prod.tf;
