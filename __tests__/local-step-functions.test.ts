@@ -1,12 +1,14 @@
 import * as fs from "node:fs";
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import type { ExecutionHistoryEvent } from "../local/execution-history";
 import { executionStatusChangeEvent } from "../local/local-event-bus";
 import { type ExecutionDescription, LocalStepFunctions, type LocalStepFunctionsOptions } from "../local/local-step-functions";
 import { MockConfig } from "../local/mock-config";
@@ -175,23 +177,55 @@ const PARALLEL = {
     },
   },
 };
+/**
+ * Send (mocked: always throws) is caught into the Fail state Give up: the execution fails in a Fail state, and so
+ * does every redrive of it, which restarts at Give up.
+ */
+const CATCH_TO_FAIL = {
+  StartAt: "Send",
+  States: {
+    Send: {
+      Type: "Task",
+      Resource: PUBLISH,
+      Parameters: { TopicArn: "arn:aws:sns:us-east-1:000000000000:t", "Message.$": "$.order" },
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "Give up" }],
+      End: true,
+    },
+    "Give up": { Type: "Fail", Error: "Team.DeliveryFailed", Cause: "the notification could not be sent" },
+  },
+};
+/** A Map state over `$.items`, each item passed through: four history events per item. */
+const EACH = {
+  StartAt: "Each",
+  States: {
+    Each: {
+      Type: "Map",
+      ItemsPath: "$.items",
+      ItemProcessor: { StartAt: "Echo", States: { Echo: { Type: "Pass", End: true } } },
+      End: true,
+    },
+  },
+};
 
 const OUTAGE = { Error: "SNS.InternalErrorException", Cause: "mocked outage" };
 const MOCKS = new MockConfig({
   StateMachines: {
     "two-tasks": { TestCases: { FailsOnce: { Deliver: "DeliverFailsOnce" }, Unmocked: {} } },
     parallel: { TestCases: { FailsOnce: { Flaky: "FlakyFailsOnce" } } },
+    "catch-to-fail": { TestCases: { Outage: { Send: "SendFails" } } },
   },
   MockedResponses: {
     DeliverFailsOnce: { "0": { Throw: OUTAGE }, "1": { Return: { MessageId: "after-redrive" } } },
     FlakyFailsOnce: { "0": { Throw: OUTAGE }, "1": { Return: { MessageId: "flaky" } } },
+    SendFails: { "0-9": { Throw: OUTAGE } },
   },
 });
 
 /**
  * A LocalStepFunctions with the state machines above and a clock the test moves; it counts each local handler's
  * calls and keeps every status change it reports. Executions use the test case Unmocked unless they name one
- * (`<state machine ARN>#FailsOnce`). The Lambda handler holds its first call (for HOLD) if asked, else answers.
+ * (`<state machine ARN>#FailsOnce`); catch-to-fail has only Outage, so uses it. The Lambda handler holds its first
+ * call (for HOLD) if asked, else answers.
  */
 function redriveService(options: Partial<LocalStepFunctionsOptions> & { holdFirstLambdaCall?: boolean } = {}) {
   const calls = { lambda: 0, publish: 0 };
@@ -221,6 +255,8 @@ function redriveService(options: Partial<LocalStepFunctionsOptions> & { holdFirs
     hold: HOLD,
     "hold-with-timeout": HOLD_WITH_TIMEOUT,
     parallel: PARALLEL,
+    "catch-to-fail": CATCH_TO_FAIL,
+    each: EACH,
   };
   const created = new Set<string>();
   const start = (stateMachine: string, name: string, input: unknown = { order: name }) => {
@@ -576,6 +612,313 @@ describe("RedriveExecution in the local Step Functions, with Step Functions' rul
       expect(outcomes.filter((outcome) => outcome === "redriven")).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === "ExecutionNotRedrivable")).toHaveLength(49);
       expect(await redrive.service.settled(failed.executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+    });
+  });
+});
+
+describe("GetExecutionHistory in the local Step Functions, with the events AWS records", () => {
+  jest.setTimeout(EMULATOR_TIMEOUT_MS);
+
+  /** The whole history, oldest first. */
+  const historyOf = (service: LocalStepFunctions, executionArn: string) => service.getExecutionHistory({ executionArn }).events;
+  const typesOf = (events: readonly ExecutionHistoryEvent[]) => events.map((event) => event.type);
+  /** The start-execution function's question: did the execution fail in a Fail state? */
+  const lastTwo = (service: LocalStepFunctions, executionArn: string) =>
+    service.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 2, includeExecutionData: false });
+
+  it("ends FailStateEntered, ExecutionFailed for a Fail state reached through a Catch; a redrive fails there again", async () => {
+    const { service, run } = redriveService();
+    const failed = await run("catch-to-fail", "caught-1");
+    expect(failed).toMatchObject({ status: "FAILED", error: "Team.DeliveryFailed", cause: "the notification could not be sent" });
+    const events = historyOf(service, failed.executionArn);
+    expect(typesOf(events)).toEqual([
+      "ExecutionStarted",
+      "TaskStateEntered",
+      "TaskFailed",
+      "TaskStateExited",
+      "FailStateEntered",
+      "ExecutionFailed",
+    ]);
+    expect(events.map(({ id, previousEventId }) => [id, previousEventId])).toEqual(events.map((_, index) => [index + 1, index]));
+    expect(events[0].executionStartedEventDetails).toEqual({ input: '{"order":"caught-1"}', inputDetails: { truncated: false } });
+    expect(events[1].stateEnteredEventDetails).toEqual({ name: "Send", input: '{"order":"caught-1"}', inputDetails: { truncated: false } });
+    const outage = { error: OUTAGE.Error, cause: OUTAGE.Cause };
+    expect(events[2].taskFailedEventDetails).toEqual({ resourceType: "sns", resource: "publish", ...outage });
+    const caughtOutput = { order: "caught-1", failure: { Error: OUTAGE.Error, Cause: OUTAGE.Cause } };
+    expect(JSON.parse(events[3].stateExitedEventDetails!.output!)).toEqual(caughtOutput);
+    expect(events[4].stateEnteredEventDetails).toMatchObject({ name: "Give up" });
+    expect(events[5].executionFailedEventDetails).toEqual({ error: failed.error, cause: failed.cause });
+    // Stamped in order, the last with the stop date DescribeExecution gives.
+    const times = events.map((event) => event.timestamp.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(events[0].timestamp).toEqual(failed.startDate);
+    expect(events[5].timestamp).toEqual(failed.stopDate);
+
+    const newest = lastTwo(service, failed.executionArn);
+    expect(newest.events.map(({ id, type }) => [id, type])).toEqual([
+      [6, "ExecutionFailed"],
+      [5, "FailStateEntered"],
+    ]);
+    expect(newest.events[1].stateEnteredEventDetails).toEqual({ name: "Give up" });
+    expect(newest.nextToken).toEqual(expect.any(String));
+
+    const { redriveDate } = service.redriveExecution({ executionArn: failed.executionArn });
+    const again = await service.settled(failed.executionArn);
+    expect(again).toMatchObject({ status: "FAILED", redriveCount: 1 });
+    const redriven = historyOf(service, failed.executionArn);
+    expect(redriven.slice(0, 6)).toEqual(events);
+    expect(redriven.slice(6).map(({ id, type }) => [id, type])).toEqual([
+      [7, "ExecutionRedriven"],
+      [8, "FailStateEntered"],
+      [9, "ExecutionFailed"],
+    ]);
+    expect(redriven[6]).toMatchObject({ timestamp: redriveDate, executionRedrivenEventDetails: { redriveCount: 1 } });
+    expect(redriven[7].stateEnteredEventDetails).toEqual(events[4].stateEnteredEventDetails);
+    expect(redriven[8]).toMatchObject({ timestamp: again.stopDate, executionFailedEventDetails: { error: "Team.DeliveryFailed" } });
+    expect(typesOf(lastTwo(service, failed.executionArn).events)).toEqual(["ExecutionFailed", "FailStateEntered"]);
+  });
+
+  it("ends TaskStateEntered, TaskFailed, ExecutionFailed for a Task without Catch; the redriven run re-enters that Task", async () => {
+    const { service, run } = redriveService();
+    const failed = await run("two-tasks#FailsOnce", "uncaught-1");
+    const events = historyOf(service, failed.executionArn);
+    expect(typesOf(events)).toEqual([
+      "ExecutionStarted",
+      "TaskStateEntered",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "TaskStateEntered",
+      "TaskFailed",
+      "ExecutionFailed",
+    ]);
+    // TaskSucceeded has the task's own result; TaskStateExited the state's output, after ResultPath.
+    expect(events[2].taskSucceededEventDetails).toEqual({
+      resourceType: "lambda",
+      resource: "invoke",
+      output: '{"ready":true}',
+      outputDetails: { truncated: false },
+    });
+    expect(JSON.parse(events[3].stateExitedEventDetails!.output!)).toEqual({ order: "uncaught-1", prepared: { ready: true } });
+    expect(events[4].stateEnteredEventDetails).toMatchObject({ name: "Deliver" });
+    expect(events[6].executionFailedEventDetails).toEqual({ error: OUTAGE.Error, cause: OUTAGE.Cause });
+    expect(typesOf(lastTwo(service, failed.executionArn).events)).toEqual(["ExecutionFailed", "TaskFailed"]);
+
+    service.redriveExecution({ executionArn: failed.executionArn });
+    const succeeded = await service.settled(failed.executionArn);
+    const redriven = historyOf(service, failed.executionArn).slice(events.length);
+    expect(typesOf(redriven)).toEqual([
+      "ExecutionRedriven",
+      "TaskStateEntered",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "PassStateEntered",
+      "PassStateExited",
+      "ExecutionSucceeded",
+    ]);
+    expect(redriven[1].stateEnteredEventDetails).toEqual(events[4].stateEnteredEventDetails);
+    expect(redriven[2].taskSucceededEventDetails).toMatchObject({ resourceType: "sns", output: '{"MessageId":"after-redrive"}' });
+    expect(redriven[6].executionSucceededEventDetails).toEqual({ output: succeeded.output, outputDetails: { truncated: false } });
+  });
+
+  it("records a succeeded execution from ExecutionStarted to ExecutionSucceeded", async () => {
+    const { service, run } = redriveService();
+    const succeeded = await run("two-tasks", "succeeded-1");
+    const events = historyOf(service, succeeded.executionArn);
+    expect(typesOf(events)).toEqual([
+      "ExecutionStarted",
+      "TaskStateEntered",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "TaskStateEntered",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "PassStateEntered",
+      "PassStateExited",
+      "ExecutionSucceeded",
+    ]);
+    const published = { resourceType: "sns", resource: "publish", output: '{"MessageId":"publish-1"}' };
+    expect(events[5].taskSucceededEventDetails).toMatchObject(published);
+    expect(events[9]).toMatchObject({ timestamp: succeeded.stopDate, executionSucceededEventDetails: { output: succeeded.output } });
+  });
+
+  it("ends ExecutionAborted with StopExecution's error and cause, also for a redrive stopped before it ran", async () => {
+    const { service, calls, start } = redriveService({ holdFirstLambdaCall: true });
+    const executionArn = start("hold", "aborted-1");
+    await until(() => calls.lambda === 1);
+    const { stopDate } = service.stopExecution({ executionArn, error: "Operator", cause: "stopped by the test" });
+    // A redrive stopped at once never runs: its history is the redrive and the stop.
+    service.redriveExecution({ executionArn });
+    service.stopExecution({ executionArn, error: "Operator", cause: "stopped again" });
+    await service.settled(executionArn);
+    const events = historyOf(service, executionArn);
+    expect(typesOf(events)).toEqual([
+      "ExecutionStarted",
+      "TaskStateEntered",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "TaskStateEntered",
+      "ExecutionAborted",
+      "ExecutionRedriven",
+      "ExecutionAborted",
+    ]);
+    expect(events[4].stateEnteredEventDetails).toMatchObject({ name: "Hold" });
+    const stopped = { error: "Operator", cause: "stopped by the test" };
+    expect(events[5]).toMatchObject({ timestamp: stopDate, executionAbortedEventDetails: stopped });
+    expect(events[7].executionAbortedEventDetails).toEqual({ error: "Operator", cause: "stopped again" });
+    expect(service.describeExecution({ executionArn })).toMatchObject({ status: "ABORTED", redriveCount: 1 });
+  });
+
+  it("records a Parallel state's and a Map state's own events around their branches' and iterations'", async () => {
+    const { service, run } = redriveService();
+    const parallel = historyOf(service, (await run("parallel#FailsOnce", "parallel-1")).executionArn);
+    expect(typesOf(parallel).slice(0, 3)).toEqual(["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted"]);
+    expect(typesOf(parallel).at(-1)).toBe("ExecutionFailed");
+    // The branches run at once, and the library forwards their events as they come: no order is promised among them.
+    expect(typesOf(parallel).slice(3, -1).sort()).toEqual(
+      ["TaskStateEntered", "TaskSucceeded", "TaskStateExited", "TaskStateEntered", "TaskFailed", "ParallelStateFailed"].sort(),
+    );
+    expect(parallel.find(({ type }) => type === "TaskFailed")?.taskFailedEventDetails).toMatchObject({ error: OUTAGE.Error });
+
+    const each = historyOf(service, (await run("each", "each-1", { items: ["a", "b"] })).executionArn);
+    expect(typesOf(each).slice(0, 3)).toEqual(["ExecutionStarted", "MapStateEntered", "MapStateStarted"]);
+    expect(typesOf(each).slice(-3)).toEqual(["MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]);
+    const iterations = each.slice(3, -3);
+    expect(iterations.filter(({ type }) => type === "MapIterationStarted").map((event) => event.mapIterationStartedEventDetails)).toEqual([
+      { name: "Each", index: 0 },
+      { name: "Each", index: 1 },
+    ]);
+    expect(typesOf(iterations).filter((type) => type === "PassStateEntered" || type === "PassStateExited")).toHaveLength(4);
+    expect(typesOf(iterations).filter((type) => type === "MapIterationSucceeded")).toHaveLength(2);
+  });
+
+  it("pages: maxResults per page (100 for 0 or none), nextToken to the next, reverseOrder newest first", async () => {
+    const { service, run } = redriveService();
+    // 30 items make 120 iteration events: more than one default page.
+    const { executionArn } = await run("each", "paged-1", { items: Array.from({ length: 30 }, (_, index) => index) });
+    const all = service.getExecutionHistory({ executionArn, maxResults: 1000 });
+    expect(all.nextToken).toBeUndefined();
+    expect(all.events).toHaveLength(126);
+    for (const maxResults of [undefined, 0]) {
+      const first = service.getExecutionHistory({ executionArn, maxResults });
+      expect(first.events).toEqual(all.events.slice(0, 100));
+      const rest = service.getExecutionHistory({ executionArn, maxResults, nextToken: first.nextToken });
+      expect(rest).toEqual({ events: all.events.slice(100), nextToken: undefined });
+    }
+
+    const pages = (reverseOrder: boolean) => {
+      const events: ExecutionHistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = service.getExecutionHistory({ executionArn, reverseOrder, maxResults: 7, nextToken });
+        expect(page.events.length).toBeLessThanOrEqual(7);
+        events.push(...page.events);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    };
+    expect(pages(false)).toEqual(all.events);
+    expect(pages(true)).toEqual([...all.events].reverse());
+  });
+
+  it("leaves out inputs and outputs with includeExecutionData false, and keeps names, errors and causes", async () => {
+    const { service, run } = redriveService();
+    const failed = await run("catch-to-fail", "no-data-1");
+    const events = service.getExecutionHistory({ executionArn: failed.executionArn, includeExecutionData: false }).events;
+    expect(events.map(({ id, previousEventId, timestamp, type, ...details }) => details)).toEqual([
+      { executionStartedEventDetails: {} },
+      { stateEnteredEventDetails: { name: "Send" } },
+      { taskFailedEventDetails: { resourceType: "sns", resource: "publish", error: OUTAGE.Error, cause: OUTAGE.Cause } },
+      { stateExitedEventDetails: { name: "Send" } },
+      { stateEnteredEventDetails: { name: "Give up" } },
+      { executionFailedEventDetails: { error: "Team.DeliveryFailed", cause: "the notification could not be sent" } },
+    ]);
+    // The answer is a copy: changing it leaves the history as it was.
+    events[1].stateEnteredEventDetails!.name = "changed";
+    const entered = historyOf(service, failed.executionArn)[1].stateEnteredEventDetails;
+    expect(entered).toMatchObject({ name: "Send", input: '{"order":"no-data-1"}' });
+  });
+
+  it("answers errors as AWS does: ExecutionDoesNotExist, InvalidArn, ValidationException, InvalidToken", async () => {
+    const { service, run } = redriveService();
+    const { executionArn } = await run("always-fails", "errors-1");
+    const { executionArn: other } = await run("always-fails", "errors-2");
+    const { nextToken } = service.getExecutionHistory({ executionArn, maxResults: 1 });
+    const cases: [Parameters<LocalStepFunctions["getExecutionHistory"]>[0], string][] = [
+      [{ executionArn: UNKNOWN_EXECUTION }, "ExecutionDoesNotExist"],
+      [{ executionArn: `${STATES}:stateMachine:always-fails` }, "InvalidArn"],
+      [{ executionArn: "errors-1" }, "InvalidArn"],
+      [{}, "ValidationException"],
+      [{ executionArn, maxResults: 1001 }, "ValidationException"],
+      [{ executionArn, maxResults: -1 }, "ValidationException"],
+      [{ executionArn, maxResults: 1.5 }, "ValidationException"],
+      [{ executionArn, nextToken: "" }, "ValidationException"],
+      [{ executionArn, nextToken: "not-a-token" }, "InvalidToken"],
+      [{ executionArn, nextToken, reverseOrder: true }, "InvalidToken"],
+      [{ executionArn: other, nextToken }, "InvalidToken"],
+      [{ executionArn, nextToken, maxResults: 1000 }, "answered"],
+    ];
+    expect(cases.map(([request]) => refusal(() => service.getExecutionHistory(request)))).toEqual(
+      cases.map(([, outcome]) => (outcome === "answered" ? outcome : expect.objectContaining({ name: outcome }))),
+    );
+  });
+
+  it("forgets the history with the execution, at the end of the retention", async () => {
+    const { service, run, moveClock } = redriveService({ historyRetentionDays: 90 });
+    const { executionArn } = await run("always-fails", "retention-1");
+    expect(typesOf(historyOf(service, executionArn))).toEqual(["ExecutionStarted", "FailStateEntered", "ExecutionFailed"]);
+    moveClock(90 * DAY_MS - MINUTE_MS);
+    expect(historyOf(service, executionArn)).toHaveLength(3);
+    moveClock(2 * MINUTE_MS);
+    expect(refusal(() => historyOf(service, executionArn))).toMatchObject({ name: "ExecutionDoesNotExist" });
+  });
+
+  describe("through the HTTP endpoint, with the AWS SDK", () => {
+    let history: ReturnType<typeof redriveService>;
+    let endpoint: StepFunctionsEndpoint;
+    let sfn: SFNClient;
+
+    beforeAll(async () => {
+      history = redriveService();
+      endpoint = await startStepFunctionsEndpoint(history.service);
+      const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+      sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials, maxAttempts: 1 });
+    });
+
+    afterAll(async () => {
+      sfn?.destroy();
+      await endpoint?.close();
+      history?.service.abortAll();
+    });
+
+    it("serves GetExecutionHistory on the wire AWS uses: the newest two events, then the next page by nextToken", async () => {
+      const failed = await history.run("catch-to-fail", "wire-1");
+      const newestTwo = { executionArn: failed.executionArn, reverseOrder: true, maxResults: 2 };
+      const newest = await sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, includeExecutionData: false }));
+      expect(newest.events).toEqual([
+        {
+          id: 6,
+          previousEventId: 5,
+          timestamp: failed.stopDate,
+          type: "ExecutionFailed",
+          executionFailedEventDetails: { error: "Team.DeliveryFailed", cause: "the notification could not be sent" },
+        },
+        { id: 5, previousEventId: 4, timestamp: expect.any(Date), type: "FailStateEntered", stateEnteredEventDetails: { name: "Give up" } },
+      ]);
+      const older = await sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, nextToken: newest.nextToken }));
+      expect(older.events?.map(({ id, type }) => [id, type])).toEqual([
+        [4, "TaskStateExited"],
+        [3, "TaskFailed"],
+      ]);
+      expect(older.events?.[0].stateExitedEventDetails).toMatchObject({ name: "Send", output: expect.stringContaining('"failure"') });
+
+      const all = await sfn.send(new GetExecutionHistoryCommand({ executionArn: failed.executionArn }));
+      expect(all.nextToken).toBeUndefined();
+      expect(all.events).toEqual(history.service.getExecutionHistory({ executionArn: failed.executionArn }).events);
+
+      const refused = await sfn
+        .send(new GetExecutionHistoryCommand({ executionArn: failed.executionArn, nextToken: newest.nextToken }))
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ name: "InvalidToken", $metadata: { httpStatusCode: 400 } });
     });
   });
 });

@@ -6,6 +6,16 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import {
+  type ExecutionHistoryEvent,
+  EventLogTranslator,
+  type HistoryEntry,
+  type HistoryRequest,
+  historyPage,
+  type LibraryEvent,
+  RunHistory,
+  validateHistoryRequest,
+} from "./execution-history";
 import { type MockConfig, MockConfigError, type MockedAnswer, type TestCase } from "./mock-config";
 import { ServiceError } from "./service-error";
 
@@ -83,6 +93,8 @@ interface RegisteredStateMachine {
   readonly topLevelStates: ReadonlySet<string>;
   readonly machine: StateMachine;
   readonly taskStateResources: ReadonlyMap<string, string>;
+  /** Task states inside a Map state's processor: their iterations run at once (see EventLogTranslation.taskResults). */
+  readonly iteratedTasks: ReadonlySet<string>;
   readonly waitSeconds: ReadonlyMap<string, number>;
   readonly testCases: ReadonlyMap<string, TestCase>;
   /** Executions started without `#<case>` use this one's mocks. */
@@ -117,6 +129,8 @@ interface RunningExecution {
   restartAt?: RestartPoint;
   /** Client tokens of successful redrives, oldest first, at most IDEMPOTENT_CLIENT_TOKENS of them. */
   readonly redriveTokens: { readonly token: string; readonly redriveDate: Date }[];
+  /** GetExecutionHistory's events, one list per run (the first, then one per redrive); they go with the execution. */
+  readonly runs: RunHistory[];
 }
 
 const MAX_INPUT_BYTES = 262_144;
@@ -200,7 +214,8 @@ export class LocalStepFunctions {
     }
     const taskStateResources = new Map<string, string>();
     const waitSeconds = new Map<string, number>();
-    collectStates(definition, taskStateResources, waitSeconds);
+    const iteratedTasks = new Set<string>();
+    collectStates(definition, taskStateResources, waitSeconds, iteratedTasks);
     const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     const name = STATE_MACHINE_ARN_PATTERN.exec(arn)![1];
     const testCases = this.options.mocks?.testCasesOf(name) ?? new Map<string, TestCase>();
@@ -215,7 +230,17 @@ export class LocalStepFunctions {
     }
     const defaultTestCase = chooseDefaultTestCase(name, testCases, this.options.defaultTestCase, this.options.mocks?.source);
     const topLevelStates = new Set(Object.keys(definition.States ?? {}));
-    this.stateMachines.set(arn, { arn, definition, topLevelStates, machine, taskStateResources, waitSeconds, testCases, defaultTestCase });
+    this.stateMachines.set(arn, {
+      arn,
+      definition,
+      topLevelStates,
+      machine,
+      taskStateResources,
+      iteratedTasks,
+      waitSeconds,
+      testCases,
+      defaultTestCase,
+    });
   }
 
   /** The test case executions of a state machine use when StartExecution names none. */
@@ -286,6 +311,13 @@ export class LocalStepFunctions {
       settled: Promise.resolve(record),
       logRead: Promise.resolve(),
       redriveTokens: [],
+      runs: [
+        new RunHistory({
+          timestamp: record.startDate,
+          type: "ExecutionStarted",
+          executionStartedEventDetails: { input, inputDetails: { truncated: false } },
+        }),
+      ],
     };
     this.executions.set(executionArn, execution);
     this.openExecutions++;
@@ -339,6 +371,9 @@ export class LocalStepFunctions {
     Object.assign(record, { status: "RUNNING", redriveCount: record.redriveCount + 1, redriveDate: now });
     for (const field of ["stopDate", "output", "error", "cause"] as const) delete record[field];
     this.openExecutions++;
+    // The redriven run's history starts here, even if StopExecution closes it before it runs (ExecutionAborted next).
+    const redriven = { redriveCount: record.redriveCount };
+    execution.runs.push(new RunHistory({ timestamp: now, type: "ExecutionRedriven", executionRedrivenEventDetails: redriven }));
     if (request.clientToken !== undefined) {
       execution.redriveTokens.push({ token: request.clientToken, redriveDate: now });
       if (execution.redriveTokens.length > IDEMPOTENT_CLIENT_TOKENS) execution.redriveTokens.shift();
@@ -401,11 +436,22 @@ export class LocalStepFunctions {
     return { executions: page, nextToken: next < matching.length ? String(next) : undefined };
   }
 
+  /**
+   * GetExecutionHistory: the events of every run of the execution, the first and each redrive, in order (see
+   * execution-history.ts for what they are made of), paged by maxResults and nextToken, newest first with
+   * reverseOrder, without inputs and outputs when includeExecutionData is false.
+   */
+  public getExecutionHistory(request: HistoryRequest): { events: ExecutionHistoryEvent[]; nextToken?: string } {
+    validateHistoryRequest(request);
+    const execution = this.requireExecution(request.executionArn);
+    return historyPage(execution.record.executionArn, execution.runs, request);
+  }
+
   public stopExecution(request: { executionArn?: string; error?: string; cause?: string }): { stopDate: Date } {
     const execution = this.requireExecution(request.executionArn);
     const record = execution.record;
     if (record.status === "RUNNING") {
-      this.close(record, { status: "ABORTED", error: request.error, cause: request.cause });
+      this.close(execution, { status: "ABORTED", error: request.error, cause: request.cause });
       execution.abort?.();
     }
     return { stopDate: record.stopDate! };
@@ -432,6 +478,15 @@ export class LocalStepFunctions {
   private run(execution: RunningExecution): Promise<ExecutionRecord> {
     const { record, stateMachine } = execution;
     const redrive = record.redriveCount;
+    // The tasks' results as their handlers gave them, for TaskSucceeded's output (see EventLogTranslation.taskResults).
+    const taskResults = new Map<string, unknown[]>();
+    for (const name of stateMachine.taskStateResources.keys()) {
+      if (!stateMachine.iteratedTasks.has(name)) taskResults.set(name, []);
+    }
+    const keepResult = (stateName: string) => (result: unknown) => {
+      taskResults.get(stateName)?.push(result);
+      return result;
+    };
     const taskResourceLocalHandlers = Object.fromEntries(
       [...stateMachine.taskStateResources].map(([stateName, resource]) => {
         const mock = execution.testCase?.get(stateName);
@@ -443,14 +498,14 @@ export class LocalStepFunctions {
             async () => {
               const invocation = execution.invocations.get(stateName) ?? 0;
               execution.invocations.set(stateName, invocation + 1);
-              return mockedAnswer(stateName, mock.responseName, mock.answers, invocation);
+              return keepResult(stateName)(mockedAnswer(stateName, mock.responseName, mock.answers, invocation));
             },
           ];
         }
         if (!handler) {
           return [stateName, async () => Promise.reject(new NoLocalServiceError(stateName, resource))];
         }
-        return [stateName, async (taskInput: unknown) => handler(taskInput, task)];
+        return [stateName, async (taskInput: unknown) => keepResult(stateName)(await handler(taskInput, task))];
       }),
     );
     const waitTimeOverrides =
@@ -480,19 +535,29 @@ export class LocalStepFunctions {
       },
     });
     execution.abort = run.abort;
-    execution.logRead = followRestartPoint(execution, run.eventLogs);
+    const translator = new EventLogTranslator(execution.runs[execution.runs.length - 1], {
+      taskResources: stateMachine.taskStateResources,
+      taskResults,
+      // A redriven run enters and exits the hand-over Pass state first: no state of the execution's.
+      skipStateEvents: restartAt ? 2 : 0,
+      clock: this.clock,
+    });
+    execution.logRead = followEventLog(execution, run.eventLogs, translator);
     const ended = run.result.then(
       (output): Partial<ExecutionRecord> & { status: ExecutionStatus } => ({ status: "SUCCEEDED", output: JSON.stringify(output) }),
       (error: unknown) => failureOf(error),
     );
     // Closed only once the event log is read, so that a FAILED record always has its restart point.
-    return Promise.all([ended, execution.logRead]).then(([end]) => (record.redriveCount === redrive ? this.close(record, end) : record));
+    return Promise.all([ended, execution.logRead]).then(([end]) => (record.redriveCount === redrive ? this.close(execution, end) : record));
   }
 
-  private close(record: ExecutionRecord, end: Partial<ExecutionRecord> & { status: ExecutionStatus }): ExecutionRecord {
+  /** Closes the execution's latest run, unless it is closed already; its history ends with what closed it. */
+  private close(execution: RunningExecution, end: Partial<ExecutionRecord> & { status: ExecutionStatus }): ExecutionRecord {
+    const record = execution.record;
     if (record.status === "RUNNING") {
       Object.assign(record, end, { stopDate: this.clock() });
       this.openExecutions--;
+      execution.runs[execution.runs.length - 1].close(endingOf(record));
       this.options.onStatusChange?.(this.describe(record));
     }
     return record;
@@ -548,8 +613,8 @@ export class LocalStepFunctions {
 /**
  * Whether RedriveExecution would take the execution now, and if not why, in the words DescribeExecution's
  * redriveStatusReason uses. What AWS lists and this service cannot meet: "State machine is in DELETING status"
- * (no DeleteStateMachine here) and "Execution history event limit exceeded" (no AWS event history here; AWS
- * refuses once an execution has 24,999 history events).
+ * (no DeleteStateMachine here) and "Execution history event limit exceeded" (AWS refuses once an execution has
+ * 24,999 history events; the local history, which leaves out the task scheduling events, is not counted against it).
  */
 export function redriveStatusOf(record: ExecutionRecord, now: Date): { redriveStatus: RedriveStatus; redriveStatusReason?: string } {
   const notRedrivable = (redriveStatusReason: string) => ({ redriveStatus: "NOT_REDRIVABLE" as const, redriveStatusReason });
@@ -570,21 +635,46 @@ export function redriveStatusOf(record: ExecutionRecord, now: Date): { redriveSt
   return { redriveStatus: "REDRIVABLE" };
 }
 
-type EventLogs = ReturnType<StateMachine["run"]>["eventLogs"];
-
 /**
- * Reads a run's event log to its end, keeping the top-level state entered last, with its input: the state
- * that was running when the run ended, where AWS restarts a redrive. Parallel branches forward their states'
- * events into the root log unmarked, and Map iterations mark theirs with `index`; the States Language wants
- * state names unique in the whole state machine, so a top-level name without an index is the top-level state.
- * A failure inside a Parallel or Map state thus restarts that whole top-level state, its branches or
- * iterations that had succeeded included, where AWS reruns only the failed ones.
+ * Reads a run's event log to its end, turning each event into the run's history events (the translator), and
+ * keeping the top-level state entered last, with its input: the state that was running when the run ended,
+ * where AWS restarts a redrive. Parallel branches forward their states' events into the root log unmarked, and
+ * Map iterations mark theirs with `index`; the States Language wants state names unique in the whole state
+ * machine, so a top-level name without an index is the top-level state. A failure inside a Parallel or Map
+ * state thus restarts that whole top-level state, its branches or iterations that had succeeded included,
+ * where AWS reruns only the failed ones.
  */
-async function followRestartPoint(execution: RunningExecution, events: EventLogs): Promise<void> {
+async function followEventLog(
+  execution: RunningExecution,
+  events: AsyncIterable<LibraryEvent>,
+  translator: EventLogTranslator,
+): Promise<void> {
   for await (const event of events) {
     if (event.type === "StateEntered" && event.index === undefined && execution.stateMachine.topLevelStates.has(event.state.name)) {
       execution.restartAt = { stateName: event.state.name, input: structuredClone(event.state.input) };
     }
+    translator.read(event);
+  }
+}
+
+/**
+ * The history event that closed a run, from the record as DescribeExecution tells it, so that the two agree:
+ * ExecutionSucceeded with the output, ExecutionFailed, ExecutionAborted (StopExecution's error and cause) or
+ * ExecutionTimedOut with the error and cause; stamped with the stop date.
+ */
+function endingOf(record: ExecutionRecord): HistoryEntry {
+  const timestamp = record.stopDate!;
+  const failure = { error: record.error, cause: record.cause };
+  const result = { output: record.output, outputDetails: { truncated: false } };
+  switch (record.status) {
+    case "SUCCEEDED":
+      return { timestamp, type: "ExecutionSucceeded", executionSucceededEventDetails: result };
+    case "ABORTED":
+      return { timestamp, type: "ExecutionAborted", executionAbortedEventDetails: failure };
+    case "TIMED_OUT":
+      return { timestamp, type: "ExecutionTimedOut", executionTimedOutEventDetails: failure };
+    default:
+      return { timestamp, type: "ExecutionFailed", executionFailedEventDetails: failure };
   }
 }
 
@@ -682,20 +772,29 @@ function chooseDefaultTestCase(
 
 type AnyState = { Type?: string; Resource?: string; Seconds?: number; Branches?: unknown[]; Iterator?: unknown; ItemProcessor?: unknown };
 
-/** Finds Task and Wait states by name, including those inside Parallel branches and Map processors. */
-function collectStates(definition: unknown, tasks: Map<string, string>, waits: Map<string, number>): void {
+/**
+ * Finds Task and Wait states by name, including those inside Parallel branches and Map processors, and notes
+ * the Task states inside a Map processor (at any depth) in `iterated`.
+ */
+function collectStates(
+  definition: unknown,
+  tasks: Map<string, string>,
+  waits: Map<string, number>,
+  iterated: Set<string>,
+  inMap = false,
+): void {
   const states = (definition as { States?: Record<string, AnyState> }).States ?? {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === "Task" && typeof state.Resource === "string") {
       tasks.set(name, state.Resource);
+      if (inMap) iterated.add(name);
     }
     if (state.Type === "Wait" && typeof state.Seconds === "number") {
       waits.set(name, state.Seconds);
     }
-    for (const nested of [...(state.Branches ?? []), state.Iterator, state.ItemProcessor]) {
-      if (nested) {
-        collectStates(nested, tasks, waits);
-      }
+    for (const branch of state.Branches ?? []) collectStates(branch, tasks, waits, iterated, inMap);
+    for (const processor of [state.Iterator, state.ItemProcessor]) {
+      if (processor) collectStates(processor, tasks, waits, iterated, true);
     }
   }
 }

@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import { type ListeningServer, listen } from "./listen";
+import type { ExecutionHistoryEvent } from "./execution-history";
 import type { DescribedExecution, ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
 import { ServiceError } from "./service-error";
 
@@ -10,6 +11,7 @@ export const STEP_FUNCTIONS_OPERATIONS = [
   "ListExecutions",
   "StopExecution",
   "RedriveExecution",
+  "GetExecutionHistory",
 ] as const;
 export type StepFunctionsOperation = (typeof STEP_FUNCTIONS_OPERATIONS)[number];
 
@@ -82,7 +84,16 @@ function dispatch(service: LocalStepFunctions, operation: StepFunctionsOperation
       return { stopDate: epochSeconds(service.stopExecution(request).stopDate) };
     case "RedriveExecution":
       return { redriveDate: epochSeconds(service.redriveExecution(request).redriveDate) };
+    case "GetExecutionHistory": {
+      const page = service.getExecutionHistory(request);
+      return { events: page.events.map(historyEvent), nextToken: page.nextToken };
+    }
   }
+}
+
+/** A HistoryEvent as GetExecutionHistory sends it: its members as they are, the timestamp in epoch seconds. */
+function historyEvent(event: ExecutionHistoryEvent): Record<string, unknown> {
+  return { ...event, timestamp: epochSeconds(event.timestamp) };
 }
 
 /** What ListExecutions tells of an execution (ExecutionListItem): redriveCount 0 and no redriveDate until redriven. */
