@@ -96,7 +96,7 @@ describe("npm run synth and cdktf synth", () => {
       failure = error as { status: number; stderr: string };
     }
     expect(failure?.status).toBe(1);
-    expect(failure?.stderr).toContain('cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field; got "hash".');
+    expect(failure?.stderr).toContain('cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field, header; got "hash".');
     expect(failure?.stderr).not.toMatch(/\bat .+:\d+/);
     expect(fs.existsSync(path.join(project, "cdktf.out"))).toBe(false);
   });
