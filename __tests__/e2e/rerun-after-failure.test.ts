@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { executionNameFor } from "../functions/start-execution/execution-name";
-import type { ExecutionRecord } from "../local/local-step-functions";
-import { type Sandbox, startSandbox } from "../local/sandbox";
-import { synthesizeTwoWorkflows, TEAM_ORDERS_TABLE, TWO_WORKFLOWS } from "./support/multi-workflow-stack";
+import { executionNameFor } from "../../functions/start-execution/execution-name";
+import type { ExecutionRecord } from "../../local/local-step-functions";
+import { type Sandbox, startSandbox } from "../../local/sandbox";
+import { synthesizeTwoWorkflows, TEAM_ORDERS_TABLE, TWO_WORKFLOWS } from "../support/multi-workflow-stack";
 
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };

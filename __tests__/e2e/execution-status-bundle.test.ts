@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import { httpApiEvent } from "../local/http-api-event";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
-import { MockConfig } from "../local/mock-config";
-import { ServiceError } from "../local/service-error";
-import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "./support/local-trigger";
+import { httpApiEvent } from "../../local/http-api-event";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../../local/local-dynamodb";
+import { MockConfig } from "../../local/mock-config";
+import { ServiceError } from "../../local/service-error";
+import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "../support/local-trigger";
 
 const DAY_MS = 86_400_000;
 const NOTIFY_COUNTRY = {

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
-import { scopedLedger } from "../functions/shared/scoped-ledger";
-import { type Sandbox, startSandbox } from "../local/sandbox";
-import { synthesizeTwoWorkflows } from "./support/multi-workflow-stack";
+import { DynamoDbLedger } from "../../functions/shared/dynamodb-ledger";
+import { scopedLedger } from "../../functions/shared/scoped-ledger";
+import { type Sandbox, startSandbox } from "../../local/sandbox";
+import { synthesizeTwoWorkflows } from "../support/multi-workflow-stack";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
