@@ -32,6 +32,7 @@ describe("projectConfigFrom", () => {
           workflows: [defaultWorkflow],
           logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
           api: { throttling: { rateLimit: 100, burstLimit: 200 } },
+          stepFunctionsHistoryDays: 90,
           reservedConcurrency: 20,
           tags: {},
           },
@@ -65,6 +66,7 @@ describe("projectConfigFrom", () => {
               cors: { allowOrigins: ["https://app.example.com"], allowHeaders: ["content-type"], maxAgeSeconds: 600 },
               authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"], scopes: ["orders/write"] },
             },
+            stepFunctionsHistoryDays: 90,
             reservedConcurrency: 50,
             tags: { "cost-center": "C-42", owner: "platform@example.com" },
           },
@@ -93,6 +95,7 @@ describe("projectConfigFrom", () => {
           workflows: keyedBy({ from: "country" }),
           logs: { retentionDays: 365, workflow: { level: "ERROR", includeExecutionData: false } },
           api: { throttling: { rateLimit: 100, burstLimit: 200 } },
+          stepFunctionsHistoryDays: 90,
           reservedConcurrency: 20,
           tags: {},
         },
@@ -118,6 +121,7 @@ describe("projectConfigFrom", () => {
             cors: { allowOrigins: ["https://app.example.com"], allowHeaders: ["content-type"], maxAgeSeconds: 600 },
             authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"], scopes: ["orders/write"] },
           },
+          stepFunctionsHistoryDays: 90,
           reservedConcurrency: 50,
           tags: { "cost-center": "C-42", owner: "platform@example.com" },
         },
@@ -153,6 +157,10 @@ describe("projectConfigFrom", () => {
 
     it.each(["eu-west-1", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1", "eusc-de-east-1", "mx-central-1"])("accepts the region %s, which the AWS SDK knows", (region) => {
       expect(projectConfigFrom(withProd({ region })).environments[0].region).toBe(region);
+    });
+
+    it("reads stepFunctionsHistoryDays: 30 for an account with shortened history", () => {
+      expect(projectConfigFrom(withProd({ stepFunctionsHistoryDays: 30 })).environments[0].stepFunctionsHistoryDays).toBe(30);
     });
 
     it("reads reservedConcurrency: false as no reserved concurrency", () => {
@@ -196,7 +204,8 @@ describe("projectConfigFrom", () => {
       ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
       ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
       ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],
-      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, state, kmsKeyArn, logs, api, reservedConcurrency, tags."],
+      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, stepFunctionsHistoryDays, state, kmsKeyArn, logs, api, reservedConcurrency, tags."],
+      ["a history retention Step Functions does not offer", withProd({ stepFunctionsHistoryDays: 60 }), "cdktf.json context.environments.prod.stepFunctionsHistoryDays: must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got 60."],
       ["a ledger that is neither true, false nor settings", withProd({ ledger: "yes" }), 'cdktf.json context.environments.prod.ledger: must be true, false or { "retentionDays": <days> }; got "yes".'],
       ["an unknown ledger field", withProd({ ledger: { retention: 30 } }), "cdktf.json context.environments.prod.ledger.retention: is not a known field; allowed fields: retentionDays."],
       ["a retention that is not a whole number of days", withProd({ ledger: { retentionDays: 1.5 } }), "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 1.5."],

@@ -114,6 +114,15 @@ describe("a stack with two workflows", () => {
     expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toMatch(/RedriveExecution|GetExecutionHistory/);
   });
 
+  it("tells every start function the account's Step Functions history only when it is not AWS's 90 days", () => {
+    const startFunctions = (tf: typeof tfDefault) =>
+      (Object.values(tf.resource.aws_lambda_function) as Attributes[]).filter((fn) => /-start(-execution)?$/.test(fn.function_name));
+    const tfDefault = synthesize({});
+    const tfShort = synthesize({ stepFunctionsHistoryDays: 30 });
+    for (const fn of startFunctions(tfDefault)) expect(fn.environment.variables).not.toHaveProperty("STEP_FUNCTIONS_HISTORY_DAYS");
+    expect(startFunctions(tfShort).map((fn) => fn.environment.variables.STEP_FUNCTIONS_HISTORY_DAYS)).toEqual(["30", "30"]);
+  });
+
   it("derives the orders workflow's grants from its ASL: PutItem on the team's table, Publish to the topic (with its key)", () => {
     const { statements } = rolePolicy(tf, "-orders-workflow");
     const table = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;

@@ -237,6 +237,8 @@ function startExecutionFunction(
       ...startExecutionEnvironment(stateMachine.arn, workflow.executionName),
       // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
       ...(workflow.rerun === "after-failure" ? { [ENVIRONMENT.rerun]: workflow.rerun } : {}),
+      // Unset means 90, AWS's default, for the same reason.
+      ...(config.stepFunctionsHistoryDays === 90 ? {} : { [ENVIRONMENT.stepFunctionsHistoryDays]: String(config.stepFunctionsHistoryDays) }),
       ...(ledger ? ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity) : {}),
     },
     statements: [

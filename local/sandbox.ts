@@ -1,3 +1,4 @@
+import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { dynamoDbTaskHandlers } from "./dynamodb-tasks";
 import { type HttpApiServer, type RouteIntegration, startHttpApiServer } from "./http-api-server";
 import { LambdaHost } from "./lambda-host";
@@ -119,6 +120,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const service = new LocalStepFunctions({
       timeScale: options.timeScale,
       clock: options.clock,
+      // The environment's stepFunctionsHistoryDays, as its start functions are told it: names are freed as on AWS.
+      historyRetentionDays: stepFunctionsHistoryDaysOf(stack.functions()),
       taskHandlers: { "arn:aws:states:::sns:publish": (input) => outbox.publish(input), ...dynamoDbTasksService?.handlers },
       mocks: options.mocks,
       defaultTestCase: options.mockCase,
@@ -233,4 +236,10 @@ function checkMocksMatchStack(mocks: MockConfig | undefined, mockCase: string | 
   if (mockCase !== undefined && !mocks.stateMachineNames().some((name) => mocks.testCasesOf(name).has(mockCase))) {
     throw new MockConfigError(`--mock-case ${mockCase}: no state machine in ${mocks.source} has a test case of that name.`);
   }
+}
+
+/** The history days the stack's start functions are deployed with (one value per environment); 90 unless set. */
+export function stepFunctionsHistoryDaysOf(functions: readonly LocalFunction[]): number {
+  const configured = functions.map((fn) => fn.environment[ENVIRONMENT.stepFunctionsHistoryDays]).find((days) => days !== undefined);
+  return configured === undefined ? 90 : Number(configured);
 }

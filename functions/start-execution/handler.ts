@@ -2,7 +2,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describeStrategy, executionNameFor } from "./execution-name";
 import { executionNameOf } from "./start-execution-once";
-import { responseFor } from "./http-response";
+import { type NameMemory, responseFor } from "./http-response";
 import { PROBLEM_TYPES, ProblemError, problemResponse } from "../shared/problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
@@ -34,6 +34,10 @@ export type TriggerHandler = (
 export function createHandler(dependencies: HandlerDependencies): TriggerHandler {
   const { settings, sfn, validateRequest, ledger, log, now = () => new Date() } = dependencies;
   const key = describeStrategy(settings.executionName);
+  const memory: NameMemory = {
+    historyDays: settings.stepFunctionsHistoryDays ?? 90,
+    ledger: ledger && { expires: ledger.retentionDays !== undefined },
+  };
   const policy: StartPolicy = {
     rerunAfterFailure: settings.rerun === "after-failure",
     refuseOtherInput: settings.executionName.from === "header",
@@ -59,7 +63,7 @@ export function createHandler(dependencies: HandlerDependencies): TriggerHandler
         ? await startWithLedger(sfn, ledger, { ...start, owner: context.awsRequestId }, policy)
         : { outcome: await startRequest(sfn, start, policy), ledgerError: undefined };
       // The status route is the POST route's path with the execution's name after it.
-      const response = responseFor(outcome, event.rawPath ?? "");
+      const response = responseFor(outcome, event.rawPath ?? "", memory);
       const statusCode = response.statusCode!;
       record({
         level: ledgerError ? "WARN" : levelFor(statusCode),

@@ -9,7 +9,7 @@ import { executionNameOf, type StartOutcome } from "./start-execution-once";
  *   `<statusPath>/<execution name>` (the workflow's GET route), which every answer naming an execution gives
  *   as its `Location`, a path relative to the host the client called (RFC 9110 allows a relative reference)
  */
-export function responseFor(outcome: StartOutcome, statusPath: string): APIGatewayProxyStructuredResultV2 {
+export function responseFor(outcome: StartOutcome, statusPath: string, memory: NameMemory = STEP_FUNCTIONS_ONLY): APIGatewayProxyStructuredResultV2 {
   switch (outcome.outcome) {
     case "started":
     case "already-running":
@@ -47,6 +47,7 @@ export function responseFor(outcome: StartOutcome, statusPath: string): APIGatew
           stopDate: outcome.stopDate?.toISOString(),
           firstSeenAt: outcome.firstSeenAt?.toISOString(),
           ...attemptOf(outcome.executionArn, outcome.redriveCount),
+          reusableAfter: reusableAfter(outcome, memory)?.toISOString(),
         },
         { location: statusUrl(statusPath, outcome.executionArn) },
       );
@@ -100,6 +101,31 @@ export function responseFor(outcome: StartOutcome, statusPath: string): APIGatew
         `Step Functions refused to start the execution (${outcome.errorName}).`,
       );
   }
+}
+
+/** What remembers a request's name, and so when the same request would start a new execution. */
+export interface NameMemory {
+  /** Days Step Functions keeps a closed execution's name (stepFunctionsHistoryDays): 90, or 30. */
+  readonly historyDays: number;
+  /** With a ledger: whether its records expire (`retentionDays`); a ledger without one never forgets. */
+  readonly ledger?: { readonly expires: boolean };
+}
+
+const STEP_FUNCTIONS_ONLY: NameMemory = { historyDays: 90 };
+const DAY_MS = 86_400_000;
+
+/**
+ * When the same request would start a new execution, for a closed one: once Step Functions has forgotten the
+ * name (its stop plus the account's history days) and, with a ledger that expires, once its record has expired
+ * too (a record past its retention lets the request through, and Step Functions then decides). Undefined while
+ * the execution runs, when its stop or the record's expiry is not known, and with a ledger that never forgets.
+ */
+export function reusableAfter(outcome: StartOutcome & { outcome: "already-exists" }, memory: NameMemory): Date | undefined {
+  if (!outcome.stopDate) return undefined;
+  const forgotten = new Date(outcome.stopDate.getTime() + memory.historyDays * DAY_MS);
+  if (!memory.ledger) return forgotten;
+  if (!memory.ledger.expires || !outcome.ledgerExpiresAt) return undefined;
+  return outcome.ledgerExpiresAt > forgotten ? outcome.ledgerExpiresAt : forgotten;
 }
 
 /** Where the execution's status is: the workflow's GET route for it. */

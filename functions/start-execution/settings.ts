@@ -11,6 +11,8 @@ export const ENVIRONMENT = {
   executionNameHeader: "EXECUTION_NAME_HEADER",
   /** Set to `after-failure` for a workflow that re-runs failed requests; unset: `never`. */
   rerun: "RERUN",
+  /** How long Step Functions keeps a closed execution's name in this account: 30; unset: 90 (AWS's default). */
+  stepFunctionsHistoryDays: "STEP_FUNCTIONS_HISTORY_DAYS",
   ledgerTableName: LEDGER_TABLE_VARIABLE,
   ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
   ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
@@ -31,6 +33,13 @@ export interface LedgerEnvironment {
  * ALLOW_DUPLICATE_FAILED_ONLY); one that succeeded, or still runs, never does.
  */
 export const RERUN_POLICIES = ["never", "after-failure"] as const;
+
+/**
+ * Days Step Functions keeps a closed Standard execution (and so refuses its name): 90, or 30 in an account that
+ * asked for a shorter history (a quota request). After that the same name starts a new execution.
+ */
+export const STEP_FUNCTIONS_HISTORY_DAYS = [90, 30] as const;
+export type StepFunctionsHistoryDays = (typeof STEP_FUNCTIONS_HISTORY_DAYS)[number];
 export type RerunPolicy = (typeof RERUN_POLICIES)[number];
 
 export interface HandlerSettings {
@@ -38,6 +47,8 @@ export interface HandlerSettings {
   readonly executionName: ExecutionNameStrategy;
   /** @default "never" */
   readonly rerun?: RerunPolicy;
+  /** @default 90 */
+  readonly stepFunctionsHistoryDays?: StepFunctionsHistoryDays;
 }
 
 /** An HTTP field name (RFC 9110 token). */
@@ -52,7 +63,16 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   if (!(RERUN_POLICIES as readonly string[]).includes(rerun)) {
     throw new Error(`${ENVIRONMENT.rerun} must be one of ${RERUN_POLICIES.join(", ")}; got "${rerun}".`);
   }
-  return { stateMachineArn: stateMachineArnFromEnvironment(env), executionName: strategyFromEnvironment(env), rerun: rerun as RerunPolicy };
+  const historyDays = Number(env[ENVIRONMENT.stepFunctionsHistoryDays] || STEP_FUNCTIONS_HISTORY_DAYS[0]);
+  if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly number[]).includes(historyDays)) {
+    throw new Error(`${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got "${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`);
+  }
+  return {
+    stateMachineArn: stateMachineArnFromEnvironment(env),
+    executionName: strategyFromEnvironment(env),
+    rerun: rerun as RerunPolicy,
+    stepFunctionsHistoryDays: historyDays as StepFunctionsHistoryDays,
+  };
 }
 
 /** The executionName strategy the deployment chose: what a request must carry to be named. */

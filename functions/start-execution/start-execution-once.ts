@@ -59,6 +59,8 @@ export type StartOutcome =
       readonly describeError?: string;
       /** Set when the request may not run again because its last attempt was the last one allowed. */
       readonly attemptsExhausted?: boolean;
+      /** With a ledger retention: when the ledger's record stops counting. */
+      readonly ledgerExpiresAt?: Date;
     }
   | {
       /**

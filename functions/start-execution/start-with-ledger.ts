@@ -129,6 +129,7 @@ async function answerDuplicate(
     stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
     redriveCount: record.redriveCount,
     firstSeenAt,
+    ledgerExpiresAt: record.expiresAt === undefined ? undefined : new Date(record.expiresAt * 1000),
   };
   if (record.executionStatus && TERMINAL_STATUSES.has(record.executionStatus)) {
     return policy.rerunAfterFailure && RERUNNABLE_STATUSES.has(record.executionStatus)

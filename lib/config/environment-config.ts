@@ -1,3 +1,4 @@
+import { STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";
@@ -52,8 +53,10 @@ export interface EnvironmentConfig {
   readonly executionName: ExecutionNameStrategy;
   /** The workflows the stack deploys: the project's `workflows`, or the default one keyed by `executionName`. */
   readonly workflows: readonly WorkflowConfig[];
-  /** Absent: no ledger; Step Functions alone refuses a repeated name, for 90 days. */
+  /** Absent: no ledger; Step Functions alone refuses a repeated name, for `stepFunctionsHistoryDays`. */
   readonly ledger?: LedgerConfig;
+  /** How long Step Functions keeps closed executions in the account: 90 (AWS's default) or 30 (by quota request). */
+  readonly stepFunctionsHistoryDays: StepFunctionsHistoryDays;
   /** Remote state; absent means local state. */
   readonly state?: StateConfig;
   /** A customer managed key for the topic, the log groups, the ledger and the functions' variables; AWS-managed keys otherwise. */
@@ -79,6 +82,7 @@ export const ENVIRONMENT_FIELDS = [
   "notificationEmails",
   "executionName",
   "ledger",
+  "stepFunctionsHistoryDays",
   "state",
   "kmsKeyArn",
   "logs",
@@ -94,6 +98,7 @@ export const ENVIRONMENT_DEFAULTS = {
   executionName: { from: "country" } as ExecutionNameStrategy,
   logs: LOGGING_DEFAULTS,
   api: API_DEFAULTS,
+  stepFunctionsHistoryDays: STEP_FUNCTIONS_HISTORY_DAYS[0] as StepFunctionsHistoryDays,
   /** Enough for a few hundred requests per second at the function's latency, without starving the account. */
   reservedConcurrency: 20,
   tags: {} as Readonly<Record<string, string>>,
@@ -144,6 +149,7 @@ export function environmentConfigFrom(name: string, reader: ConfigReader, workfl
     executionName,
     workflows: workflows ?? [defaultWorkflow(executionName)],
     ledger: ledgerFrom(reader),
+    stepFunctionsHistoryDays: historyDaysFrom(reader),
     state: stateFrom(reader.optionalObject("state"), name, region),
     kmsKeyArn: kmsKeyFrom(reader, region),
     logs: loggingConfigFrom(reader.optionalObject("logs")),
@@ -180,6 +186,19 @@ function requireSamePartition(field: string, roleArn: string, region: string, re
     const problem = `is in partition ${rolePartition}, not ${partitionOf(region)}, the partition of ${regionName} ${region}.`;
     throw new ConfigError(field, problem);
   }
+}
+
+/** `"stepFunctionsHistoryDays": 90 | 30`: what the account's Step Functions keeps (README, Configuration). */
+function historyDaysFrom(reader: ConfigReader): StepFunctionsHistoryDays {
+  if (!reader.has("stepFunctionsHistoryDays")) return ENVIRONMENT_DEFAULTS.stepFunctionsHistoryDays;
+  const value = reader.valueOf("stepFunctionsHistoryDays");
+  if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly unknown[]).includes(value)) {
+    throw new ConfigError(
+      reader.fieldPath("stepFunctionsHistoryDays"),
+      `must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value as StepFunctionsHistoryDays;
 }
 
 /** `"ledger": true`, `false`, or `{ "retentionDays": n }`. */
