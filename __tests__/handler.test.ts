@@ -204,6 +204,33 @@ describe("start-execution handler", () => {
       expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     });
 
+    it.each([
+      [1_700, false],
+      [1_699, true],
+    ])("re-runs only while the invocation has time for one more call and a second to answer (%d ms left)", async (left, outOfTime) => {
+      sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: FRANCE_ARN, status: "FAILED", startDate: NOW, stopDate: NOW });
+      const handler = createHandler({
+        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" }, rerun: "after-failure" },
+        sfn: new SFNClient({ region: "eu-west-1" }),
+        validateRequest: notifyCountryRequestValidator(),
+        log: (record) => logs.push(record),
+        now: () => new Date(clockMs),
+        callTimeLimitMs: 700,
+      });
+      const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "r", getRemainingTimeInMillis: () => left })) as {
+        statusCode: number;
+        body: string;
+      };
+      if (outOfTime) {
+        expect(response.statusCode).toBe(503);
+        expect(bodyOf(response)).toMatchObject({ detail: expect.stringMatching(/OutOfTime/) });
+        expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 1);
+      } else {
+        // Time enough: the search for a later attempt goes ahead.
+        expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: `${FRANCE_ARN}-2` });
+      }
+    });
+
     it("says the name is free again 30 days after the stop in an account whose Step Functions keeps 30 days (stepFunctionsHistoryDays)", async () => {
       sfnMock.on(DescribeExecutionCommand).resolves({
         executionArn: FRANCE_ARN,

@@ -200,6 +200,15 @@ describe.each([
   });
 
   if (settings.ledger) {
+    it("re-runs a failed request the ledger remembers and Step Functions has forgotten, as its next attempt", async () => {
+      const orderId = "ledger-forgotten";
+      await failedOrder(orderId);
+      clockOffsetMs = 200 * DAY_MS; // Step Functions has forgotten attempt 1; the ledger says it FAILED
+      const rerun = await send("/orders", order(orderId));
+      expect(rerun).toMatchObject({ status: 202, body: { executionName: `${nameOf(orderId)}-2`, attempt: 2, rerun: true } });
+      await settled(rerun.body.executionArn);
+    });
+
     it("keeps the ledger's record on the latest attempt, and refuses the request from it once Step Functions has forgotten", async () => {
       const orderId = "ledger-follows";
       await failedOrder(orderId);

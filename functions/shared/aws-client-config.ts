@@ -12,6 +12,10 @@ import { fromEnv } from "@aws-sdk/credential-provider-env";
  * most `requestTimeoutMs` (the request timer covers connecting too). __tests__/aws-client-config.test.ts
  * checks that this worst case stays well inside the function's timeout (lib/dedup-trigger-stack.ts).
  *
+ * A request that re-runs a failed one (rerun: "after-failure") may need more calls than that (the search for the
+ * latest attempt, the history, the redrive): it makes each only while the invocation has time for it and its
+ * answer (functions/start-execution/handler.ts), and otherwise answers 503 with a Retry-After.
+ *
  * One attempt per call: the client is the retry loop. Every refusal carries a Retry-After, and a retry
  * inside the function would spend the time budget that lets it answer at all.
  */
@@ -32,6 +36,11 @@ export type AwsCallLimits = { readonly [K in keyof typeof AWS_CALL_LIMITS]: numb
  * machine into 503s.
  */
 export const AWS_CALL_LIMIT_SCALE_VARIABLE = "SFN_DEDUP_AWS_CALL_LIMIT_SCALE";
+
+/** The longest one AWS call may take under these limits: every attempt the SDK may make, each at its time limit. */
+export function longestCallMs(limits: AwsCallLimits): number {
+  return limits.maxAttempts * limits.requestTimeoutMs;
+}
 
 /** The limits in force: AWS's, scaled when the variable is set; a bad value fails the cold start. */
 export function awsCallLimitsFrom(env: NodeJS.ProcessEnv): AwsCallLimits {

@@ -174,8 +174,10 @@ export class DynamoDbLedger implements ExecutionLedger {
         ? "attribute_not_exists(#stopDate) AND attribute_not_exists(#redriveCount)"
         : "(attribute_not_exists(#redriveCount) OR #redriveCount < :redriveCount" +
           " OR (#redriveCount = :redriveCount AND attribute_not_exists(#stopDate)))";
+    // Only a STARTED record: later attempts are started from one (a re-run), and a record claimed afresh (its
+    // retention over) is another run of the request, which an old attempt's late event must not overwrite.
     const condition =
-      "attribute_exists(#executionName) AND (attribute_not_exists(#attempt) OR #attempt < :attempt" +
+      "#state = :started AND (attribute_not_exists(#attempt) OR #attempt < :attempt" +
       ` OR (#attempt = :attempt AND ${sameRun}))`;
     const write = executionWrite({ ...update, attempt });
     return this.update(executionName, write.expression(), condition, write.values);

@@ -20,11 +20,19 @@ export interface HandlerDependencies {
   readonly ledger?: LedgerSettings;
   readonly log: RequestLogWriter;
   readonly now?: () => Date;
+  /**
+   * The longest one AWS call may take (aws-client-config.ts): a re-run makes another call only while the
+   * invocation has that much time left, and ANSWER_MARGIN_MS to answer. Absent: no limit.
+   */
+  readonly callTimeLimitMs?: number;
 }
+
+/** Time kept back to answer (and log) after the last call, so that the client gets the function's answer. */
+export const ANSWER_MARGIN_MS = 1_000;
 
 export type TriggerHandler = (
   event: APIGatewayProxyEventV2,
-  context: Pick<Context, "awsRequestId">,
+  context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
@@ -32,7 +40,7 @@ export type TriggerHandler = (
  * Every path answers; an unexpected error becomes a 500 problem without internals.
  */
 export function createHandler(dependencies: HandlerDependencies): TriggerHandler {
-  const { settings, sfn, validateRequest, ledger, log, now = () => new Date() } = dependencies;
+  const { settings, sfn, validateRequest, ledger, log, now = () => new Date(), callTimeLimitMs } = dependencies;
   const key = describeStrategy(settings.executionName);
   const memory: NameMemory = {
     historyDays: settings.stepFunctionsHistoryDays ?? 90,
@@ -58,7 +66,14 @@ export function createHandler(dependencies: HandlerDependencies): TriggerHandler
     try {
       const request = parseTriggerRequest(event, settings.executionName, validateRequest);
       executionName = executionNameFor(request.payload, settings.executionName, request.idempotencyKey);
-      const start = { stateMachineArn: settings.stateMachineArn, executionName, input: request.input, requestedAt };
+      const timeLeftMs = context.getRemainingTimeInMillis?.bind(context);
+      const start = {
+        stateMachineArn: settings.stateMachineArn,
+        executionName,
+        input: request.input,
+        requestedAt,
+        hasTimeForCall: timeLeftMs && callTimeLimitMs !== undefined ? () => timeLeftMs() >= callTimeLimitMs + ANSWER_MARGIN_MS : undefined,
+      };
       const { outcome, ledgerError } = ledger
         ? await startWithLedger(sfn, ledger, { ...start, owner: context.awsRequestId }, policy)
         : { outcome: await startRequest(sfn, start, policy), ledgerError: undefined };

@@ -1,7 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 // Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
 import validateRequest from "sfn-dedup:request-validator";
-import { awsClientConfig } from "../shared/aws-client-config";
+import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
 import { createHandler } from "./handler";
 import { writeToStdout } from "./request-log";
 import { ENVIRONMENT, settingsFromEnvironment } from "./settings";
@@ -18,4 +18,5 @@ export const handler = createHandler({
   sfn: new SFNClient(awsClientConfig()),
   validateRequest,
   log: writeToStdout,
+  callTimeLimitMs: longestCallMs(awsCallLimitsFrom(process.env)),
 });

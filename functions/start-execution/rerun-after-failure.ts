@@ -1,4 +1,5 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { RETRY_AFTER_SECONDS } from "../shared/aws-errors";
 import { executionArnFor } from "../shared/execution-arn";
 import { attemptExecutionName, MAX_ATTEMPTS, parseAttemptName } from "../shared/execution-attempts";
 import {
@@ -47,6 +48,11 @@ export async function startRequest(sfn: SFNClient, request: StartRequest, policy
   if (outcome.outcome !== "already-exists") {
     return outcome;
   }
+  if (outcome.describeError && (policy.refuseOtherInput || policy.rerunAfterFailure)) {
+    // Without the execution's input and status, neither a reused key nor a re-runnable failure can be told:
+    // a 409 could be final for a request that is due a 422 or a re-run. The client retries instead.
+    return describeFailure(outcome.describeError);
+  }
   if (isOtherInput(policy, request, outcome)) {
     return { outcome: "key-reused", executionArn: outcome.executionArn };
   }
@@ -70,6 +76,15 @@ async function worthRedriving(sfn: SFNClient, execution: AlreadyExists): Promise
   return typeof inFailState === "object" ? inFailState : !inFailState;
 }
 
+/**
+ * The answer when the function has no time left for another call: 503 with a short Retry-After. Nothing more is
+ * started by this request; the next one goes on from what Step Functions (and the ledger) say then.
+ */
+export function outOfTime(request: StartRequest): StartOutcome | undefined {
+  if (!request.hasTimeForCall || request.hasTimeForCall()) return undefined;
+  return { outcome: "unavailable", service: "Step Functions", errorName: "OutOfTime", retryAfterSeconds: RETRY_AFTER_SECONDS.throttled };
+}
+
 /** Whether the request carries another input than the key's execution runs (only idempotency keys care). */
 export function isOtherInput(policy: StartPolicy, request: StartRequest, existing: AlreadyExists): boolean {
   return policy.refuseOtherInput && existing.input !== undefined && existing.input !== request.input;
@@ -88,10 +103,17 @@ export async function latestAttempt(sfn: SFNClient, request: StartRequest, first
   let known = 1;
   let missing = MAX_ATTEMPTS + 1;
   const probe = async (attempt: number): Promise<StartOutcome | "missing" | undefined> => {
+    const late = outOfTime(request);
+    if (late) return late;
     const arn = executionArnFor(request.stateMachineArn, attemptExecutionName(request.executionName, attempt));
     const found = await describeExecution(sfn, arn);
     if (!found.described) {
       return found.notFound ? "missing" : describeFailure(found.errorName);
+    }
+    if (found.startDate && first.startDate && found.startDate < first.startDate) {
+      // Started before attempt 1 was: an attempt of an earlier run of this request, whose attempt 1 Step Functions
+      // has forgotten (and which therefore started again from attempt 1). It is not this run's.
+      return "missing";
     }
     latest = alreadyExists(arn, found);
     known = attempt;
@@ -137,12 +159,17 @@ export async function rerunLatest(sfn: SFNClient, request: StartRequest, policy:
     if (!RERUNNABLE_STATUSES.has(current.status ?? "")) {
       return current;
     }
+    const late = outOfTime(request);
+    if (late) return late;
     const redrivable = current.redriveStatus === "REDRIVABLE" && (await worthRedriving(sfn, current));
     if (typeof redrivable === "object") {
       return describeFailure(redrivable.errorName);
     }
     if (redrivable) {
-      const redrive = await redriveExecution(sfn, current.executionArn);
+      const lateToRedrive = outOfTime(request);
+      if (lateToRedrive) return lateToRedrive;
+      // The token names the run that failed: requests answering the same failure redrive it once between them.
+      const redrive = await redriveExecution(sfn, current.executionArn, `rerun-after-run-${current.redriveCount ?? 0}`);
       if (redrive.redriven) {
         return {
           outcome: "rerun-started",
@@ -156,6 +183,8 @@ export async function rerunLatest(sfn: SFNClient, request: StartRequest, policy:
         return redrive.failure;
       }
       // Another request redrove it first (or its redrive period ended just now): look again.
+      const lateToLook = outOfTime(request);
+      if (lateToLook) return lateToLook;
       const again = await describeExecution(sfn, current.executionArn);
       if (!again.described) {
         return describeFailure(again.errorName);
@@ -167,6 +196,8 @@ export async function rerunLatest(sfn: SFNClient, request: StartRequest, policy:
     if (attempt >= MAX_ATTEMPTS) {
       return { ...current, attemptsExhausted: true };
     }
+    const lateToStart = outOfTime(request);
+    if (lateToStart) return lateToStart;
     const next = await startExecutionOnce(sfn, { ...request, executionName: attemptExecutionName(requestName, attempt + 1) });
     if (next.outcome === "started") {
       return { outcome: "rerun-started", executionArn: next.executionArn, startDate: next.startDate, redriveCount: 0 };

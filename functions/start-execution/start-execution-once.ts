@@ -23,6 +23,12 @@ export interface StartRequest {
   readonly input: string;
   /** When this request began, by the caller's clock. */
   readonly requestedAt: Date;
+  /**
+   * Whether the function still has time for one more AWS call and its answer. A re-run may take more calls than
+   * the budget every other request fits in (aws-client-config.ts); it makes each only while this says yes.
+   * Absent: no limit (tests of the logic alone).
+   */
+  readonly hasTimeForCall?: () => boolean;
 }
 
 /** The service whose failure a refusal reports: the client (and whoever reads its logs) is told which. */
@@ -199,13 +205,15 @@ export type RedriveResult =
   | { readonly redriven: false; readonly notRedrivable: false; readonly failure: StartOutcome };
 
 /**
- * Restarts a failed execution from the state that failed. Concurrent redrives of one execution run it once:
- * every call but the first finds it running and is refused (ExecutionNotRedrivable). The SDK gives each call
- * its own client token and reuses it for its own retries, so a retried call never redrives twice.
+ * Restarts a failed execution from the state that failed. `clientToken` names the failure being answered:
+ * every request that saw the same failure sends the same token, and Step Functions answers a repeated token with
+ * the redrive it already made (the last 10 tokens, for 15 minutes) instead of redriving again. Without it,
+ * requests that read the failure before a quick redriven run failed again would each redrive once more; while
+ * the redriven run is still running, other tokens are refused (ExecutionNotRedrivable) anyway.
  */
-export async function redriveExecution(sfn: SFNClient, executionArn: string): Promise<RedriveResult> {
+export async function redriveExecution(sfn: SFNClient, executionArn: string, clientToken: string): Promise<RedriveResult> {
   try {
-    const { redriveDate } = await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    const { redriveDate } = await sfn.send(new RedriveExecutionCommand({ executionArn, clientToken }));
     return { redriven: true, redriveDate };
   } catch (error) {
     const name = errorName(error);

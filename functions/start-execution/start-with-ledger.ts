@@ -4,7 +4,7 @@ import { errorName, RETRY_AFTER_SECONDS } from "../shared/aws-errors";
 import { executionArnFor } from "../shared/execution-arn";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
-import { isOtherInput, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
+import { isOtherInput, outOfTime, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
 import {
   alreadyExists,
   describeExecution,
@@ -82,6 +82,10 @@ export async function startWithLedger(
         outcome.outcome === "started" ? inputSha256 : outcome.outcome === "already-exists" && outcome.input !== undefined ? sha256(outcome.input) : undefined,
         ),
       );
+      if (outcome.outcome === "already-exists" && outcome.describeError && (policy.refuseOtherInput || policy.rerunAfterFailure)) {
+        // Neither a reused key nor a re-runnable failure can be told without the execution: the client retries.
+        return { outcome: describeFailure(outcome.describeError), ledgerError };
+      }
       if (outcome.outcome === "already-exists" && isOtherInput(policy, request, outcome)) {
         return { outcome: { outcome: "key-reused", executionArn: outcome.executionArn }, ledgerError };
       }
@@ -142,7 +146,7 @@ async function answerDuplicate(
     return { outcome: { ...fromLedger, describeError: current.errorName } };
   }
   const ledgerError =
-    current.status && (current.status !== record.executionStatus || current.redriveCount !== record.redriveCount)
+    current.status && (current.status !== record.executionStatus || (current.redriveCount ?? 0) !== (record.redriveCount ?? 0))
       ? await tryWrite(() =>
           ledger.recordStatus(request.executionName, {
             executionArn,
@@ -163,6 +167,38 @@ async function answerDuplicate(
     outcome: { ...fromLedger, status: current.status, startDate: current.startDate, stopDate: current.stopDate, redriveCount: current.redriveCount },
     ledgerError,
   };
+}
+
+/**
+ * Re-runs the attempt the record names, as Step Functions describes it now. An attempt Step Functions has
+ * forgotten (past its history) is the failure the record says it was, and can no longer be redriven: the next
+ * attempt starts.
+ */
+async function rerunRecorded(
+  sfn: SFNClient,
+  request: StartRequest,
+  policy: StartPolicy,
+  record: LedgerRecord,
+  latestArn: string,
+): Promise<StartOutcome> {
+  const late = outOfTime(request);
+  if (late) return late;
+  const latest = await describeExecution(sfn, latestArn);
+  if (latest.described) {
+    return rerunLatest(sfn, request, policy, alreadyExists(latestArn, latest));
+  }
+  if (!latest.notFound) {
+    return describeFailure(latest.errorName);
+  }
+  const forgotten = {
+    outcome: "already-exists",
+    executionArn: latestArn,
+    status: record.executionStatus,
+    startDate: record.startDate ? new Date(record.startDate) : undefined,
+    stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
+    redriveCount: record.redriveCount,
+  } as const;
+  return rerunLatest(sfn, request, policy, forgotten);
 }
 
 /** A request being started (CLAIMED), or re-run (a live claim on a STARTED record), by another request now. */
@@ -210,10 +246,7 @@ async function rerunFromLedger(
     return { outcome: ledgerUnavailable(error) };
   }
   const latestArn = record!.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName);
-  const latest = await describeExecution(sfn, latestArn);
-  const outcome = latest.described
-    ? await rerunLatest(sfn, request, policy, alreadyExists(latestArn, latest))
-    : describeFailure(latest.errorName);
+  const outcome = await rerunRecorded(sfn, request, policy, record!, latestArn);
   switch (outcome.outcome) {
     case "rerun-started":
     case "already-running":

@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 // Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
 import validateRequest from "sfn-dedup:request-validator";
-import { awsClientConfig } from "../shared/aws-client-config";
+import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
 import { scopedLedger } from "../shared/scoped-ledger";
 import { createHandler } from "./handler";
@@ -24,4 +24,5 @@ export const handler = createHandler({
     retentionDays: ledger.retentionDays,
   },
   log: writeToStdout,
+  callTimeLimitMs: longestCallMs(awsCallLimitsFrom(process.env)),
 });
