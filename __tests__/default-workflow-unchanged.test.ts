@@ -38,9 +38,9 @@ const STATUS_ROUTE_RESOURCES: Record<string, string[]> = {
 };
 
 /**
- * What the alarms (issue 14) added, by address: the alarm topic and its policy, with its own key unless the
- * environment has a customer managed key; the environment's alarms (the dead-letter queue's with the ledger) and
- * the default workflow's five; the output naming the alarm topic. Additions only: an
+ * What the alarms and the dashboard (issue 14) added, by address: the alarm topic and its policy, with its own key
+ * unless the environment has a customer managed key; the environment's alarms (the dead-letter queue's with the
+ * ledger) and the default workflow's five; the dashboard; the output naming the alarm topic. Additions only: an
  * existing deployment of the default configuration plans them as new resources and replaces nothing.
  */
 function observabilityResources({ ownKey, ledger }: { ownKey: boolean; ledger: boolean }): Record<string, string[]> {
@@ -57,6 +57,7 @@ function observabilityResources({ ownKey, ledger }: { ownKey: boolean; ledger: b
       "alarms_notify-country-executions-throttled_0115F10E",
       "alarms_notify-country-unavailable_A0E3C390",
     ],
+    aws_cloudwatch_dashboard: ["dashboard_9E73CAB7"],
   };
 }
 const OBSERVABILITY_OUTPUTS = ["alarm_topic_arn"];
@@ -91,7 +92,7 @@ function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
 /**
  * A project without `workflows` deploys the trigger it deployed before stacks held several workflows: the same
  * resources at the same addresses with the same names and attributes, so an existing deployment plans no change
- * but its functions' code, plus the status route's new resources and the alarms'. (The fixtures
+ * but its functions' code, plus the status route's new resources and the alarms' and the dashboard's. (The fixtures
  * are what the commit before that work synthesized; see their README.) One exception, with CORS configured only: the API's CORS methods gain
  * GET for the status route, an in-place update of the API.
  */

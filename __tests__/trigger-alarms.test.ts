@@ -275,10 +275,11 @@ describe("alarms.topicArn: an existing topic", () => {
 describe("alarms: false", () => {
   const { tf } = synthTrigger({ alarms: false });
 
-  it("creates no alarm, no alarm topic and no key, and outputs no alarm topic", () => {
+  it("creates no alarm, no alarm topic and no key, and outputs no alarm topic; the dashboard stays", () => {
     for (const type of ["aws_cloudwatch_metric_alarm", "aws_sns_topic_policy", "aws_kms_key", "aws_kms_key_policy"]) expect({ type, resources: tf.resource[type] }).toEqual({ type, resources: undefined });
     expect(Object.values(tf.resource.aws_sns_topic).map((topic) => topic.name)).toEqual(["sfn-dedup-default-notifications"]);
     expect(tf.output.alarm_topic_arn).toBeUndefined();
+    expect(Object.keys(tf.resource.aws_cloudwatch_dashboard)).toHaveLength(1);
   });
 });
 

@@ -22,6 +22,7 @@ import { defaultTags, PROJECT_NAME } from "./project-tags";
 import { substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
 import { TriggerAlarms } from "./trigger-alarms";
+import { TriggerDashboard } from "./trigger-dashboard";
 import { WorkflowStateMachine } from "./workflow-state-machine";
 import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
 import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "./workflow-task-grants";
@@ -51,6 +52,7 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly ledgerStatus?: LedgerStatusUpdates;
   /** Absent with `alarms: false`. */
   public readonly alarms?: TriggerAlarms;
+  public readonly dashboard: TriggerDashboard;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -135,7 +137,7 @@ export class DedupTriggerStack extends TerraformStack {
     });
     new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
 
-    // Operating it: what goes wrong reaches someone (README.md, Alarms).
+    // Operating it: what goes wrong reaches someone, and what happens can be seen (README.md, Alarms and dashboard).
     const observed = this.workflows.map(({ config: workflow, identity, stateMachine }) => ({
       name: workflow.name,
       stateMachineName: identity.stateMachineName,
@@ -155,6 +157,15 @@ export class DedupTriggerStack extends TerraformStack {
       });
       new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn, description: "The topic the alarms notify." });
     }
+    this.dashboard = new TriggerDashboard(this, "dashboard", {
+      name: `${prefix}-overview`,
+      environment: config.name,
+      region: config.region,
+      workflows: observed,
+      apiId: this.api.api.id,
+      deadLetterQueueName,
+      alarmArns: this.alarms?.alarms.map((alarm) => alarm.arn) ?? [],
+    });
   }
 
   /** The workflow of that name; throws when the stack has none. */

@@ -12,7 +12,7 @@ export interface MetricId {
 }
 
 /**
- * The AWS metrics read here, by namespace, as AWS documents them.
+ * The AWS metrics read here, by namespace, as AWS documents them (README.md, Alarms and dashboard, cites each page).
  * HTTP APIs publish `5xx`/`4xx`, not the REST APIs' `5XXError`/`4XXError`.
  */
 export const AWS_METRICS = {
@@ -57,4 +57,21 @@ export function queueMetric(name: string, queueName: string): MetricId {
 export function startMetric(name: string, environment: string, workflow: string, outcome: string): MetricId {
   const { environment: env, workflow: wf, outcome: out } = METRIC_DIMENSIONS;
   return { namespace: METRICS_NAMESPACE, name, dimensions: { [env]: environment, [wf]: workflow, [out]: outcome } };
+}
+
+/** A metric the project publishes per environment only: ledger-status's and the reconciler's. */
+export function environmentMetric(name: string, environment: string): MetricId {
+  return { namespace: METRICS_NAMESPACE, name, dimensions: { [METRIC_DIMENSIONS.environment]: environment } };
+}
+
+/**
+ * A CloudWatch search expression over one of the project's start-execution metrics of one workflow, whatever its
+ * outcome: one time series per outcome that occurred. The outcomes are not listed here on purpose: the functions
+ * own them, and a new one appears on the dashboard without a change here. Environment and workflow names are
+ * lower-case letters, digits and hyphens, so they need no escaping inside the quotes.
+ */
+export function startMetricSearch(name: string, environment: string, workflow: string, statistic: string, periodSeconds: number): string {
+  const { environment: env, workflow: wf, outcome } = METRIC_DIMENSIONS;
+  const schema = `{"${METRICS_NAMESPACE}",${[env, outcome, wf].join(",")}}`;
+  return `SEARCH('${schema} MetricName="${name}" ${env}="${environment}" ${wf}="${workflow}"', '${statistic}', ${periodSeconds})`;
 }

@@ -116,6 +116,7 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
     write: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
   },
+  aws_cloudwatch_dashboard: { service: "cloudwatch", read: ["cloudwatch:GetDashboard"], write: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"] },
   // The alarm topic's own key, when the environment has no kmsKeyArn (lib/alarm-topic.ts). Creating it is apart
   // (createAlarmTopicKey): CreateKey names no key.
   aws_kms_key: {
@@ -351,7 +352,8 @@ function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
     sqs: [inRegion("sqs", `${prefix}*`)],
     // API Gateway ARNs name no account.
     apigateway: ["/apis", "/apis/*", "/tags/*"].map((path) => `arn:${partition}:apigateway:${region}::${path}`),
-    cloudwatch: [inRegion("cloudwatch", `alarm:${prefix}*`)],
+    // Dashboards are global: their ARNs name no region.
+    cloudwatch: [inRegion("cloudwatch", `alarm:${prefix}*`), `arn:${partition}:cloudwatch::${account}:dashboard/${prefix}*`],
     // A key's ARN is a random id: the keys of the account and region, narrowed to the environment's by their tags.
     kms: createsAlarmTopicKey(environment) ? [inRegion("kms", "key/*")] : [],
   };

@@ -6,7 +6,7 @@ import { AlarmTopic } from "./alarm-topic";
 import type { AlarmsConfig } from "./config/alarms-config";
 import { AWS_METRICS, functionMetric, httpApiMetric, type MetricId, queueMetric, startMetric, stateMachineMetric } from "./observed-metrics";
 
-/** A workflow as its alarms name it. */
+/** A workflow as its alarms and its dashboard widgets name it. */
 export interface ObservedWorkflow {
   /** The workflow's name, the `Workflow` dimension of the project's metrics. */
   readonly name: string;

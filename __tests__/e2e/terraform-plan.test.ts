@@ -133,9 +133,9 @@ const WITH_ORDERS_WORKFLOW = (trigger: Record<string, number>) => ({
   aws_sfn_state_machine: trigger.aws_sfn_state_machine + 1,
 }); // 18 more
 /**
- * The alarms (README.md, Alarms): the API's alarm and five per workflow, the dead-letter queue's with the ledger;
- * unless the alarms notify an existing topic, the alarm topic and its policy, with a key of its own where the
- * environment has no kmsKeyArn, and a subscription per address.
+ * The alarms and the dashboard (README.md, Alarms and dashboard): the API's alarm and five per workflow, the
+ * dead-letter queue's with the ledger, the dashboard; unless the alarms notify an existing topic, the alarm topic
+ * and its policy, with a key of its own where the environment has no kmsKeyArn, and a subscription per address.
  */
 const WITH_ALARMS = (
   trigger: Record<string, number>,
@@ -143,6 +143,7 @@ const WITH_ALARMS = (
 ): Record<string, number> => ({
   ...trigger,
   aws_cloudwatch_metric_alarm: 1 + (ledger ? 1 : 0) + 5 * workflows,
+  aws_cloudwatch_dashboard: 1,
   ...(topic === "existing" ? {} : { aws_sns_topic: trigger.aws_sns_topic + 1, aws_sns_topic_policy: 1 }),
   ...(topic === "own-key" ? { aws_kms_key: 1, aws_kms_key_policy: 1 } : {}),
   ...(subscribers > 0 ? { aws_sns_topic_subscription: (trigger.aws_sns_topic_subscription ?? 0) + subscribers } : {}),
@@ -159,14 +160,14 @@ const STATE_BUCKET = {
 
 /** `id` names the output directory and prefixes the stacks' module names in the plan (`<id>_<stack>`). */
 const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
-  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: WITH_ALARMS(TRIGGER) } }, // 32
+  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: WITH_ALARMS(TRIGGER) } }, // 33
   {
     id: "readme",
     name: "README's example",
     context: readmeExampleContext(),
     expected: {
-      dev: WITH_ALARMS({ ...TRIGGER, aws_sns_topic_subscription: 1 }), // 33
-      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 45
+      dev: WITH_ALARMS({ ...TRIGGER, aws_sns_topic_subscription: 1 }), // 34
+      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 46
       "state-acme-terraform-state": STATE_BUCKET,
     },
   },
@@ -178,9 +179,9 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
       orders: WITH_ALARMS(
         { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 },
         { workflows: 2, ledger: true, topic: "environment-key", subscribers: 1 },
-      ), // 67
+      ), // 68
       // IAM authorization is a route setting, not an authorizer; the alarms notify the team's existing topic.
-      partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 62
+      partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 63
       "state-acme-every-option-state": STATE_BUCKET,
     },
   },
