@@ -4,6 +4,7 @@ import type { StartOutcome } from "../functions/start-execution/start-execution-
 import { START_METRICS } from "../functions/shared/metric-names";
 import { AlarmTopic } from "./alarm-topic";
 import type { AlarmsConfig } from "./config/alarms-config";
+import { FUNCTION_ERROR_RETRY_ATTEMPTS } from "./ledger-status-updates";
 import { AWS_METRICS, functionMetric, httpApiMetric, type MetricId, queueMetric, startMetric, stateMachineMetric } from "./observed-metrics";
 
 /** A workflow as its alarms and its dashboard widgets name it. */
@@ -138,7 +139,7 @@ function alarmDefinitions(props: TriggerAlarmsProps): AlarmDefinition[] {
             ...named(`${props.prefix}-ledger-status-dead-letters`),
             description:
               `The ledger-status dead-letter queue ${props.deadLetterQueueName} is not empty: a status change the ledger could not record after ` +
-              "Lambda's three attempts waits there (14 days at most), and its ledger record still shows the execution as not finished. " +
+              `Lambda's ${FUNCTION_ERROR_RETRY_ATTEMPTS + 1} attempts waits there (14 days at most), and its ledger record still shows the execution as not finished. ` +
               `Read why in the log group /aws/lambda/${props.prefix}-ledger-status, fix the cause, then replay each message to the function ` +
               "and delete it (README.md, Alarms and dashboard).",
             metrics: [queueMetric(AWS_METRICS.sqs.visibleMessages, props.deadLetterQueueName)],
@@ -179,7 +180,7 @@ function workflowAlarms(
       ...named(`${workflow.startFunctionName}-errors`),
       description:
         `The ${workflow.name} workflow's start-execution function ${workflow.startFunctionName} failed ${thresholds.functionErrors} or more ` +
-        "invocations in 5 minutes (an uncaught error or its 10-second timeout): those clients got a 5xx from API Gateway, and a request may have " +
+        "invocations in 5 minutes (an uncaught error or its timeout): those clients got a 5xx from API Gateway, and a request may have " +
         `started its execution without being told. Read ${functionLog} and the function's X-Ray traces; roll back a bad deploy. Clients resend safely.`,
       metrics: [functionMetric(lambda.errors, workflow.startFunctionName)],
       ...count,
