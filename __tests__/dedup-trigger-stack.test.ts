@@ -19,7 +19,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, onlyResource, referenceTo, rolePolicy, routeTo, synthTrigger } from "./support/synth";
+import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, notificationTopicReference, onlyResource, referenceTo, resourceWhere, rolePolicy, routeTo, synthTrigger } from "./support/synth";
 
 describe("DedupTriggerStack", () => {
   const { synthesized, tf } = synthTrigger();
@@ -40,7 +40,7 @@ describe("DedupTriggerStack", () => {
 
       const subscriptions = forward.resource.aws_sns_topic_subscription;
       expect(Object.values(subscriptions).map((s) => [s.protocol, s.endpoint, s.topic_arn])).toEqual(
-        expect.arrayContaining(emails.map((email) => ["email", email, referenceTo(forward, "aws_sns_topic", "arn")])),
+        expect.arrayContaining(emails.map((email) => ["email", email, notificationTopicReference(forward, "arn")])),
       );
       expect(Object.keys(subscriptions)).toHaveLength(2);
       expect(reversed.resource.aws_sns_topic_subscription).toEqual(subscriptions);
@@ -60,7 +60,7 @@ describe("DedupTriggerStack", () => {
 
     it("is defined by asl/notify-country.asl.json itself, the topic ARN and the partition as Terraform references", () => {
       const asl = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), "utf8"));
-      asl.States.PublishLoveMessage.Parameters.TopicArn = referenceTo(tf, "aws_sns_topic", "arn");
+      asl.States.PublishLoveMessage.Parameters.TopicArn = notificationTopicReference(tf, "arn");
       asl.States.PublishLoveMessage.Resource = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:states:::sns:publish`;
       expect(JSON.parse(stateMachine.definition)).toEqual(asl);
       expect(stateMachine.definition).not.toMatch(/templatefile|file\(/);
@@ -96,7 +96,7 @@ describe("DedupTriggerStack", () => {
         Sid: "PublishToNotificationTopic",
         Effect: "Allow",
         Action: ["sns:Publish"],
-        Resource: [referenceTo(tf, "aws_sns_topic", "arn")],
+        Resource: [notificationTopicReference(tf, "arn")],
       });
     });
   });
@@ -406,11 +406,12 @@ describe("DedupTriggerStack", () => {
   });
 
   describe("stack", () => {
-    it("outputs the endpoint URL, the state machine ARN and the topic ARN", () => {
+    it("outputs the endpoint URL, the state machine ARN, the topic ARN and the alarm topic's ARN", () => {
       expect(tf.output).toEqual({
         endpoint_url: expect.objectContaining({ value: `${referenceTo(tf, "aws_apigatewayv2_api", "api_endpoint")}/executions` }),
         state_machine_arn: expect.objectContaining({ value: referenceTo(tf, "aws_sfn_state_machine", "arn") }),
-        topic_arn: expect.objectContaining({ value: referenceTo(tf, "aws_sns_topic", "arn") }),
+        topic_arn: expect.objectContaining({ value: notificationTopicReference(tf, "arn") }),
+        alarm_topic_arn: expect.objectContaining({ value: `\${aws_sns_topic.${resourceWhere(tf, "aws_sns_topic", (topic) => topic.name === "sfn-dedup-default-alarms")[0]}.arn}` }),
       });
     });
 

@@ -37,14 +37,43 @@ const STATUS_ROUTE_RESOURCES: Record<string, string[]> = {
   aws_lambda_permission: ["http-api_status-invoke-permission_22AD497B"],
 };
 
-/** The Terraform without the status route's resources, each of which must be there. */
-function withoutStatusRoute(tf: Record<string, any>): Record<string, any> {
+/**
+ * What the alarms and the dashboard (issue 14) added, by address: the alarm topic and its policy, with its own key
+ * unless the environment has a customer managed key; the environment's alarms (the dead-letter queue's with the
+ * ledger) and the default workflow's five; the dashboard; the output naming the alarm topic. Additions only: an
+ * existing deployment of the default configuration plans them as new resources and replaces nothing.
+ */
+function observabilityResources({ ownKey, ledger }: { ownKey: boolean; ledger: boolean }): Record<string, string[]> {
+  return {
+    ...(ownKey ? { aws_kms_key: ["alarms_topic_key_6007FC75"], aws_kms_key_policy: ["alarms_topic_key-policy_9E38B66D"] } : {}),
+    aws_sns_topic: ["alarms_topic_40496ABE"],
+    aws_sns_topic_policy: ["alarms_topic_policy_A4888A9C"],
+    aws_cloudwatch_metric_alarm: [
+      ...(ledger ? ["alarms_ledger-status-dead-letters_5D2D27B2"] : []),
+      "alarms_api-5xx_3444BDC1",
+      "alarms_start-execution-errors_0FA544C5",
+      "alarms_start-execution-throttles_622EA1BD",
+      "alarms_notify-country-executions-failed_7B3F0076",
+      "alarms_notify-country-executions-throttled_0115F10E",
+      "alarms_notify-country-unavailable_A0E3C390",
+    ],
+    aws_cloudwatch_dashboard: ["dashboard_9E73CAB7"],
+  };
+}
+const OBSERVABILITY_OUTPUTS = ["alarm_topic_arn"];
+
+/** The Terraform without the resources and outputs added since the fixtures, each of which must be there. */
+function withoutAdditions(tf: Record<string, any>, resources: Record<string, string[]>, outputs: readonly string[]): Record<string, any> {
   const copy = structuredClone(tf);
-  for (const [type, ids] of Object.entries(STATUS_ROUTE_RESOURCES)) {
-    for (const id of ids) {
-      expect(Object.keys(copy.resource[type] ?? {})).toContain(id);
-      delete copy.resource[type][id];
-    }
+  for (const [type, ids] of Object.entries(resources)) {
+    expect({ type, ids: Object.keys(copy.resource[type] ?? {}).filter((id) => ids.includes(id)).sort() }).toEqual({ type, ids: [...ids].sort() });
+    for (const id of ids) delete copy.resource[type][id];
+    if (Object.keys(copy.resource[type]).length === 0) delete copy.resource[type];
+  }
+  for (const output of outputs) {
+    expect(Object.keys(copy.output)).toContain(output);
+    delete copy.output[output];
+    for (const stackOutputs of Object.values<Record<string, string>>(copy["//"].outputs)) delete stackOutputs[output];
   }
   return copy;
 }
@@ -63,18 +92,19 @@ function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
 /**
  * A project without `workflows` deploys the trigger it deployed before stacks held several workflows: the same
  * resources at the same addresses with the same names and attributes, so an existing deployment plans no change
- * but its functions' code, plus the status route's new resources. (The fixtures are what the commit before that
- * work synthesized; see their README.) One exception, with CORS configured only: the API's CORS methods gain
+ * but its functions' code, plus the status route's new resources and the alarms' and the dashboard's. (The fixtures
+ * are what the commit before that work synthesized; see their README.) One exception, with CORS configured only: the API's CORS methods gain
  * GET for the status route, an in-place update of the API.
  */
 describe("the default workflow, without context.workflows", () => {
   it.each([
-    ["a fresh clone", {}, "default", "default.tf.json"],
-    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json"],
-  ])("synthesizes what it did before, for %s", (_, context, stack, fixture) => {
+    ["a fresh clone", {}, "default", "default.tf.json", { ownKey: true, ledger: false }],
+    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json", { ownKey: false, ledger: true }],
+  ])("synthesizes what it did before, for %s", (_, context, stack, fixture, additions) => {
     const before = JSON.parse(fs.readFileSync(path.join(FIXTURES, fixture), "utf8"));
     const { outdir, stackDir } = synthesizeToDirectory(context);
-    const now = withoutStatusRoute(JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")));
+    const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    const now = withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS);
     fs.rmSync(outdir, { recursive: true, force: true });
     expect(path.basename(stackDir)).toBe(stack);
     const [api] = Object.values<Record<string, any>>(now.resource.aws_apigatewayv2_api);

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { type Attributes, dataReferenceTo, functionReference, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
+import { type Attributes, dataReferenceTo, functionReference, notificationTopic, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
@@ -21,8 +21,8 @@ describe("hardening", () => {
 
   describe("the topic", () => {
     it("is encrypted with the AWS-managed SNS key by default, and with the environment's key when one is set", () => {
-      expect(onlyResource(tf, "aws_sns_topic").kms_master_key_id).toBe("alias/aws/sns");
-      expect(onlyResource(withKey.tf, "aws_sns_topic").kms_master_key_id).toBe(KEY);
+      expect(notificationTopic(tf).kms_master_key_id).toBe("alias/aws/sns");
+      expect(notificationTopic(withKey.tf).kms_master_key_id).toBe(KEY);
     });
 
     it("lets the state machine use the key, only through SNS", () => {

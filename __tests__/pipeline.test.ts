@@ -77,9 +77,14 @@ describe("the pipeline's IAM roles", () => {
 
   it("name the environment's own resources, in its account and region", () => {
     const { deploy } = roles.dev;
-    const delivery = deploy.permissions.Statement.filter((statement) => statement.Resource.includes("*"));
-    expect(delivery.map((statement) => statement.Sid)).toEqual(["SetUpVendedLogDelivery"]);
-    const resources = deploy.permissions.Statement.filter((statement) => !delivery.includes(statement)).flatMap((statement) => statement.Resource);
+    const onEverything = deploy.permissions.Statement.filter((statement) => statement.Resource.includes("*"));
+    expect(onEverything.map((statement) => statement.Sid)).toEqual(["SetUpVendedLogDelivery", "CreateAlarmTopicKey"]);
+    // Keys have random ids: the alarm topic's key is named by the environment's tags instead (below).
+    const byTags = deploy.permissions.Statement.filter((statement) => statement.Condition?.StringEquals?.["aws:ResourceTag/environment"] === "dev");
+    expect(byTags.map((statement) => statement.Resource)).toEqual([["arn:aws:kms:eu-west-1:222222222222:key/*"], ["arn:aws:kms:eu-west-1:222222222222:key/*"]]);
+    const resources = deploy.permissions.Statement.filter((statement) => !onEverything.includes(statement) && !byTags.includes(statement)).flatMap(
+      (statement) => statement.Resource,
+    );
     for (const resource of resources) {
       expect(resource).toMatch(/^arn:aws:[a-z]+:(eu-west-1)?:(222222222222)?:/);
     }
@@ -87,6 +92,51 @@ describe("the pipeline's IAM roles", () => {
     for (const resource of byName) {
       expect(resource).toContain("sfn-dedup-dev-");
     }
+  });
+
+  it("let the deploy role create the alarm topic's key only where the stack creates one, and manage keys with the environment's tags only", () => {
+    const kmsStatements = (set: PipelineRoles) => set.deploy.permissions.Statement.filter((statement) => statement.Action.some((action) => action.startsWith("kms:")));
+    // dev has no kmsKeyArn: the stack creates the alarm topic's key.
+    expect(kmsStatements(roles.dev)).toEqual([
+      {
+        Sid: "ReadKms",
+        Effect: "Allow",
+        Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+        Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+        Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
+      },
+      {
+        Sid: "ChangeKms",
+        Effect: "Allow",
+        Action: [
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateKeyDescription",
+        ],
+        Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+        Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
+      },
+      {
+        Sid: "CreateAlarmTopicKey",
+        Effect: "Allow",
+        Action: ["kms:CreateKey", "kms:TagResource"],
+        Resource: ["*"],
+        Condition: { StringEquals: { "aws:RequestTag/project": "sfn-dedup", "aws:RequestTag/environment": "dev" } },
+      },
+    ]);
+    // staging's kmsKeyArn encrypts its alarm topic: the role uses that key and creates none.
+    expect(kmsStatements(roles.staging).map((statement) => statement.Sid)).toEqual(["UseEnvironmentKey"]);
+    // An existing topic (topicArn): no key either.
+    const withTopic = projectConfigFrom({
+      environments: { dev: { ...context.environments.dev, alarms: { topicArn: "arn:aws:sns:eu-west-1:222222222222:ops-alarms" } } },
+    }).environments;
+    expect(kmsStatements(pipelineRolesFor(withTopic[0], withTopic, "acme/sfn-dedup"))).toEqual([]);
   });
 
   it("let pull requests plan and only the GitHub environment of the same name deploy", () => {

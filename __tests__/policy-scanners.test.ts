@@ -121,6 +121,38 @@ describe("policy scanners", () => {
     each("aws_sns_topic", (topic) => typeof topic.kms_master_key_id === "string" && topic.kms_master_key_id !== "");
   });
 
+  it("CKV_AWS_169: SNS topic policies are not public: they name a service, under conditions", () => {
+    each("aws_sns_topic_policy", (topicPolicy) =>
+      (JSON.parse(topicPolicy.policy).Statement as Array<Record<string, any>>).every(
+        (statement) => statement.Principal?.Service === "cloudwatch.amazonaws.com" && statement.Condition?.StringEquals?.["aws:SourceAccount"] !== undefined,
+      ),
+    );
+  });
+
+  it("CKV_AWS_319: alarm actions are enabled", () => {
+    each("aws_cloudwatch_metric_alarm", (alarm) => alarm.actions_enabled === true && alarm.alarm_actions.length > 0);
+  });
+
+  describe("the alarm topic's own key (without kmsKeyArn)", () => {
+    it("CKV_AWS_7 / AVD-AWS-0065: rotates", () => {
+      each("aws_kms_key", (key) => key.enable_key_rotation === true);
+    });
+
+    it("CKV_AWS_227: is enabled", () => {
+      each("aws_kms_key", (key) => key.is_enabled !== false);
+    });
+
+    it("CKV2_AWS_64: has its policy as an aws_kms_key_policy resource, and CKV_AWS_33: no statement allows the wildcard principal", () => {
+      each("aws_kms_key", (key, tf) => {
+        const id = Object.entries(tf.resource.aws_kms_key).find(([, candidate]) => candidate === key)![0];
+        const policies = Object.values(tf.resource.aws_kms_key_policy ?? {}).filter((keyPolicy) => keyPolicy.key_id === `\${aws_kms_key.${id}.key_id}`);
+        if (policies.length !== 1 || key.policy !== undefined) return false;
+        const statements = JSON.parse(policies[0].policy).Statement as Array<Record<string, any>>;
+        return statements.every((statement) => statement.Principal !== "*" && ![statement.Principal?.AWS].flat().includes("*"));
+      });
+    });
+  });
+
   it("CKV_AWS_284: state machines are traced with X-Ray", () => {
     each("aws_sfn_state_machine", (machine) => machine.tracing_configuration?.enabled === true);
   });

@@ -3,6 +3,11 @@ import { projectConfigFrom } from "../lib/config/project-config";
 const prod = { account: "111111111111", region: "eu-west-1" };
 const withProd = (settings: Record<string, unknown>) => ({ environments: { prod: { ...prod, ...settings } } });
 const ORIGINS_ALLOWED = 'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"';
+/** What README.md's Configuration table gives as the alarms' defaults. */
+const DEFAULT_ALARMS = {
+  emails: [],
+  thresholds: { unavailablePerMinute: 5, failedExecutions: 1, throttledExecutions: 1, functionErrors: 1, functionThrottles: 1, serverErrors: 5 },
+};
 
 describe("projectConfigFrom", () => {
   describe("without environments", () => {
@@ -35,6 +40,7 @@ describe("projectConfigFrom", () => {
           stepFunctionsHistoryDays: 90,
           reservedConcurrency: 20,
           tags: {},
+          alarms: DEFAULT_ALARMS,
           },
         ]);
       },
@@ -98,6 +104,7 @@ describe("projectConfigFrom", () => {
           stepFunctionsHistoryDays: 90,
           reservedConcurrency: 20,
           tags: {},
+          alarms: DEFAULT_ALARMS,
         },
         {
           name: "prod",
@@ -124,6 +131,7 @@ describe("projectConfigFrom", () => {
           stepFunctionsHistoryDays: 90,
           reservedConcurrency: 50,
           tags: { "cost-center": "C-42", owner: "platform@example.com" },
+          alarms: DEFAULT_ALARMS,
         },
       ]);
     });
@@ -161,6 +169,21 @@ describe("projectConfigFrom", () => {
 
     it("reads stepFunctionsHistoryDays: 30 for an account with shortened history", () => {
       expect(projectConfigFrom(withProd({ stepFunctionsHistoryDays: 30 })).environments[0].stepFunctionsHistoryDays).toBe(30);
+    });
+
+    it.each([
+      ["absent: every alarm, on a topic of its own without subscribers", undefined, DEFAULT_ALARMS],
+      ["true: the same", true, DEFAULT_ALARMS],
+      ["false: none", false, false],
+      ["subscribers", { emails: ["oncall@example.com"] }, { ...DEFAULT_ALARMS, emails: ["oncall@example.com"] }],
+      ["an existing topic", { topicArn: "arn:aws:sns:eu-west-1:999999999999:ops-alarms" }, { ...DEFAULT_ALARMS, topicArn: "arn:aws:sns:eu-west-1:999999999999:ops-alarms" }],
+      [
+        "thresholds, each completed with its default",
+        { unavailablePerMinute: 20, failedExecutions: 3 },
+        { ...DEFAULT_ALARMS, thresholds: { ...DEFAULT_ALARMS.thresholds, unavailablePerMinute: 20, failedExecutions: 3 } },
+      ],
+    ])("reads alarms, %s", (_, alarms, expected) => {
+      expect(projectConfigFrom(withProd(alarms === undefined ? {} : { alarms })).environments[0].alarms).toEqual(expected);
     });
 
     it("reads reservedConcurrency: false as no reserved concurrency", () => {
@@ -204,7 +227,7 @@ describe("projectConfigFrom", () => {
       ["environments that are not an object", { environments: ["prod"] }, "cdktf.json context.environments: must be a JSON object, not a list."],
       ["an environment name that cannot name a stack", { environments: { Prod_1: prod } }, "cdktf.json context.environments.Prod_1: is not a valid environment name: 1-20 lower-case letters, digits and hyphens"],
       ["an environment that is not an object", { environments: { prod: "111111111111" } }, 'cdktf.json context.environments.prod: must be a JSON object, not string "111111111111".'],
-      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, stepFunctionsHistoryDays, state, kmsKeyArn, logs, api, reservedConcurrency, tags."],
+      ["an unknown environment field", withProd({ acount: "111111111111" }), "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, stepFunctionsHistoryDays, state, kmsKeyArn, logs, api, reservedConcurrency, tags, alarms."],
       ["a history retention Step Functions does not offer", withProd({ stepFunctionsHistoryDays: 60 }), "cdktf.json context.environments.prod.stepFunctionsHistoryDays: must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got 60."],
       ["a ledger that is neither true, false nor settings", withProd({ ledger: "yes" }), 'cdktf.json context.environments.prod.ledger: must be true, false or { "retentionDays": <days> }; got "yes".'],
       ["an unknown ledger field", withProd({ ledger: { retention: 30 } }), "cdktf.json context.environments.prod.ledger.retention: is not a known field; allowed fields: retentionDays."],
@@ -260,6 +283,39 @@ describe("projectConfigFrom", () => {
       ["IAM authorization with JWT settings", withProd({ api: { authorization: { type: "iam", issuer: "https://idp.example.com" } } }), "cdktf.json context.environments.prod.api.authorization.issuer: is not a known field; allowed fields: type."],
       ["a reserved concurrency of zero", withProd({ reservedConcurrency: 0 }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got 0."],
       ["a reserved concurrency of true", withProd({ reservedConcurrency: true }), "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got true."],
+      ["alarms that are neither true, false nor settings", withProd({ alarms: "on" }), 'cdktf.json context.environments.prod.alarms: must be true, false or { "emails": [...], "topicArn": "...", <thresholds> }; got "on".'],
+      [
+        "an unknown alarms field",
+        withProd({ alarms: { email: ["oncall@example.com"] } }),
+        "cdktf.json context.environments.prod.alarms.email: is not a known field; allowed fields: emails, topicArn, unavailablePerMinute, failedExecutions, throttledExecutions, functionErrors, functionThrottles, serverErrors.",
+      ],
+      ["a malformed alarm e-mail address", withProd({ alarms: { emails: ["oncall"] } }), 'cdktf.json context.environments.prod.alarms.emails[0]: must be e-mail addresses such as oncall@example.com; got "oncall".'],
+      ["an alarm topic that is not an SNS topic ARN", withProd({ alarms: { topicArn: "ops-alarms" } }), 'cdktf.json context.environments.prod.alarms.topicArn: must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alarms; got "ops-alarms".'],
+      [
+        "an alarm topic in another region",
+        withProd({ alarms: { topicArn: "arn:aws:sns:us-east-1:111111111111:ops-alarms" } }),
+        "cdktf.json context.environments.prod.alarms.topicArn: is in us-east-1, not the environment's region eu-west-1: CloudWatch alarms notify topics in their own region only.",
+      ],
+      [
+        "an alarm topic in another partition",
+        withProd({ alarms: { topicArn: "arn:aws-cn:sns:eu-west-1:111111111111:ops-alarms" } }),
+        "cdktf.json context.environments.prod.alarms.topicArn: is in partition aws-cn, not aws, the partition of the environment's region eu-west-1.",
+      ],
+      [
+        "subscribers beside an existing topic",
+        withProd({ alarms: { topicArn: "arn:aws:sns:eu-west-1:111111111111:ops-alarms", emails: ["oncall@example.com"] } }),
+        "cdktf.json context.environments.prod.alarms.emails: subscribe to the topic the stack creates; with topicArn the stack creates none: subscribe to that topic where it is managed, or leave topicArn out.",
+      ],
+      [
+        "a threshold of zero",
+        withProd({ alarms: { failedExecutions: 0 } }),
+        "cdktf.json context.environments.prod.alarms.failedExecutions: must be how many failed, timed-out or aborted executions in 5 minutes raise the alarm (a whole number from 1 to 100000); got 0.",
+      ],
+      [
+        "a threshold that is not a whole number",
+        withProd({ alarms: { unavailablePerMinute: 2.5 } }),
+        "cdktf.json context.environments.prod.alarms.unavailablePerMinute: must be how many unavailable answers a minute raise the alarm (a whole number from 1 to 100000); got 2.5.",
+      ],
       ["tags that are not an object", withProd({ tags: ["team"] }), "cdktf.json context.environments.prod.tags: must be a JSON object, not a list."],
       ["a tag that would replace a project tag", withProd({ tags: { environment: "production" } }), "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key."],
       ["a tag key AWS reserves", withProd({ tags: { "aws:owner": "me" } }), "cdktf.json context.environments.prod.tags.aws:owner: is not a valid tag key"],

@@ -4,7 +4,7 @@ import {
   dataReferenceTo,
   functionReference,
   lambdaFunction,
-  referenceTo,
+  notificationTopicReference,
   resourceWhere,
   rolePolicy,
   routeTo,
@@ -127,7 +127,7 @@ describe("a stack with two workflows", () => {
     const { statements } = rolePolicy(tf, "-orders-workflow");
     const table = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
-      ["PublishToNotificationTopic", ["sns:Publish"], [referenceTo(tf, "aws_sns_topic", "arn")]],
+      ["PublishToNotificationTopic", ["sns:Publish"], [notificationTopicReference(tf, "arn")]],
       ["EncryptForNotificationTopic", ["kms:GenerateDataKey", "kms:Decrypt"], expect.any(Array)],
       ["DynamodbPutItem1", ["dynamodb:PutItem"], [table]],
       ["DeliverExecutionLogs", expect.any(Array), ["*"]],
@@ -136,7 +136,7 @@ describe("a stack with two workflows", () => {
   });
 
   it("outputs each workflow's endpoint and state machine, the default's under the names it had", () => {
-    expect(Object.keys(tf.output).sort()).toEqual(["endpoint_url", "orders_endpoint_url", "orders_state_machine_arn", "state_machine_arn", "topic_arn"]);
+    expect(Object.keys(tf.output).sort()).toEqual(["alarm_topic_arn", "endpoint_url", "orders_endpoint_url", "orders_state_machine_arn", "state_machine_arn", "topic_arn"]);
     expect(tf.output.orders_endpoint_url.value).toMatch(/\/orders$/);
   });
 

@@ -21,6 +21,8 @@ import { PROJECT_ROOT } from "./project-root";
 import { defaultTags, PROJECT_NAME } from "./project-tags";
 import { substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
+import { TriggerAlarms } from "./trigger-alarms";
+import { TriggerDashboard } from "./trigger-dashboard";
 import { WorkflowStateMachine } from "./workflow-state-machine";
 import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
 import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "./workflow-task-grants";
@@ -47,6 +49,10 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly workflows: readonly TriggeredWorkflow[];
   public readonly api: HttpLambdaApi;
   public readonly ledger?: ExecutionLedgerTable;
+  public readonly ledgerStatus?: LedgerStatusUpdates;
+  /** Absent with `alarms: false`. */
+  public readonly alarms?: TriggerAlarms;
+  public readonly dashboard: TriggerDashboard;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -86,7 +92,7 @@ export class DedupTriggerStack extends TerraformStack {
     );
 
     if (this.ledger) {
-      new LedgerStatusUpdates(this, "ledger-status", {
+      this.ledgerStatus = new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
         stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
           workflow: workflow.name,
@@ -130,6 +136,36 @@ export class DedupTriggerStack extends TerraformStack {
       return { config: workflow, identity, stateMachine, starter, status };
     });
     new TerraformOutput(this, "topic_arn", { value: this.topic.arn, description: "The topic the workflow publishes to." });
+
+    // Operating it: what goes wrong reaches someone, and what happens can be seen (README.md, Alarms and dashboard).
+    const observed = this.workflows.map(({ config: workflow, identity, stateMachine }) => ({
+      name: workflow.name,
+      stateMachineName: identity.stateMachineName,
+      stateMachineArn: stateMachine.arn,
+      startFunctionName: identity.startFunctionName,
+    }));
+    const deadLetterQueueName = this.ledgerStatus?.deadLetterQueue.name;
+    if (config.alarms) {
+      this.alarms = new TriggerAlarms(this, "alarms", {
+        environment: config.name,
+        prefix,
+        config: config.alarms,
+        kmsKeyArn: config.kmsKeyArn,
+        workflows: observed,
+        api: { id: this.api.api.id, name: this.api.api.name },
+        deadLetterQueueName,
+      });
+      new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn, description: "The topic the alarms notify." });
+    }
+    this.dashboard = new TriggerDashboard(this, "dashboard", {
+      name: `${prefix}-overview`,
+      environment: config.name,
+      region: config.region,
+      workflows: observed,
+      apiId: this.api.api.id,
+      deadLetterQueueName,
+      alarmArns: this.alarms?.alarms.map((alarm) => alarm.arn) ?? [],
+    });
   }
 
   /** The workflow of that name; throws when the stack has none. */

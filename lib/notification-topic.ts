@@ -27,14 +27,7 @@ export class NotificationTopic extends Construct {
     super(scope, id);
     this.kmsKeyArn = props.kmsKeyArn;
     this.topic = new SnsTopic(this, "topic", { name: props.name, kmsMasterKeyId: props.kmsKeyArn ?? SNS_MANAGED_KEY_ALIAS });
-    for (const email of props.emails ?? []) {
-      // Keyed by address, not position: reordering the list must not replace (and re-mail) subscribers.
-      new SnsTopicSubscription(this, `email-${email.toLowerCase()}`, {
-        topicArn: this.topic.arn,
-        protocol: "email",
-        endpoint: email,
-      });
-    }
+    subscribeByEmail(this, this.topic.arn, props.emails ?? []);
   }
 
   public get arn(): string {
@@ -58,5 +51,13 @@ export class NotificationTopic extends Construct {
             conditions: { StringEquals: viaSns, "ForAnyValue:StringEquals": { "kms:ResourceAliases": SNS_MANAGED_KEY_ALIAS } },
           },
     ];
+  }
+}
+
+/** E-mail subscriptions of a topic, each a child of `scope` named after its address. */
+export function subscribeByEmail(scope: Construct, topicArn: string, emails: readonly string[]): void {
+  for (const email of emails) {
+    // Keyed by address, not position: reordering the list must not replace (and re-mail) subscribers.
+    new SnsTopicSubscription(scope, `email-${email.toLowerCase()}`, { topicArn, protocol: "email", endpoint: email });
   }
 }

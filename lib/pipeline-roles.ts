@@ -110,6 +110,30 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["sns:GetSubscriptionAttributes"],
     write: ["sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"],
   },
+  aws_sns_topic_policy: { service: "sns", read: ["sns:GetTopicAttributes"], write: ["sns:SetTopicAttributes"] },
+  aws_cloudwatch_metric_alarm: {
+    service: "cloudwatch",
+    read: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+    write: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
+  },
+  aws_cloudwatch_dashboard: { service: "cloudwatch", read: ["cloudwatch:GetDashboard"], write: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"] },
+  // The alarm topic's own key, when the environment has no kmsKeyArn (lib/alarm-topic.ts). Creating it is apart
+  // (createAlarmTopicKey): CreateKey names no key.
+  aws_kms_key: {
+    service: "kms",
+    read: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+    write: [
+      "kms:EnableKeyRotation",
+      "kms:DisableKeyRotation",
+      "kms:EnableKey",
+      "kms:DisableKey",
+      "kms:UpdateKeyDescription",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+    ],
+  },
+  aws_kms_key_policy: { service: "kms", read: ["kms:GetKeyPolicy"], write: ["kms:PutKeyPolicy"] },
   aws_sfn_state_machine: {
     service: "states",
     read: ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource"],
@@ -218,6 +242,9 @@ interface ResourceScopes {
   readonly events: readonly string[];
   readonly sqs: readonly string[];
   readonly apigateway: readonly string[];
+  readonly cloudwatch: readonly string[];
+  /** The alarm topic's key, when the stack creates one; none otherwise. */
+  readonly kms: readonly string[];
 }
 
 /**
@@ -280,7 +307,7 @@ export function pipelineRolesFor(environment: EnvironmentConfig, environments: r
 
 /** What a plan reads: the environment's resources. */
 function readStatements(environment: EnvironmentConfig): Statement[] {
-  return [...perService("Read", "read", resourceScopes(environment)), listLogGroups(environment)];
+  return [...perService("Read", "read", resourceScopes(environment), scopeConditions(environment)), listLogGroups(environment)];
 }
 
 /** What a deploy needs of AWS, state aside: read and change the environments' resources, pass their roles. */
@@ -288,12 +315,14 @@ function deployStatements(environments: readonly EnvironmentConfig[]): Statement
   return mergedBySid(
     environments.flatMap((environment) => {
       const scopes = resourceScopes(environment);
+      const conditions = scopeConditions(environment);
       return [
-        ...perService("Read", "read", scopes),
-        ...perService("Change", "write", scopes),
+        ...perService("Read", "read", scopes, conditions),
+        ...perService("Change", "write", scopes, conditions),
         listLogGroups(environment),
         vendedLogDelivery(),
         ...(environment.kmsKeyArn ? [useEnvironmentKey(environment.kmsKeyArn)] : []),
+        ...(createsAlarmTopicKey(environment) ? [createAlarmTopicKey(environment)] : []),
         {
           Sid: "PassOwnRolesToLambdaAndStepFunctions",
           Effect: "Allow" as const,
@@ -323,6 +352,36 @@ function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
     sqs: [inRegion("sqs", `${prefix}*`)],
     // API Gateway ARNs name no account.
     apigateway: ["/apis", "/apis/*", "/tags/*"].map((path) => `arn:${partition}:apigateway:${region}::${path}`),
+    // Dashboards are global: their ARNs name no region.
+    cloudwatch: [inRegion("cloudwatch", `alarm:${prefix}*`), `arn:${partition}:cloudwatch::${account}:dashboard/${prefix}*`],
+    // A key's ARN is a random id: the keys of the account and region, narrowed to the environment's by their tags.
+    kms: createsAlarmTopicKey(environment) ? [inRegion("kms", "key/*")] : [],
+  };
+}
+
+/** Conditions that narrow a service's resources further, where their names cannot. */
+function scopeConditions(environment: EnvironmentConfig): Partial<Record<keyof ResourceScopes, Condition>> {
+  return { kms: { StringEquals: { "aws:ResourceTag/project": PROJECT_NAME, "aws:ResourceTag/environment": environment.name } } };
+}
+
+/** Whether the stack creates a key for its alarm topic: alarms on, on a topic of its own, without kmsKeyArn. */
+function createsAlarmTopicKey(environment: EnvironmentConfig): boolean {
+  return environment.alarms !== false && environment.alarms.topicArn === undefined && environment.kmsKeyArn === undefined;
+}
+
+/**
+ * CreateKey takes no resource, and a key is tagged as it is created (the provider's default tags) only with
+ * kms:TagResource on every key of the account and region (AWS KMS Developer Guide, "Controlling access to tags"):
+ * both on "*", allowed only with the environment's tags. That tagging right is the deploy role's way to bring
+ * another key of the account under its management (README.md, Pipeline).
+ */
+function createAlarmTopicKey(environment: EnvironmentConfig): Statement {
+  return {
+    Sid: "CreateAlarmTopicKey",
+    Effect: "Allow",
+    Action: ["kms:CreateKey", "kms:TagResource"],
+    Resource: ["*"],
+    Condition: { StringEquals: { "aws:RequestTag/project": PROJECT_NAME, "aws:RequestTag/environment": environment.name } },
   };
 }
 
@@ -339,7 +398,12 @@ function assumeProviderRole(environment: EnvironmentConfig): Statement[] {
     : [];
 }
 
-function perService(sidPrefix: string, access: "read" | "write", scopes: ResourceScopes): Statement[] {
+function perService(
+  sidPrefix: string,
+  access: "read" | "write",
+  scopes: ResourceScopes,
+  conditions: Partial<Record<keyof ResourceScopes, Condition>>,
+): Statement[] {
   const actions = new Map<keyof ResourceScopes, Set<string>>();
   for (const { service, read, write } of Object.values(ACTIONS_BY_RESOURCE_TYPE)) {
     const set = actions.get(service) ?? new Set<string>();
@@ -347,12 +411,13 @@ function perService(sidPrefix: string, access: "read" | "write", scopes: Resourc
     actions.set(service, set);
   }
   return [...actions]
-    .filter(([, set]) => set.size > 0)
+    .filter(([service, set]) => set.size > 0 && scopes[service].length > 0)
     .map(([service, set]) => ({
       Sid: `${sidPrefix}${service[0].toUpperCase()}${service.slice(1)}`,
       Effect: "Allow" as const,
       Action: [...set].sort(),
       Resource: scopes[service],
+      ...(conditions[service] ? { Condition: conditions[service] } : {}),
     }));
 }
 

@@ -27,7 +27,8 @@ const STATE_ROLE = "arn:aws:iam::999999999999:role/terraform-state";
 
 /**
  * Every option on, over two environments: one with JWT authorization, one with IAM, sharing a state bucket; each
- * with two workflows, the default and README's team example (orders, keyed by orderId, writing to the team's table).
+ * with two workflows, the default and README's team example (orders, keyed by orderId, writing to the team's table);
+ * one's alarms on a topic of its own with a subscriber, the other's on an existing topic.
  */
 const EVERY_OPTION_CONTEXT = {
   workflows: {
@@ -61,6 +62,7 @@ const EVERY_OPTION_CONTEXT = {
       },
       reservedConcurrency: 50,
       tags: { "cost-center": "C-42", owner: "platform@example.com" },
+      alarms: { emails: ["oncall@example.com"], unavailablePerMinute: 10, failedExecutions: 2 },
     },
     partners: {
       account: "222222222222",
@@ -77,6 +79,7 @@ const EVERY_OPTION_CONTEXT = {
       api: { cors: { allowOrigins: ["*"] }, authorization: { type: "iam" } },
       reservedConcurrency: false,
       tags: { "cost-center": "C-7" },
+      alarms: { topicArn: "arn:aws:sns:us-west-2:222222222222:ops-alarms" },
     },
   },
 };
@@ -129,6 +132,22 @@ const WITH_ORDERS_WORKFLOW = (trigger: Record<string, number>) => ({
   aws_lambda_permission: trigger.aws_lambda_permission + 2,
   aws_sfn_state_machine: trigger.aws_sfn_state_machine + 1,
 }); // 18 more
+/**
+ * The alarms and the dashboard (README.md, Alarms and dashboard): the API's alarm and five per workflow, the
+ * dead-letter queue's with the ledger, the dashboard; unless the alarms notify an existing topic, the alarm topic
+ * and its policy, with a key of its own where the environment has no kmsKeyArn, and a subscription per address.
+ */
+const WITH_ALARMS = (
+  trigger: Record<string, number>,
+  { workflows = 1, ledger = false, topic = "own-key" as "own-key" | "environment-key" | "existing", subscribers = 0 } = {},
+): Record<string, number> => ({
+  ...trigger,
+  aws_cloudwatch_metric_alarm: 1 + (ledger ? 1 : 0) + 5 * workflows,
+  aws_cloudwatch_dashboard: 1,
+  ...(topic === "existing" ? {} : { aws_sns_topic: trigger.aws_sns_topic + 1, aws_sns_topic_policy: 1 }),
+  ...(topic === "own-key" ? { aws_kms_key: 1, aws_kms_key_policy: 1 } : {}),
+  ...(subscribers > 0 ? { aws_sns_topic_subscription: (trigger.aws_sns_topic_subscription ?? 0) + subscribers } : {}),
+});
 const STATE_BUCKET = {
   aws_s3_bucket: 1,
   aws_s3_bucket_lifecycle_configuration: 1,
@@ -141,14 +160,14 @@ const STATE_BUCKET = {
 
 /** `id` names the output directory and prefixes the stacks' module names in the plan (`<id>_<stack>`). */
 const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
-  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: TRIGGER } },
+  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: WITH_ALARMS(TRIGGER) } }, // 33
   {
     id: "readme",
     name: "README's example",
     context: readmeExampleContext(),
     expected: {
-      dev: { ...TRIGGER, aws_sns_topic_subscription: 1 }, // 23
-      prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, // 35
+      dev: WITH_ALARMS({ ...TRIGGER, aws_sns_topic_subscription: 1 }), // 34
+      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 46
       "state-acme-terraform-state": STATE_BUCKET,
     },
   },
@@ -157,8 +176,12 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
     name: "every option on",
     context: EVERY_OPTION_CONTEXT,
     expected: {
-      orders: { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, // 52
-      partners: WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), // 50: IAM authorization is a route setting, not an authorizer
+      orders: WITH_ALARMS(
+        { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 },
+        { workflows: 2, ledger: true, topic: "environment-key", subscribers: 1 },
+      ), // 68
+      // IAM authorization is a route setting, not an authorizer; the alarms notify the team's existing topic.
+      partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 63
       "state-acme-every-option-state": STATE_BUCKET,
     },
   },

@@ -73,3 +73,23 @@ export async function roleMayCall(roleArn: string, policy: unknown, action: stri
   if (response.resultType === "error") throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }
+
+/**
+ * Whether an AWS service, acting for one of its resources (`context`: `aws:SourceAccount`, `aws:SourceArn`, …),
+ * may call `action` on a resource whose resource policy is `resourcePolicy` (a topic's policy, a key's policy),
+ * as IAM decides it: a service principal carries no identity policy.
+ */
+export async function serviceMayCall(service: string, action: string, resource: string, resourcePolicy: unknown, context: Record<string, string>): Promise<Decision> {
+  const response = await runSimulation(
+    {
+      request: { principal: service, action, resource: { resource, accountId: resource.split(":")[4] }, contextVariables: context },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+    },
+    {},
+  );
+  if (response.resultType === "error") throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
+  return response.overallResult as Decision;
+}

@@ -11,8 +11,14 @@ export const arn = (service: string, resource: string, region = REGION) => `arn:
  */
 export function resolvedPolicy(tf: TerraformJson, roleNameSuffix: string): unknown {
   const { statements } = rolePolicy(tf, roleNameSuffix);
+  return resolvedDocument(tf, JSON.stringify({ Version: "2012-10-17", Statement: statements }));
+}
+
+/** Any policy document of the stack (a topic's, a key's) with its references resolved as resolvedPolicy's are. */
+export function resolvedDocument(tf: TerraformJson, document: string): unknown {
   const nameOf = (type: string, id: string) => tf.resource[type][id].name as string;
-  const text = JSON.stringify({ Version: "2012-10-17", Statement: statements })
+  const text = document
+    .replace(/\$\{aws_sns_topic\.([\w-]+)\.arn\}/g, (_, id: string) => arn("sns", nameOf("aws_sns_topic", id)))
     .replace(/\$\{data\.aws_partition\.[\w-]+\.partition\}/g, "aws")
     .replace(/\$\{data\.aws_region\.[\w-]+\.id\}/g, REGION)
     .replace(/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}/g, ACCOUNT)

@@ -137,3 +137,13 @@ export function routeTo(tf: TerraformJson, routeKey: string): { route: Attribute
   }
   return { route, integration, integrationId };
 }
+
+/** The workflows' topic, `sfn-dedup-<env>-notifications` (the alarm topic is the stack's other one). */
+export function notificationTopic(tf: TerraformJson): Attributes {
+  return resourceWhere(tf, "aws_sns_topic", (topic) => /-notifications$/.test(topic.name))[1];
+}
+
+/** `${aws_sns_topic.<logical id>.<attribute>}` for the workflows' topic. */
+export function notificationTopicReference(tf: TerraformJson, attribute: string): string {
+  return `\${aws_sns_topic.${resourceWhere(tf, "aws_sns_topic", (topic) => /-notifications$/.test(topic.name))[0]}.${attribute}}`;
+}

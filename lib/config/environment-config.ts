@@ -1,5 +1,6 @@
 import { STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import { ALARMS_DEFAULTS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
@@ -70,6 +71,8 @@ export interface EnvironmentConfig {
   readonly reservedConcurrency: number | false;
   /** Added to the project's own default tags. */
   readonly tags: Readonly<Record<string, string>>;
+  /** The environment's CloudWatch alarms and the topic they notify; `false`: no alarms. */
+  readonly alarms: AlarmsConfig | false;
 }
 
 /** Tags every resource gets from the provider; configured `tags` may not replace them. */
@@ -89,6 +92,7 @@ export const ENVIRONMENT_FIELDS = [
   "api",
   "reservedConcurrency",
   "tags",
+  "alarms",
 ] as const;
 const STATE_FIELDS = ["bucket", "region", "key", "roleArn", "kmsKeyId"] as const;
 
@@ -102,6 +106,7 @@ export const ENVIRONMENT_DEFAULTS = {
   /** Enough for a few hundred requests per second at the function's latency, without starving the account. */
   reservedConcurrency: 20,
   tags: {} as Readonly<Record<string, string>>,
+  alarms: ALARMS_DEFAULTS as AlarmsConfig | false,
 } as const;
 
 /**
@@ -160,6 +165,7 @@ export function environmentConfigFrom(name: string, reader: ConfigReader, workfl
         : (reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency, or false for none") ??
           ENVIRONMENT_DEFAULTS.reservedConcurrency),
     tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
+    alarms: alarmsConfigFrom(reader, "alarms", region),
   };
 }
 
