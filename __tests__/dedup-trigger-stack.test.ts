@@ -405,7 +405,10 @@ describe("DedupTriggerStack", () => {
       ]);
       expect(statements[1].Resource).toEqual([referenceTo(forever.tf, "aws_sqs_queue", "arn")]);
       expect(statements[0].Resource).toEqual([referenceTo(forever.tf, "aws_dynamodb_table", "arn")]);
-      expect(statusUpdater(forever).environment.variables).toEqual({ LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name") });
+      expect(statusUpdater(forever).environment.variables).toEqual({
+        LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name"),
+        METRICS_ENVIRONMENT: "default",
+      });
     });
   });
 

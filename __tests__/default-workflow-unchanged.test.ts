@@ -59,6 +59,7 @@ const DEFAULT_METRICS_VARIABLES: MetricsVariables = {
 };
 const LEDGER_JWT_KMS_METRICS_VARIABLES: MetricsVariables = {
   "sfn-dedup-prod-start-execution": { METRICS_ENVIRONMENT: "prod", METRICS_WORKFLOW: "notify-country" },
+  "sfn-dedup-prod-ledger-status": { METRICS_ENVIRONMENT: "prod" },
 };
 
 /** The Terraform without the metrics' variables, each of which must be there with exactly its value. */

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ExecutionLedger, LedgerRecord } from "../functions/shared/execution-ledger";
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../functions/shared/metric-names";
+import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../functions/shared/metric-names";
 import { createHandler } from "../functions/start-execution/handler";
 import { REQUEST_OUTCOMES, type RequestLogRecord, type RequestOutcome, requestLogWriter } from "../functions/start-execution/request-log";
 import type { HandlerSettings } from "../functions/start-execution/settings";
@@ -149,7 +149,7 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
       expect(metricsSection).toContain(`\`${outcome}\``);
       expect(metricNames).toContain(`\`${outcome}\``);
     }
-    for (const metric of Object.values(START_METRICS)) expect(metricsSection).toContain(`| \`${metric}\` |`);
+    for (const metric of [...Object.values(START_METRICS), ...Object.values(LEDGER_STATUS_METRICS)]) expect(metricsSection).toContain(`| \`${metric}\` |`);
   });
 
   it.each(REQUEST_OUTCOMES)("writes a valid EMF document in the one log line of a request answered %s", async (outcome) => {

@@ -89,6 +89,7 @@ export class DedupTriggerStack extends TerraformStack {
     if (this.ledger) {
       new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
+        environment: config.name,
         stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
           workflow: workflow.name,
           arn: stateMachine.arn,
