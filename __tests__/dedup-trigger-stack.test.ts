@@ -121,10 +121,12 @@ describe("DedupTriggerStack", () => {
       expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
     });
 
-    it("receives the state machine ARN and the naming strategy in its environment", () => {
+    it("receives the state machine ARN, the naming strategy and its metrics' environment and workflow in its environment", () => {
       expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").environment.variables).toEqual({
         STATE_MACHINE_ARN: referenceTo(tf, "aws_sfn_state_machine", "arn"),
         EXECUTION_NAME_FROM: "country",
+        METRICS_ENVIRONMENT: "default",
+        METRICS_WORKFLOW: "notify-country",
       });
     });
 
@@ -340,6 +342,8 @@ describe("DedupTriggerStack", () => {
         LEDGER_TABLE_NAME: referenceTo(retained.tf, "aws_dynamodb_table", "name"),
         LEDGER_LEASE_SECONDS: "20",
         LEDGER_RETENTION_DAYS: "400",
+        METRICS_ENVIRONMENT: "default",
+        METRICS_WORKFLOW: "notify-country",
       });
       expect(Number(fn.environment.variables.LEDGER_LEASE_SECONDS)).toBeGreaterThan(fn.timeout);
       expect(fn.source_code_hash).not.toBe(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash);
@@ -401,7 +405,10 @@ describe("DedupTriggerStack", () => {
       ]);
       expect(statements[1].Resource).toEqual([referenceTo(forever.tf, "aws_sqs_queue", "arn")]);
       expect(statements[0].Resource).toEqual([referenceTo(forever.tf, "aws_dynamodb_table", "arn")]);
-      expect(statusUpdater(forever).environment.variables).toEqual({ LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name") });
+      expect(statusUpdater(forever).environment.variables).toEqual({
+        LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name"),
+        METRICS_ENVIRONMENT: "default",
+      });
     });
   });
 

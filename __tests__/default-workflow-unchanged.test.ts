@@ -78,6 +78,31 @@ function withoutAdditions(tf: Record<string, any>, resources: Record<string, str
   return copy;
 }
 
+/**
+ * What the metrics (issue 14) added to the default workflow's functions: the variables that name their metrics'
+ * dimensions, by function name. An in-place update of each function's configuration; nothing is replaced.
+ */
+type MetricsVariables = Record<string, Record<string, string>>;
+const DEFAULT_METRICS_VARIABLES: MetricsVariables = {
+  "sfn-dedup-default-start-execution": { METRICS_ENVIRONMENT: "default", METRICS_WORKFLOW: "notify-country" },
+};
+const LEDGER_JWT_KMS_METRICS_VARIABLES: MetricsVariables = {
+  "sfn-dedup-prod-start-execution": { METRICS_ENVIRONMENT: "prod", METRICS_WORKFLOW: "notify-country" },
+  "sfn-dedup-prod-ledger-status": { METRICS_ENVIRONMENT: "prod" },
+};
+
+/** The Terraform without the metrics' variables, each of which must be there with exactly its value. */
+function withoutMetricsVariables(tf: Record<string, any>, added: MetricsVariables): Record<string, any> {
+  const copy = structuredClone(tf);
+  const functions = Object.values<Record<string, any>>(copy.resource.aws_lambda_function);
+  for (const [functionName, variables] of Object.entries(added)) {
+    const fn = functions.find((candidate) => candidate.function_name === functionName);
+    expect(fn?.environment.variables).toMatchObject(variables);
+    for (const name of Object.keys(variables)) delete fn!.environment.variables[name];
+  }
+  return copy;
+}
+
 /** The Terraform without what a change of the functions' code changes: their zip's path and hash. */
 function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
   const copy = structuredClone(tf);
@@ -93,18 +118,22 @@ function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
  * A project without `workflows` deploys the trigger it deployed before stacks held several workflows: the same
  * resources at the same addresses with the same names and attributes, so an existing deployment plans no change
  * but its functions' code, plus the status route's new resources and the alarms' and the dashboard's. (The fixtures
- * are what the commit before that work synthesized; see their README.) One exception, with CORS configured only: the API's CORS methods gain
- * GET for the status route, an in-place update of the API.
+ * are what the commit before that work synthesized; see their README.) One exception, with CORS configured only: the
+ * API's CORS methods gain GET for the status route, an in-place update of the API. And the functions that emit metrics
+ * gain the variables naming their dimensions (METRICS_ENVIRONMENT, METRICS_WORKFLOW), an in-place update of each.
  */
 describe("the default workflow, without context.workflows", () => {
   it.each([
-    ["a fresh clone", {}, "default", "default.tf.json", { ownKey: true, ledger: false }],
-    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json", { ownKey: false, ledger: true }],
-  ])("synthesizes what it did before, for %s", (_, context, stack, fixture, additions) => {
+    ["a fresh clone", {}, "default", "default.tf.json", { ownKey: true, ledger: false }, DEFAULT_METRICS_VARIABLES],
+    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json", { ownKey: false, ledger: true }, LEDGER_JWT_KMS_METRICS_VARIABLES],
+  ])("synthesizes what it did before, for %s", (_, context, stack, fixture, additions, metricsVariables) => {
     const before = JSON.parse(fs.readFileSync(path.join(FIXTURES, fixture), "utf8"));
     const { outdir, stackDir } = synthesizeToDirectory(context);
     const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    const now = withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS);
+    const now = withoutMetricsVariables(
+      withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS),
+      metricsVariables,
+    );
     fs.rmSync(outdir, { recursive: true, force: true });
     expect(path.basename(stackDir)).toBe(stack);
     const [api] = Object.values<Record<string, any>>(now.resource.aws_apigatewayv2_api);

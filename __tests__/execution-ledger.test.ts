@@ -7,6 +7,7 @@ import { LEDGER_KEY } from "../functions/shared/execution-ledger";
 import { canonicalJson, executionNameFor } from "../functions/start-execution/execution-name";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { ServiceError } from "../local/service-error";
+import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "./support/local-trigger";
 
 const DAY_MS = 86_400_000;
@@ -385,7 +386,17 @@ describe("the execution ledger", () => {
       await events.eventsDelivered();
 
       await expect(ledger.read(nameOf("Belgium"))).resolves.toMatchObject({ state: "STARTED", executionArn, executionStatus: "SUCCEEDED" });
-      expect(events.logs.filter((line) => line.includes('"execution status"')).length).toBeGreaterThanOrEqual(2);
+      const statusLines = events.logs.filter((line) => line.includes('"execution status"'));
+      expect(statusLines.length).toBeGreaterThanOrEqual(2);
+      // The bundle's lines carry their metrics, valid EMF, under the environment the stack named.
+      for (const line of statusLines) {
+        expect(emfViolations(line)).toEqual([]);
+        expect(extractedMetrics(line).map(({ name, dimensions }) => [name, dimensions])).toEqual([
+          ["StatusesRecorded", { Environment: "test" }],
+          ["StatusesIgnored", { Environment: "test" }],
+          ["EventsDropped", { Environment: "test" }],
+        ]);
+      }
     });
   });
 });

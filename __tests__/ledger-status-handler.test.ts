@@ -1,6 +1,9 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { createStatusHandler, type StatusLogRecord } from "../functions/ledger-status/handler";
+import { metricsEnvironmentFrom, statusLogWriter } from "../functions/ledger-status/status-log";
 import { type ExecutionLedger, LedgerUnavailableError, type StatusUpdate } from "../functions/shared/execution-ledger";
+import { LEDGER_STATUS_METRICS, METRICS_NAMESPACE } from "../functions/shared/metric-names";
+import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 
 const ARN = "arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-notify-country:abc";
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
@@ -108,5 +111,55 @@ describe("ledger-status handler", () => {
 
     // Assess
     expect(updates.map(([name]) => name)).toEqual(["sfn-dedup-test-orders:abc", "abc"]);
+  });
+});
+
+describe("the ledger-status log line's metrics (Embedded Metric Format)", () => {
+  let lines: string[];
+  let result: boolean | Error;
+  const ledger = { recordStatus: async () => (result instanceof Error ? Promise.reject(result) : result) } as unknown as ExecutionLedger;
+  const handler = createStatusHandler({ ledger, log: statusLogWriter("prod") });
+  const event = statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 });
+
+  beforeEach(() => {
+    lines = [];
+    result = true;
+    // The real writer, down to the line it puts on stdout.
+    jest.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ["a status recorded", true, event, { recorded: 1, ignored: 0, dropped: 0 }],
+    ["a status the ledger kept out (stale, or of a name it never claimed)", false, event, { recorded: 0, ignored: 1, dropped: 0 }],
+    ["an event dropped (not a status change it can read)", true, statusEvent({ name: "abc" }), { recorded: 0, ignored: 0, dropped: 1 }],
+  ])("counts %s in a valid EMF document in its one log line, all three metrics on every line", async (_case, recorded, input, counts) => {
+    result = recorded;
+    await handler(input);
+
+    expect(lines).toHaveLength(1);
+    expect(emfViolations(lines[0].trimEnd(), new Date())).toEqual([]);
+    const dimensions = { Environment: "prod" };
+    expect(extractedMetrics(lines[0])).toEqual([
+      { namespace: METRICS_NAMESPACE, name: LEDGER_STATUS_METRICS.recorded, unit: "Count", value: counts.recorded, dimensions },
+      { namespace: METRICS_NAMESPACE, name: LEDGER_STATUS_METRICS.ignored, unit: "Count", value: counts.ignored, dimensions },
+      { namespace: METRICS_NAMESPACE, name: LEDGER_STATUS_METRICS.dropped, unit: "Count", value: counts.dropped, dimensions },
+    ]);
+    expect(JSON.parse(lines[0])).toMatchObject({ message: "execution status", level: counts.dropped ? "WARN" : "INFO" });
+  });
+
+  it("writes no line for an event it could not record: it throws, Lambda retries it, then dead-letters it", async () => {
+    result = new LedgerUnavailableError(false, "ServiceUnavailable");
+    await expect(handler(event)).rejects.toBe(result);
+    expect(lines).toEqual([]);
+  });
+
+  it("takes its environment from METRICS_ENVIRONMENT, and refuses to start without", () => {
+    expect(metricsEnvironmentFrom({ METRICS_ENVIRONMENT: "prod" })).toBe("prod");
+    expect(() => metricsEnvironmentFrom({})).toThrow(/^METRICS_ENVIRONMENT must be a metric dimension value/);
   });
 });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LambdaHost } from "../local/lambda-host";
 import { ServiceError } from "../local/service-error";
+import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 import { postExecutions } from "./support/events";
 import { type LocalTrigger, startLocalTrigger, synthesizeToDirectory } from "./support/local-trigger";
 
@@ -27,6 +28,19 @@ describe("the synthesized start-execution bundle", () => {
     for (const trigger of [running, fast]) {
       trigger.fail(undefined);
       trigger.calls.length = 0;
+      trigger.logs.length = 0;
+    }
+  });
+
+  // Whatever a test's requests were answered (started, already-running, already-exists, invalid-request,
+  // throttled, unavailable, rejected), each request's line is a valid EMF document counting it under its outcome.
+  afterEach(() => {
+    for (const line of [running, fast].flatMap((trigger) => trigger.logs.filter((candidate) => candidate.includes('"execution request"')))) {
+      expect(emfViolations(line)).toEqual([]);
+      const { outcome } = JSON.parse(line);
+      for (const metric of extractedMetrics(line)) {
+        expect(metric).toMatchObject({ namespace: "sfn-dedup", dimensions: { Environment: "default", Workflow: "notify-country", Outcome: outcome } });
+      }
     }
   });
 
@@ -203,13 +217,17 @@ describe("the synthesized start-execution bundle", () => {
     }
   });
 
-  it("logs one JSON line per request, without the payload", async () => {
-    running.logs.length = 0;
+  it("logs one JSON line per request, without the payload, its metrics in it: Requests and Latency by environment, workflow and outcome", async () => {
     await running.post({ country: "Iceland", email: "someone@example.com" });
-    const lines = running.logs.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
-    expect(lines).toEqual([
+    const lines = running.logs.filter((line) => line.startsWith("{"));
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
       expect.objectContaining({ message: "execution request", key: "country", outcome: "started", statusCode: 202, level: "INFO" }),
     ]);
     expect(running.logs.join("\n")).not.toMatch(/Iceland|someone@example\.com/);
+    const dimensions = { Environment: "default", Workflow: "notify-country", Outcome: "started" };
+    expect(extractedMetrics(lines[0])).toEqual([
+      { namespace: "sfn-dedup", name: "Requests", unit: "Count", value: 1, dimensions },
+      { namespace: "sfn-dedup", name: "Latency", unit: "Milliseconds", value: JSON.parse(lines[0]).latencyMs, dimensions },
+    ]);
   });
 });

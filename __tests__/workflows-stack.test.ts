@@ -153,6 +153,15 @@ describe("a stack with two workflows", () => {
     expect(pattern.detail.stateMachineArn).toHaveLength(2);
   });
 
+  it("names each start function's environment and workflow for its metrics, and the ledger-status function's environment", () => {
+    expect(starter("sfn-dedup-dev-start-execution").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev", METRICS_WORKFLOW: "notify-country" });
+    expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev", METRICS_WORKFLOW: "orders" });
+    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev" });
+    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).not.toHaveProperty("METRICS_WORKFLOW");
+    // The status functions emit no metrics.
+    expect(starter("sfn-dedup-dev-orders-status").environment.variables).not.toHaveProperty("METRICS_ENVIRONMENT");
+  });
+
   it("bundles each workflow's start function with its own request schema", () => {
     expect(starter("sfn-dedup-dev-orders-start").source_code_hash).not.toBe(starter("sfn-dedup-dev-start-execution").source_code_hash);
   });

@@ -26,6 +26,8 @@ export interface ImportBaseline {
 const FUNCTION_ENVIRONMENT = {
   STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
   EXECUTION_NAME_FROM: "country",
+  METRICS_ENVIRONMENT: "bench",
+  METRICS_WORKFLOW: "notify-country",
   AWS_REGION: "us-east-1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };

@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/settings";
 import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/scoped-ledger";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
+import type { RequestMetricDimensions } from "../functions/start-execution/request-log";
 import { ENVIRONMENT } from "../functions/start-execution/settings";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
@@ -94,6 +95,7 @@ export class DedupTriggerStack extends TerraformStack {
     if (this.ledger) {
       this.ledgerStatus = new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
+        environment: config.name,
         stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
           workflow: workflow.name,
           arn: stateMachine.arn,
@@ -270,7 +272,7 @@ function startExecutionFunction(
     requestSchema: bundle.requestSchema,
     timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
     environment: {
-      ...startExecutionEnvironment(stateMachine.arn, workflow.executionName),
+      ...startExecutionEnvironment(stateMachine.arn, workflow.executionName, { environment: config.name, workflow: workflow.name }),
       // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
       ...(workflow.rerun === "after-failure" ? { [ENVIRONMENT.rerun]: workflow.rerun } : {}),
       // Unset means 90, AWS's default, for the same reason.
@@ -351,9 +353,12 @@ function ledgerEnvironment(tableName: string, retentionDays: number | undefined,
 }
 
 /** The start-execution function's configuration, in the variables functions/start-execution/settings.ts reads. */
-function startExecutionEnvironment(stateMachineArn: string, strategy: ExecutionNameStrategy): Record<string, string> {
+function startExecutionEnvironment(stateMachineArn: string, strategy: ExecutionNameStrategy, metrics: RequestMetricDimensions): Record<string, string> {
   return {
     [ENVIRONMENT.stateMachineArn]: stateMachineArn,
+    // The dimension values of the metrics in its log lines (functions/start-execution/request-log.ts).
+    [ENVIRONMENT.metricsEnvironment]: metrics.environment,
+    [ENVIRONMENT.metricsWorkflow]: metrics.workflow,
     [ENVIRONMENT.executionNameFrom]: strategy.from,
     ...(strategy.from === "field" ? { [ENVIRONMENT.executionNameField]: strategy.field } : {}),
     ...(strategy.from === "header" ? { [ENVIRONMENT.executionNameHeader]: strategy.header } : {}),

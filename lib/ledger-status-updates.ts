@@ -6,6 +6,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
 import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-environment";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
 import { FUNCTION_ENTRIES } from "./function-entries";
 import { NodejsFunction } from "./nodejs-function";
@@ -21,6 +22,8 @@ export interface LedgerStateMachine {
 export interface LedgerStatusUpdatesProps {
   /** Resource name prefix, `sfn-dedup-<env>`. */
   readonly prefix: string;
+  /** The environment's name: the `Environment` dimension of the function's metrics. */
+  readonly environment: string;
   /** The workflows whose executions the ledger records, each with its state machine. */
   readonly stateMachines: readonly LedgerStateMachine[];
   readonly ledger: ExecutionLedgerTable;
@@ -71,7 +74,12 @@ export class LedgerStatusUpdates extends Construct {
       name: `${props.prefix}-ledger-status`,
       description: "Writes the workflow's execution status changes into the execution ledger (sfn-dedup)",
       entry: FUNCTION_ENTRIES.ledgerStatus,
-      environment: { [LEDGER_TABLE_VARIABLE]: props.ledger.name, ...scopedStateMachinesEnvironment(props.stateMachines) },
+      environment: {
+        [LEDGER_TABLE_VARIABLE]: props.ledger.name,
+        ...scopedStateMachinesEnvironment(props.stateMachines),
+        // The dimension value of the metrics in its log lines (functions/ledger-status/status-log.ts).
+        [METRICS_ENVIRONMENT_VARIABLES.environment]: props.environment,
+      },
       statements: [props.ledger.statusStatement()],
       policyName: "record-execution-statuses",
       logRetentionDays: props.logRetentionDays,

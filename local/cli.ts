@@ -1,5 +1,5 @@
 // npm run local [-- --port 3000 --sfn-port 8083 --outbox <file> --time-scale <factor> --env <environment>
-//                   --table <name>=<key> --mock-config <file> --mock-case <name>]
+//                   --table <name>=<key> --mock-config <file> --mock-case <name> --metrics]
 //
 // Synthesizes if the sources changed since the last synth, then serves the synthesized stack on
 // 127.0.0.1 (local/sandbox.ts) until Ctrl-C.
@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { appContext, appContextSource } from "../lib/cdktf-context";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { formatMetricLine, MetricTally } from "./metric-lines";
 import { MockConfig, MockConfigError } from "./mock-config";
 import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox, TableDeclarationError } from "./sandbox";
@@ -34,6 +35,8 @@ const USAGE = `usage: npm run local -- [options]
                          DynamoDB put/get/update/deleteItem have one); a mocked state never runs
   --mock-case <name>     the test case executions use, for state machines with several
                          (default: a state machine's only test case)
+  --metrics              also print the metrics in the functions' log lines (CloudWatch Embedded Metric
+                         Format) as "[metrics] …" lines, and their totals when the sandbox stops
   --help                 this text`;
 
 const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
@@ -58,6 +61,8 @@ interface Options {
   tables: LocalTable[];
   mockConfig?: string;
   mockCase?: string;
+  /** --metrics: the metrics of the functions' log lines, printed readably. */
+  metrics: boolean;
 }
 
 /** A mistake in how the sandbox was asked for: told with the usage, exit status 2. */
@@ -66,10 +71,14 @@ class UsageError extends Error {}
 class StartError extends Error {}
 
 function parseArguments(argv: readonly string[]): Options | "help" {
-  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1, tables: [] };
+  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1, tables: [], metrics: false };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     if (flag === "--help" || flag === "-h") return "help";
+    if (flag === "--metrics") {
+      options.metrics = true;
+      continue;
+    }
     if (!FLAGS_WITH_VALUES.includes(flag)) {
       throw new UsageError(`Unknown option: ${flag}`);
     }
@@ -209,7 +218,7 @@ const STOP_DEADLINE_MS = 30_000;
  * Further signals while stopping are ignored: one Ctrl-C in a terminal reaches the sandbox twice (from the
  * terminal, and again from npm), so a second SIGINT cannot mean "hurry"; the deadline covers a hung stop.
  */
-function stopOnRequest(): (sandbox: Sandbox) => void {
+function stopOnRequest(whenStopped: () => void = () => {}): (sandbox: Sandbox) => void {
   let sandbox: Sandbox | undefined;
   let requested: string | undefined;
   let stopping = false;
@@ -223,6 +232,7 @@ function stopOnRequest(): (sandbox: Sandbox) => void {
     say(`\n${reason}: stopping…`);
     sandbox!.stop().then(
       () => {
+        whenStopped();
         say("Stopped.");
         process.exit(0);
       },
@@ -253,7 +263,12 @@ async function main(): Promise<void> {
     say(USAGE);
     return;
   }
-  const stopWhenAsked = stopOnRequest();
+  // With --metrics: each line's metrics as they come, their totals once every function has stopped.
+  const metrics = options.metrics ? new MetricTally() : undefined;
+  const stopWhenAsked = stopOnRequest(() => {
+    const totals = metrics?.summary() ?? [];
+    if (metrics) say(totals.length === 0 ? "[metrics] none received" : ["[metrics] totals:", ...totals.map((total) => `[metrics]   ${total}`)].join("\n"));
+  });
   synthesizeIfNeeded();
   const stackName = chooseStack(options.env);
 
@@ -268,7 +283,12 @@ async function main(): Promise<void> {
       tables: options.tables,
       mocks: options.mockConfig === undefined ? undefined : MockConfig.read(options.mockConfig),
       mockCase: options.mockCase,
-      onLog: (source, line) => say(`[${source}] ${line}`),
+      onLog: (source, line) => {
+        say(`[${source}] ${line}`);
+        if (!metrics) return;
+        for (const text of formatMetricLine(line)) say(`[metrics] ${text}`);
+        metrics.add(line);
+      },
     });
   } catch (error) {
     const { code, port } = error as { code?: string; port?: number };

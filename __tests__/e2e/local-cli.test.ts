@@ -63,6 +63,8 @@ describe("npm run local", () => {
     expect(await cli.allGone()).toBe(true);
     for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    // Without --metrics, the lines as they are and nothing more.
+    expect(cli.output).not.toContain("[metrics]");
   });
 
   it("answers the status route over HTTP: the running execution, then how it ended, 404 and 400, as its hint says", async () => {
@@ -105,6 +107,22 @@ describe("npm run local", () => {
     expect(await get(`${apiUrl}/executions/not.a.name`)).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-execution-name" } });
 
     cli.interrupt();
+    await cli.waitFor(/Stopped\./);
+    expect(await cli.allGone()).toBe(true);
+  });
+
+  it("prints each request's metrics with --metrics, and their totals when stopped", async () => {
+    const project = copyProject(path.join(workspace, "metrics"));
+    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--metrics"]);
+    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+
+    expect((await post(apiUrl, { country: "France" })).status).toBe(202);
+
+    // The function's own line first, as without the flag, then its metrics.
+    await cli.waitFor(/\[sfn-dedup-default-start-execution\] \{.*"outcome":"started".*\}\n/);
+    await cli.waitFor(/\[metrics\] sfn-dedup Requests=1 Latency=\d+ms \{Environment=default, Workflow=notify-country, Outcome=started\}\n/);
+    cli.interrupt();
+    await cli.waitFor(/\[metrics\] totals:\n\[metrics\] {3}sfn-dedup Requests \{Environment=default, Workflow=notify-country, Outcome=started\}: 1\n/);
     await cli.waitFor(/Stopped\./);
     expect(await cli.allGone()).toBe(true);
   });

@@ -3,8 +3,8 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import validateRequest from "sfn-dedup:request-validator";
 import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
 import { createHandler } from "./handler";
-import { writeToStdout } from "./request-log";
-import { ENVIRONMENT, settingsFromEnvironment } from "./settings";
+import { requestLogWriter } from "./request-log";
+import { ENVIRONMENT, metricDimensionsFromEnvironment, settingsFromEnvironment } from "./settings";
 
 // The bundle without a ledger leaves the DynamoDB client out; deployed with a ledger table by mistake,
 // it refuses to start rather than silently skip the ledger.
@@ -17,6 +17,7 @@ export const handler = createHandler({
   settings: settingsFromEnvironment(process.env),
   sfn: new SFNClient(awsClientConfig()),
   validateRequest,
-  log: writeToStdout,
+  // One JSON line per request on stdout, its metrics in it (Embedded Metric Format).
+  log: requestLogWriter(metricDimensionsFromEnvironment(process.env)),
   callTimeLimitMs: longestCallMs(awsCallLimitsFrom(process.env)),
 });

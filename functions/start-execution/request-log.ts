@@ -1,4 +1,30 @@
+import { embeddedMetrics, withEmbeddedMetrics } from "../shared/embedded-metrics";
 import { writeLogLine } from "../shared/log-line";
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../shared/metric-names";
+import type { StartOutcome } from "./start-execution-once";
+
+/** How a request was answered: what Step Functions (and the ledger) made of it, or why it never got that far. */
+export type RequestOutcome = StartOutcome["outcome"] | "invalid-request" | "internal-error";
+
+/**
+ * Every outcome, each once: the `Outcome` dimension's values. Keyed by the type, so an outcome added to the
+ * handler's types fails to compile until it is listed here (and so in the metrics' documentation and tests).
+ */
+const OUTCOMES: { readonly [outcome in RequestOutcome]: true } = {
+  started: true,
+  "already-running": true,
+  "already-exists": true,
+  "claim-in-progress": true,
+  "rerun-started": true,
+  "key-reused": true,
+  "invalid-request": true,
+  throttled: true,
+  unavailable: true,
+  "outcome-unknown": true,
+  rejected: true,
+  "internal-error": true,
+};
+export const REQUEST_OUTCOMES = Object.keys(OUTCOMES) as readonly RequestOutcome[];
 
 /**
  * One line per request, as JSON on stdout, so that CloudWatch Logs Insights can query every field. It
@@ -12,7 +38,7 @@ export interface RequestLogRecord {
   /** Which part of the request the name is derived from: `country`, `payload` or `field:<name>`. */
   readonly key: string;
   readonly executionName?: string;
-  readonly outcome: string;
+  readonly outcome: RequestOutcome;
   readonly statusCode: number;
   readonly latencyMs: number;
   readonly errorName?: string;
@@ -22,5 +48,40 @@ export interface RequestLogRecord {
 
 export type RequestLogWriter = (record: RequestLogRecord) => void;
 
-/** One JSON line on stdout, whatever the function's log format (functions/shared/log-line.ts). */
-export const writeToStdout: RequestLogWriter = writeLogLine;
+/** The values of the dimensions every request of this function shares: where it is deployed, for which workflow. */
+export interface RequestMetricDimensions {
+  readonly environment: string;
+  readonly workflow: string;
+}
+
+/**
+ * The request's metrics, in Embedded Metric Format: `Requests` (1) and `Latency` (its `latencyMs`), with one
+ * dimension set, Environment + Workflow + Outcome. One set because every question asked of these metrics is
+ * per workflow and outcome (requests by outcome, the duplicate ratio, latency of started requests); each more
+ * set would publish every value again as another custom metric, billed as such, while a total across
+ * outcomes (or workflows) is the SUM of their series in a metric math or SEARCH expression.
+ */
+export function requestMetrics(dimensions: RequestMetricDimensions, record: Pick<RequestLogRecord, "outcome" | "latencyMs">, timestamp: Date) {
+  return embeddedMetrics(
+    METRICS_NAMESPACE,
+    {
+      [METRIC_DIMENSIONS.environment]: dimensions.environment,
+      [METRIC_DIMENSIONS.workflow]: dimensions.workflow,
+      [METRIC_DIMENSIONS.outcome]: record.outcome,
+    },
+    {
+      [START_METRICS.requests]: { value: 1, unit: "Count" },
+      [START_METRICS.latency]: { value: record.latencyMs, unit: "Milliseconds" },
+    },
+    timestamp,
+  );
+}
+
+/**
+ * Writes the request's line (functions/shared/log-line.ts: one JSON line on stdout, whatever the function's
+ * log format) with its metrics in it: the log fields stay as they were, and CloudWatch reads the metrics from
+ * the same line.
+ */
+export function requestLogWriter(dimensions: RequestMetricDimensions, write: (line: object) => void = writeLogLine): RequestLogWriter {
+  return (record) => write(withEmbeddedMetrics(record, requestMetrics(dimensions, record, new Date())));
+}

@@ -1,7 +1,9 @@
 import { STATE_MACHINE_ARN_VARIABLE, stateMachineArnFromEnvironment } from "../shared/execution-arn";
 import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
+import { METRICS_ENVIRONMENT_VARIABLES, metricDimensionFrom } from "../shared/metrics-environment";
 import { ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
 import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "./execution-name";
+import type { RequestMetricDimensions } from "./request-log";
 
 /** The environment variables the function is deployed with; lib/dedup-trigger-stack.ts sets them. */
 export const ENVIRONMENT = {
@@ -16,6 +18,9 @@ export const ENVIRONMENT = {
   ledgerTableName: LEDGER_TABLE_VARIABLE,
   ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
   ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
+  /** The environment's and the workflow's names: the dimensions of the metrics in each request's log line. */
+  metricsEnvironment: METRICS_ENVIRONMENT_VARIABLES.environment,
+  metricsWorkflow: METRICS_ENVIRONMENT_VARIABLES.workflow,
 } as const;
 
 /** The execution ledger's table and timings, when the function has one. */
@@ -73,6 +78,11 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
     rerun: rerun as RerunPolicy,
     stepFunctionsHistoryDays: historyDays as StepFunctionsHistoryDays,
   };
+}
+
+/** Where the function is deployed and for which workflow, as its metrics name them; it refuses to start without. */
+export function metricDimensionsFromEnvironment(env: NodeJS.ProcessEnv): RequestMetricDimensions {
+  return { environment: metricDimensionFrom(env, ENVIRONMENT.metricsEnvironment), workflow: metricDimensionFrom(env, ENVIRONMENT.metricsWorkflow) };
 }
 
 /** The executionName strategy the deployment chose: what a request must carry to be named. */

@@ -6,8 +6,8 @@ import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
 import { scopedLedger } from "../shared/scoped-ledger";
 import { createHandler } from "./handler";
-import { writeToStdout } from "./request-log";
-import { ledgerSettingsFromEnvironment, settingsFromEnvironment } from "./settings";
+import { requestLogWriter } from "./request-log";
+import { ledgerSettingsFromEnvironment, metricDimensionsFromEnvironment, settingsFromEnvironment } from "./settings";
 
 // The start-execution function for environments with a ledger; a separate entry so that the bundle of
 // the others carries no DynamoDB client. Built once per cold start.
@@ -23,6 +23,7 @@ export const handler = createHandler({
     leaseMs: ledger.leaseMs,
     retentionDays: ledger.retentionDays,
   },
-  log: writeToStdout,
+  // One JSON line per request on stdout, its metrics in it (Embedded Metric Format).
+  log: requestLogWriter(metricDimensionsFromEnvironment(process.env)),
   callTimeLimitMs: longestCallMs(awsCallLimitsFrom(process.env)),
 });

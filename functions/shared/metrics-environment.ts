@@ -1,0 +1,29 @@
+/**
+ * The variables that give a function the dimension values of its metrics (functions/shared/metric-names.ts),
+ * defined once: the functions read them, lib/dedup-trigger-stack.ts and lib/ledger-status-updates.ts set them.
+ */
+export const METRICS_ENVIRONMENT_VARIABLES = {
+  /** The environment's name (`default`, `prod`…): the `Environment` dimension. */
+  environment: "METRICS_ENVIRONMENT",
+  /** The workflow's name (`notify-country`…): the `Workflow` dimension of a start-execution function. */
+  workflow: "METRICS_WORKFLOW",
+} as const;
+
+/**
+ * What CloudWatch takes as a dimension value: 1 to 1024 ASCII characters, no control characters, not blank
+ * (the rules of PutMetricData's Dimension, which EMF's extracted metrics follow).
+ */
+export const DIMENSION_VALUE = /^(?=.*[^ ])[ -~]{1,1024}$/;
+
+/**
+ * A dimension value from the function's environment. A function deployed without it, or with a value
+ * CloudWatch would refuse, fails to initialise naming the variable, rather than write lines whose metrics
+ * CloudWatch drops.
+ */
+export function metricDimensionFrom(env: NodeJS.ProcessEnv, variable: string): string {
+  const value = env[variable] ?? "";
+  if (!DIMENSION_VALUE.test(value)) {
+    throw new Error(`${variable} must be a metric dimension value (1-1024 printable ASCII characters, not blank); got "${value}".`);
+  }
+  return value;
+}
