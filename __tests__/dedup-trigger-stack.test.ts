@@ -19,6 +19,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { ledgerTable } from "./support/ledger-table";
 import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, onlyResource, referenceTo, rolePolicy, routeTo, synthTrigger } from "./support/synth";
 
 describe("DedupTriggerStack", () => {
@@ -313,11 +314,39 @@ describe("DedupTriggerStack", () => {
         name: "sfn-dedup-default-ledger",
         billing_mode: "PAY_PER_REQUEST",
         hash_key: "executionName",
-        attribute: [{ name: "executionName", type: "S" }],
+        attribute: [
+          { name: "executionName", type: "S" },
+          { name: "openShard", type: "N" },
+          { name: "checkAfter", type: "N" },
+        ],
         point_in_time_recovery: { enabled: true },
         server_side_encryption: { enabled: true },
         deletion_protection_enabled: true,
       });
+    });
+
+    it("indexes its open records, sparsely, for the reconciler: the same index the tests create in dynalite", () => {
+      const table = onlyResource(forever.tf, "aws_dynamodb_table");
+      const local = ledgerTable(table.name);
+      expect(table.attribute).toEqual(local.attributes);
+      expect(table.global_secondary_index).toEqual(
+        local.globalSecondaryIndexes!.map((index) => ({
+          name: index.name,
+          hash_key: index.hashKey,
+          range_key: index.rangeKey,
+          projection_type: index.projectionType,
+          non_key_attributes: index.nonKeyAttributes,
+        })),
+      );
+      expect(table.global_secondary_index).toEqual([
+        {
+          name: "open-records",
+          hash_key: "openShard",
+          range_key: "checkAfter",
+          projection_type: "INCLUDE",
+          non_key_attributes: ["state", "claimedBy", "leaseExpiresAt", "executionArn", "executionStatus", "attempt", "redriveCount"],
+        },
+      ]);
     });
 
     it("runs a status updater that says what it is for, arm64 like the starter", () => {

@@ -45,8 +45,19 @@ export interface LocalTable {
   readonly name: string;
   readonly hashKey: string;
   readonly rangeKey?: string;
-  /** The key attributes' types: S, N or B. */
+  /** The key attributes' types, the indexes' keys included: S, N or B. */
   readonly attributes: readonly { readonly name: string; readonly type: string }[];
+  /** The table's global secondary indexes, as the stack declares them. */
+  readonly globalSecondaryIndexes?: readonly LocalGlobalSecondaryIndex[];
+}
+
+export interface LocalGlobalSecondaryIndex {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly rangeKey?: string;
+  /** ALL, KEYS_ONLY or INCLUDE (with `nonKeyAttributes`). */
+  readonly projectionType: string;
+  readonly nonKeyAttributes?: readonly string[];
 }
 
 /**
@@ -127,12 +138,26 @@ export class SynthesizedStack {
   }
 
   public tables(): LocalTable[] {
-    return this.resources("aws_dynamodb_table").map(([, attributes]) => ({
-      name: this.resolve(attributes.name as string),
-      hashKey: attributes.hash_key as string,
-      ...(typeof attributes.range_key === "string" ? { rangeKey: attributes.range_key } : {}),
-      attributes: attributes.attribute as LocalTable["attributes"],
-    }));
+    return this.resources("aws_dynamodb_table").map(([, attributes]) => {
+      const indexes = (attributes.global_secondary_index ?? []) as Attributes[];
+      return {
+        name: this.resolve(attributes.name as string),
+        hashKey: attributes.hash_key as string,
+        ...(typeof attributes.range_key === "string" ? { rangeKey: attributes.range_key } : {}),
+        attributes: attributes.attribute as LocalTable["attributes"],
+        ...(indexes.length > 0
+          ? {
+              globalSecondaryIndexes: indexes.map((index) => ({
+                name: index.name as string,
+                hashKey: index.hash_key as string,
+                ...(typeof index.range_key === "string" ? { rangeKey: index.range_key } : {}),
+                projectionType: index.projection_type as string,
+                ...(Array.isArray(index.non_key_attributes) ? { nonKeyAttributes: index.non_key_attributes as string[] } : {}),
+              })),
+            }
+          : {}),
+      };
+    });
   }
 
   /** Replaces `${type.id.attribute}` references with local values and undoes Terraform's `$${` / `%%{` escapes. */
