@@ -25,6 +25,7 @@ describe("a stack with two workflows", () => {
     expect(Object.values(tf.resource.aws_sfn_state_machine).map((sm) => sm.name).sort()).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
     expect(functions.map((fn) => fn.function_name).sort()).toEqual([
       "sfn-dedup-dev-execution-status",
+      "sfn-dedup-dev-ledger-reconciler",
       "sfn-dedup-dev-ledger-status",
       "sfn-dedup-dev-orders-start",
       "sfn-dedup-dev-orders-status",
@@ -32,6 +33,8 @@ describe("a stack with two workflows", () => {
     ]);
     expect(Object.values(tf.resource.aws_iam_role).map((role) => role.name).sort()).toEqual([
       "sfn-dedup-dev-execution-status-function",
+      "sfn-dedup-dev-ledger-reconciler-function",
+      "sfn-dedup-dev-ledger-reconciler-schedule",
       "sfn-dedup-dev-ledger-status-function",
       "sfn-dedup-dev-notify-country-workflow",
       "sfn-dedup-dev-orders-start-function",
@@ -142,6 +145,21 @@ describe("a stack with two workflows", () => {
     expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders" });
     const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
     expect(pattern.detail.stateMachineArn).toHaveLength(2);
+  });
+
+  it("lets the one ledger reconciler describe both workflows' executions, and tells it which records are whose", () => {
+    const notify = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-notify-country")}`;
+    const orders = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-orders")}`;
+    expect(starter("sfn-dedup-dev-ledger-reconciler").environment.variables).toEqual({
+      LEDGER_TABLE_NAME: referenceTo(tf, "aws_dynamodb_table", "name"),
+      LEDGER_STATE_MACHINE_ARNS: `\${${notify}.arn},\${${orders}.arn}`,
+      LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
+    });
+    const describe = rolePolicy(tf, "-ledger-reconciler-function").statements.find((statement) => statement.Sid === "DescribeServedExecutions")!;
+    expect(describe.Resource.map((resource: string) => resource.split(":").slice(-2).join(":"))).toEqual([
+      "sfn-dedup-dev-notify-country:*",
+      "sfn-dedup-dev-orders:*",
+    ]);
   });
 
   it("bundles each workflow's start function with its own request schema", () => {

@@ -14,6 +14,7 @@ import { ExecutionLedgerTable } from "./execution-ledger-table";
 import { executionStatusBundle, startExecutionBundle } from "./function-entries";
 import { HttpLambdaApi, parseRouteKey } from "./http-lambda-api";
 import type { PolicyStatement } from "./iam-policy";
+import { LedgerReconciler } from "./ledger-reconciler";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
@@ -47,6 +48,7 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly workflows: readonly TriggeredWorkflow[];
   public readonly api: HttpLambdaApi;
   public readonly ledger?: ExecutionLedgerTable;
+  public readonly ledgerReconciler?: LedgerReconciler;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -86,14 +88,24 @@ export class DedupTriggerStack extends TerraformStack {
     );
 
     if (this.ledger) {
+      const ledgerStateMachines = workflows.map(({ workflow, identity, stateMachine }) => ({
+        workflow: workflow.name,
+        arn: stateMachine.arn,
+        name: identity.stateMachineName,
+        unscopedLedgerKeys: identity.unscopedLedgerKeys,
+      }));
       new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
-        stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
-          workflow: workflow.name,
-          arn: stateMachine.arn,
-          name: identity.stateMachineName,
-          unscopedLedgerKeys: identity.unscopedLedgerKeys,
-        })),
+        stateMachines: ledgerStateMachines,
+        ledger: this.ledger,
+        logRetentionDays: config.logs.retentionDays,
+        kmsKeyArn: config.kmsKeyArn,
+        reserveConcurrency: config.reservedConcurrency !== false,
+      });
+      // The ledger heals itself: a scheduled sweep of its open records (README.md, "The ledger heals itself").
+      this.ledgerReconciler = new LedgerReconciler(this, "ledger-reconciler", {
+        prefix,
+        stateMachines: ledgerStateMachines,
         ledger: this.ledger,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,
