@@ -34,6 +34,16 @@ export interface LocalEventRule {
   readonly functionNames: readonly string[];
 }
 
+/** An EventBridge Scheduler schedule and the function it invokes. */
+export interface LocalSchedule {
+  readonly name: string;
+  /** As the stack declares it: `rate(5 minutes)`, `cron(…)`, `at(…)`. */
+  readonly scheduleExpression: string;
+  readonly functionName: string;
+  /** The event the function is invoked with: the target's input, parsed; `{}` without one. */
+  readonly input: unknown;
+}
+
 export interface LocalStateMachine {
   readonly arn: string;
   readonly name: string;
@@ -131,6 +141,18 @@ export class SynthesizedStack {
         .filter((target) => target.rule === `\${aws_cloudwatch_event_rule.${id}.name}`)
         .map((target) => this.functionNameOf(target.arn, `target of rule ${id}`)),
     }));
+  }
+
+  public schedules(): LocalSchedule[] {
+    return this.resources("aws_scheduler_schedule").map(([id, schedule]) => {
+      const target = (Array.isArray(schedule.target) ? schedule.target[0] : schedule.target) as Attributes;
+      return {
+        name: this.resolve(schedule.name as string),
+        scheduleExpression: schedule.schedule_expression as string,
+        functionName: this.functionNameOf(target.arn, `target of schedule ${id}`),
+        input: typeof target.input === "string" ? JSON.parse(this.resolve(target.input)) : {},
+      };
+    });
   }
 
   public topicArns(): string[] {
