@@ -1,26 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { BEFORE_WORKFLOWS_FIXTURES as FIXTURES, LEDGER_JWT_KMS } from "./support/before-workflows";
 import { synthesizeToDirectory } from "./support/local-trigger";
-
-const FIXTURES = path.join(__dirname, "fixtures", "before-workflows");
-
-/** The context of ledger-jwt-kms.tf.json: the default workflow with most options on. */
-const LEDGER_JWT_KMS = {
-  environments: {
-    prod: {
-      account: "111111111111",
-      region: "eu-central-1",
-      executionName: { from: "field", field: "orderId" },
-      ledger: { retentionDays: 3650 },
-      kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-      api: {
-        cors: { allowOrigins: ["https://orders.example.com"] },
-        authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"] },
-      },
-      notificationEmails: ["ops@example.com"],
-    },
-  },
-};
 
 /**
  * What the status route (`GET /executions/{executionName}`, issue 13) added to the default workflow, by address:
