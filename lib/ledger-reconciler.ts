@@ -38,11 +38,12 @@ const SCHEDULE_GROUP = "default";
  * The reconciler that heals the ledger (functions/ledger-reconciler): a function that sweeps the ledger's open
  * records, run every RECONCILE_SCHEDULE_MINUTES by an EventBridge Scheduler schedule.
  *
- * EventBridge Scheduler rather than a scheduled EventBridge rule: AWS recommends it for schedules, and it invokes
- * the function with a role of its own that may invoke this one function and nothing else (a rule would need a
- * resource policy on the function instead: as narrow, one resource fewer). What tips it: a schedule holds its own
- * retry policy and, with the environment's key, is encrypted with it, where a rule on the default bus would be
- * one more rule among the account's 300. The schedule's payload is a constant `{}`.
+ * EventBridge Scheduler rather than a scheduled EventBridge rule: AWS recommends Scheduler for schedules, and it
+ * invokes the function with a role of its own that may invoke this one function and nothing else, trusted for this
+ * account's default schedule group only (a rule would need a resource policy on the function instead, with its
+ * source ARN: as narrow). Both take three resources (schedule, role, policy; rule, target, permission). What tips
+ * it: a schedule carries its own retry policy and, with the environment's key, is encrypted with it; a rule would be
+ * one more on the default event bus, whose rules count against a per-bus quota. The schedule's payload is `{}`.
  *
  * The function reserves one concurrent execution: two sweeps at once would do no harm (every write is conditional)
  * but twice the work. A failed sweep needs no retry and no dead-letter queue: the next one, five minutes later,
