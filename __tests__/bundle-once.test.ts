@@ -30,9 +30,9 @@ describe("synth of 3 environments x 3 workflows (the benchmark's)", () => {
     const project = projectConfigFrom(SYNTH_MATRIX_CONTEXT);
     const entries = project.environments.flatMap(functionBundlesFor);
     const distinct = new Set(entries.map(({ entry, requestSchema }) => `${entry} ${requestSchema}`));
-    // 9 start functions, 9 status functions and prod's ledger-status: from 2 start entries × 2 schemas, the
-    // 2 status entries (with and without the ledger, no schema) and ledger-status.
-    expect([entries.length, distinct.size]).toEqual([19, 7]);
+    // 9 start functions, 9 status functions and prod's ledger-status and ledger reconciler: from 2 start entries ×
+    // 2 schemas, the 2 status entries (with and without the ledger, no schema), ledger-status and the reconciler.
+    expect([entries.length, distinct.size]).toEqual([20, 8]);
 
     await prepareNodejsBundles(entries);
     // The handler modules, with the SDK: one build per entry, whatever the schema.
@@ -41,12 +41,12 @@ describe("synth of 3 environments x 3 workflows (the benchmark's)", () => {
     // The validators, a few KB each: one build per distinct schema.
     const validatorBuilds = builds.filter(({ validator }) => validator !== undefined);
     expect(validatorBuilds).toHaveLength(new Set(entries.flatMap(({ requestSchema }) => requestSchema ?? [])).size);
-    expect(builds).toHaveLength(5 + 2);
+    expect(builds).toHaveLength(6 + 2);
     expect(builds.every(({ api }) => api === "build")).toBe(true);
 
     // As main.ts does: the stacks, built after, find every bundle ready.
     const stacks = synthProject(SYNTH_MATRIX_CONTEXT);
-    expect(builds).toHaveLength(5 + 2);
+    expect(builds).toHaveLength(6 + 2);
     const functions = Object.values(stacks).flatMap(({ tf }) => Object.values(tf.resource.aws_lambda_function ?? {}));
     expect(functions).toHaveLength(entries.length);
     expect(new Set(functions.map((fn) => fn.source_code_hash)).size).toBe(distinct.size);

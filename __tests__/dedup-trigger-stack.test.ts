@@ -19,6 +19,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { ledgerTable } from "./support/ledger-table";
 import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, notificationTopicReference, onlyResource, referenceTo, resourceWhere, rolePolicy, routeTo, synthTrigger } from "./support/synth";
 
 describe("DedupTriggerStack", () => {
@@ -315,11 +316,39 @@ describe("DedupTriggerStack", () => {
         name: "sfn-dedup-default-ledger",
         billing_mode: "PAY_PER_REQUEST",
         hash_key: "executionName",
-        attribute: [{ name: "executionName", type: "S" }],
+        attribute: [
+          { name: "executionName", type: "S" },
+          { name: "openShard", type: "N" },
+          { name: "checkAfter", type: "N" },
+        ],
         point_in_time_recovery: { enabled: true },
         server_side_encryption: { enabled: true },
         deletion_protection_enabled: true,
       });
+    });
+
+    it("indexes its open records, sparsely, for the reconciler: the same index the tests create in dynalite", () => {
+      const table = onlyResource(forever.tf, "aws_dynamodb_table");
+      const local = ledgerTable(table.name);
+      expect(table.attribute).toEqual(local.attributes);
+      expect(table.global_secondary_index).toEqual(
+        local.globalSecondaryIndexes!.map((index) => ({
+          name: index.name,
+          hash_key: index.hashKey,
+          range_key: index.rangeKey,
+          projection_type: index.projectionType,
+          non_key_attributes: index.nonKeyAttributes,
+        })),
+      );
+      expect(table.global_secondary_index).toEqual([
+        {
+          name: "open-records",
+          hash_key: "openShard",
+          range_key: "checkAfter",
+          projection_type: "INCLUDE",
+          non_key_attributes: ["state", "claimedBy", "leaseExpiresAt", "executionArn", "executionStatus", "attempt", "redriveCount"],
+        },
+      ]);
     });
 
     it("runs a status updater that says what it is for, arm64 like the starter", () => {
@@ -409,6 +438,98 @@ describe("DedupTriggerStack", () => {
         LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name"),
         METRICS_ENVIRONMENT: "default",
       });
+    });
+  });
+
+  describe("with a ledger, the reconciler", () => {
+    const forever = synthTrigger({ ledger: true });
+    const reconciler = () => lambdaFunction(forever.tf, "sfn-dedup-default-ledger-reconciler");
+    const reconcilerId = () => Object.entries(forever.tf.resource.aws_lambda_function).find(([, fn]) => fn === reconciler())![0];
+
+    it("is only where the ledger is", () => {
+      expect(tf.resource.aws_scheduler_schedule).toBeUndefined();
+      expect(Object.values(tf.resource.aws_lambda_function).map((fn) => fn.function_name)).not.toContain("sfn-dedup-default-ledger-reconciler");
+    });
+
+    it("sweeps with one reserved execution, a minute at most, told the table and the state machines it serves", () => {
+      expect(reconciler()).toMatchObject({
+        description: "Heals the execution ledger: records what Step Functions knows of its open records, settles dead claims (sfn-dedup)",
+        timeout: 60,
+        reserved_concurrent_executions: 1,
+        architectures: ["arm64"],
+        tracing_config: { mode: "Active" },
+        logging_config: { log_format: "JSON", log_group: `\${aws_cloudwatch_log_group.${logGroupId(forever.tf, "/aws/lambda/sfn-dedup-default-ledger-reconciler")}.name}` },
+        environment: {
+          variables: {
+            LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name"),
+            LEDGER_STATE_MACHINE_ARNS: referenceTo(forever.tf, "aws_sfn_state_machine", "arn"),
+          },
+        },
+      });
+      expect(reconciler().source_code_hash).toBe(bundleNodejsFunction(FUNCTION_BUNDLES.ledgerReconciler).sourceCodeHash);
+      // Sweeps must not overlap, yet the schedule fires every 5 minutes: a sweep ends long before the next.
+      expect(reconciler().timeout).toBeLessThan(5 * 60);
+    });
+
+    it("may query the open-records index, update and delete ledger items, and describe its workflow's executions; nothing else", () => {
+      const { statements } = rolePolicy(forever.tf, "-ledger-reconciler-function");
+      const table = referenceTo(forever.tf, "aws_dynamodb_table", "arn");
+      expect(statements.map(({ Sid, Action, Resource }) => [Sid, Action, Resource])).toEqual([
+        ["QueryOpenLedgerRecords", ["dynamodb:Query"], [`${table}/index/open-records`]],
+        ["SettleOpenLedgerRecords", ["dynamodb:UpdateItem", "dynamodb:DeleteItem"], [table]],
+        [
+          "DescribeServedExecutions",
+          ["states:DescribeExecution"],
+          [
+            `arn:${dataReferenceTo(forever.tf, "aws_partition", "partition")}:states:${dataReferenceTo(forever.tf, "aws_region", "id")}:` +
+              `${dataReferenceTo(forever.tf, "aws_caller_identity", "account_id")}:execution:sfn-dedup-default-notify-country:*`,
+          ],
+        ],
+        ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [expect.stringMatching(/\.arn\}:\*$/)]],
+        ["SendXRayTraces", expect.any(Array), ["*"]],
+      ]);
+    });
+
+    it("is run every 5 minutes by an EventBridge Scheduler schedule, with a role that may invoke it and nothing else", () => {
+      const schedule = onlyResource(forever.tf, "aws_scheduler_schedule");
+      expect(schedule).toMatchObject({
+        name: "sfn-dedup-default-ledger-reconciler",
+        group_name: "default",
+        schedule_expression: "rate(5 minutes)",
+        flexible_time_window: { mode: "OFF" },
+        target: {
+          arn: `\${aws_lambda_function.${reconcilerId()}.arn}`,
+          input: "{}",
+          retry_policy: { maximum_event_age_in_seconds: 60, maximum_retry_attempts: 0 },
+        },
+      });
+      expect(schedule.kms_key_arn).toBeUndefined();
+      const { trust, statements } = rolePolicy(forever.tf, "-ledger-reconciler-schedule");
+      expect(schedule.target.role_arn).toMatch(/^\$\{aws_iam_role\.ledger-reconciler_schedule-role_[^.]+\.arn\}$/);
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { Service: "scheduler.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": dataReferenceTo(forever.tf, "aws_caller_identity", "account_id") },
+            ArnEquals: {
+              "aws:SourceArn":
+                `arn:${dataReferenceTo(forever.tf, "aws_partition", "partition")}:scheduler:${dataReferenceTo(forever.tf, "aws_region", "id")}:` +
+                `${dataReferenceTo(forever.tf, "aws_caller_identity", "account_id")}:schedule-group/default`,
+            },
+          },
+        },
+      ]);
+      expect(statements).toEqual([{ Sid: "InvokeLedgerReconciler", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`\${aws_lambda_function.${reconcilerId()}.arn}`] }]);
+    });
+
+    it("uses the environment's key for the schedule, its logs and its variables, when there is one", () => {
+      const key = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+      const keyed = synthTrigger({ ledger: true, kmsKeyArn: key }).tf;
+      expect(onlyResource(keyed, "aws_scheduler_schedule").kms_key_arn).toBe(key);
+      expect(lambdaFunction(keyed, "sfn-dedup-default-ledger-reconciler").kms_key_arn).toBe(key);
+      expect(rolePolicy(keyed, "-ledger-reconciler-schedule").statements).toContainEqual({ Sid: "DecryptScheduleWithEnvironmentKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key] });
     });
   });
 

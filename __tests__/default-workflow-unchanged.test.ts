@@ -1,26 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { BEFORE_WORKFLOWS_FIXTURES as FIXTURES, LEDGER_JWT_KMS } from "./support/before-workflows";
 import { synthesizeToDirectory } from "./support/local-trigger";
-
-const FIXTURES = path.join(__dirname, "fixtures", "before-workflows");
-
-/** The context of ledger-jwt-kms.tf.json: the default workflow with most options on. */
-const LEDGER_JWT_KMS = {
-  environments: {
-    prod: {
-      account: "111111111111",
-      region: "eu-central-1",
-      executionName: { from: "field", field: "orderId" },
-      ledger: { retentionDays: 3650 },
-      kmsKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-      api: {
-        cors: { allowOrigins: ["https://orders.example.com"] },
-        authorization: { type: "jwt", issuer: "https://idp.example.com/", audience: ["client-1"] },
-      },
-      notificationEmails: ["ops@example.com"],
-    },
-  },
-};
 
 /**
  * What the status route (`GET /executions/{executionName}`, issue 13) added to the default workflow, by address:
@@ -103,6 +84,48 @@ function withoutMetricsVariables(tf: Record<string, any>, added: MetricsVariable
   return copy;
 }
 
+/**
+ * What the ledger reconciler (issue 14) added to an environment with the ledger, by address: a function with its
+ * role, policy and log group, and a schedule with its role and policy. Additions only.
+ */
+const RECONCILER_RESOURCES: Record<string, string[]> = {
+  aws_lambda_function: ["ledger-reconciler_function_ADCE023C"],
+  aws_iam_role: ["ledger-reconciler_function_execution-role_F09AB397", "ledger-reconciler_schedule-role_E65F359A"],
+  aws_iam_role_policy: ["ledger-reconciler_function_execution-role_policy_598A40A2", "ledger-reconciler_schedule-role_policy_777E9678"],
+  aws_cloudwatch_log_group: ["ledger-reconciler_function_log-group_4286FF54"],
+  aws_scheduler_schedule: ["ledger-reconciler_schedule_EADB9C7D"],
+};
+
+/** The Terraform without the reconciler's resources, each of which must be there when the ledger is; none is otherwise. */
+function withoutReconciler(tf: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(tf);
+  const withLedger = copy.resource.aws_dynamodb_table !== undefined;
+  for (const [type, ids] of Object.entries(RECONCILER_RESOURCES)) {
+    for (const id of ids) {
+      if (withLedger) expect(Object.keys(copy.resource[type] ?? {})).toContain(id);
+      delete copy.resource[type]?.[id];
+    }
+    if (copy.resource[type] && Object.keys(copy.resource[type]).length === 0) delete copy.resource[type];
+  }
+  expect(JSON.stringify(copy.resource)).not.toContain("ledger-reconciler");
+  return copy;
+}
+
+/**
+ * The ledger's table without the open-records index the reconciler queries (issue 14), which must be there: an
+ * index and its key attributes added to a table are an in-place update (UpdateTable), never a new table.
+ */
+function withoutOpenRecordsIndex(tf: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(tf);
+  for (const table of Object.values<Record<string, any>>(copy.resource.aws_dynamodb_table ?? {})) {
+    expect(table.global_secondary_index.map((index: { name: string }) => index.name)).toEqual(["open-records"]);
+    delete table.global_secondary_index;
+    expect(table.attribute.map((attribute: { name: string }) => attribute.name)).toEqual(["executionName", "openShard", "checkAfter"]);
+    table.attribute = table.attribute.slice(0, 1);
+  }
+  return copy;
+}
+
 /** The Terraform without what a change of the functions' code changes: their zip's path and hash. */
 function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
   const copy = structuredClone(tf);
@@ -117,10 +140,11 @@ function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
 /**
  * A project without `workflows` deploys the trigger it deployed before stacks held several workflows: the same
  * resources at the same addresses with the same names and attributes, so an existing deployment plans no change
- * but its functions' code, plus the status route's new resources and the alarms' and the dashboard's. (The fixtures
- * are what the commit before that work synthesized; see their README.) One exception, with CORS configured only: the
- * API's CORS methods gain GET for the status route, an in-place update of the API. And the functions that emit metrics
- * gain the variables naming their dimensions (METRICS_ENVIRONMENT, METRICS_WORKFLOW), an in-place update of each.
+ * but its functions' code, plus the status route's new resources and the alarms' and the dashboard's, and with the
+ * ledger the reconciler's. (The fixtures are what the commit before that work synthesized; see their README.) Three
+ * exceptions, in-place updates: with CORS configured, the API's CORS methods gain GET for the status route; with the
+ * ledger, its table gains the open-records index; and the functions that emit metrics gain the variables naming
+ * their dimensions (METRICS_ENVIRONMENT, METRICS_WORKFLOW).
  */
 describe("the default workflow, without context.workflows", () => {
   it.each([
@@ -131,7 +155,11 @@ describe("the default workflow, without context.workflows", () => {
     const { outdir, stackDir } = synthesizeToDirectory(context);
     const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
     const now = withoutMetricsVariables(
-      withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS),
+      withoutReconciler(
+        withoutOpenRecordsIndex(
+          withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS),
+        ),
+      ),
       metricsVariables,
     );
     fs.rmSync(outdir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
 import { type ClaimRequest, LEDGER_KEY, LedgerUnavailableError } from "../functions/shared/execution-ledger";
+import { OPEN_SHARDS, openShardOf, RECONCILE_AFTER_MS } from "../functions/shared/ledger-index";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
+import { ledgerTable } from "./support/ledger-table";
 
 const TABLE = "sfn-dedup-test-ledger";
 const T0 = new Date("2026-11-25T10:00:00.000Z");
@@ -15,14 +17,16 @@ describe("DynamoDbLedger", () => {
   let ledger: DynamoDbLedger;
   let counter = 0;
   const nextName = () => `name-${++counter}`;
+  /** The time of the writes that take none from their caller (recording a start or a status). */
+  let clock = T0;
   const claim = (executionName: string, overrides: Partial<ClaimRequest> = {}) =>
     ledger.claim({ executionName, owner: "owner-a", inputSha256: "sha-1", now: T0, leaseMs: LEASE_MS, ...overrides });
 
   beforeAll(async () => {
     dynamodb = await startLocalDynamoDb();
-    await dynamodb.createTables([{ name: TABLE, hashKey: LEDGER_KEY, attributes: [{ name: LEDGER_KEY, type: "S" }] }]);
+    await dynamodb.createTables([ledgerTable(TABLE)]);
     client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    ledger = new DynamoDbLedger(client, TABLE);
+    ledger = new DynamoDbLedger(client, TABLE, { clock: () => clock });
   });
 
   afterAll(async () => {
@@ -332,6 +336,196 @@ describe("DynamoDbLedger", () => {
       await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", startDate: LATER, stopDate: end, attempt: 2 })).resolves.toBe(true);
       await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })).resolves.toBe(false);
       await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN_2, executionStatus: "SUCCEEDED", stopDate: end.toISOString(), attempt: 2 });
+    });
+  });
+
+  /**
+   * The sparse open-records index (functions/shared/ledger-index.ts): every write leaves a record in it while the
+   * ledger does not know its execution to have ended (CLAIMED, STARTED and not final, under a re-run claim), due
+   * RECONCILE_AFTER_MS after the write, and takes it out once final. Each row runs a history of writes and says
+   * where the last one leaves the record.
+   */
+  describe("the open-records index", () => {
+    const STOP = new Date(T0.getTime() + 30_000);
+    const LATER = new Date(T0.getTime() + 3_600_000);
+    const ARN_2 = `${ARN}-2`;
+    type Step = (name: string) => Promise<unknown>;
+    const claimed: Step = (name) => claim(name);
+    const started: Step = async (name) => {
+      await claim(name);
+      await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 });
+    };
+    const failed: Step = async (name) => {
+      await started(name);
+      await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP });
+    };
+    const rerunClaimed: Step = async (name) => {
+      await failed(name);
+      await ledger.claimRerun(name, { seen: (await ledger.read(name))!, owner: "rerun-a", now: LATER, leaseMs: LEASE_MS });
+    };
+
+    const rows: Array<{ history: string; steps: Step[]; index: "open" | "closed" | "absent"; dueAt?: Date }> = [
+      { history: "claimed", steps: [claimed], index: "open", dueAt: T0 },
+      { history: "claimed, released", steps: [claimed, (name) => ledger.release(name, "owner-a")], index: "absent" },
+      { history: "claimed, taken over after the lease", steps: [claimed, (name) => claim(name, { owner: "owner-b", now: LATER })], index: "open", dueAt: LATER },
+      { history: "claimed, recorded started (RUNNING)", steps: [started], index: "open", dueAt: LATER },
+      {
+        history: "claimed, recorded started with a final status (the execution existed, SUCCEEDED)",
+        steps: [claimed, (name) => ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP })],
+        index: "closed",
+      },
+      {
+        history: "claimed, recorded started with an unknown status (it could not be described)",
+        steps: [claimed, (name) => ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "UNKNOWN" })],
+        index: "open",
+        dueAt: LATER,
+      },
+      { history: "claimed, completed by a RUNNING event", steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })], index: "open", dueAt: LATER },
+      { history: "claimed, completed by a FAILED event", steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP })], index: "closed" },
+      { history: "started, SUCCEEDED", steps: [started, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP })], index: "closed" },
+      ...["TIMED_OUT", "ABORTED"].map((status) => ({
+        history: `started, ${status}`,
+        steps: [started, (name: string) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: status, stopDate: STOP })],
+        index: "closed" as const,
+      })),
+      { history: "started, FAILED", steps: [failed], index: "closed" },
+      {
+        history: "started, SUCCEEDED, a late RUNNING (refused)",
+        steps: [
+          started,
+          (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP }),
+          (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING" }),
+        ],
+        index: "closed",
+      },
+      { history: "FAILED, redriven (RUNNING, redriveCount 1)", steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })], index: "open", dueAt: LATER },
+      {
+        history: "FAILED, redriven, SUCCEEDED",
+        steps: [
+          failed,
+          (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 }),
+          (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: LATER, redriveCount: 1 }),
+        ],
+        index: "closed",
+      },
+      { history: "FAILED, re-run claimed", steps: [rerunClaimed], index: "open", dueAt: LATER },
+      { history: "FAILED, re-run claimed, given up", steps: [rerunClaimed, (name) => ledger.releaseRerun(name, "rerun-a")], index: "closed" },
+      {
+        history: "FAILED, re-run claimed, attempt 2 recorded started (RUNNING)",
+        steps: [rerunClaimed, (name) => ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })],
+        index: "open",
+        dueAt: LATER,
+      },
+      {
+        history: "FAILED, re-run claimed, attempt 2 recorded, SUCCEEDED",
+        steps: [
+          rerunClaimed,
+          (name) => ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
+          (name) => ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", stopDate: LATER, attempt: 2 }),
+        ],
+        index: "closed",
+      },
+      { history: "FAILED, attempt 2's RUNNING event first", steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })], index: "open", dueAt: LATER },
+      {
+        history: "with a retention: claimed, expired, claimed anew",
+        steps: [
+          (name) => claim(name, { retentionDays: 1 }),
+          (name) => ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP }),
+          (name) => claim(name, { owner: "owner-b", now: new Date(T0.getTime() + 2 * 86_400_000), retentionDays: 1 }),
+        ],
+        index: "open",
+        dueAt: new Date(T0.getTime() + 2 * 86_400_000),
+      },
+      { history: "written before the index: CLAIMED", steps: [(name) => putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } })], index: "closed" },
+      {
+        history: "written before the index: CLAIMED, taken over",
+        steps: [
+          (name) => putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } }),
+          (name) => claim(name, { owner: "owner-b", now: LATER }),
+        ],
+        index: "open",
+        dueAt: LATER,
+      },
+      {
+        history: "written before the index: STARTED RUNNING, SUCCEEDED",
+        steps: [
+          (name) => putUnindexed(name, { state: { S: "STARTED" }, executionArn: { S: ARN }, executionStatus: { S: "RUNNING" } }),
+          (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP }),
+        ],
+        index: "closed",
+      },
+    ];
+
+    /** A record as a ledger without the index wrote it. */
+    const putUnindexed = (name: string, attributes: Record<string, any>) =>
+      client.send(
+        new PutItemCommand({
+          TableName: TABLE,
+          Item: { [LEDGER_KEY]: { S: name }, firstSeenAt: { S: T0.toISOString() }, inputSha256: { S: "sha-1" }, ...attributes },
+        }),
+      );
+
+    /** Whether the record is in the index, by a Query of its shard: what the reconciler sees. */
+    async function indexed(name: string): Promise<boolean> {
+      const page = await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000);
+      return page.records.some((record) => record.recordKey === name);
+    }
+
+    it.each(rows)("$history: $index", async ({ steps, index, dueAt }) => {
+      const name = nextName();
+      clock = LATER;
+      for (const step of steps) await step(name);
+      const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { [LEDGER_KEY]: { S: name } }, ConsistentRead: true }));
+      if (index === "absent") {
+        expect(Item).toBeUndefined();
+        await expect(indexed(name)).resolves.toBe(false);
+        return;
+      }
+      expect(Item).toBeDefined();
+      if (index === "open") {
+        expect({ openShard: Item!.openShard, checkAfter: Item!.checkAfter }).toEqual({
+          openShard: { N: String(openShardOf(name)) },
+          checkAfter: { N: String(dueAt!.getTime() + RECONCILE_AFTER_MS) },
+        });
+      } else {
+        expect(Object.keys(Item!)).not.toContain("openShard");
+        expect(Object.keys(Item!)).not.toContain("checkAfter");
+      }
+      await expect(indexed(name)).resolves.toBe(index === "open");
+    });
+
+    it("spreads records over every shard", () => {
+      const shards = new Set(Array.from({ length: 200 }, (_, index) => openShardOf(`name-${index}`)));
+      expect([...shards].sort()).toEqual(Array.from({ length: OPEN_SHARDS }, (_, shard) => shard));
+    });
+
+    it("shows only records whose time has come, the longest due first, with what the reconciler decides by", async () => {
+      const shard = openShardOf("due-1");
+      const names = Array.from({ length: 400 }, (_, index) => `due-${index}`).filter((name) => openShardOf(name) === shard).slice(0, 4);
+      // Claimed 3, 2 and 1 minutes before T0, and at T0: the last is not due yet a minute before T0 + 15 minutes.
+      for (const [index, name] of names.entries()) await claim(name, { now: new Date(T0.getTime() - (3 - index) * 60_000) });
+      const due = (await ledger.dueRecords(shard, new Date(T0.getTime() - 60_000 + RECONCILE_AFTER_MS), 1000)).records.filter((record) => names.includes(record.recordKey));
+      expect(due).toEqual([
+        { recordKey: names[0], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 180_000 + LEASE_MS, checkAfter: T0.getTime() - 180_000 + RECONCILE_AFTER_MS },
+        { recordKey: names[1], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 120_000 + LEASE_MS, checkAfter: T0.getTime() - 120_000 + RECONCILE_AFTER_MS },
+        { recordKey: names[2], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 60_000 + LEASE_MS, checkAfter: T0.getTime() - 60_000 + RECONCILE_AFTER_MS },
+      ]);
+    });
+
+    it("moves a record's check on, or closes it, only while it is as the index showed it", async () => {
+      const name = nextName();
+      clock = T0;
+      await started(name);
+      const [seen] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter((record) => record.recordKey === name);
+      await expect(ledger.deferCheck(seen, LATER.getTime())).resolves.toBe(true);
+      // Seen before the check moved: a second sweep that read the old entry changes nothing.
+      await expect(ledger.deferCheck(seen, LATER.getTime() + 1)).resolves.toBe(false);
+      await expect(ledger.closeOpenRecord(seen, LATER)).resolves.toBe(false);
+      const [moved] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter((record) => record.recordKey === name);
+      expect(moved.checkAfter).toBe(LATER.getTime());
+      await expect(ledger.closeOpenRecord(moved, LATER)).resolves.toBe(true);
+      await expect(indexed(name)).resolves.toBe(false);
+      await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionStatus: "RUNNING", forgottenAt: LATER.toISOString() });
     });
   });
 

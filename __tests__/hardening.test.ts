@@ -158,7 +158,8 @@ describe("hardening", () => {
     it("reserve no concurrency at all with reservedConcurrency: false, for accounts with too small a quota", () => {
       const { tf: unreserved } = synthTrigger({ reservedConcurrency: false, ledger: true });
       const functions = Object.values(unreserved.resource.aws_lambda_function);
-      expect(functions).toHaveLength(3);
+      // start-execution, execution-status, ledger-status and the ledger reconciler.
+      expect(functions).toHaveLength(4);
       for (const fn of functions) {
         expect(fn.reserved_concurrent_executions).toBeUndefined();
       }

@@ -185,17 +185,32 @@ describe("the pipeline's IAM roles", () => {
     expect(roles.dev.deploy.permissions.Statement.filter((statement) => statement.Sid === "UseEnvironmentKey")).toEqual([]);
   });
 
-  it("let the deploy role pass only its own roles, only to Lambda and Step Functions", () => {
-    const passRole = roles.dev.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
-    expect(passRole).toEqual([
+  it("let the deploy role pass only its own roles, only to Lambda and Step Functions, and with the ledger the reconciler's schedule role to Scheduler", () => {
+    const passRole = (set: PipelineRoles) => set.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
+    const toLambdaAndStepFunctions = {
+      Sid: "PassOwnRolesToLambdaAndStepFunctions",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-*"],
+      Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+    };
+    expect(passRole(roles.dev)).toEqual([
+      toLambdaAndStepFunctions,
       {
-        Sid: "PassOwnRolesToLambdaAndStepFunctions",
+        Sid: "PassReconcilerScheduleRoleToScheduler",
         Effect: "Allow",
         Action: ["iam:PassRole"],
-        Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-*"],
-        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+        Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-ledger-reconciler-schedule"],
+        Condition: { StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } },
       },
     ]);
+    // The role the schedule is given: the one the dev stack creates.
+    const { tf } = synthProject(context).dev;
+    const [schedule] = Object.values(tf.resource.aws_scheduler_schedule);
+    const roleId = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(schedule.target.role_arn)![1];
+    expect(tf.resource.aws_iam_role[roleId].name).toBe("sfn-dedup-dev-ledger-reconciler-schedule");
+    // Without the ledger there is no schedule, and nothing goes to Scheduler.
+    expect(passRole(roles.staging).map((statement) => statement.Sid)).toEqual(["PassOwnRolesToLambdaAndStepFunctions"]);
   });
 
   describe("state", () => {

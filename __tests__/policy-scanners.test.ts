@@ -90,6 +90,7 @@ const CHECKOV_SKIPS_FIRE_ON: Record<string, () => string[]> = {
   CKV_AWS_173: () => breaking("aws_lambda_function", (fn) => fn.environment?.variables !== undefined && fn.kms_key_arn === undefined),
   CKV_AWS_158: () => breaking("aws_cloudwatch_log_group", (group) => group.kms_key_id === undefined),
   CKV_AWS_119: () => breaking("aws_dynamodb_table", (table) => table.server_side_encryption?.kms_key_arn === undefined),
+  CKV_AWS_297: () => breaking("aws_scheduler_schedule", (schedule) => schedule.kms_key_arn === undefined),
   CKV_AWS_309: () => breaking("aws_apigatewayv2_route", (route) => route.authorization_type === "NONE"),
   CKV_AWS_18: () => bucketsWithout("aws_s3_bucket_logging"),
   CKV_AWS_144: () => bucketsWithout("aws_s3_bucket_replication_configuration"),
@@ -178,13 +179,19 @@ describe("policy scanners", () => {
     each("aws_lambda_function", (fn) => Number.isInteger(fn.reserved_concurrent_executions) && fn.reserved_concurrent_executions > 0);
   });
 
-  it("CKV_AWS_116: the asynchronously invoked function has a dead-letter queue (skipped: the others are synchronous)", () => {
+  it("CKV_AWS_116: the asynchronously invoked status updater has a dead-letter queue (skipped: the others are synchronous, or scheduled)", () => {
     const eventTargets = resources("aws_cloudwatch_event_target").map(({ resource }) => resource.arn.replace(/\.arn\}$/, ""));
     expect(eventTargets.length).toBeGreaterThan(0);
     each("aws_lambda_function", (fn, tf) => {
       const id = Object.entries(tf.resource.aws_lambda_function).find(([, candidate]) => candidate === fn)![0];
       const asynchronous = eventTargets.includes(`\${aws_lambda_function.${id}`);
       return !asynchronous || /^\$\{aws_sqs_queue\.[^}]+\.arn\}$/.test(fn.dead_letter_config?.target_arn);
+    });
+    // The ledger reconciler is invoked asynchronously too, by its schedule, and has no queue on purpose: its event
+    // carries nothing, and the next sweep is its retry (the schedule retries nothing either).
+    each("aws_scheduler_schedule", (schedule, tf) => {
+      const id = /^\$\{aws_lambda_function\.([^.]+)\.arn\}$/.exec(schedule.target.arn)![1];
+      return tf.resource.aws_lambda_function[id].dead_letter_config === undefined && schedule.target.retry_policy.maximum_retry_attempts === 0;
     });
   });
 
@@ -233,6 +240,10 @@ describe("policy scanners", () => {
 
   it("CKV_AWS_119: with a customer key, the ledger table is encrypted with it (skipped by default)", () => {
     each("aws_dynamodb_table", (table) => table.server_side_encryption?.kms_key_arn === KEY, hardened);
+  });
+
+  it("CKV_AWS_297: with a customer key, the reconciler's schedule is encrypted with it (skipped by default)", () => {
+    each("aws_scheduler_schedule", (schedule) => schedule.kms_key_arn === KEY, hardened);
   });
 
   it("CKV_AWS_27: the dead-letter queue is encrypted", () => {

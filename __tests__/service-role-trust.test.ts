@@ -41,12 +41,28 @@ describe("the stacks' service roles", () => {
     const environment = region.replaceAll("-", "");
     const stateMachine = `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:sfn-dedup-${environment}-notify-country`;
 
-    it("are one for the workflow, one for each function, each trusting one service", () => {
+    it("are one for the workflow, one for each function, one for the reconciler's schedule, each trusting one service", () => {
       expect(byService("states.amazonaws.com").map((role) => role.name)).toEqual([expect.stringMatching(/-notify-country-workflow$/)]);
-      // start-execution, execution-status and ledger-status.
-      expect(byService("lambda.amazonaws.com")).toHaveLength(3);
-      expect(roles).toHaveLength(4);
+      // start-execution, execution-status, ledger-status and the ledger reconciler.
+      expect(byService("lambda.amazonaws.com")).toHaveLength(4);
+      expect(byService("scheduler.amazonaws.com").map((role) => role.name)).toEqual([`sfn-dedup-${environment}-ledger-reconciler-schedule`]);
+      expect(roles).toHaveLength(6);
       for (const { trust } of roles) expect(trust.Statement).toHaveLength(1);
+    });
+
+    it("the reconciler schedule's: EventBridge Scheduler for this account's default schedule group, nothing else", async () => {
+      const [schedule] = byService("scheduler.amazonaws.com");
+      const assume = (service: string, sourceContext: Record<string, string>) =>
+        serviceMayAssume(service, { roleArn: schedule.arn, trustPolicy: schedule.trust, context: sourceContext });
+      const group = `arn:${partition}:scheduler:${region}:${ACCOUNT}:schedule-group/default`;
+      const own = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": group };
+      expect(await assume("scheduler.amazonaws.com", own)).toBe("Allowed");
+      expect(await assume("scheduler.amazonaws.com", { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": group.replace(ACCOUNT, OTHER_ACCOUNT) })).toBe(
+        "ImplicitlyDenied",
+      );
+      expect(await assume("scheduler.amazonaws.com", { ...own, "aws:SourceArn": group.replace(/default$/, "another-group") })).toBe("ImplicitlyDenied");
+      expect(await assume("scheduler.amazonaws.com", {})).toBe("ImplicitlyDenied");
+      expect(await assume("events.amazonaws.com", own)).toBe("ImplicitlyDenied");
     });
 
     it("the workflow's: Step Functions for this account's state machine, nothing else", async () => {
@@ -80,7 +96,14 @@ describe("the stacks' service roles", () => {
     it("each have one inline policy, named for what it grants, attached before a renamed one is removed", () => {
       const policies = Object.values(tf.resource.aws_iam_role_policy);
       const names = policies.map((policy) => policy.name).sort();
-      expect(names).toEqual(["describe-workflow-executions", "publish-notifications", "record-execution-statuses", "start-workflow-executions"]);
+      expect(names).toEqual([
+        "describe-workflow-executions",
+        "invoke-ledger-reconciler",
+        "publish-notifications",
+        "reconcile-execution-ledger",
+        "record-execution-statuses",
+        "start-workflow-executions",
+      ]);
       for (const policy of policies) expect(policy.lifecycle).toEqual({ create_before_destroy: true });
     });
   });

@@ -5,6 +5,7 @@ import {
   functionReference,
   lambdaFunction,
   notificationTopicReference,
+  referenceTo,
   resourceWhere,
   rolePolicy,
   routeTo,
@@ -25,6 +26,7 @@ describe("a stack with two workflows", () => {
     expect(Object.values(tf.resource.aws_sfn_state_machine).map((sm) => sm.name).sort()).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
     expect(functions.map((fn) => fn.function_name).sort()).toEqual([
       "sfn-dedup-dev-execution-status",
+      "sfn-dedup-dev-ledger-reconciler",
       "sfn-dedup-dev-ledger-status",
       "sfn-dedup-dev-orders-start",
       "sfn-dedup-dev-orders-status",
@@ -32,6 +34,8 @@ describe("a stack with two workflows", () => {
     ]);
     expect(Object.values(tf.resource.aws_iam_role).map((role) => role.name).sort()).toEqual([
       "sfn-dedup-dev-execution-status-function",
+      "sfn-dedup-dev-ledger-reconciler-function",
+      "sfn-dedup-dev-ledger-reconciler-schedule",
       "sfn-dedup-dev-ledger-status-function",
       "sfn-dedup-dev-notify-country-workflow",
       "sfn-dedup-dev-orders-start-function",
@@ -160,6 +164,22 @@ describe("a stack with two workflows", () => {
     expect(starter("sfn-dedup-dev-ledger-status").environment.variables).not.toHaveProperty("METRICS_WORKFLOW");
     // The status functions emit no metrics.
     expect(starter("sfn-dedup-dev-orders-status").environment.variables).not.toHaveProperty("METRICS_ENVIRONMENT");
+  });
+
+  it("lets the one ledger reconciler describe both workflows' executions, and tells it which records are whose", () => {
+    const notify = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-notify-country")}`;
+    const orders = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-orders")}`;
+    expect(starter("sfn-dedup-dev-ledger-reconciler").environment.variables).toEqual({
+      LEDGER_TABLE_NAME: referenceTo(tf, "aws_dynamodb_table", "name"),
+      LEDGER_STATE_MACHINE_ARNS: `\${${notify}.arn},\${${orders}.arn}`,
+      LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
+      METRICS_ENVIRONMENT: "dev",
+    });
+    const describe = rolePolicy(tf, "-ledger-reconciler-function").statements.find((statement) => statement.Sid === "DescribeServedExecutions")!;
+    expect(describe.Resource.map((resource: string) => resource.split(":").slice(-2).join(":"))).toEqual([
+      "sfn-dedup-dev-notify-country:*",
+      "sfn-dedup-dev-orders:*",
+    ]);
   });
 
   it("bundles each workflow's start function with its own request schema", () => {

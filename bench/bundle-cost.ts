@@ -31,8 +31,15 @@ const FUNCTION_ENVIRONMENT = {
   AWS_REGION: "us-east-1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
-/** The ledger builds' (start-execution and execution-status with the ledger, ledger-status) too; the builds without one refuse them. */
-const LEDGER_ENVIRONMENT = { LEDGER_TABLE_NAME: "bench-ledger", LEDGER_LEASE_SECONDS: "20" };
+/**
+ * The ledger builds' (start-execution and execution-status with the ledger, ledger-status, the reconciler) too; the
+ * builds without one refuse them.
+ */
+const LEDGER_ENVIRONMENT = {
+  LEDGER_TABLE_NAME: "bench-ledger",
+  LEDGER_LEASE_SECONDS: "20",
+  LEDGER_STATE_MACHINE_ARNS: FUNCTION_ENVIRONMENT.STATE_MACHINE_ARN,
+};
 
 const TIMED_IMPORT = (specifier: string, after = "") =>
   `const t0 = performance.now(); const m = await import(${JSON.stringify(specifier)}); ${after} process.stdout.write(String(performance.now() - t0));`;

@@ -70,6 +70,7 @@ const BUNDLE_NAMES: Record<string, string> = {
   [FUNCTION_ENTRIES.executionStatus]: "execution-status",
   [FUNCTION_ENTRIES.executionStatusWithLedger]: "execution-status-with-ledger",
   [FUNCTION_ENTRIES.ledgerStatus]: "ledger-status",
+  [FUNCTION_ENTRIES.ledgerReconciler]: "ledger-reconciler",
 };
 
 function machine() {

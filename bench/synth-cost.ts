@@ -8,9 +8,9 @@ export const SYNTH_COMMAND = ["--import", "tsx", "main.ts"] as const;
 /**
  * Issue 12's larger synth: 3 environments × 3 workflows. The third workflow reuses notify-country's ASL and
  * request schema under another name and route, so its start function has the same code as notify-country's;
- * one environment keeps a ledger, so the ledger builds and ledger-status are in it too. Its 19 functions
- * (a start and a status function per workflow, and ledger-status) come from 7 distinct bundles (entry ×
- * request schema), each of which synth should build once.
+ * one environment keeps a ledger, so the ledger builds, ledger-status and the ledger reconciler are in it too. Its
+ * 20 functions (a start and a status function per workflow, ledger-status and the reconciler) come from 8 distinct
+ * bundles (entry × request schema), each of which synth should build once.
  */
 export const SYNTH_MATRIX_CONTEXT = {
   workflows: {

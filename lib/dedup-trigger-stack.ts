@@ -15,6 +15,7 @@ import { ExecutionLedgerTable } from "./execution-ledger-table";
 import { executionStatusBundle, startExecutionBundle } from "./function-entries";
 import { HttpLambdaApi, parseRouteKey } from "./http-lambda-api";
 import type { PolicyStatement } from "./iam-policy";
+import { LedgerReconciler } from "./ledger-reconciler";
 import { LedgerStatusUpdates } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
@@ -51,6 +52,7 @@ export class DedupTriggerStack extends TerraformStack {
   public readonly api: HttpLambdaApi;
   public readonly ledger?: ExecutionLedgerTable;
   public readonly ledgerStatus?: LedgerStatusUpdates;
+  public readonly ledgerReconciler?: LedgerReconciler;
   /** Absent with `alarms: false`. */
   public readonly alarms?: TriggerAlarms;
   public readonly dashboard: TriggerDashboard;
@@ -93,15 +95,26 @@ export class DedupTriggerStack extends TerraformStack {
     );
 
     if (this.ledger) {
+      const ledgerStateMachines = workflows.map(({ workflow, identity, stateMachine }) => ({
+        workflow: workflow.name,
+        arn: stateMachine.arn,
+        name: identity.stateMachineName,
+        unscopedLedgerKeys: identity.unscopedLedgerKeys,
+      }));
       this.ledgerStatus = new LedgerStatusUpdates(this, "ledger-status", {
         prefix,
         environment: config.name,
-        stateMachines: workflows.map(({ workflow, identity, stateMachine }) => ({
-          workflow: workflow.name,
-          arn: stateMachine.arn,
-          name: identity.stateMachineName,
-          unscopedLedgerKeys: identity.unscopedLedgerKeys,
-        })),
+        stateMachines: ledgerStateMachines,
+        ledger: this.ledger,
+        logRetentionDays: config.logs.retentionDays,
+        kmsKeyArn: config.kmsKeyArn,
+        reserveConcurrency: config.reservedConcurrency !== false,
+      });
+      // The ledger heals itself: a scheduled sweep of its open records (README.md, "The ledger heals itself").
+      this.ledgerReconciler = new LedgerReconciler(this, "ledger-reconciler", {
+        prefix,
+        environment: config.name,
+        stateMachines: ledgerStateMachines,
         ledger: this.ledger,
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,

@@ -11,6 +11,8 @@ export const FUNCTION_ENTRIES = {
   executionStatus: "functions/execution-status/index.ts",
   executionStatusWithLedger: "functions/execution-status/with-ledger.ts",
   ledgerStatus: "functions/ledger-status/index.ts",
+  /** The scheduled sweep that heals the ledger (lib/ledger-reconciler.ts). */
+  ledgerReconciler: "functions/ledger-reconciler/index.ts",
 } as const;
 
 /** The default workflow's request schema: what a notify-country request body must be. */
@@ -22,13 +24,17 @@ export const DEFAULT_REQUEST_SCHEMA = DEFAULT_WORKFLOW.request;
  */
 export const BUNDLE_TARGET_BYTES = 300_000;
 
-/** The default workflow's bundles, which the benchmark measures: both builds of start-execution and execution-status, and ledger-status. */
+/**
+ * The default workflow's bundles, which the benchmark measures: both builds of start-execution and execution-status,
+ * ledger-status and the ledger reconciler.
+ */
 export const FUNCTION_BUNDLES = {
   startExecution: { entry: FUNCTION_ENTRIES.startExecution, requestSchema: DEFAULT_REQUEST_SCHEMA },
   startExecutionWithLedger: { entry: FUNCTION_ENTRIES.startExecutionWithLedger, requestSchema: DEFAULT_REQUEST_SCHEMA },
   executionStatus: { entry: FUNCTION_ENTRIES.executionStatus },
   executionStatusWithLedger: { entry: FUNCTION_ENTRIES.executionStatusWithLedger },
   ledgerStatus: { entry: FUNCTION_ENTRIES.ledgerStatus },
+  ledgerReconciler: { entry: FUNCTION_ENTRIES.ledgerReconciler },
 } as const satisfies Record<keyof typeof FUNCTION_ENTRIES, NodejsBundleOptions>;
 
 /**
@@ -54,5 +60,5 @@ export function executionStatusBundle(withLedger: boolean): NodejsBundleOptions 
 export function functionBundlesFor(environment: EnvironmentConfig): NodejsBundleOptions[] {
   const withLedger = environment.ledger !== undefined;
   const perWorkflow = environment.workflows.flatMap((workflow) => [startExecutionBundle(workflow, withLedger), executionStatusBundle(withLedger)]);
-  return withLedger ? [...perWorkflow, { entry: FUNCTION_ENTRIES.ledgerStatus }] : perWorkflow;
+  return withLedger ? [...perWorkflow, { entry: FUNCTION_ENTRIES.ledgerStatus }, { entry: FUNCTION_ENTRIES.ledgerReconciler }] : perWorkflow;
 }

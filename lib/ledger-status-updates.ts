@@ -130,7 +130,7 @@ function workflowList(stateMachines: readonly LedgerStateMachine[]): string {
 }
 
 /** Which state machines' records are kept within them (functions/shared/scoped-ledger.ts); none for the default alone. */
-function scopedStateMachinesEnvironment(stateMachines: readonly LedgerStateMachine[]): Record<string, string> {
+export function scopedStateMachinesEnvironment(stateMachines: readonly LedgerStateMachine[]): Record<string, string> {
   const scoped = stateMachines.filter((stateMachine) => !stateMachine.unscopedLedgerKeys).map((stateMachine) => stateMachine.name);
   return scoped.length === 0 ? {} : { [LEDGER_SCOPED_STATE_MACHINES_VARIABLE]: scoped.join(",") };
 }

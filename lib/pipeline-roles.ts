@@ -222,6 +222,12 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["events:ListTargetsByRule"],
     write: ["events:PutTargets", "events:RemoveTargets"],
   },
+  // Schedules take no tags (their groups do): nothing to tag or list.
+  aws_scheduler_schedule: {
+    service: "scheduler",
+    read: ["scheduler:GetSchedule"],
+    write: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+  },
   aws_apigatewayv2_api: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE", "apigateway:PUT"] },
   aws_apigatewayv2_integration: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
   aws_apigatewayv2_route: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
@@ -241,6 +247,7 @@ interface ResourceScopes {
   readonly dynamodb: readonly string[];
   readonly events: readonly string[];
   readonly sqs: readonly string[];
+  readonly scheduler: readonly string[];
   readonly apigateway: readonly string[];
   readonly cloudwatch: readonly string[];
   /** The alarm topic's key, when the stack creates one; none otherwise. */
@@ -330,9 +337,21 @@ function deployStatements(environments: readonly EnvironmentConfig[]): Statement
           Resource: scopes.iam,
           Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
         },
+        ...(environment.ledger ? [passScheduleRole(environment)] : []),
       ];
     }),
   );
+}
+
+/** The ledger reconciler's schedule (lib/ledger-reconciler.ts) is given its one role, and EventBridge Scheduler nothing else. */
+function passScheduleRole(environment: EnvironmentConfig): Statement {
+  return {
+    Sid: "PassReconcilerScheduleRoleToScheduler",
+    Effect: "Allow",
+    Action: ["iam:PassRole"],
+    Resource: [iamArn(environment.region, environment.account!, `role/${PROJECT_NAME}-${environment.name}-ledger-reconciler-schedule`)],
+    Condition: { StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } },
+  };
 }
 
 /** The environment's resources, by service: `sfn-dedup-<env>-*` in its partition, account and region. */
@@ -350,6 +369,8 @@ function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
     dynamodb: [inRegion("dynamodb", `table/${prefix}*`)],
     events: [inRegion("events", `rule/${prefix}*`)],
     sqs: [inRegion("sqs", `${prefix}*`)],
+    // In the account's default schedule group, where the stacks put theirs (lib/ledger-reconciler.ts).
+    scheduler: [inRegion("scheduler", `schedule/default/${prefix}*`)],
     // API Gateway ARNs name no account.
     apigateway: ["/apis", "/apis/*", "/tags/*"].map((path) => `arn:${partition}:apigateway:${region}::${path}`),
     // Dashboards are global: their ARNs name no region.

@@ -8,14 +8,15 @@ import type { LocalTable } from "./synthesized-stack";
 export interface LocalDynamoDb {
   readonly url: string;
   readonly port: number;
-  /** Creates the tables as the stack defines them (key schema, on-demand billing). */
+  /** Creates the tables as the stack defines them (key schema, global secondary indexes, on-demand billing). */
   createTables(tables: readonly LocalTable[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * DynamoDB on this machine: dynalite, in memory, on 127.0.0.1. Conditional writes behave as on AWS;
- * dynalite has no TTL deletion, which the ledger does not rely on (it checks expiry itself).
+ * DynamoDB on this machine: dynalite, in memory, on 127.0.0.1. Conditional writes behave as on AWS, and so do
+ * sparse global secondary indexes (an item without the index's keys is not in it); dynalite has no TTL
+ * deletion, which the ledger does not rely on (it checks expiry itself).
  */
 export async function startLocalDynamoDb(options: { port?: number; host?: string } = {}): Promise<LocalDynamoDb> {
   const host = options.host ?? "127.0.0.1";
@@ -37,6 +38,21 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
               ...(table.rangeKey ? [{ AttributeName: table.rangeKey, KeyType: "RANGE" as const }] : []),
             ],
             AttributeDefinitions: table.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type as "S" | "N" | "B" })),
+            ...(table.globalSecondaryIndexes?.length
+              ? {
+                  GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
+                    IndexName: index.name,
+                    KeySchema: [
+                      { AttributeName: index.hashKey, KeyType: "HASH" as const },
+                      ...(index.rangeKey ? [{ AttributeName: index.rangeKey, KeyType: "RANGE" as const }] : []),
+                    ],
+                    Projection: {
+                      ProjectionType: index.projectionType as "ALL" | "KEYS_ONLY" | "INCLUDE",
+                      ...(index.nonKeyAttributes ? { NonKeyAttributes: [...index.nonKeyAttributes] } : {}),
+                    },
+                  })),
+                }
+              : {}),
           }),
         );
       }

@@ -8,7 +8,7 @@ import { LocalStepFunctions, type UnservedTask } from "./local-step-functions";
 import { type MockConfig, MockConfigError } from "./mock-config";
 import { type OutboxMessage, SnsOutbox } from "./sns-outbox";
 import { type StepFunctionsEndpoint, type StepFunctionsOperation, startStepFunctionsEndpoint } from "./step-functions-endpoint";
-import { type LocalFunction, type LocalRoute, type LocalTable, SynthesizedStack } from "./synthesized-stack";
+import { type LocalFunction, type LocalRoute, type LocalSchedule, type LocalTable, SynthesizedStack } from "./synthesized-stack";
 import { dynamoDbTasksOf } from "./task-tables";
 
 export interface SandboxOptions {
@@ -57,6 +57,10 @@ export interface Sandbox {
   readonly outbox: readonly OutboxMessage[];
   /** The function processes, by function name. */
   readonly hosts: ReadonlyMap<string, LambdaHost>;
+  /** The stack's schedules (the ledger reconciler's, with a ledger), each run on its rate while the sandbox runs. */
+  readonly schedules: readonly LocalSchedule[];
+  /** Invokes a schedule's function now, as its schedule would, and returns what it answered. */
+  runSchedule(name: string): Promise<unknown>;
   /** The function behind a route, e.g. `POST /executions`. */
   routeFunction(routeKey: string): LocalFunction;
   /** Waits until every status change event published so far has reached its rules' functions. */
@@ -70,7 +74,7 @@ export interface Sandbox {
  * in its own process with its handler string and variables; the state machine's definition run by
  * aws-local-stepfunctions behind a Step Functions endpoint speaking the AWS JSON protocol; SNS publishes
  * written to an outbox; DynamoDB (dynalite) for the stack's tables; status change events delivered to the
- * stack's EventBridge rules; and an HTTP API serving its routes.
+ * stack's EventBridge rules; its schedules run on their rate; and an HTTP API serving its routes.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const stack = SynthesizedStack.read(options.stackDir);
@@ -174,6 +178,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       bus = undefined;
     });
 
+    // Each schedule on its rate, as EventBridge Scheduler would run it (`cron` and `at` expressions run on demand only).
+    const schedules = stack.schedules();
+    const runSchedule = (name: string) => {
+      const schedule = schedules.find((candidate) => candidate.name === name);
+      if (!schedule) throw new Error(`The stack has no schedule ${name}.`);
+      return hosts.get(schedule.functionName)!.invoke(schedule.input);
+    };
+    for (const schedule of schedules) {
+      const everyMs = rateMs(schedule.scheduleExpression);
+      if (everyMs === undefined) continue;
+      const timer = setInterval(() => {
+        runSchedule(schedule.name).catch((error: unknown) => log("scheduler", `${schedule.name} failed: ${error instanceof Error ? error.message : String(error)}`));
+      }, everyMs);
+      timer.unref();
+      cleanups.push(async () => clearInterval(timer));
+    }
+
     const routes = stack.routes();
     let api: HttpApiServer | undefined;
     if (options.port !== null) {
@@ -197,6 +218,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       service,
       outbox: outbox.messages,
       hosts,
+      schedules,
+      runSchedule,
       routeFunction: (routeKey) => {
         const route = routes.find((candidate) => candidate.routeKey === routeKey);
         const fn = route && functions.find((candidate) => candidate.functionName === route.functionName);
@@ -212,6 +235,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await stopAll();
     throw error;
   }
+}
+
+/** A `rate(<n> <unit>)` schedule expression's period; undefined for any other expression. */
+export function rateMs(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!match) return undefined;
+  const unitMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[match[2].replace(/s$/, "") as "minute" | "hour" | "day"];
+  return Number(match[1]) * unitMs;
 }
 
 /** Two declarations of one table: which would the sandbox create? */

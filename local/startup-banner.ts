@@ -57,7 +57,7 @@ ${sandbox.stack
   .join("\n")}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${sandbox.tables.map((table) => table.name).join(", ") || "none"}` : ""}
   Outbox           ${options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
-${warnings.map((warning) => `\nWarning: ${warning}`).join("")}
+${sandbox.schedules.map((schedule) => `  Schedule         ${schedule.name}   ${schedule.scheduleExpression} -> ${schedule.functionName}\n`).join("")}${warnings.map((warning) => `\nWarning: ${warning}`).join("")}
 Try: ${tries.join("\n     ")}
 Press Ctrl-C to stop.
 `;

@@ -34,6 +34,16 @@ export interface LocalEventRule {
   readonly functionNames: readonly string[];
 }
 
+/** An EventBridge Scheduler schedule and the function it invokes. */
+export interface LocalSchedule {
+  readonly name: string;
+  /** As the stack declares it: `rate(5 minutes)`, `cron(…)`, `at(…)`. */
+  readonly scheduleExpression: string;
+  readonly functionName: string;
+  /** The event the function is invoked with: the target's input, parsed; `{}` without one. */
+  readonly input: unknown;
+}
+
 export interface LocalStateMachine {
   readonly arn: string;
   readonly name: string;
@@ -45,8 +55,19 @@ export interface LocalTable {
   readonly name: string;
   readonly hashKey: string;
   readonly rangeKey?: string;
-  /** The key attributes' types: S, N or B. */
+  /** The key attributes' types, the indexes' keys included: S, N or B. */
   readonly attributes: readonly { readonly name: string; readonly type: string }[];
+  /** The table's global secondary indexes, as the stack declares them. */
+  readonly globalSecondaryIndexes?: readonly LocalGlobalSecondaryIndex[];
+}
+
+export interface LocalGlobalSecondaryIndex {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly rangeKey?: string;
+  /** ALL, KEYS_ONLY or INCLUDE (with `nonKeyAttributes`). */
+  readonly projectionType: string;
+  readonly nonKeyAttributes?: readonly string[];
 }
 
 /**
@@ -122,17 +143,43 @@ export class SynthesizedStack {
     }));
   }
 
+  public schedules(): LocalSchedule[] {
+    return this.resources("aws_scheduler_schedule").map(([id, schedule]) => {
+      const target = (Array.isArray(schedule.target) ? schedule.target[0] : schedule.target) as Attributes;
+      return {
+        name: this.resolve(schedule.name as string),
+        scheduleExpression: schedule.schedule_expression as string,
+        functionName: this.functionNameOf(target.arn, `target of schedule ${id}`),
+        input: typeof target.input === "string" ? JSON.parse(this.resolve(target.input)) : {},
+      };
+    });
+  }
+
   public topicArns(): string[] {
     return this.resources("aws_sns_topic").map(([, topic]) => this.arnOf("aws_sns_topic", this.resolve(topic.name as string)));
   }
 
   public tables(): LocalTable[] {
-    return this.resources("aws_dynamodb_table").map(([, attributes]) => ({
-      name: this.resolve(attributes.name as string),
-      hashKey: attributes.hash_key as string,
-      ...(typeof attributes.range_key === "string" ? { rangeKey: attributes.range_key } : {}),
-      attributes: attributes.attribute as LocalTable["attributes"],
-    }));
+    return this.resources("aws_dynamodb_table").map(([, attributes]) => {
+      const indexes = (attributes.global_secondary_index ?? []) as Attributes[];
+      return {
+        name: this.resolve(attributes.name as string),
+        hashKey: attributes.hash_key as string,
+        ...(typeof attributes.range_key === "string" ? { rangeKey: attributes.range_key } : {}),
+        attributes: attributes.attribute as LocalTable["attributes"],
+        ...(indexes.length > 0
+          ? {
+              globalSecondaryIndexes: indexes.map((index) => ({
+                name: index.name as string,
+                hashKey: index.hash_key as string,
+                ...(typeof index.range_key === "string" ? { rangeKey: index.range_key } : {}),
+                projectionType: index.projection_type as string,
+                ...(Array.isArray(index.non_key_attributes) ? { nonKeyAttributes: index.non_key_attributes as string[] } : {}),
+              })),
+            }
+          : {}),
+      };
+    });
   }
 
   /** Replaces `${type.id.attribute}` references with local values and undoes Terraform's `$${` / `%%{` escapes. */

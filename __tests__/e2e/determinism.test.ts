@@ -113,6 +113,7 @@ describe("synth output after an edit", () => {
   const startExecution = "sfn-dedup-dev-start-execution";
   const executionStatus = "sfn-dedup-dev-execution-status";
   const ledgerStatus = "sfn-dedup-dev-ledger-status";
+  const ledgerReconciler = "sfn-dedup-dev-ledger-reconciler";
   let before: Record<string, Buffer>;
   let afterHandlerEdit: Record<string, Buffer>;
   let afterWorkflowEdit: Record<string, Buffer>;
@@ -132,7 +133,7 @@ describe("synth output after an edit", () => {
   it("has every function with the ledger on, each with its zip", () => {
     for (const snapshot of [before, afterHandlerEdit, afterWorkflowEdit]) {
       const code = lambdaCode(snapshot, "dev");
-      expect(Object.keys(code).sort()).toEqual([executionStatus, ledgerStatus, startExecution]);
+      expect(Object.keys(code).sort()).toEqual([executionStatus, ledgerReconciler, ledgerStatus, startExecution]);
       for (const { zip, sourceCodeHash } of Object.values(code)) {
         expect(sourceCodeHash).toBe(createHash("sha256").update(zip).digest("base64"));
       }
@@ -143,7 +144,7 @@ describe("synth output after an edit", () => {
     const [was, now] = [lambdaCode(before, "dev"), lambdaCode(afterHandlerEdit, "dev")];
     expect(now[startExecution].sourceCodeHash).not.toBe(was[startExecution].sourceCodeHash);
     expect(now[startExecution].zip.equals(was[startExecution].zip)).toBe(false);
-    for (const name of [ledgerStatus, executionStatus]) {
+    for (const name of [ledgerStatus, ledgerReconciler, executionStatus]) {
       expect({ name, sourceCodeHash: now[name].sourceCodeHash }).toEqual({ name, sourceCodeHash: was[name].sourceCodeHash });
       expect({ name, sameZip: now[name].zip.equals(was[name].zip) }).toEqual({ name, sameZip: true });
     }
@@ -157,7 +158,7 @@ describe("synth output after an edit", () => {
     expect(stateMachineDefinition(afterWorkflowEdit, "dev")).not.toBe(stateMachineDefinition(afterHandlerEdit, "dev"));
     expect(stateMachineDefinition(afterWorkflowEdit, "dev")).toContain("I really love my {}");
     const [was, now] = [lambdaCode(afterHandlerEdit, "dev"), lambdaCode(afterWorkflowEdit, "dev")];
-    for (const name of [startExecution, executionStatus, ledgerStatus]) {
+    for (const name of [startExecution, executionStatus, ledgerStatus, ledgerReconciler]) {
       expect({ name, sourceCodeHash: now[name].sourceCodeHash }).toEqual({ name, sourceCodeHash: was[name].sourceCodeHash });
       expect({ name, sameZip: now[name].zip.equals(was[name].zip) }).toEqual({ name, sameZip: true });
     }

@@ -4,8 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../../lib/project-root";
+import { BEFORE_WORKFLOWS_FIXTURES, LEDGER_JWT_KMS, ledgerTableBeforeIndex } from "../support/before-workflows";
 import { TWO_WORKFLOWS } from "../support/multi-workflow-stack";
-import { findTerraformTools, planConfigurations, type StackPlan } from "../support/terraform-plan";
+import { findTerraformTools, planConfigurations, type PriorResource, type StackPlan } from "../support/terraform-plan";
 
 /**
  * The synthesized Terraform is given to the real terraform CLI: init from the local provider mirror, validate,
@@ -103,20 +104,24 @@ const TRIGGER = {
   aws_sfn_state_machine: 1,
   aws_sns_topic: 1,
 }; // 22
-/** The ledger adds its table, the status updater (function, role, policy, log group, async settings), its queue and rule. */
+/**
+ * The ledger adds its table, the status updater (function, role, policy, log group, async settings), its queue and
+ * rule, and the reconciler (function, role, policy, log group) with its schedule (schedule, role, policy).
+ */
 const TRIGGER_WITH_LEDGER = {
   ...TRIGGER,
-  aws_cloudwatch_log_group: 5,
-  aws_iam_role: 4,
-  aws_iam_role_policy: 4,
-  aws_lambda_function: 3,
+  aws_cloudwatch_log_group: 6,
+  aws_iam_role: 6,
+  aws_iam_role_policy: 6,
+  aws_lambda_function: 4,
   aws_lambda_permission: 3,
   aws_dynamodb_table: 1,
   aws_lambda_function_event_invoke_config: 1,
   aws_sqs_queue: 1,
   aws_cloudwatch_event_rule: 1,
   aws_cloudwatch_event_target: 1,
-}; // 32
+  aws_scheduler_schedule: 1,
+}; // 39
 /**
  * A second workflow adds its state machine, start and status functions and their two routes: roles, policies,
  * log groups, integrations, permissions.
@@ -158,9 +163,22 @@ const STATE_BUCKET = {
   aws_s3_bucket_versioning: 1,
 }; // 7
 
-/** `id` names the output directory and prefixes the stacks' module names in the plan (`<id>_<stack>`). */
-const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknown>; expected: Record<string, Record<string, number>> }[] = [
-  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: WITH_ALARMS(TRIGGER) } }, // 33
+/**
+ * `id` names the output directory and prefixes the stacks' module names in the plan (`<id>_<stack>`). `prior`: what
+ * a stack is planned as already having (in state); each of those must plan as an in-place update, never a
+ * replacement, or, listed in `unchanged`, not change at all; everything else is created. `fixture`: a stack's
+ * cdk.tf.json from __tests__/fixtures/before-workflows instead of a synth of `context`.
+ */
+const CONFIGURATIONS: {
+  id: string;
+  name: string;
+  context: Record<string, unknown>;
+  expected: Record<string, Record<string, number>>;
+  prior?: Record<string, PriorResource[]>;
+  unchanged?: Record<string, string[]>;
+  fixture?: { stack: string; file: string };
+}[] = [
+  { id: "default", name: "the default synth (no context)", context: {}, expected: { default: WITH_ALARMS(TRIGGER) } },
   {
     id: "readme",
     name: "README's example",
@@ -184,6 +202,45 @@ const CONFIGURATIONS: { id: string; name: string; context: Record<string, unknow
       partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 63
       "state-acme-every-option-state": STATE_BUCKET,
     },
+  },
+  {
+    // A ledger deployed before the open-records index (issue 14): its table gains the index in place.
+    id: "ledger-before-index",
+    name: "the ledger deployed before its open-records index (the table in state as the fixture deployed it)",
+    context: LEDGER_JWT_KMS,
+    expected: { prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 } }, // 41
+    prior: { prod: [ledgerTableBeforeIndex()] },
+  },
+  {
+    // The control: the configuration that deployed that table, planned against the same state, changes nothing of
+    // it. So the state is the table as it was, and the update above is the index (its attributes and the GSI).
+    id: "ledger-fixture",
+    name: "the configuration that deployed that table, against the same state",
+    context: {},
+    fixture: { stack: "prod", file: "ledger-jwt-kms.tf.json" },
+    expected: {
+      prod: {
+        aws_apigatewayv2_api: 1,
+        aws_apigatewayv2_authorizer: 1,
+        aws_apigatewayv2_integration: 1,
+        aws_apigatewayv2_route: 1,
+        aws_apigatewayv2_stage: 1,
+        aws_cloudwatch_event_rule: 1,
+        aws_cloudwatch_event_target: 1,
+        aws_cloudwatch_log_group: 4,
+        aws_iam_role: 3,
+        aws_iam_role_policy: 3,
+        aws_lambda_function: 2,
+        aws_lambda_function_event_invoke_config: 1,
+        aws_lambda_permission: 2,
+        aws_sfn_state_machine: 1,
+        aws_sns_topic: 1,
+        aws_sns_topic_subscription: 1,
+        aws_sqs_queue: 1,
+      }, // 26, and the table unchanged
+    },
+    prior: { prod: [ledgerTableBeforeIndex()] },
+    unchanged: { prod: [`aws_dynamodb_table.${ledgerTableBeforeIndex().name}`] },
   },
 ];
 
@@ -210,9 +267,9 @@ describeWithTerraform(title, () => {
 
   beforeAll(() => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-tf-plan-"));
-    for (const { id, context } of CONFIGURATIONS) {
+    for (const { id, context, fixture } of CONFIGURATIONS) {
       const outdir = path.join(workspace, id);
-      const synth = synthesize(context, outdir).then(() => outdir);
+      const synth = (fixture ? copyFixture(fixture, outdir) : synthesize(context, outdir)).then(() => outdir);
       synth.catch(() => undefined); // reported by the configuration's test
       synths.set(id, synth);
     }
@@ -223,31 +280,35 @@ describeWithTerraform(title, () => {
         const outcome = outcomes[index];
         return outcome.status === "fulfilled" ? [[id, outcome.value] as const] : [];
       });
-      return planConfigurations(path.join(workspace, "root"), Object.fromEntries(outdirs), tools!);
+      const prior = Object.fromEntries(CONFIGURATIONS.flatMap(({ id, prior }) => (prior ? [[id, prior] as const] : [])));
+      return planConfigurations(path.join(workspace, "root"), Object.fromEntries(outdirs), tools!, prior);
     });
     plans.catch(() => undefined); // reported by every test
   });
 
-  describe.each(CONFIGURATIONS)("$name", ({ id, expected }) => {
+  describe.each(CONFIGURATIONS)("$name", ({ id, expected, prior, unchanged }) => {
     it(
-      "plans every stack: exactly the expected resources, all to be created, each one of cdk.tf.json's",
+      "plans every stack: exactly the expected resources, each one of cdk.tf.json's, all created but those deployed before (updated in place, or unchanged)",
       async () => {
         const outdir = await synths.get(id)!;
         const stackPlans = (await plans)[id];
         expect(Object.keys(stackPlans).sort()).toEqual(Object.keys(expected).sort());
         for (const [stack, plan] of Object.entries(stackPlans)) {
           expect({ stack, types: countByType(plan) }).toEqual({ stack, types: expected[stack] });
-          expect({ stack, actions: [...new Set(plan.resourceChanges.flatMap((change) => change.actions))] }).toEqual({
+          const deployed = new Set((prior?.[stack] ?? []).map(({ type, name }) => `${type}.${name}`));
+          expect({ stack, actions: Object.fromEntries(plan.resourceChanges.map((change) => [change.address, change.actions])) }).toEqual({
             stack,
-            actions: ["create"],
+            actions: Object.fromEntries(plan.resourceChanges.map((change) => [change.address, deployed.has(change.address) ? ["update"] : ["create"]])),
           });
+          const untouched = new Set(unchanged?.[stack] ?? []);
+          expect(plan.resourceChanges.filter((change) => deployed.has(change.address))).toHaveLength(deployed.size - untouched.size);
           const synthesized = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
           const synthesizedAddresses = Object.entries(synthesized.resource as Record<string, Record<string, unknown>>).flatMap(
             ([type, resources]) => Object.keys(resources).map((id) => `${type}.${id}`),
           );
           expect({ stack, planned: plan.resourceChanges.map((change) => change.address).sort() }).toEqual({
             stack,
-            planned: synthesizedAddresses.sort(),
+            planned: synthesizedAddresses.filter((address) => !untouched.has(address)).sort(),
           });
         }
       },
@@ -260,6 +321,12 @@ function countByType(plan: StackPlan): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { type } of plan.resourceChanges) counts[type] = (counts[type] ?? 0) + 1;
   return counts;
+}
+
+/** A fixture's cdk.tf.json as a stack of `outdir`, as synth would have written it. */
+async function copyFixture(fixture: { stack: string; file: string }, outdir: string): Promise<void> {
+  fs.mkdirSync(path.join(outdir, "stacks", fixture.stack), { recursive: true });
+  fs.copyFileSync(path.join(BEFORE_WORKFLOWS_FIXTURES, fixture.file), path.join(outdir, "stacks", fixture.stack, "cdk.tf.json"));
 }
 
 /** `npm run synth`'s command, with the test's context in place of cdktf.json's and the output in `outdir`. */

@@ -49,6 +49,18 @@ export interface PlannedResourceChange {
   readonly actions: readonly string[];
 }
 
+/**
+ * A resource a stack is planned as already having: its type, logical id and the attributes an apply would have left
+ * in state (in the provider's state schema, `schemaVersion` its version). Planned with `-refresh=false`, as nothing
+ * here can read AWS: the plan compares the configuration with these attributes, as it would with what AWS reports.
+ */
+export interface PriorResource {
+  readonly type: string;
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
 export interface StackPlan {
   /** Every resource the plan would change, as `terraform plan -json` reports them, addressed within the stack. */
   readonly resourceChanges: readonly PlannedResourceChange[];
@@ -87,6 +99,8 @@ export async function planConfigurations(
   root: string,
   outdirs: Readonly<Record<string, string>>,
   tools: TerraformTools,
+  /** Resources already deployed, by configuration and stack: they are in the root's state before the plan. */
+  priorState: Readonly<Record<string, Readonly<Record<string, readonly PriorResource[]>>>> = {},
 ): Promise<Record<string, Record<string, StackPlan>>> {
   const modules = stackModules(outdirs);
   fs.mkdirSync(root);
@@ -105,6 +119,7 @@ export async function planConfigurations(
       }),
     );
     fs.writeFileSync(path.join(root, "main.tf.json"), `${JSON.stringify({ module: moduleBlocks }, null, 2)}\n`);
+    const prior = writePriorState(root, modules, priorState);
     const env = terraformEnvironment(tools, scratch);
     const describe = (diagnostic: Diagnostic) => describeDiagnostic(diagnostic, modules, root);
     await runTerraform(tools.terraform, ["init", "-input=false", "-no-color", "-json"], root, env, describe);
@@ -112,7 +127,8 @@ export async function planConfigurations(
     await runTerraform(tools.terraform, ["validate", "-json", "-no-color"], root, env, describe);
     // -json streams each planned change as it is decided: no `terraform show -json`, which would start the provider
     // once more. The plan file is still written, for anyone who wants to look at it.
-    const planArguments = ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan"];
+    // With resources in state, no refresh: reading them would ask AWS.
+    const planArguments = ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan", ...(prior ? ["-refresh=false"] : [])];
     const output = await runTerraform(tools.terraform, planArguments, root, env, describe);
     const plans: Record<string, Record<string, { resourceChanges: PlannedResourceChange[] }>> = {};
     for (const { configuration, stack } of modules.values()) (plans[configuration] ??= {})[stack] = { resourceChanges: [] };
@@ -126,6 +142,28 @@ export async function planConfigurations(
     await sts.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The root's local state holding the prior resources, each in its stack's module; false when there are none. */
+function writePriorState(root: string, modules: Map<string, StackModule>, priorState: Readonly<Record<string, Readonly<Record<string, readonly PriorResource[]>>>>): boolean {
+  const resources = [...modules].flatMap(([name, { configuration, stack }]) =>
+    (priorState[configuration]?.[stack] ?? []).map((resource) => ({
+      module: `module.${name}`,
+      mode: "managed",
+      type: resource.type,
+      name: resource.name,
+      provider: `module.${name}.provider["${AWS_PROVIDER}"]`,
+      instances: [{ schema_version: resource.schemaVersion, attributes: resource.attributes, sensitive_attributes: [] }],
+    })),
+  );
+  const unknown = Object.entries(priorState).flatMap(([configuration, stacks]) =>
+    Object.keys(stacks).filter((stack) => !modules.has(`${configuration}_${stack}`)).map((stack) => `${configuration}/${stack}`),
+  );
+  if (unknown.length > 0) throw new Error(`prior state for stacks that are not planned: ${unknown.join(", ")}`);
+  if (resources.length === 0) return false;
+  const state = { version: 4, terraform_version: "1.10.0", serial: 1, lineage: "sfn-dedup-test-prior-state", outputs: {}, resources };
+  fs.writeFileSync(path.join(root, "terraform.tfstate"), `${JSON.stringify(state, null, 2)}\n`);
+  return true;
 }
 
 interface StackModule {

@@ -17,6 +17,12 @@
  * attempt started, and the record then follows that execution (`attempt`, `redriveCount`). The same failure
  * rules hold: a re-run that started nothing gives its claim up; one that died is taken over after its lease,
  * and the names make a repeated redrive or start find what the first one did.
+ *
+ * The ledger heals itself (functions/ledger-reconciler): every record that is open (CLAIMED, STARTED with a status
+ * that is not final, or under a re-run claim) is in a sparse index (functions/shared/ledger-index.ts), and a
+ * scheduled sweep asks Step Functions about those open longer than RECONCILE_AFTER_MS. It records what it learns,
+ * as the status updater would have, and settles a claim whose holder died: recorded if its execution exists,
+ * deleted (the name free again; nothing ran) if it does not.
  */
 
 /** The variable that names the ledger's table, in every function that uses it. */
@@ -57,6 +63,11 @@ export interface LedgerRecord {
   readonly redriveCount?: number;
   /** With a retention: when the record stops counting (epoch seconds; also the table's TTL attribute). */
   readonly expiresAt?: number;
+  /**
+   * When the reconciler found that Step Functions no longer knows the execution, whose end the ledger never
+   * learned (ISO 8601): the status is the last one known, and nothing will change it but a later attempt.
+   */
+  readonly forgottenAt?: string;
 }
 
 export interface ClaimRequest {

@@ -1,0 +1,124 @@
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-environment";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { Construct } from "constructs";
+import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/settings";
+import { AwsEnvironment } from "./aws-environment";
+import type { ExecutionLedgerTable } from "./execution-ledger-table";
+import { FUNCTION_ENTRIES } from "./function-entries";
+import type { PolicyStatement } from "./iam-policy";
+import { type LedgerStateMachine, scopedStateMachinesEnvironment } from "./ledger-status-updates";
+import { NodejsFunction } from "./nodejs-function";
+import { ServiceRole } from "./service-role";
+
+export interface LedgerReconcilerProps {
+  /** Resource name prefix, `sfn-dedup-<env>`. */
+  readonly prefix: string;
+  /** The environment's name: the `Environment` dimension of the sweep's metrics. */
+  readonly environment: string;
+  /** The workflows whose executions the ledger records, each with its state machine. */
+  readonly stateMachines: readonly LedgerStateMachine[];
+  readonly ledger: ExecutionLedgerTable;
+  readonly logRetentionDays: number;
+  /** The environment's customer managed key: the function's logs and variables, and the schedule, use it. */
+  readonly kmsKeyArn?: string;
+  /** Whether the function reserves its one concurrent execution, which keeps sweeps from overlapping. @default true */
+  readonly reserveConcurrency?: boolean;
+}
+
+/** How often the ledger is swept. A lost status is healed within this plus RECONCILE_AFTER_MS (15 minutes). */
+export const RECONCILE_SCHEDULE_MINUTES = 5;
+/**
+ * A sweep looks at up to MAX_RECORDS_PER_SWEEP (100) records, each at most three AWS calls of at most 700 ms, and
+ * starts none with less than 5 s left (functions/ledger-reconciler/reconcile.ts): a minute is far more than 100
+ * records take (a few seconds), and a sweep whose calls all hang stops in time and leaves the rest to the next.
+ * Well under the schedule's 5 minutes, so that one sweep ends before the next begins.
+ */
+export const RECONCILER_TIMEOUT_SECONDS = 60;
+/** The schedule group the schedule is in: the account's default one, which needs no resource of its own. */
+const SCHEDULE_GROUP = "default";
+
+/**
+ * The reconciler that heals the ledger (functions/ledger-reconciler): a function that sweeps the ledger's open
+ * records, run every RECONCILE_SCHEDULE_MINUTES by an EventBridge Scheduler schedule.
+ *
+ * EventBridge Scheduler rather than a scheduled EventBridge rule: AWS recommends Scheduler for schedules, and it
+ * invokes the function with a role of its own that may invoke this one function and nothing else, trusted for this
+ * account's default schedule group only (a rule would need a resource policy on the function instead, with its
+ * source ARN: as narrow). Both take three resources (schedule, role, policy; rule, target, permission). What tips
+ * it: a schedule carries its own retry policy and, with the environment's key, is encrypted with it; a rule would be
+ * one more on the default event bus, whose rules count against a per-bus quota. The schedule's payload is `{}`.
+ *
+ * The function reserves one concurrent execution: two sweeps at once would do no harm (every write is conditional)
+ * but twice the work. A failed sweep needs no retry and no dead-letter queue: the next one, five minutes later,
+ * does the same work, and the event carries nothing to keep.
+ */
+export class LedgerReconciler extends Construct {
+  public readonly reconciler: NodejsFunction;
+  public readonly schedule: SchedulerSchedule;
+  public readonly scheduleRole: ServiceRole;
+
+  constructor(scope: Construct, id: string, props: LedgerReconcilerProps) {
+    super(scope, id);
+    const aws = AwsEnvironment.of(this);
+
+    this.reconciler = new NodejsFunction(this, "function", {
+      name: `${props.prefix}-ledger-reconciler`,
+      description: "Heals the execution ledger: records what Step Functions knows of its open records, settles dead claims (sfn-dedup)",
+      entry: FUNCTION_ENTRIES.ledgerReconciler,
+      timeoutSeconds: RECONCILER_TIMEOUT_SECONDS,
+      environment: {
+        [RECONCILER_ENVIRONMENT.ledgerTableName]: props.ledger.name,
+        [RECONCILER_ENVIRONMENT.stateMachineArns]: props.stateMachines.map((stateMachine) => stateMachine.arn).join(","),
+        ...scopedStateMachinesEnvironment(props.stateMachines),
+        [METRICS_ENVIRONMENT_VARIABLES.environment]: props.environment,
+      },
+      statements: [
+        ...props.ledger.reconcileStatements(),
+        {
+          sid: "DescribeServedExecutions",
+          actions: ["states:DescribeExecution"],
+          // Every execution of each state machine the ledger serves: their ARNs are its own with ":execution:".
+          resources: props.stateMachines.map((stateMachine) => aws.arn("states", `execution:${stateMachine.name}:*`)),
+        },
+      ],
+      policyName: "reconcile-execution-ledger",
+      logRetentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
+    });
+
+    const scheduleStatements: PolicyStatement[] = [
+      { sid: "InvokeLedgerReconciler", actions: ["lambda:InvokeFunction"], resources: [this.reconciler.function.arn] },
+      // A schedule encrypted with a customer managed key is decrypted with its execution role's permission.
+      ...(props.kmsKeyArn ? [{ sid: "DecryptScheduleWithEnvironmentKey", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] }] : []),
+    ];
+    this.scheduleRole = new ServiceRole(this, "schedule-role", {
+      name: `${props.prefix}-ledger-reconciler-schedule`,
+      servicePrincipal: "scheduler.amazonaws.com",
+      // EventBridge Scheduler sets both keys when it assumes a schedule's role, aws:SourceArn being the schedule
+      // group's ARN ("Confused deputy prevention", https://docs.aws.amazon.com/scheduler/latest/UserGuide/
+      // cross-service-confused-deputy-prevention.html): only this account's default group may use the role.
+      source: { account: aws.accountId, arn: aws.arn("scheduler", `schedule-group/${SCHEDULE_GROUP}`) },
+      policyName: "invoke-ledger-reconciler",
+      statements: scheduleStatements,
+    });
+
+    this.schedule = new SchedulerSchedule(this, "schedule", {
+      name: `${props.prefix}-ledger-reconciler`,
+      groupName: SCHEDULE_GROUP,
+      description: `Sweeps the execution ledger's open records every ${RECONCILE_SCHEDULE_MINUTES} minutes (sfn-dedup)`,
+      scheduleExpression: `rate(${RECONCILE_SCHEDULE_MINUTES} minutes)`,
+      flexibleTimeWindow: { mode: "OFF" },
+      kmsKeyArn: props.kmsKeyArn,
+      target: {
+        arn: this.reconciler.function.arn,
+        roleArn: this.scheduleRole.arn,
+        input: "{}",
+        // The next sweep is the retry: a tick that cannot be delivered within a minute is dropped.
+        retryPolicy: { maximumEventAgeInSeconds: 60, maximumRetryAttempts: 0 },
+      },
+      // The schedule must not fire before its role may invoke the function.
+      dependsOn: [this.scheduleRole.policy],
+    });
+  }
+}
