@@ -185,7 +185,7 @@ const CONFIGURATIONS: {
     context: readmeExampleContext(),
     expected: {
       dev: WITH_ALARMS({ ...TRIGGER, aws_sns_topic_subscription: 1 }), // 34
-      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 46
+      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 53
       "state-acme-terraform-state": STATE_BUCKET,
     },
   },
@@ -197,9 +197,9 @@ const CONFIGURATIONS: {
       orders: WITH_ALARMS(
         { ...WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 },
         { workflows: 2, ledger: true, topic: "environment-key", subscribers: 1 },
-      ), // 68
+      ), // 75
       // IAM authorization is a route setting, not an authorizer; the alarms notify the team's existing topic.
-      partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 63
+      partners: WITH_ALARMS(WITH_ORDERS_WORKFLOW(TRIGGER_WITH_LEDGER), { workflows: 2, ledger: true, topic: "existing" }), // 70
       "state-acme-every-option-state": STATE_BUCKET,
     },
   },
@@ -208,7 +208,8 @@ const CONFIGURATIONS: {
     id: "ledger-before-index",
     name: "the ledger deployed before its open-records index (the table in state as the fixture deployed it)",
     context: LEDGER_JWT_KMS,
-    expected: { prod: { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 } }, // 41
+    // LEDGER_JWT_KMS has kmsKeyArn: the alarm topic uses it, no key of its own.
+    expected: { prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key" }) },
     prior: { prod: [ledgerTableBeforeIndex()] },
   },
   {
