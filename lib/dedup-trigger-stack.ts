@@ -5,7 +5,7 @@ import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execu
 import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/scoped-ledger";
 import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
 import type { RequestMetricDimensions } from "../functions/start-execution/request-log";
-import { ENVIRONMENT } from "../functions/start-execution/settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/settings";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
 import { ConfigError } from "./config/config-error";
@@ -101,7 +101,8 @@ export class DedupTriggerStack extends TerraformStack {
         name: identity.stateMachineName,
         unscopedLedgerKeys: identity.unscopedLedgerKeys,
       }));
-      this.ledgerStatus = new LedgerStatusUpdates(this, "ledger-status", {
+      // What both of the ledger's own functions are built with.
+      const ledgerFunctions = {
         prefix,
         environment: config.name,
         stateMachines: ledgerStateMachines,
@@ -109,17 +110,10 @@ export class DedupTriggerStack extends TerraformStack {
         logRetentionDays: config.logs.retentionDays,
         kmsKeyArn: config.kmsKeyArn,
         reserveConcurrency: config.reservedConcurrency !== false,
-      });
+      };
+      this.ledgerStatus = new LedgerStatusUpdates(this, "ledger-status", ledgerFunctions);
       // The ledger heals itself: a scheduled sweep of its open records (README.md, "The ledger heals itself").
-      this.ledgerReconciler = new LedgerReconciler(this, "ledger-reconciler", {
-        prefix,
-        environment: config.name,
-        stateMachines: ledgerStateMachines,
-        ledger: this.ledger,
-        logRetentionDays: config.logs.retentionDays,
-        kmsKeyArn: config.kmsKeyArn,
-        reserveConcurrency: config.reservedConcurrency !== false,
-      });
+      this.ledgerReconciler = new LedgerReconciler(this, "ledger-reconciler", ledgerFunctions);
     }
 
     this.api = new HttpLambdaApi(this, "http-api", {
@@ -289,7 +283,7 @@ function startExecutionFunction(
       // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
       ...(workflow.rerun === "after-failure" ? { [ENVIRONMENT.rerun]: workflow.rerun } : {}),
       // Unset means 90, AWS's default, for the same reason.
-      ...(config.stepFunctionsHistoryDays === 90 ? {} : { [ENVIRONMENT.stepFunctionsHistoryDays]: String(config.stepFunctionsHistoryDays) }),
+      ...(config.stepFunctionsHistoryDays === DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS ? {} : { [ENVIRONMENT.stepFunctionsHistoryDays]: String(config.stepFunctionsHistoryDays) }),
       ...(ledger ? ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity) : {}),
     },
     statements: [

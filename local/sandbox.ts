@@ -1,4 +1,4 @@
-import { ENVIRONMENT } from "../functions/start-execution/settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/settings";
 import { dynamoDbTaskHandlers } from "./dynamodb-tasks";
 import { type HttpApiServer, type RouteIntegration, startHttpApiServer } from "./http-api-server";
 import { LambdaHost } from "./lambda-host";
@@ -272,5 +272,5 @@ function checkMocksMatchStack(mocks: MockConfig | undefined, mockCase: string | 
 /** The history days the stack's start functions are deployed with (one value per environment); 90 unless set. */
 export function stepFunctionsHistoryDaysOf(functions: readonly LocalFunction[]): number {
   const configured = functions.map((fn) => fn.environment[ENVIRONMENT.stepFunctionsHistoryDays]).find((days) => days !== undefined);
-  return configured === undefined ? 90 : Number(configured);
+  return configured === undefined ? DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS : Number(configured);
 }

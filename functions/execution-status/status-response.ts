@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { executionNameOf } from "../shared/execution-arn";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import type { ExecutionView, StatusOutcome } from "./execution-status";
 
@@ -28,7 +29,7 @@ export function statusResponseFor(outcome: StatusOutcome): APIGatewayProxyStruct
     case "not-found":
       return problemResponse(
         PROBLEM_TYPES.executionNotFound,
-        `No execution ${outcome.executionArn.slice(outcome.executionArn.lastIndexOf(":") + 1)} of this workflow is known: ` +
+        `No execution ${executionNameOf(outcome.executionArn)} of this workflow is known: ` +
           "it was never started, is being started at this moment, or has been forgotten.",
         { executionArn: outcome.executionArn },
         { "cache-control": CACHE_CONTROL.changing },

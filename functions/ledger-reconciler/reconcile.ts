@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { DescribeExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { errorName, STEP_FUNCTIONS_THROTTLING_ERRORS } from "../shared/aws-errors";
 import type { DueRecordsPage, DynamoDbLedger, OpenRecord } from "../shared/dynamodb-ledger";
-import { executionArnFor } from "../shared/execution-arn";
+import { executionArnFor, executionNameOf } from "../shared/execution-arn";
 import { attemptExecutionName, MAX_ATTEMPTS, parseAttemptName } from "../shared/execution-attempts";
 import { LedgerUnavailableError, type StatusUpdate, TERMINAL_STATUSES } from "../shared/execution-ledger";
 import { OPEN_SHARDS, RECONCILE_AFTER_MS } from "../shared/ledger-index";
@@ -289,7 +289,7 @@ async function healStatus(deps: SweepDependencies, record: OpenRecord, now: Date
     return deferred ? "deferred" : "superseded";
   }
   // Which attempt of the request the execution is, as ledger-status reads it from the event's execution name.
-  const { attempt } = parseAttemptName(executionArn.slice(executionArn.lastIndexOf(":") + 1));
+  const { attempt } = parseAttemptName(executionNameOf(executionArn));
   const recorded = await ledgerCall(() => deps.ledger.recordStatus(record.recordKey, { ...statusOf(executionArn, found), attempt }));
   if (recorded) {
     return log("healed", { executionArn, executionStatus: status });

@@ -9,6 +9,11 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
 }
 
+/** The name an execution ARN ends with: the inverse of {@link executionArnFor}. */
+export function executionNameOf(executionArn: string): string {
+  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
+}
+
 /** The variable that names a function's state machine, in every function that has one. */
 export const STATE_MACHINE_ARN_VARIABLE = "STATE_MACHINE_ARN";
 

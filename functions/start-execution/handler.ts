@@ -1,12 +1,12 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describeStrategy, executionNameFor } from "./execution-name";
-import { executionNameOf } from "./start-execution-once";
+import { executionNameOf } from "../shared/execution-arn";
 import { type NameMemory, responseFor } from "./http-response";
 import { PROBLEM_TYPES, ProblemError, problemResponse } from "../shared/problem";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
-import type { HandlerSettings } from "./settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, type HandlerSettings } from "./settings";
 import { type StartPolicy, startRequest } from "./rerun-after-failure";
 import { type LedgerSettings, startWithLedger } from "./start-with-ledger";
 import { parseTriggerRequest } from "./trigger-request";
@@ -43,7 +43,7 @@ export function createHandler(dependencies: HandlerDependencies): TriggerHandler
   const { settings, sfn, validateRequest, ledger, log, now = () => new Date(), callTimeLimitMs } = dependencies;
   const key = describeStrategy(settings.executionName);
   const memory: NameMemory = {
-    historyDays: settings.stepFunctionsHistoryDays ?? 90,
+    historyDays: settings.stepFunctionsHistoryDays ?? DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS,
     ledger: ledger && { expires: ledger.retentionDays !== undefined },
   };
   const policy: StartPolicy = {

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
-import { executionNameOf, type StartOutcome } from "./start-execution-once";
+import { executionNameOf } from "../shared/execution-arn";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./settings";
+import type { StartOutcome } from "./start-execution-once";
 
 /**
  * How each outcome is said over HTTP; README.md "HTTP contract" is the same table in prose.
@@ -111,7 +113,7 @@ export interface NameMemory {
   readonly ledger?: { readonly expires: boolean };
 }
 
-const STEP_FUNCTIONS_ONLY: NameMemory = { historyDays: 90 };
+const STEP_FUNCTIONS_ONLY: NameMemory = { historyDays: DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS };
 const DAY_MS = 86_400_000;
 
 /**

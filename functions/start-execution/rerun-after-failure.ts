@@ -1,13 +1,12 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { RETRY_AFTER_SECONDS } from "../shared/aws-errors";
-import { executionArnFor } from "../shared/execution-arn";
+import { executionArnFor, executionNameOf } from "../shared/execution-arn";
 import { attemptExecutionName, MAX_ATTEMPTS, parseAttemptName } from "../shared/execution-attempts";
 import {
   type AlreadyExists,
   alreadyExists,
   describeExecution,
   describeFailure,
-  executionNameOf,
   failedInFailState,
   redriveExecution,
   type StartOutcome,

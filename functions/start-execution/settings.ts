@@ -45,6 +45,8 @@ export const RERUN_POLICIES = ["never", "after-failure"] as const;
  */
 export const STEP_FUNCTIONS_HISTORY_DAYS = [90, 30] as const;
 export type StepFunctionsHistoryDays = (typeof STEP_FUNCTIONS_HISTORY_DAYS)[number];
+/** AWS's default: what an environment keeps unless it says `stepFunctionsHistoryDays: 30`. */
+export const DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS: StepFunctionsHistoryDays = STEP_FUNCTIONS_HISTORY_DAYS[0];
 export type RerunPolicy = (typeof RERUN_POLICIES)[number];
 
 export interface HandlerSettings {
@@ -68,7 +70,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   if (!(RERUN_POLICIES as readonly string[]).includes(rerun)) {
     throw new Error(`${ENVIRONMENT.rerun} must be one of ${RERUN_POLICIES.join(", ")}; got "${rerun}".`);
   }
-  const historyDays = Number(env[ENVIRONMENT.stepFunctionsHistoryDays] || STEP_FUNCTIONS_HISTORY_DAYS[0]);
+  const historyDays = Number(env[ENVIRONMENT.stepFunctionsHistoryDays] || DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS);
   if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly number[]).includes(historyDays)) {
     throw new Error(`${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got "${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`);
   }

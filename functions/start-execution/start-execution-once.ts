@@ -151,11 +151,6 @@ export async function startExecutionOnce(sfn: SFNClient, request: StartRequest):
   return { outcome: predatesRequest ? "already-running" : "started", executionArn, startDate };
 }
 
-/** The name an execution ARN ends with. */
-export function executionNameOf(executionArn: string): string {
-  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
-}
-
 /** An execution that could not be described: throttled, or otherwise unavailable; nothing was started. */
 export function describeFailure(errorName: string): StartOutcome {
   return STEP_FUNCTIONS_THROTTLING_ERRORS.has(errorName)

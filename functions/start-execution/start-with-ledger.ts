@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { errorName, RETRY_AFTER_SECONDS } from "../shared/aws-errors";
-import { executionArnFor } from "../shared/execution-arn";
+import { executionArnFor, executionNameOf } from "../shared/execution-arn";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
 import { isOtherInput, outOfTime, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
 import {
+  type AlreadyExists,
   alreadyExists,
   describeExecution,
   describeFailure,
-  executionNameOf,
   type StartOutcome,
   type StartRequest,
   startExecutionOnce,
@@ -126,12 +126,7 @@ async function answerDuplicate(
     return { outcome: claimInProgress };
   }
   const fromLedger: StartOutcome = {
-    outcome: "already-exists",
-    executionArn,
-    status: record.executionStatus,
-    startDate: record.startDate ? new Date(record.startDate) : undefined,
-    stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
-    redriveCount: record.redriveCount,
+    ...recordedExecution(record, executionArn),
     firstSeenAt,
     ledgerExpiresAt: record.expiresAt === undefined ? undefined : new Date(record.expiresAt * 1000),
   };
@@ -190,15 +185,19 @@ async function rerunRecorded(
   if (!latest.notFound) {
     return describeFailure(latest.errorName);
   }
-  const forgotten = {
+  return rerunLatest(sfn, request, policy, recordedExecution(record, latestArn));
+}
+
+/** The execution as the ledger's record last knew it: its status, dates and redrive count. */
+function recordedExecution(record: LedgerRecord, executionArn: string): AlreadyExists {
+  return {
     outcome: "already-exists",
-    executionArn: latestArn,
+    executionArn,
     status: record.executionStatus,
     startDate: record.startDate ? new Date(record.startDate) : undefined,
     stopDate: record.stopDate ? new Date(record.stopDate) : undefined,
     redriveCount: record.redriveCount,
-  } as const;
-  return rerunLatest(sfn, request, policy, forgotten);
+  };
 }
 
 /** A request being started (CLAIMED), or re-run (a live claim on a STARTED record), by another request now. */

@@ -1,4 +1,4 @@
-import { STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
 import { ALARMS_DEFAULTS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
@@ -102,7 +102,7 @@ export const ENVIRONMENT_DEFAULTS = {
   executionName: { from: "country" } as ExecutionNameStrategy,
   logs: LOGGING_DEFAULTS,
   api: API_DEFAULTS,
-  stepFunctionsHistoryDays: STEP_FUNCTIONS_HISTORY_DAYS[0] as StepFunctionsHistoryDays,
+  stepFunctionsHistoryDays: DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS,
   /** Enough for a few hundred requests per second at the function's latency, without starving the account. */
   reservedConcurrency: 20,
   tags: {} as Readonly<Record<string, string>>,
