@@ -1,4 +1,4 @@
-import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { DynamodbTable } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../functions/shared/execution-ledger";
 import { CHECK_AFTER_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "../functions/shared/ledger-index";
