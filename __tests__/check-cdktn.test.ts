@@ -90,7 +90,7 @@ it("runs the move's tests exactly while the project is on CDKTF: while the seam 
     it.each([
       [`import { App } from "${cdktf}";`, `import { App } from "${cdktn}";`],
       [`import "${cdktf}/lib/testing/adapters/jest";`, `import "${cdktn}/lib/testing/adapters/jest";`],
-      [`export { SnsTopic } from '@${cdktf}/provider-aws/lib/sns-topic';`, `export { SnsTopic } from '@${cdktn}/provider-aws/lib/sns-topic';`],
+      [`export { Queue } from '@${cdktf}/provider-aws/lib/sqs-queue';`, `export { Queue } from '@${cdktn}/provider-aws/lib/sqs-queue';`],
       [`const { format } = await import("@${cdktf}/hcl-tools");`, `const { format } = await import("@${cdktn}/hcl-tools");`],
       [`export const TOOLKIT_CLI = "${cdktf}";`, `export const TOOLKIT_CLI = "${cdktn}";`],
       ["// cdktf's App, as `cdktf synth` runs it", "// cdktf's App, as `cdktf synth` runs it"],

@@ -84,7 +84,8 @@ function main(argv: string[]): number {
       run("git", ["init", "--quiet"], after.dir, process.env, "git init in the moved copy");
       run("git", ["add", "--all"], after.dir, process.env, "git add in the moved copy");
       const output = run("npm", ["test"], after.dir, process.env, "npm test in the moved copy", true);
-      print(`  passed: ${lastLinesMatching(output, /^(Tests|Test Suites):/).join("; ")}`);
+      const totals = lastLinesMatching(output, /^(Tests|Test Suites):/).map((line) => line.replace(/\s+/g, " "));
+      print(`  passed: ${totals.join("; ")}`);
     }
 
     print("");
@@ -138,12 +139,18 @@ function applyMove(originalDir: string, movedDir: string): string[] {
     [WORKFLOW_FILE, moveWorkflow],
   ];
   const lines: string[] = [];
+  const total = { files: 0, added: 0, removed: 0 };
   for (const [file, move] of edits) {
     const target = path.join(movedDir, file);
     if (!fs.existsSync(target)) throw new CheckFailure(`The move edits ${file}, which the project does not have.`);
     fs.writeFileSync(target, move(fs.readFileSync(target, "utf8")));
-    lines.push(`${file}: ${lineCounts(path.join(originalDir, file), target)}`);
+    const { added, removed } = lineCounts(path.join(originalDir, file), target);
+    lines.push(`${file}: +${added} -${removed} lines`);
+    total.files += added + removed > 0 ? 1 : 0;
+    total.added += added;
+    total.removed += removed;
   }
+  lines.push(`in all: ${total.files} files, +${total.added} -${total.removed} lines`);
   const renamed = Object.entries(PACKAGE_MOVES).map(([from, to]) =>
     from === to.name ? `${from} ${to.version}` : `${from} -> ${to.name} ${to.version}`,
   );
@@ -152,8 +159,8 @@ function applyMove(originalDir: string, movedDir: string): string[] {
   return lines;
 }
 
-/** `+added -removed lines`, as `git diff --numstat` counts them. */
-function lineCounts(before: string, after: string): string {
+/** Lines added and removed, as `git diff --numstat` counts them. */
+function lineCounts(before: string, after: string): { added: number; removed: number } {
   let output = "";
   try {
     output = execFileSync("git", ["diff", "--no-index", "--numstat", "--", before, after], { encoding: "utf8" });
@@ -161,8 +168,8 @@ function lineCounts(before: string, after: string): string {
     // git diff --no-index exits 1 when the files differ, with the counts on stdout.
     output = String((error as { stdout?: string }).stdout ?? "");
   }
-  const [added = "0", removed = "0"] = output.trim().split(/\s+/);
-  return output.trim() === "" ? "unchanged" : `+${added} -${removed} lines`;
+  const [added = "0", removed = "0"] = output.trim() === "" ? [] : output.trim().split(/\s+/);
+  return { added: Number(added), removed: Number(removed) };
 }
 
 /** What npm installed on each side, and that each CLI starts on this Node.js. */
