@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type BuildOptions, build, buildSync, type Metafile, type OutputFile } from "esbuild";
 import { deterministicZip } from "./deterministic-zip";
+import { NODEJS_BUNDLE_TARGET } from "./nodejs-runtime";
 import { PROJECT_ROOT } from "./project-root";
 import { requestValidatorSource } from "./request-validator";
 
@@ -12,7 +13,7 @@ export interface NodejsBundleOptions {
   readonly entry: string;
   /** The exported function Lambda calls. @default "handler" */
   readonly exportName?: string;
-  /** esbuild target; keep it in step with the function's runtime. @default {@link DEFAULT_BUNDLE_TARGET} */
+  /** esbuild target. @default {@link NODEJS_BUNDLE_TARGET}, the functions' runtime's */
   readonly target?: string;
   /**
    * A JSON Schema (draft 2020-12) file, relative to the project root: the entry's import of
@@ -44,8 +45,6 @@ const MODULE_FILE = "index.mjs";
  * relative path (esbuild leaves the import as it is), so one build of an entry serves every schema.
  */
 const VALIDATOR_FILE = "./request-validator.mjs";
-/** esbuild's target for the nodejs22.x runtime (lib/nodejs-function.ts): the two change together. */
-export const DEFAULT_BUNDLE_TARGET = "node22";
 
 /** One synth may create the same function in several stacks; it is bundled once. */
 const bundles = new Map<string, NodejsBundle>();
@@ -134,12 +133,12 @@ function cacheKeyOf(options: NodejsBundleOptions): string {
 }
 
 function entryKeyOf(options: NodejsBundleOptions): string {
-  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET]);
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? NODEJS_BUNDLE_TARGET]);
 }
 
 /** By the generated code, not the schema's path: the same schema in two files is built once. */
 function validatorKeyOf(options: NodejsBundleOptions, source: string): string {
-  return JSON.stringify([options.target ?? DEFAULT_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
+  return JSON.stringify([options.target ?? NODEJS_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
 }
 
 function entryCodeOf(result: { outputFiles?: OutputFile[]; metafile?: Metafile }): EntryCode {
@@ -173,7 +172,7 @@ function entryBuildOptions(options: NodejsBundleOptions): BuildOptions & { write
     ...COMMON_BUILD_OPTIONS,
     entryPoints: [path.join(PROJECT_ROOT, options.entry)],
     outfile: MODULE_FILE,
-    target: options.target ?? DEFAULT_BUNDLE_TARGET,
+    target: options.target ?? NODEJS_BUNDLE_TARGET,
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],
     // Read to learn whether the entry imports the validator, so a missing schema is an error at synth.
@@ -194,7 +193,7 @@ function validatorBuildOptions(options: NodejsBundleOptions, source: string): Bu
     ...COMMON_BUILD_OPTIONS,
     stdin: { contents: source, resolveDir: PROJECT_ROOT, sourcefile: path.basename(VALIDATOR_FILE), loader: "js" },
     outfile: path.basename(VALIDATOR_FILE),
-    target: options.target ?? DEFAULT_BUNDLE_TARGET,
+    target: options.target ?? NODEJS_BUNDLE_TARGET,
   };
 }
 

@@ -43,7 +43,7 @@ export const QUERY_PAGE_SIZE = 25;
  */
 export const RECORD_TIME_BUDGET_MS = 5_000;
 
-/** What a sweep did, by record. The counts are the reconciler's metrics (functions/shared/metric-names.ts). */
+/** What a sweep did, by record. The counts are the reconciler's metrics (functions/shared/metrics-contract.ts). */
 export interface SweepReport {
   /** Open records looked at. */
   examined: number;

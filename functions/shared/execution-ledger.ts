@@ -1,3 +1,5 @@
+import { LEDGER_TABLE_VARIABLE } from "./ledger-contract";
+
 /**
  * The execution ledger: a permanent record of every execution name ever claimed, so that a request is
  * refused after Step Functions has forgotten the name (90 days after the execution closed).
@@ -25,13 +27,8 @@
  * deleted (the name free again; nothing ran) if it does not.
  */
 
-/** The variable that names the ledger's table, in every function that uses it. */
-export const LEDGER_TABLE_VARIABLE = "LEDGER_TABLE_NAME";
-
-/** The table's partition key; lib/execution-ledger-table.ts creates the table with it. */
-export const LEDGER_KEY = "executionName";
-/** The table's TTL attribute, set only when the ledger has a retention. */
-export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+// The table's key and TTL attribute, where the ledger and its tests have always found them (defined in ledger-contract.ts).
+export { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "./ledger-contract";
 
 /** CLAIMED: a request is starting the execution. STARTED: the execution exists; its ARN is recorded. */
 export type LedgerState = "CLAIMED" | "STARTED";

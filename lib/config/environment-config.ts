@@ -1,5 +1,5 @@
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
-import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/contract";
+import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
 import { ALARMS_DEFAULTS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
 import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";

@@ -1,5 +1,5 @@
-import { DEFAULT_IDEMPOTENCY_KEY_HEADER, EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
-import { HTTP_HEADER_NAME } from "../../functions/start-execution/settings";
+import { DEFAULT_IDEMPOTENCY_KEY_HEADER, EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/contract";
+import { HTTP_HEADER_NAME } from "../../functions/start-execution/contract";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
 import { REQUEST_FIELD_NAME } from "./patterns";

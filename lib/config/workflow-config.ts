@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
-import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/settings";
+import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
+import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/contract";
 import { ConfigError } from "./config-error";
 import type { ConfigReader } from "./config-reader";
 import { compileRequestSchema } from "../request-validator";
