@@ -67,7 +67,10 @@ const DAY_SECONDS = 86_400;
 export interface Condition {
   readonly text: string;
   readonly values: Values;
-  /** A conjunction is parenthesized when it becomes part of a disjunction. */
+  /**
+   * A conjunction is parenthesized inside a disjunction: AND binds tighter than OR, so for the reader only, as the
+   * ledger has always written it.
+   */
   readonly conjunction?: boolean;
 }
 
@@ -96,8 +99,8 @@ export interface KeyCondition {
 
 const STARTED: AttributeValue = { S: "STARTED" };
 const CLAIMED: AttributeValue = { S: "CLAIMED" };
-const text = (value: string): AttributeValue => ({ S: value });
-const number = (value: number): AttributeValue => ({ N: String(value) });
+const stringValue = (value: string): AttributeValue => ({ S: value });
+const numberValue = (value: number): AttributeValue => ({ N: String(value) });
 
 function fragment(text: string, values: Values = {}): Condition {
   return { text, values };
@@ -127,37 +130,37 @@ export const isClaimed: Condition = fragment("#state = :claimed", { ":claimed": 
 export const isStarted: Condition = fragment("#state = :started", { ":started": STARTED });
 /** The record's retention is the one read (`seenExpiresAt`): no one has claimed it again since. */
 export const retentionAsRead = (seenExpiresAt: number): Condition =>
-  fragment(`#${LEDGER_TTL_ATTRIBUTE} = :seen`, { ":seen": number(seenExpiresAt) });
+  fragment(`#${LEDGER_TTL_ATTRIBUTE} = :seen`, { ":seen": numberValue(seenExpiresAt) });
 /** `owner` holds the record's claim. */
-export const claimedBy = (owner: string): Condition => fragment("#claimedBy = :owner", { ":owner": text(owner) });
+export const claimedBy = (owner: string): Condition => fragment("#claimedBy = :owner", { ":owner": stringValue(owner) });
 /** No claim is on the record. */
 export const unclaimed: Condition = fragment("attribute_not_exists(#claimedBy)");
 /** The claim is exactly the stale one read: the same holder and the same lease, so no one took it over since. */
 export const claimAsRead = (staleOwner: string, staleLease: number): Condition =>
   all(
-    fragment("#claimedBy = :staleOwner", { ":staleOwner": text(staleOwner) }),
-    fragment("#leaseExpiresAt = :staleLease", { ":staleLease": number(staleLease) }),
+    fragment("#claimedBy = :staleOwner", { ":staleOwner": stringValue(staleOwner) }),
+    fragment("#leaseExpiresAt = :staleLease", { ":staleLease": numberValue(staleLease) }),
   );
 /** No lease, or one that is over at `nowMs`: whoever held it is gone. */
 export const leaseOver = (nowMs: number): Condition =>
-  any(fragment("attribute_not_exists(#leaseExpiresAt)"), fragment("#leaseExpiresAt <= :now", { ":now": number(nowMs) }));
+  any(fragment("attribute_not_exists(#leaseExpiresAt)"), fragment("#leaseExpiresAt <= :now", { ":now": numberValue(nowMs) }));
 /** The record's run is the one read: its redrive count, absent for the first run. */
 export const redriveCountAsRead = (redriveCount: number | undefined): Condition =>
   redriveCount === undefined
     ? fragment("attribute_not_exists(#redriveCount)")
-    : fragment("#redriveCount = :seenRedriveCount", { ":seenRedriveCount": number(redriveCount) });
+    : fragment("#redriveCount = :seenRedriveCount", { ":seenRedriveCount": numberValue(redriveCount) });
 /** The record shows exactly the execution read: its ARN, status and run. */
 export const executionAsRead = (seen: LedgerRecord): Condition =>
   all(
-    fragment("#executionArn = :seenArn", { ":seenArn": text(seen.executionArn ?? "") }),
-    fragment("#executionStatus = :seenStatus", { ":seenStatus": text(seen.executionStatus ?? "") }),
+    fragment("#executionArn = :seenArn", { ":seenArn": stringValue(seen.executionArn ?? "") }),
+    fragment("#executionStatus = :seenStatus", { ":seenStatus": stringValue(seen.executionStatus ?? "") }),
     redriveCountAsRead(seen.redriveCount),
   );
 /** The record shows this start of this execution: its ARN and start date. */
 export const startAsRecorded = (executionArn: string, startDate: Date): Condition =>
   all(
-    fragment("#executionArn = :arn", { ":arn": text(executionArn) }),
-    fragment("#startDate = :startDate", { ":startDate": text(startDate.toISOString()) }),
+    fragment("#executionArn = :arn", { ":arn": stringValue(executionArn) }),
+    fragment("#startDate = :startDate", { ":startDate": stringValue(startDate.toISOString()) }),
   );
 /** The record follows the request's first attempt: no later attempt is recorded. */
 export const firstAttempt: Condition = fragment("attribute_not_exists(#attempt)");
@@ -170,9 +173,9 @@ export const acceptsStatusOfRun = (redriveCount: number): Condition =>
     ? all(fragment("attribute_not_exists(#stopDate)"), fragment("attribute_not_exists(#redriveCount)"))
     : any(
         fragment("attribute_not_exists(#redriveCount)"),
-        fragment("#redriveCount < :redriveCount", { ":redriveCount": number(redriveCount) }),
+        fragment("#redriveCount < :redriveCount", { ":redriveCount": numberValue(redriveCount) }),
         all(
-          fragment("#redriveCount = :redriveCount", { ":redriveCount": number(redriveCount) }),
+          fragment("#redriveCount = :redriveCount", { ":redriveCount": numberValue(redriveCount) }),
           fragment("attribute_not_exists(#stopDate)"),
         ),
       );
@@ -183,11 +186,12 @@ export const acceptsStatusOfRun = (redriveCount: number): Condition =>
 export const acceptsStatusOfAttempt = (attempt: number, redriveCount: number): Condition =>
   any(
     fragment("attribute_not_exists(#attempt)"),
-    fragment("#attempt < :attempt", { ":attempt": number(attempt) }),
-    all(fragment("#attempt = :attempt", { ":attempt": number(attempt) }), acceptsStatusOfRun(redriveCount)),
+    fragment("#attempt < :attempt", { ":attempt": numberValue(attempt) }),
+    all(fragment("#attempt = :attempt", { ":attempt": numberValue(attempt) }), acceptsStatusOfRun(redriveCount)),
   );
 /** The record's check time is the one the index showed: nothing was written since. */
-export const dueAsRead = (checkAfter: number): Condition => fragment(`#${CHECK_AFTER_ATTRIBUTE} = :seen`, { ":seen": number(checkAfter) });
+export const dueAsRead = (checkAfter: number): Condition =>
+  fragment(`#${CHECK_AFTER_ATTRIBUTE} = :seen`, { ":seen": numberValue(checkAfter) });
 
 // The update expressions' pieces.
 
@@ -200,14 +204,14 @@ interface Update {
 const assign = (text: string, values: Values = {}): Condition => ({ text, values });
 
 /** The index attributes of a record the write leaves open (due RECONCILE_AFTER_MS from `nowMs`), or removes from a final one. */
-export function indexEntry(recordKey: string, open: boolean, nowMs: number): Update {
+function indexEntry(recordKey: string, open: boolean, nowMs: number): Update {
   if (!open) {
     return { set: [], remove: [`#${OPEN_SHARD_ATTRIBUTE}`, `#${CHECK_AFTER_ATTRIBUTE}`] };
   }
   return {
     set: [
-      assign(`#${OPEN_SHARD_ATTRIBUTE} = :openShard`, { ":openShard": number(openShardOf(recordKey)) }),
-      assign(`#${CHECK_AFTER_ATTRIBUTE} = :checkAfter`, { ":checkAfter": number(nowMs + RECONCILE_AFTER_MS) }),
+      assign(`#${OPEN_SHARD_ATTRIBUTE} = :openShard`, { ":openShard": numberValue(openShardOf(recordKey)) }),
+      assign(`#${CHECK_AFTER_ATTRIBUTE} = :checkAfter`, { ":checkAfter": numberValue(nowMs + RECONCILE_AFTER_MS) }),
     ],
     remove: [],
   };
@@ -216,14 +220,14 @@ export function indexEntry(recordKey: string, open: boolean, nowMs: number): Upd
 /** The same for a new item: a claim is open. */
 export function openIndexItem(recordKey: string, nowMs: number): Values {
   return {
-    [OPEN_SHARD_ATTRIBUTE]: number(openShardOf(recordKey)),
-    [CHECK_AFTER_ATTRIBUTE]: number(nowMs + RECONCILE_AFTER_MS),
+    [OPEN_SHARD_ATTRIBUTE]: numberValue(openShardOf(recordKey)),
+    [CHECK_AFTER_ATTRIBUTE]: numberValue(nowMs + RECONCILE_AFTER_MS),
   };
 }
 
 const lease = (owner: string, now: Date, leaseMs: number): Condition[] => [
-  assign("#claimedBy = :owner", { ":owner": text(owner) }),
-  assign("#leaseExpiresAt = :lease", { ":lease": number(now.getTime() + leaseMs) }),
+  assign("#claimedBy = :owner", { ":owner": stringValue(owner) }),
+  assign("#leaseExpiresAt = :lease", { ":lease": numberValue(now.getTime() + leaseMs) }),
 ];
 const CLAIM_ATTRIBUTES = ["#claimedBy", "#leaseExpiresAt"];
 const isOpen = (status: string) => !TERMINAL_STATUSES.has(status);
@@ -231,8 +235,8 @@ const isOpen = (status: string) => !TERMINAL_STATUSES.has(status);
 function statusAssignments(update: StatusUpdate): Condition[] {
   return [
     assign("#state = :started", { ":started": STARTED }),
-    assign("#executionArn = :arn", { ":arn": text(update.executionArn) }),
-    assign("#executionStatus = :status", { ":status": text(update.executionStatus) }),
+    assign("#executionArn = :arn", { ":arn": stringValue(update.executionArn) }),
+    assign("#executionStatus = :status", { ":status": stringValue(update.executionStatus) }),
   ];
 }
 
@@ -246,12 +250,12 @@ function executionWrite(update: StatusUpdate, index: Update): { set: Condition[]
   const redriveCount = update.redriveCount ?? 0;
   const set = [...statusAssignments(update), ...index.set];
   const remove = [...CLAIM_ATTRIBUTES, ...index.remove];
-  if (update.startDate) set.push(assign("#startDate = :startDate", { ":startDate": text(update.startDate.toISOString()) }));
-  if (update.stopDate) set.push(assign("#stopDate = :stopDate", { ":stopDate": text(update.stopDate.toISOString()) }));
+  if (update.startDate) set.push(assign("#startDate = :startDate", { ":startDate": stringValue(update.startDate.toISOString()) }));
+  if (update.stopDate) set.push(assign("#stopDate = :stopDate", { ":stopDate": stringValue(update.stopDate.toISOString()) }));
   else remove.push("#stopDate");
-  if (redriveCount > 0) set.push(assign("#redriveCount = :redriveCount", { ":redriveCount": number(redriveCount) }));
+  if (redriveCount > 0) set.push(assign("#redriveCount = :redriveCount", { ":redriveCount": numberValue(redriveCount) }));
   else remove.push("#redriveCount");
-  if (attempt > 1) set.push(assign("#attempt = :attempt", { ":attempt": number(attempt) }));
+  if (attempt > 1) set.push(assign("#attempt = :attempt", { ":attempt": numberValue(attempt) }));
   else remove.push("#attempt");
   return { set, remove };
 }
@@ -294,7 +298,7 @@ export function recordStarted(
   startedInputSha256?: string,
 ): ConditionalUpdate {
   const update = executionWrite(execution, indexEntry(recordKey, isOpen(execution.executionStatus), nowMs));
-  if (startedInputSha256) update.set.push(assign("#inputSha256 = :input", { ":input": text(startedInputSha256) }));
+  if (startedInputSha256) update.set.push(assign("#inputSha256 = :input", { ":input": stringValue(startedInputSha256) }));
   return conditionalUpdate(claimedBy(owner), update);
 }
 
@@ -305,7 +309,7 @@ export function recordStarted(
  */
 export function recordStartedInput(execution: StatusUpdate & { readonly startDate: Date }, startedInputSha256: string): ConditionalUpdate {
   return conditionalUpdate(all(isStarted, startAsRecorded(execution.executionArn, execution.startDate)), {
-    set: [assign("#inputSha256 = :input", { ":input": text(startedInputSha256) })],
+    set: [assign("#inputSha256 = :input", { ":input": stringValue(startedInputSha256) })],
     remove: [],
   });
 }
@@ -321,10 +325,10 @@ export function recordStatus(recordKey: string, update: StatusUpdate, nowMs: num
   const index = indexEntry(recordKey, isOpen(update.executionStatus), nowMs);
   const set = statusAssignments(update);
   if (update.startDate) {
-    set.push(assign("#startDate = if_not_exists(#startDate, :startDate)", { ":startDate": text(update.startDate.toISOString()) }));
+    set.push(assign("#startDate = if_not_exists(#startDate, :startDate)", { ":startDate": stringValue(update.startDate.toISOString()) }));
   }
-  if (update.stopDate) set.push(assign("#stopDate = :stopDate", { ":stopDate": text(update.stopDate.toISOString()) }));
-  if (redriveCount > 0) set.push(assign("#redriveCount = :redriveCount", { ":redriveCount": number(redriveCount) }));
+  if (update.stopDate) set.push(assign("#stopDate = :stopDate", { ":stopDate": stringValue(update.stopDate.toISOString()) }));
+  if (redriveCount > 0) set.push(assign("#redriveCount = :redriveCount", { ":redriveCount": numberValue(redriveCount) }));
   return conditionalUpdate(all(recordExists, firstAttempt, acceptsStatusOfRun(redriveCount)), {
     set: [...set, ...index.set],
     remove: [...CLAIM_ATTRIBUTES, ...(update.stopDate ? [] : ["#stopDate"]), ...index.remove],
@@ -374,7 +378,7 @@ export function releaseRerun(recordKey: string, owner: string): ConditionalUpdat
 
 /** The reconciler looks at an open record again later (its execution still runs, or could not be asked about now). */
 export function deferCheck(seenCheckAfter: number, checkAfterMs: number): ConditionalUpdate {
-  const update = { set: [assign(`#${CHECK_AFTER_ATTRIBUTE} = :next`, { ":next": number(checkAfterMs) })], remove: [] };
+  const update = { set: [assign(`#${CHECK_AFTER_ATTRIBUTE} = :next`, { ":next": numberValue(checkAfterMs) })], remove: [] };
   return conditionalUpdate(dueAsRead(seenCheckAfter), update);
 }
 
@@ -387,7 +391,7 @@ export function deferCheck(seenCheckAfter: number, checkAfterMs: number): Condit
 export function closeOpenRecord(recordKey: string, seenCheckAfter: number, forgottenAt?: Date): ConditionalUpdate {
   const index = indexEntry(recordKey, false, 0);
   return conditionalUpdate(all(dueAsRead(seenCheckAfter), isStarted, unclaimed), {
-    set: forgottenAt ? [assign("#forgottenAt = :forgottenAt", { ":forgottenAt": text(forgottenAt.toISOString()) })] : [],
+    set: forgottenAt ? [assign("#forgottenAt = :forgottenAt", { ":forgottenAt": stringValue(forgottenAt.toISOString()) })] : [],
     remove: index.remove,
   });
 }
@@ -395,8 +399,8 @@ export function closeOpenRecord(recordKey: string, seenCheckAfter: number, forgo
 /** The key condition of the reconciler's Query of the open-records index: a shard's records whose check time has come. */
 export function dueRecordsKey(shard: number, now: Date): KeyCondition {
   const key = all(
-    fragment(`#${OPEN_SHARD_ATTRIBUTE} = :shard`, { ":shard": number(shard) }),
-    fragment(`#${CHECK_AFTER_ATTRIBUTE} <= :now`, { ":now": number(now.getTime()) }),
+    fragment(`#${OPEN_SHARD_ATTRIBUTE} = :shard`, { ":shard": numberValue(shard) }),
+    fragment(`#${CHECK_AFTER_ATTRIBUTE} <= :now`, { ":now": numberValue(now.getTime()) }),
   );
   return { KeyConditionExpression: key.text, ExpressionAttributeNames: namesIn(key.text), ExpressionAttributeValues: key.values };
 }
