@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
  *
  * A record is open while it is CLAIMED, while it is STARTED with a status that is not final, and while a re-run
  * claim is on it; only then does it carry the index's key attributes. Every ledger write keeps them right
- * (functions/shared/dynamodb-ledger.ts): a write that leaves the record open sets both, a write that makes it
+ * (functions/shared/ledger-protocol.ts): a write that leaves the record open sets both, a write that makes it
  * final removes both, and DynamoDB adds or drops the record's index entry with it. Final records, the great
  * majority, are never in the index, so it stays as small as the number of executions in flight.
  *
