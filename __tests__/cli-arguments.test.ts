@@ -3,6 +3,8 @@ import { PROJECT_ROOT } from "../lib/project-root";
 import { DEFAULT_OUTBOX, parseLocalArguments } from "../local/cli-arguments";
 import { TABLE_SPEC_SYNTAX } from "../local/table-spec";
 import { UsageError } from "../scripts/command-line";
+import { parseEnvironmentsArguments } from "../scripts/environments-arguments";
+import { parsePipelineRolesArguments } from "../scripts/pipeline-roles-arguments";
 
 /** Where the user ran npm, for the options that take a file. */
 const userCwd = path.join(path.sep, "home", "user", "work");
@@ -85,5 +87,43 @@ describe("npm run local's arguments", () => {
 
   it("let both ports be 0: each takes a free port of its own", () => {
     expect(parse("--port", "0", "--sfn-port", "0")).toMatchObject({ port: 0, sfnPort: 0 });
+  });
+});
+
+describe("npm run environments' arguments", () => {
+  it("are only --skip-local-state", () => {
+    expect(parseEnvironmentsArguments([])).toEqual({ skipLocalState: false });
+    expect(parseEnvironmentsArguments(["--skip-local-state"])).toEqual({ skipLocalState: true });
+    expect(parseEnvironmentsArguments(["--help"])).toBe("help");
+  });
+
+  it.each([
+    [["--skip-local"], "Unknown option: --skip-local"],
+    [["--skip-local-state=yes"], '--skip-local-state takes no value; got "yes".'],
+    [["prod"], "Unexpected argument: prod (this command takes options only)."],
+  ])("refuse %j", (argv, message) => {
+    expect(usageErrorOf(() => parseEnvironmentsArguments(argv))).toBe(message);
+  });
+});
+
+describe("npm run pipeline-roles' arguments", () => {
+  it("are one environment and the repository, in either order", () => {
+    const request = { environment: "prod", repository: "acme/sfn-dedup" };
+    expect(parsePipelineRolesArguments(["prod", "--repository", "acme/sfn-dedup"])).toEqual(request);
+    expect(parsePipelineRolesArguments(["--repository", "acme/sfn-dedup", "prod"])).toEqual(request);
+    expect(parsePipelineRolesArguments(["--repository=acme/sfn-dedup", "prod"])).toEqual(request);
+    expect(parsePipelineRolesArguments(["--help"])).toBe("help");
+  });
+
+  it.each([
+    [["prod", "--repo", "acme/sfn-dedup"], "Unknown option: --repo"],
+    [["prod", "--repository"], "--repository needs a value."],
+    [["prod"], "--repository is required: the GitHub repository, <owner>/<repo>."],
+    [["--repository", "acme/sfn-dedup"], "Name one environment; got none."],
+    [["dev", "prod", "--repository", "acme/sfn-dedup"], 'Name one environment; got "dev", "prod".'],
+    [["prod", "--repository", "sfn-dedup"], '--repository must be <owner>/<repo>, e.g. acme/sfn-dedup; got "sfn-dedup".'],
+    [["prod", "--repository", "acme/sfn/dedup"], '--repository must be <owner>/<repo>, e.g. acme/sfn-dedup; got "acme/sfn/dedup".'],
+  ])("refuse %j", (argv, message) => {
+    expect(usageErrorOf(() => parsePipelineRolesArguments(argv))).toBe(message);
   });
 });
