@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { parseBenchArguments } from "../bench/run-arguments";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { DEFAULT_OUTBOX, parseLocalArguments } from "../local/cli-arguments";
 import { TABLE_SPEC_SYNTAX } from "../local/table-spec";
@@ -125,5 +126,45 @@ describe("npm run pipeline-roles' arguments", () => {
     [["prod", "--repository", "acme/sfn/dedup"], '--repository must be <owner>/<repo>, e.g. acme/sfn-dedup; got "acme/sfn/dedup".'],
   ])("refuse %j", (argv, message) => {
     expect(usageErrorOf(() => parsePipelineRolesArguments(argv))).toBe(message);
+  });
+});
+
+describe("npm run bench's arguments", () => {
+  const parse = (...argv: string[]) => parseBenchArguments(argv, userCwd);
+  const defaults = { runs: 7, requests: 2000, concurrency: 32, suiteRuns: 3, memoryRequests: 500 };
+  const quick = { runs: 2, requests: 200, concurrency: 32, suiteRuns: 0, memoryRequests: 100 };
+
+  it("default to a full run; --json is relative to where npm ran", () => {
+    expect(parse()).toEqual(defaults);
+    expect(parse("--runs", "3", "--requests", "10", "--concurrency", "4", "--suite-runs", "0", "--json", "bench.json")).toEqual({
+      ...defaults,
+      runs: 3,
+      requests: 10,
+      concurrency: 4,
+      suiteRuns: 0,
+      json: path.join(userCwd, "bench.json"),
+    });
+    expect(parse("--help")).toBe("help");
+  });
+
+  it("apply --quick where it stands: counts after it override it, counts before it are overridden", () => {
+    expect(parse("--quick")).toEqual(quick);
+    expect(parse("--quick", "--runs", "1", "--requests", "50")).toEqual({ ...quick, runs: 1, requests: 50 });
+    expect(parse("--runs", "1", "--quick")).toEqual(quick);
+  });
+
+  it.each([
+    [["--run", "3"], "Unknown option: --run"],
+    [["--runs"], "--runs needs a value."],
+    [["--runs", "--quick"], "--runs needs a value."],
+    [["--quick=yes"], '--quick takes no value; got "yes".'],
+    [["3"], "Unexpected argument: 3 (this command takes options only)."],
+    [["--runs", "0"], '--runs must be a whole number >= 1; got "0".'],
+    [["--requests", "1.5"], '--requests must be a whole number >= 1; got "1.5".'],
+    [["--concurrency", "many"], '--concurrency must be a whole number >= 1; got "many".'],
+    [["--suite-runs", "-1"], '--suite-runs must be a whole number >= 0; got "-1".'],
+    [["--json="], "--json needs a file name."],
+  ])("refuse %j", (argv, message) => {
+    expect(usageErrorOf(() => parse(...argv))).toBe(message);
   });
 });
