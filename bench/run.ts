@@ -16,41 +16,8 @@ import { measureSynthCost, SYNTH_COMMAND } from "./synth-cost";
 import { measureTestSuite } from "./test-suite-time";
 import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, FUNCTION_ENTRIES } from "../lib/function-entries";
 import { triggerStacks } from "../local/trigger-stacks";
-
-interface Settings {
-  runs: number;
-  requests: number;
-  concurrency: number;
-  suiteRuns: number;
-  /** Requests sent, 50 at a time, to measure a function's resident memory. */
-  memoryRequests: number;
-  json?: string;
-}
-
-const USAGE = "usage: npm run bench -- [--runs <n>] [--requests <n>] [--concurrency <n>] [--suite-runs <n>] [--json <file>] [--quick]";
-
-function settingsFrom(argv: readonly string[]): Settings {
-  const settings: Settings = { runs: 7, requests: 2000, concurrency: 32, suiteRuns: 3, memoryRequests: 500 };
-  for (let index = 0; index < argv.length; index++) {
-    const flag = argv[index];
-    if (flag === "--quick") {
-      Object.assign(settings, { runs: 2, requests: 200, suiteRuns: 0, memoryRequests: 100 });
-      continue;
-    }
-    const value = argv[++index];
-    const count = Number(value);
-    if (flag === "--json" && value) {
-      // Relative to where the user ran npm (INIT_CWD), not the project root npm runs the script from.
-      settings.json = path.resolve(process.env.INIT_CWD ?? process.cwd(), value);
-    } else if (["--runs", "--requests", "--concurrency", "--suite-runs"].includes(flag) && Number.isInteger(count) && count >= (flag === "--suite-runs" ? 0 : 1)) {
-      const key = flag.slice(2).replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof Settings;
-      (settings as unknown as Record<string, number>)[key] = count;
-    } else {
-      throw new Error(`${flag} ${value ?? ""}: not understood.\n${USAGE}`);
-    }
-  }
-  return settings;
-}
+import { printUsage, reportedAsUsageError } from "../scripts/command-line";
+import { BENCH_COMMAND, parseBenchArguments, type Settings } from "./run-arguments";
 
 interface Row {
   readonly measure: string;
@@ -92,7 +59,12 @@ function machine() {
 }
 
 async function main(): Promise<void> {
-  const settings = settingsFrom(process.argv.slice(2));
+  // A relative --json is where the user ran npm (INIT_CWD), not the project root npm runs the script from.
+  const settings = parseBenchArguments(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd());
+  if (settings === "help") {
+    printUsage(BENCH_COMMAND.usage);
+    return;
+  }
   // Every synth output the bench writes goes here, and goes when it ends, however it ends.
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-bench-"));
   try {
@@ -330,6 +302,7 @@ function printTable(rows: readonly Row[], settings: Settings): void {
 }
 
 main().catch((error: unknown) => {
+  if (reportedAsUsageError(error, BENCH_COMMAND.usage)) return;
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { measureNode } from "../../bench/measured-process";
+import { BENCH_COMMAND } from "../../bench/run-arguments";
 import { median, percentile } from "../../bench/statistics";
 import { BUNDLE_TARGET_BYTES } from "../../lib/function-entries";
 import { PROJECT_ROOT } from "../../lib/project-root";
@@ -37,6 +38,15 @@ describe("bench measured process", () => {
     // The child's extra 128 MiB shows in the children's peak, not in the parent's own.
     expect(large.childrenPeakMiB! - small.childrenPeakMiB!).toBeGreaterThanOrEqual(120);
     expect(Math.abs(large.maxRssMiB - small.maxRssMiB)).toBeLessThan(32);
+  });
+});
+
+describe("npm run bench with a mistaken option", () => {
+  it("measures nothing: its usage instead, exit status 2", () => {
+    const result = spawnSync("npm", ["run", "--silent", "bench", "--", "--quick", "--runs", "0"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`--runs must be a whole number >= 1; got "0".\n\n${BENCH_COMMAND.usage}\n`);
   });
 });
 
