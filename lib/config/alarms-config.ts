@@ -96,10 +96,16 @@ export const ALARMS_FIELDS = {
       if (topicArn) {
         const [, partition, topicRegion] = SNS_TOPIC_ARN.exec(topicArn)!;
         if (topicRegion !== region) {
-          throw new ConfigError(reader.fieldPath(name), `is in ${topicRegion}, not the environment's region ${region}: CloudWatch alarms notify topics in their own region only.`);
+          throw new ConfigError(
+            reader.fieldPath(name),
+            `is in ${topicRegion}, not the environment's region ${region}: CloudWatch alarms notify topics in their own region only.`,
+          );
         }
         if (partition !== partitionOf(region)) {
-          throw new ConfigError(reader.fieldPath(name), `is in partition ${partition}, not ${partitionOf(region)}, the partition of the environment's region ${region}.`);
+          throw new ConfigError(
+            reader.fieldPath(name),
+            `is in partition ${partition}, not ${partitionOf(region)}, the partition of the environment's region ${region}.`,
+          );
         }
       }
       return topicArn;

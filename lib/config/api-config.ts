@@ -59,7 +59,11 @@ export const CORS_FIELDS = {
     doc: "the origins browsers may call the API from",
     default: { required: true },
     read: (reader, name) => {
-      const allowOrigins = reader.optionalStringList(name, ORIGIN, 'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"');
+      const allowOrigins = reader.optionalStringList(
+        name,
+        ORIGIN,
+        'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"',
+      );
       if (!allowOrigins || allowOrigins.length === 0) {
         throw new ConfigError(reader.fieldPath(name), "is required: the origins browsers may call the API from.");
       }
@@ -95,7 +99,11 @@ export const AUTHORIZATION_FIELDS = {
     doc: "the token issuer",
     default: { required: true, when: '`type: "jwt"`' },
     read: (reader, name) =>
-      reader.requiredString(name, HTTPS_URL, "the token issuer's https URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"),
+      reader.requiredString(
+        name,
+        HTTPS_URL,
+        "the token issuer's https URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+      ),
   },
   audience: {
     doc: "the audiences a token must carry one of",
@@ -109,7 +117,7 @@ export const AUTHORIZATION_FIELDS = {
     },
   },
   scopes: {
-    doc: "the scopes a token must carry",
+    doc: "the scopes a token must carry one of",
     default: { value: [] },
     read: (reader, name) => reader.optionalStringList(name, AUDIENCE, "OAuth scopes such as orders/write"),
   },

@@ -38,8 +38,13 @@ export type FieldsOf<Config> = { readonly [Name in keyof Config]-?: ConfigField<
 
 /** What reading a field gives: its reader's value, or its default's. */
 type ValueOf<Field> = Field extends { read: (...args: never[]) => infer Read; default: infer Default }
-  ? Exclude<Read, undefined> | (Default extends { value: infer Value } ? Value : Default extends { of: (...args: never[]) => infer Value } ? Value : never)
+  ? Exclude<Read, undefined> | DefaultValueOf<Default>
   : never;
+type DefaultValueOf<Default> = Default extends { value: infer Value }
+  ? Value
+  : Default extends { of: (...args: never[]) => infer Value }
+    ? Value
+    : never;
 /** The context a field's reader takes, as the argument that passes it: optional (and ignored) when it takes none. */
 type ContextArgs<Field> = Field extends { read: (reader: ConfigReader, name: string, context: infer Context) => unknown }
   ? unknown extends Context
@@ -57,18 +62,17 @@ export function fieldNames<Table extends FieldTable>(table: Table): (keyof Table
  * configuration that leaves them out has no such property).
  */
 export function defaultsOf<Table extends FieldTable>(table: Table): FixedDefaults<Table> {
-  return Object.fromEntries(
-    Object.entries(table).flatMap(([name, field]) => ("value" in field.default && field.default.value !== undefined ? [[name, field.default.value]] : [])),
-  ) as FixedDefaults<Table>;
+  const fixed = Object.entries(table).flatMap(([name, field]) =>
+    "value" in field.default && field.default.value !== undefined ? [[name, field.default.value] as const] : [],
+  );
+  return Object.fromEntries(fixed) as FixedDefaults<Table>;
 }
 
 type FixedDefaults<Table> = {
-  -readonly [Name in keyof Table as Table[Name] extends { default: { value: infer Value } } ? (undefined extends Value ? never : Name) : never]: Table[Name] extends {
-    default: { value: infer Value };
-  }
-    ? Value
-    : never;
+  -readonly [Name in keyof Table as HasFixedDefault<Table[Name]> extends true ? Name : never]: FixedDefaultOf<Table[Name]>;
 };
+type HasFixedDefault<Field> = Field extends { default: { value: infer Value } } ? (undefined extends Value ? false : true) : false;
+type FixedDefaultOf<Field> = Field extends { default: { value: infer Value } } ? Value : never;
 
 /** The field `name` as configured, or its default. */
 export function readField<Table extends FieldTable, Name extends keyof Table & string>(
@@ -94,7 +98,8 @@ export function readObject<Table extends ContextFreeTable>(table: Table, reader:
 
 /** The fields of `table` from `reader`, which may hold others (read by others' declarations), in declaration order. */
 export function readFields<Table extends ContextFreeTable>(table: Table, reader: ConfigReader): ObjectOf<Table> {
-  return Object.fromEntries(fieldNames(table).map((name) => [name, valueOrDefault(table[name], name, reader, undefined)])) as ObjectOf<Table>;
+  const values = fieldNames(table).map((name) => [name, valueOrDefault(table[name], name, reader, undefined)] as const);
+  return Object.fromEntries(values) as ObjectOf<Table>;
 }
 
 type ContextFreeTable = Readonly<Record<string, ConfigField<unknown, undefined>>>;

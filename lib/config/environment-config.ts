@@ -99,7 +99,12 @@ export const STATE_FIELDS = {
   bucket: {
     doc: "the state bucket",
     default: { required: true },
-    read: (reader, name) => reader.requiredString(name, S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
+    read: (reader, name) =>
+      reader.requiredString(
+        name,
+        S3_BUCKET_NAME,
+        "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
+      ),
   },
   region: {
     doc: "the bucket's region",
@@ -114,12 +119,22 @@ export const STATE_FIELDS = {
   roleArn: {
     doc: "role to assume for the state bucket",
     default: { value: undefined },
-    read: (reader, name) => reader.optionalString(name, IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state"),
+    read: (reader, name) =>
+      reader.optionalString(
+        name,
+        IAM_ROLE_ARN,
+        "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state",
+      ),
   },
   kmsKeyId: {
     doc: "key the state objects are encrypted with",
     default: { value: undefined, shown: "S3 default encryption" },
-    read: (reader, name) => reader.optionalString(name, KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
+    read: (reader, name) =>
+      reader.optionalString(
+        name,
+        KMS_KEY_ARN,
+        "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…",
+      ),
   },
 } satisfies FieldsOf<StateConfig>;
 
@@ -197,7 +212,9 @@ export const ENVIRONMENT_FIELDS = {
     // Enough for a few hundred requests per second at the function's latency, without starving the account.
     default: { value: 20 },
     read: (reader, name) =>
-      reader.valueOf(name) === false ? false : reader.optionalInteger(name, 1, 1000, "the function's reserved concurrency, or false for none"),
+      reader.valueOf(name) === false
+        ? false
+        : reader.optionalInteger(name, 1, 1000, "the function's reserved concurrency, or false for none"),
   },
   tags: {
     doc: "added to every resource's default tags",
@@ -267,7 +284,11 @@ export function environmentConfigFrom(name: string, reader: ConfigReader, workfl
 }
 
 function kmsKeyFrom(reader: ConfigReader, field: string, region: string): string | undefined {
-  const keyArn = reader.optionalString(field, KMS_KEY_ONLY_ARN, "a KMS key ARN (not an alias) such as arn:aws:kms:eu-west-1:123456789012:key/…");
+  const keyArn = reader.optionalString(
+    field,
+    KMS_KEY_ONLY_ARN,
+    "a KMS key ARN (not an alias) such as arn:aws:kms:eu-west-1:123456789012:key/…",
+  );
   const keyRegion = keyArn && KMS_KEY_ONLY_ARN.exec(keyArn)![1];
   if (keyRegion && keyRegion !== region) {
     throw new ConfigError(reader.fieldPath(field), `is in ${keyRegion}, not the environment's region ${region}: KMS keys are regional.`);

@@ -38,7 +38,10 @@ export const LOGGING_FIELDS = {
       // null has always counted as left out here.
       const retentionDays = reader.valueOf(name) ?? undefined;
       if (retentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly unknown[]).includes(retentionDays)) {
-        throw new ConfigError(reader.fieldPath(name), `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}; got ${JSON.stringify(retentionDays)}.`);
+        throw new ConfigError(
+          reader.fieldPath(name),
+          `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}; got ${JSON.stringify(retentionDays)}.`,
+        );
       }
       return retentionDays as number | undefined;
     },

@@ -95,7 +95,10 @@ function readProjectConfig(context: unknown, projectRoot: string): ProjectConfig
   const names: string[] = fieldNames(PROJECT_FIELDS);
   for (const key of root.fields()) {
     if (!names.includes(key) && !CDKTF_OWN_KEY.test(key)) {
-      throw new ConfigError(root.fieldPath(key), `is not a known field; allowed fields: ${names.join(", ")} (and cdktf's own cdktf* keys).`);
+      throw new ConfigError(
+        root.fieldPath(key),
+        `is not a known field; allowed fields: ${names.join(", ")} (and cdktf's own cdktf* keys).`,
+      );
     }
   }
   // The workflows first: every environment deploys them.
