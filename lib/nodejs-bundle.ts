@@ -179,7 +179,7 @@ function entryBuildOptions(options: NodejsBundleOptions): BuildOptions & { write
     // Read to learn whether the entry imports the validator, so a missing schema is an error at synth.
     metafile: true,
     // The validator's import is left to the runtime, which finds the schema's build beside index.mjs.
-    alias: { ...DEFAULT_CREDENTIAL_CHAIN_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
+    alias: { ...UNREACHED_SDK_PARTS_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
     external: [VALIDATOR_FILE],
   };
 }
@@ -199,13 +199,19 @@ function validatorBuildOptions(options: NodejsBundleOptions, source: string): Bu
 }
 
 /**
- * The SDK's default credential chain, which every client's runtime config imports as a fallback, replaced by
- * a stub: the functions' clients take credentials from the environment (functions/shared/aws-client-config.ts
- * says why that is all Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients
- * and metadata lookups would be dead weight, about 90 KB of every bundle.
+ * Parts of the SDK the functions never reach, replaced by stubs that refuse, each for the reason its stub gives:
+ *
+ * - the default credential chain, which every client's runtime config imports as a fallback: the functions'
+ *   clients take credentials from the environment (functions/shared/aws-client-config.ts says why that is all
+ *   Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients and metadata lookups
+ *   would be dead weight, about 140 KB of every bundle;
+ * - event-stream support, which the protocols `import()` for event-stream operations only: neither Step
+ *   Functions nor DynamoDB has one, and that `import()` made esbuild wrap most of the SDK in lazy
+ *   initialisers, which slowed every cold import (README.md, Performance).
  */
-const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
+const UNREACHED_SDK_PARTS_ALIAS: Record<string, string> = {
   "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
+  "@smithy/core/event-streams": path.join(PROJECT_ROOT, "functions/shared/no-event-streams.ts"),
 };
 
 function packageBundle(options: NodejsBundleOptions, entry: EntryCode, validator: Uint8Array | undefined): NodejsBundle {
