@@ -74,7 +74,8 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
   const entryKey = entryKeyOf(options);
   let entry = entryBuilds.get(entryKey);
   if (!entry) {
-    entry = entryCodeOf(buildSync(entryBuildOptions(options)));
+    const result = buildSync(entryBuildOptions(options));
+    entry = entryCodeOf(result.outputFiles[0], Object.values(result.metafile.outputs)[0]);
     entryBuilds.set(entryKey, entry);
   }
   let validator: Uint8Array | undefined;
@@ -100,10 +101,26 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
 export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions[]): Promise<void> {
   const pending = entries.filter((options) => !bundles.has(cacheKeyOf(options)));
   // Several workflows share an entry and differ by schema: each entry is built once, and each validator once.
-  const entryOptions = new Map(pending.map((options) => [entryKeyOf(options), options]));
+  const unbuilt = new Map<string, Map<string, NodejsBundleOptions>>();
+  for (const options of pending) {
+    const entryKey = entryKeyOf(options);
+    if (entryBuilds.has(entryKey)) continue;
+    const target = options.target ?? NODEJS_BUNDLE_TARGET;
+    unbuilt.set(target, (unbuilt.get(target) ?? new Map()).set(entryKey, options));
+  }
+  // One esbuild build for all the entries of a target, each an entry point of it: esbuild then parses the SDK's
+  // modules, which every entry bundles, once, where a build per entry parsed them once per entry, which made
+  // bundling most of a larger synth's work. Each entry's output is the bytes its own build gives
+  // (__tests__/bundle-once.test.ts compares them).
   const buildingEntries = Promise.all(
-    [...entryOptions].map(async ([entryKey, options]) => {
-      if (!entryBuilds.has(entryKey)) entryBuilds.set(entryKey, entryCodeOf(await build(entryBuildOptions(options))));
+    [...unbuilt.values()].map(async (group) => {
+      const keys = [...group.keys()];
+      const result = await build(entriesBuildOptions([...group.values()]));
+      keys.forEach((entryKey, index) => {
+        const output = outputPathOf(index);
+        const file = result.outputFiles.find((outputFile) => outputFile.path === path.join(PROJECT_ROOT, output));
+        entryBuilds.set(entryKey, entryCodeOf(file!, result.metafile.outputs[output]));
+      });
     }),
   );
   // The validators are built beside the entries: whether an entry imports one is known only after its build,
@@ -141,9 +158,8 @@ function validatorKeyOf(options: NodejsBundleOptions, source: string): string {
   return JSON.stringify([options.target ?? NODEJS_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
 }
 
-function entryCodeOf(result: { outputFiles?: OutputFile[]; metafile?: Metafile }): EntryCode {
-  const imports = Object.values(result.metafile!.outputs).flatMap((output) => output.imports);
-  return { code: result.outputFiles![0].contents, importsValidator: imports.some(({ path: imported }) => imported === VALIDATOR_FILE) };
+function entryCodeOf(file: OutputFile, output: Metafile["outputs"][string]): EntryCode {
+  return { code: file.contents, importsValidator: output.imports.some(({ path: imported }) => imported === VALIDATOR_FILE) };
 }
 
 /** An entry that imports the validator without a schema to make it from fails saying so. */
@@ -178,8 +194,23 @@ function entryBuildOptions(options: NodejsBundleOptions): BuildOptions & { write
     // Read to learn whether the entry imports the validator, so a missing schema is an error at synth.
     metafile: true,
     // The validator's import is left to the runtime, which finds the schema's build beside index.mjs.
-    alias: { ...DEFAULT_CREDENTIAL_CHAIN_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
+    alias: { ...UNREACHED_SDK_PARTS_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
     external: [VALIDATOR_FILE],
+  };
+}
+
+/** Where a build of several entries puts the index-th entry's module (never written: `write` is false). */
+const ENTRIES_OUTDIR = "bundles";
+const outputPathOf = (index: number) => `${ENTRIES_OUTDIR}/${index}.mjs`;
+
+/** Several entries of one target, in one build: the same options as each one's own, but for where the output goes. */
+function entriesBuildOptions(entries: readonly NodejsBundleOptions[]): BuildOptions & { write: false; metafile: true } {
+  const { outfile: _, ...options } = entryBuildOptions(entries[0]);
+  return {
+    ...options,
+    entryPoints: entries.map(({ entry }, index) => ({ in: path.join(PROJECT_ROOT, entry), out: path.basename(outputPathOf(index), ".mjs") })),
+    outdir: ENTRIES_OUTDIR,
+    outExtension: { ".js": ".mjs" },
   };
 }
 
@@ -198,13 +229,19 @@ function validatorBuildOptions(options: NodejsBundleOptions, source: string): Bu
 }
 
 /**
- * The SDK's default credential chain, which every client's runtime config imports as a fallback, replaced by
- * a stub: the functions' clients take credentials from the environment (functions/shared/aws-client-config.ts
- * says why that is all Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients
- * and metadata lookups would be dead weight, about 90 KB of every bundle.
+ * Parts of the SDK the functions never reach, replaced by stubs that refuse, each for the reason its stub gives:
+ *
+ * - the default credential chain, which every client's runtime config imports as a fallback: the functions'
+ *   clients take credentials from the environment (functions/shared/aws-client-config.ts says why that is all
+ *   Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients and metadata lookups
+ *   would be dead weight, about 140 KB of every bundle;
+ * - event-stream support, which the protocols `import()` for event-stream operations only: neither Step
+ *   Functions nor DynamoDB has one, and that `import()` made esbuild wrap most of the SDK in lazy
+ *   initialisers, which slowed every cold import (README.md, Performance).
  */
-const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
+const UNREACHED_SDK_PARTS_ALIAS: Record<string, string> = {
   "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
+  "@smithy/core/event-streams": path.join(PROJECT_ROOT, "functions/shared/no-event-streams.ts"),
 };
 
 function packageBundle(options: NodejsBundleOptions, entry: EntryCode, validator: Uint8Array | undefined): NodejsBundle {
