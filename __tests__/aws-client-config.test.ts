@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { START_EXECUTION_TIMEOUT_SECONDS } from "../lib/dedup-trigger-stack";
+import { FUNCTION_LIMITS } from "../lib/function-entries";
 import { AWS_CALL_LIMIT_SCALE_VARIABLE, AWS_CALL_LIMITS, awsCallLimitsFrom, awsClientConfig } from "../functions/shared/aws-client-config";
 import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb-ledger";
 import { createHandler } from "../functions/start-execution/handler";
@@ -13,7 +13,7 @@ import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 /** The test fails, as the client would, if the answer comes no sooner than the Lambda timeout. */
-const FUNCTION_TIMEOUT_MS = START_EXECUTION_TIMEOUT_SECONDS * 1000;
+const FUNCTION_TIMEOUT_MS = FUNCTION_LIMITS.startExecution.timeoutSeconds * 1000;
 const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
 
 describe("AWS call limits", () => {
@@ -21,7 +21,7 @@ describe("AWS call limits", () => {
     // Claim: a write and a read per attempt; then StartExecution, DescribeExecution, recording (two writes).
     const maxSequentialCalls = 2 * MAX_CLAIM_ATTEMPTS + 3;
     const worstCaseMs = maxSequentialCalls * AWS_CALL_LIMITS.maxAttempts * AWS_CALL_LIMITS.requestTimeoutMs;
-    expect(worstCaseMs).toBeLessThanOrEqual(0.75 * START_EXECUTION_TIMEOUT_SECONDS * 1000);
+    expect(worstCaseMs).toBeLessThanOrEqual(0.75 * FUNCTION_LIMITS.startExecution.timeoutSeconds * 1000);
     expect(AWS_CALL_LIMITS.connectionTimeoutMs).toBeLessThanOrEqual(AWS_CALL_LIMITS.requestTimeoutMs);
   });
 

@@ -5,6 +5,8 @@ import { projectConfigFrom } from "../lib/config/project-config";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { CHECK_CONFIGURATIONS, RICH_CONTEXT } from "../scripts/cdktn/check-configurations";
+import { parseCheckCdktnArguments } from "../scripts/check-cdktn-arguments";
+import { UsageError } from "../scripts/command-line";
 import {
   isCdktfPackage,
   MOVED_NODE_ENGINE,
@@ -139,6 +141,21 @@ it("runs the move's tests exactly while the project is on CDKTF: while the seam 
       expect(section).toContain(`\`${WORKFLOW_FILE}\``);
       expect(section).toContain("npm run check:cdktn");
     });
+  });
+});
+
+describe("npm run check:cdktn's arguments", () => {
+  it.each([
+    [[], { keep: false, test: false }],
+    [["--keep"], { keep: true, test: false }],
+    [["--test", "--keep"], { keep: true, test: true }],
+    [["--help"], "help"],
+  ])("reads %j as %j", (argv, options) => {
+    expect(parseCheckCdktnArguments(argv)).toEqual(options);
+  });
+
+  it.each([["--kep"], ["--keep=yes"], ["copy"]])("refuses %s", (argument) => {
+    expect(() => parseCheckCdktnArguments([argument])).toThrow(UsageError);
   });
 });
 

@@ -1,5 +1,6 @@
 import { embeddedMetrics, withEmbeddedMetrics } from "../functions/shared/embedded-metrics";
-import { METRICS_ENVIRONMENT_VARIABLES, metricDimensionFrom } from "../functions/shared/metrics-environment";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
+import { metricDimensionFrom } from "../functions/shared/metrics-environment";
 import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 
 const NOW = new Date("2026-11-25T10:00:00.000Z");

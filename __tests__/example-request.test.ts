@@ -1,5 +1,5 @@
-import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
-import { ENVIRONMENT } from "../functions/start-execution/settings";
+import type { ExecutionNameStrategy } from "../functions/start-execution/contract";
+import { ENVIRONMENT } from "../functions/start-execution/contract";
 import { parseTriggerRequest } from "../functions/start-execution/trigger-request";
 import { curlCommand, exampleRequestBody, exampleRequestHeaders } from "../local/example-request";
 import { postExecutions } from "./support/events";

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
+import type { ExecutionNameStrategy } from "../functions/start-execution/contract";
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
 import { postExecutions } from "./support/events";

@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from "aws-lambda";
 import { createStatusHandler, type StatusLogRecord } from "../functions/ledger-status/handler";
 import { metricsEnvironmentFrom, statusLogWriter } from "../functions/ledger-status/status-log";
 import { type ExecutionLedger, LedgerUnavailableError, type StatusUpdate } from "../functions/shared/execution-ledger";
-import { LEDGER_STATUS_METRICS, METRICS_NAMESPACE } from "../functions/shared/metric-names";
+import { LEDGER_STATUS_METRICS, METRICS_NAMESPACE } from "../functions/shared/metrics-contract";
 import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 
 const ARN = "arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-notify-country:abc";

@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { unzipSync } from "fflate";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, functionBundlesFor } from "../lib/function-entries";
+import { defaultProvider } from "../functions/shared/no-default-credential-chain";
+import { EventStreamSerde, eventStreamSerdeProvider } from "../functions/shared/no-event-streams";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
@@ -140,5 +142,43 @@ describe("every bundle synth builds", () => {
         expect(code).not.toContain(provider);
       }
     }
+  });
+
+  it("leaves the SDK's event-stream support out, and with it the lazy initialisers that slowed every cold import", () => {
+    for (const { options, bundle } of bundles) {
+      const code = Buffer.from(unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"]).toString("utf8");
+      // The header names every event-stream message carries, which its codec writes and reads.
+      const { entry } = options;
+      expect({ entry, eventStreamCodec: /:(event|message)-type/.test(code) }).toEqual({ entry, eventStreamCodec: false });
+      // esbuild's lazy module initialiser, `init = (fn, res, err) => () => { if (err) throw err[0]; ... }` minified,
+      // wraps a module as `init(() => { ... })`: one is left, the stub's, which is still imported with import().
+      const helper = /([\w$]+)=\((\w),(\w),(\w)\)=>\(\)=>\{if\(\4\)throw \4\[0\]/.exec(code)?.[1];
+      const wrapped = helper ? (code.match(new RegExp(`[=,]${helper.replaceAll("$", "\\$")}\\(\\(\\)=>\\{`, "g")) ?? []).length : 0;
+      expect({ entry, wrapped }).toEqual({ entry, wrapped: 1 });
+    }
+  });
+});
+
+describe("the SDK parts the bundles leave out", () => {
+  // Every SDK client a function may bundle: the dependencies, not the devDependencies (the tests' own clients).
+  const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
+  const clients = Object.keys(packageJson.dependencies).filter((name) => name.startsWith("@aws-sdk/client-"));
+
+  it("are never reached: no operation of the functions' clients streams events (no schema has the streaming trait)", () => {
+    expect(clients.sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sfn"]);
+    for (const client of clients) {
+      const schemas = path.join(PROJECT_ROOT, "node_modules", client, "dist-es", "schemas");
+      const files = fs.readdirSync(schemas).filter((name) => name.endsWith(".js"));
+      expect(files.length).toBeGreaterThan(0);
+      // Where a service has event streams, its schemas name the trait (client-lambda's: `const _st = "streaming"`).
+      const streaming = files.some((name) => fs.readFileSync(path.join(schemas, name), "utf8").includes("streaming"));
+      expect({ client, streaming }).toEqual({ client, streaming: false });
+    }
+  });
+
+  it("refuse, saying why, if ever reached", () => {
+    expect(() => new EventStreamSerde()).toThrow(/no event-stream support/);
+    expect(() => eventStreamSerdeProvider()).toThrow(/no event-stream support/);
+    return expect(defaultProvider()()).rejects.toThrow(/no default credential chain/);
   });
 });

@@ -111,10 +111,11 @@ describe("the environments the pipeline deploys", () => {
       expect(result.stderr).toContain("Left out, keeping local state (--skip-local-state): sandbox, preview.");
     });
 
-    it("refuses an unknown option", () => {
+    it("refuses an unknown option with its usage, exit status 2 as every CLI of the project, printing no matrix", () => {
       const result = listEnvironments({ environments: withState }, ["--skip-local"]);
-      expect(result.status).toBe(1);
-      expect(result.stderr).toContain("Unknown option: --skip-local");
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe("Unknown option: --skip-local\n\nusage: npm run --silent environments [-- --skip-local-state]\n");
     });
   });
 

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -486,6 +486,17 @@ describe("the pipeline's IAM roles", () => {
       encoding: "utf8",
     });
     expect(JSON.parse(output)).toEqual(JSON.parse(JSON.stringify(roles.prod)));
+  });
+
+  it("are not printed for a mistaken npm run pipeline-roles: its usage instead, exit status 2", () => {
+    const result = spawnSync("npm", ["run", "--silent", "pipeline-roles", "--", "prod", "--repo", "acme/sfn-dedup"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CDKTF_CONTEXT_JSON: JSON.stringify(context) },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe("Unknown option: --repo\n\nusage: npm run --silent pipeline-roles -- <environment> --repository <owner>/<repo>\n");
   });
 });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NODEJS_RUNTIME } from "../lib/nodejs-function";
+import { NODEJS_RUNTIME, nodeMajorOf } from "../lib/nodejs-runtime";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { AWS_PROVIDER_PACKAGE, TOOLKIT_CLI } from "../lib/toolkit/names";
 
@@ -96,7 +96,7 @@ describe("project conventions", () => {
   });
 
   describe("Node.js: the Lambda runtime's major, for development, tests and benchmarks", () => {
-    const lambdaMajor = NODEJS_RUNTIME.match(/^nodejs(\d+)\.x$/)![1];
+    const lambdaMajor = String(nodeMajorOf(NODEJS_RUNTIME));
 
     it("runs this suite on it: npm ci installs it, and npm scripts find it first on PATH", () => {
       expect(process.versions.node.split(".")[0]).toBe(lambdaMajor);

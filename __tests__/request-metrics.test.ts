@@ -12,9 +12,10 @@ import * as path from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ExecutionLedger, LedgerRecord } from "../functions/shared/execution-ledger";
-import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../functions/shared/metric-names";
+import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../functions/shared/metrics-contract";
 import { createHandler } from "../functions/start-execution/handler";
-import { REQUEST_OUTCOMES, type RequestLogRecord, type RequestOutcome, requestLogWriter } from "../functions/start-execution/request-log";
+import { REQUEST_OUTCOMES, type RequestOutcome } from "../functions/shared/metrics-contract";
+import { type RequestLogRecord, requestLogWriter } from "../functions/start-execution/request-log";
 import type { HandlerSettings } from "../functions/start-execution/settings";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { postExecutions } from "./support/events";
@@ -140,11 +141,11 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
     return lines[0];
   }
 
-  it("has a scenario for every outcome the handler's types allow, each named in README's Metrics and in metric-names.ts, as is each metric", () => {
+  it("has a scenario for every outcome the handler's types allow, each named in README's Metrics and in metrics-contract.ts, as is each metric", () => {
     expect(Object.keys(SCENARIOS).sort()).toEqual([...REQUEST_OUTCOMES].sort());
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     const metricsSection = readme.slice(readme.indexOf("\n### Metrics\n"), readme.indexOf("\n## Never twice"));
-    const metricNames = fs.readFileSync(path.join(PROJECT_ROOT, "functions/shared/metric-names.ts"), "utf8");
+    const metricNames = fs.readFileSync(path.join(PROJECT_ROOT, "functions/shared/metrics-contract.ts"), "utf8");
     for (const outcome of REQUEST_OUTCOMES) {
       expect(metricsSection).toContain(`\`${outcome}\``);
       expect(metricNames).toContain(`\`${outcome}\``);

@@ -1,5 +1,5 @@
 import { sweepLogWriter } from "../functions/ledger-reconciler/sweep-log";
-import { RECONCILER_METRICS } from "../functions/shared/metric-names";
+import { RECONCILER_METRICS } from "../functions/shared/metrics-contract";
 import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
 
 /** The reconciler's sweep line carries RecordsExamined, RecordsHealed and ClaimsSettled as valid EMF; its record lines stay plain. */

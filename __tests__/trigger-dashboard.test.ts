@@ -1,4 +1,4 @@
-import { DUPLICATE_OUTCOMES, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metric-names";
+import { DUPLICATE_OUTCOMES, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metrics-contract";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
 import { unpublished } from "./support/published-metrics";
 import { type Attributes, synthProject, synthTrigger, type TerraformJson } from "./support/synth";
@@ -90,7 +90,7 @@ describe("the dashboard", () => {
     expect(titles(fresh).filter((title) => title.startsWith("Ledger"))).toEqual([]);
   });
 
-  it("shows only metrics the stack's functions emit (metric-names.ts) or AWS publishes (support/published-metrics.ts), and so do the alarms", () => {
+  it("shows only metrics the stack's functions emit (metrics-contract.ts) or AWS publishes (support/published-metrics.ts), and so do the alarms", () => {
     const read = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)];
     expect(read.length).toBeGreaterThan(30);
     const problems = read.flatMap(({ where, namespace, name, dimensions }) => {

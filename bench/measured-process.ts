@@ -20,11 +20,15 @@ const RSS_LINE = /@@bench-max-rss-kib (\d+)(?: children-peak-kib (\d+))?/;
 /**
  * Runs `node <args>` with the RSS reporter preloaded; returns its wall time (spawn to exit), its peak
  * resident memory and its children's, and its output. Fails with the output when the process fails.
+ * The Node.js is this process's unless `node` names another executable.
  */
-export function measureNode(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessMeasure> {
+export function measureNode(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string } = {},
+): Promise<ProcessMeasure> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["--require", RSS_REPORTER, ...args], {
+    const child = spawn(options.node ?? process.execPath, ["--require", RSS_REPORTER, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { ProblemError } from "../functions/shared/problem";
 import { type RequestValidator, requireSchemaValid } from "../functions/start-execution/request-validator";
-import { DEFAULT_BUNDLE_TARGET } from "../lib/nodejs-bundle";
+import { NODEJS_BUNDLE_TARGET } from "../lib/nodejs-runtime";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { requestValidatorSource } from "../lib/request-validator";
 
@@ -58,7 +58,7 @@ async function loadBundledValidator(requestSchema: string): Promise<RequestValid
     write: false,
     platform: "node",
     format: "esm",
-    target: DEFAULT_BUNDLE_TARGET,
+    target: NODEJS_BUNDLE_TARGET,
     minify: true,
     logLevel: "silent",
   });

@@ -1,18 +1,18 @@
 import * as path from "node:path";
 import { TerraformOutput, TerraformStack } from "./toolkit/cdktf";
 import type { Construct } from "constructs";
-import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/settings";
-import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/scoped-ledger";
-import type { ExecutionNameStrategy } from "../functions/start-execution/execution-name";
-import type { RequestMetricDimensions } from "../functions/start-execution/request-log";
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/settings";
+import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/contract";
+import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/ledger-contract";
+import type { ExecutionNameStrategy } from "../functions/start-execution/contract";
+import type { RequestMetricDimensions } from "../functions/start-execution/contract";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/contract";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
 import { ConfigError } from "./config/config-error";
 import type { EnvironmentConfig } from "./config/environment-config";
 import type { WorkflowConfig } from "./config/workflow-config";
 import { ExecutionLedgerTable } from "./execution-ledger-table";
-import { executionStatusBundle, startExecutionBundle } from "./function-entries";
+import { executionStatusBundle, FUNCTION_LIMITS, startExecutionBundle } from "./function-entries";
 import { HttpLambdaApi, parseRouteKey } from "./http-lambda-api";
 import type { PolicyStatement } from "./iam-policy";
 import { LedgerReconciler } from "./ledger-reconciler";
@@ -20,7 +20,8 @@ import { LedgerStatusUpdates } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
-import { defaultTags, PROJECT_NAME } from "./project-tags";
+import { defaultTags } from "./project-tags";
+import { resourcePrefix } from "./resource-names";
 import { substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
 import { TriggerAlarms } from "./trigger-alarms";
@@ -29,15 +30,11 @@ import { WorkflowStateMachine } from "./workflow-state-machine";
 import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
 import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "./workflow-task-grants";
 
-/** Well under API Gateway's 30 s integration limit, so the client always gets the function's answer. */
-export const START_EXECUTION_TIMEOUT_SECONDS = 10;
 /**
  * A ledger claim outlives the invocation that holds it: only once the lease is over may a later request
  * take the claim over, and by then the holder has finished or been stopped by its timeout.
  */
-export const LEDGER_LEASE_SECONDS = 2 * START_EXECUTION_TIMEOUT_SECONDS;
-/** The status function makes at most two AWS calls; the same limit keeps API Gateway's 30 s far off. */
-export const EXECUTION_STATUS_TIMEOUT_SECONDS = 10;
+export const LEDGER_LEASE_SECONDS = 2 * FUNCTION_LIMITS.startExecution.timeoutSeconds;
 
 /**
  * The whole trigger for one environment: one HTTP API, one topic, the ledger when configured, and per
@@ -60,7 +57,7 @@ export class DedupTriggerStack extends TerraformStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
     // Resource names carry project and environment, so environments can share an account.
-    const prefix = `${PROJECT_NAME}-${config.name}`;
+    const prefix = resourcePrefix(config.name);
 
     // Deploying needs terraform 1.10 (S3-native state locking); older versions fail at init, not mid-apply.
     this.addOverride("terraform.required_version", ">= 1.10");
@@ -277,7 +274,7 @@ function startExecutionFunction(
         : `Starts the ${workflow.name} workflow at most once per request key, for ${workflow.route} (sfn-dedup)`,
     entry: bundle.entry,
     requestSchema: bundle.requestSchema,
-    timeoutSeconds: START_EXECUTION_TIMEOUT_SECONDS,
+    limits: FUNCTION_LIMITS.startExecution,
     environment: {
       ...startExecutionEnvironment(stateMachine.arn, workflow.executionName, { environment: config.name, workflow: workflow.name }),
       // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
@@ -318,7 +315,7 @@ function executionStatusFunction(
         ? `Answers the status of the workflow's executions, for ${route} (sfn-dedup)`
         : `Answers the status of the ${workflow.name} workflow's executions, for ${route} (sfn-dedup)`,
     entry: executionStatusBundle(ledger !== undefined).entry,
-    timeoutSeconds: EXECUTION_STATUS_TIMEOUT_SECONDS,
+    limits: FUNCTION_LIMITS.executionStatus,
     environment: {
       [STATUS_ENVIRONMENT.stateMachineArn]: stateMachine.arn,
       // Only when asked for: outputs may hold personal data.

@@ -1,7 +1,6 @@
 import { DynamodbTable } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../functions/shared/execution-ledger";
-import { CHECK_AFTER_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "../functions/shared/ledger-index";
+import { CHECK_AFTER_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "../functions/shared/ledger-contract";
 import type { PolicyStatement } from "./iam-policy";
 
 export interface ExecutionLedgerTableProps {

@@ -15,6 +15,35 @@ export const FUNCTION_ENTRIES = {
   ledgerReconciler: "functions/ledger-reconciler/index.ts",
 } as const;
 
+/** How long a function may run on Lambda, and with how much memory (and so CPU: 1,769 MB is one vCPU). */
+export interface FunctionLimits {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+/** Every function's: enough for cold start and its AWS calls with headroom (README.md, "Memory": measured). */
+const MEMORY_MB = 256;
+
+/**
+ * Each function's limits, in one place: the stack deploys them, and the local sandbox runs every function with
+ * what synth wrote for it.
+ */
+export const FUNCTION_LIMITS = {
+  /** Well under API Gateway's 30 s integration limit, so the client always gets the function's answer. */
+  startExecution: { timeoutSeconds: 10, memoryMb: MEMORY_MB },
+  /** At most two AWS calls; the same limit keeps API Gateway's 30 s far off. */
+  executionStatus: { timeoutSeconds: 10, memoryMb: MEMORY_MB },
+  /** One conditional write per event; Lambda retries a failed one twice, then the event goes to the dead-letter queue. */
+  ledgerStatus: { timeoutSeconds: 10, memoryMb: MEMORY_MB },
+  /**
+   * A sweep looks at up to MAX_RECORDS_PER_SWEEP (100) records, each at most three AWS calls of at most 700 ms, and
+   * starts none with less than 5 s left (functions/ledger-reconciler/reconcile.ts): a minute is far more than 100
+   * records take (a few seconds), and a sweep whose calls all hang stops in time and leaves the rest to the next.
+   * Well under the schedule's 5 minutes (lib/ledger-reconciler.ts), so that one sweep ends before the next begins.
+   */
+  ledgerReconciler: { timeoutSeconds: 60, memoryMb: MEMORY_MB },
+} as const satisfies Record<string, FunctionLimits>;
+
 /** The default workflow's request schema: what a notify-country request body must be. */
 export const DEFAULT_REQUEST_SCHEMA = DEFAULT_WORKFLOW.request;
 

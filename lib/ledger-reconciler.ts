@@ -1,13 +1,14 @@
-import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-environment";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
 import { SchedulerSchedule } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/settings";
+import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/contract";
 import { AwsEnvironment } from "./aws-environment";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
-import { FUNCTION_ENTRIES } from "./function-entries";
+import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
 import type { PolicyStatement } from "./iam-policy";
 import { type LedgerStateMachine, scopedStateMachinesEnvironment } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
+import { reconcilerScheduleRoleName } from "./resource-names";
 import { ServiceRole } from "./service-role";
 
 export interface LedgerReconcilerProps {
@@ -27,13 +28,6 @@ export interface LedgerReconcilerProps {
 
 /** How often the ledger is swept. A lost status is healed within this plus RECONCILE_AFTER_MS (15 minutes). */
 export const RECONCILE_SCHEDULE_MINUTES = 5;
-/**
- * A sweep looks at up to MAX_RECORDS_PER_SWEEP (100) records, each at most three AWS calls of at most 700 ms, and
- * starts none with less than 5 s left (functions/ledger-reconciler/reconcile.ts): a minute is far more than 100
- * records take (a few seconds), and a sweep whose calls all hang stops in time and leaves the rest to the next.
- * Well under the schedule's 5 minutes, so that one sweep ends before the next begins.
- */
-export const RECONCILER_TIMEOUT_SECONDS = 60;
 /** The schedule group the schedule is in: the account's default one, which needs no resource of its own. */
 const SCHEDULE_GROUP = "default";
 
@@ -65,7 +59,7 @@ export class LedgerReconciler extends Construct {
       name: `${props.prefix}-ledger-reconciler`,
       description: "Heals the execution ledger: records what Step Functions knows of its open records, settles dead claims (sfn-dedup)",
       entry: FUNCTION_ENTRIES.ledgerReconciler,
-      timeoutSeconds: RECONCILER_TIMEOUT_SECONDS,
+      limits: FUNCTION_LIMITS.ledgerReconciler,
       environment: {
         [RECONCILER_ENVIRONMENT.ledgerTableName]: props.ledger.name,
         [RECONCILER_ENVIRONMENT.stateMachineArns]: props.stateMachines.map((stateMachine) => stateMachine.arn).join(","),
@@ -93,7 +87,7 @@ export class LedgerReconciler extends Construct {
       ...(props.kmsKeyArn ? [{ sid: "DecryptScheduleWithEnvironmentKey", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] }] : []),
     ];
     this.scheduleRole = new ServiceRole(this, "schedule-role", {
-      name: `${props.prefix}-ledger-reconciler-schedule`,
+      name: reconcilerScheduleRoleName(props.prefix),
       servicePrincipal: "scheduler.amazonaws.com",
       // EventBridge Scheduler sets both keys when it assumes a schedule's role, aws:SourceArn being the schedule
       // group's ARN ("Confused deputy prevention", https://docs.aws.amazon.com/scheduler/latest/UserGuide/

@@ -6,11 +6,10 @@ import {
   SqsQueue,
 } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/ledger-status/handler";
-import { LEDGER_TABLE_VARIABLE } from "../functions/shared/execution-ledger";
-import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-environment";
+import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, LEDGER_TABLE_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/shared/ledger-contract";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
-import { FUNCTION_ENTRIES } from "./function-entries";
+import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
 import { NodejsFunction } from "./nodejs-function";
 
 export interface LedgerStateMachine {
@@ -76,6 +75,7 @@ export class LedgerStatusUpdates extends Construct {
       name: `${props.prefix}-ledger-status`,
       description: "Writes the workflow's execution status changes into the execution ledger (sfn-dedup)",
       entry: FUNCTION_ENTRIES.ledgerStatus,
+      limits: FUNCTION_LIMITS.ledgerStatus,
       environment: {
         [LEDGER_TABLE_VARIABLE]: props.ledger.name,
         ...scopedStateMachinesEnvironment(props.stateMachines),

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type BuildOptions, build, buildSync, type Metafile, type OutputFile } from "esbuild";
 import { deterministicZip } from "./deterministic-zip";
+import { NODEJS_BUNDLE_TARGET } from "./nodejs-runtime";
 import { PROJECT_ROOT } from "./project-root";
 import { requestValidatorSource } from "./request-validator";
 
@@ -12,7 +13,7 @@ export interface NodejsBundleOptions {
   readonly entry: string;
   /** The exported function Lambda calls. @default "handler" */
   readonly exportName?: string;
-  /** esbuild target; keep it in step with the function's runtime. @default {@link DEFAULT_BUNDLE_TARGET} */
+  /** esbuild target. @default {@link NODEJS_BUNDLE_TARGET}, the functions' runtime's */
   readonly target?: string;
   /**
    * A JSON Schema (draft 2020-12) file, relative to the project root: the entry's import of
@@ -44,8 +45,6 @@ const MODULE_FILE = "index.mjs";
  * relative path (esbuild leaves the import as it is), so one build of an entry serves every schema.
  */
 const VALIDATOR_FILE = "./request-validator.mjs";
-/** esbuild's target for the nodejs22.x runtime (lib/nodejs-function.ts): the two change together. */
-export const DEFAULT_BUNDLE_TARGET = "node22";
 
 /** One synth may create the same function in several stacks; it is bundled once. */
 const bundles = new Map<string, NodejsBundle>();
@@ -75,7 +74,8 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
   const entryKey = entryKeyOf(options);
   let entry = entryBuilds.get(entryKey);
   if (!entry) {
-    entry = entryCodeOf(buildSync(entryBuildOptions(options)));
+    const result = buildSync(entryBuildOptions(options));
+    entry = entryCodeOf(result.outputFiles[0], Object.values(result.metafile.outputs)[0]);
     entryBuilds.set(entryKey, entry);
   }
   let validator: Uint8Array | undefined;
@@ -101,10 +101,26 @@ export function bundleNodejsFunction(options: NodejsBundleOptions): NodejsBundle
 export async function prepareNodejsBundles(entries: readonly NodejsBundleOptions[]): Promise<void> {
   const pending = entries.filter((options) => !bundles.has(cacheKeyOf(options)));
   // Several workflows share an entry and differ by schema: each entry is built once, and each validator once.
-  const entryOptions = new Map(pending.map((options) => [entryKeyOf(options), options]));
+  const unbuilt = new Map<string, Map<string, NodejsBundleOptions>>();
+  for (const options of pending) {
+    const entryKey = entryKeyOf(options);
+    if (entryBuilds.has(entryKey)) continue;
+    const target = options.target ?? NODEJS_BUNDLE_TARGET;
+    unbuilt.set(target, (unbuilt.get(target) ?? new Map()).set(entryKey, options));
+  }
+  // One esbuild build for all the entries of a target, each an entry point of it: esbuild then parses the SDK's
+  // modules, which every entry bundles, once, where a build per entry parsed them once per entry, which made
+  // bundling most of a larger synth's work. Each entry's output is the bytes its own build gives
+  // (__tests__/bundle-once.test.ts compares them).
   const buildingEntries = Promise.all(
-    [...entryOptions].map(async ([entryKey, options]) => {
-      if (!entryBuilds.has(entryKey)) entryBuilds.set(entryKey, entryCodeOf(await build(entryBuildOptions(options))));
+    [...unbuilt.values()].map(async (group) => {
+      const keys = [...group.keys()];
+      const result = await build(entriesBuildOptions([...group.values()]));
+      keys.forEach((entryKey, index) => {
+        const output = outputPathOf(index);
+        const file = result.outputFiles.find((outputFile) => outputFile.path === path.join(PROJECT_ROOT, output));
+        entryBuilds.set(entryKey, entryCodeOf(file!, result.metafile.outputs[output]));
+      });
     }),
   );
   // The validators are built beside the entries: whether an entry imports one is known only after its build,
@@ -134,17 +150,16 @@ function cacheKeyOf(options: NodejsBundleOptions): string {
 }
 
 function entryKeyOf(options: NodejsBundleOptions): string {
-  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? DEFAULT_BUNDLE_TARGET]);
+  return JSON.stringify([options.entry, options.exportName ?? "handler", options.target ?? NODEJS_BUNDLE_TARGET]);
 }
 
 /** By the generated code, not the schema's path: the same schema in two files is built once. */
 function validatorKeyOf(options: NodejsBundleOptions, source: string): string {
-  return JSON.stringify([options.target ?? DEFAULT_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
+  return JSON.stringify([options.target ?? NODEJS_BUNDLE_TARGET, createHash("sha256").update(source).digest("hex")]);
 }
 
-function entryCodeOf(result: { outputFiles?: OutputFile[]; metafile?: Metafile }): EntryCode {
-  const imports = Object.values(result.metafile!.outputs).flatMap((output) => output.imports);
-  return { code: result.outputFiles![0].contents, importsValidator: imports.some(({ path: imported }) => imported === VALIDATOR_FILE) };
+function entryCodeOf(file: OutputFile, output: Metafile["outputs"][string]): EntryCode {
+  return { code: file.contents, importsValidator: output.imports.some(({ path: imported }) => imported === VALIDATOR_FILE) };
 }
 
 /** An entry that imports the validator without a schema to make it from fails saying so. */
@@ -173,14 +188,29 @@ function entryBuildOptions(options: NodejsBundleOptions): BuildOptions & { write
     ...COMMON_BUILD_OPTIONS,
     entryPoints: [path.join(PROJECT_ROOT, options.entry)],
     outfile: MODULE_FILE,
-    target: options.target ?? DEFAULT_BUNDLE_TARGET,
+    target: options.target ?? NODEJS_BUNDLE_TARGET,
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],
     // Read to learn whether the entry imports the validator, so a missing schema is an error at synth.
     metafile: true,
     // The validator's import is left to the runtime, which finds the schema's build beside index.mjs.
-    alias: { ...DEFAULT_CREDENTIAL_CHAIN_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
+    alias: { ...UNREACHED_SDK_PARTS_ALIAS, [REQUEST_VALIDATOR_MODULE]: VALIDATOR_FILE },
     external: [VALIDATOR_FILE],
+  };
+}
+
+/** Where a build of several entries puts the index-th entry's module (never written: `write` is false). */
+const ENTRIES_OUTDIR = "bundles";
+const outputPathOf = (index: number) => `${ENTRIES_OUTDIR}/${index}.mjs`;
+
+/** Several entries of one target, in one build: the same options as each one's own, but for where the output goes. */
+function entriesBuildOptions(entries: readonly NodejsBundleOptions[]): BuildOptions & { write: false; metafile: true } {
+  const { outfile: _, ...options } = entryBuildOptions(entries[0]);
+  return {
+    ...options,
+    entryPoints: entries.map(({ entry }, index) => ({ in: path.join(PROJECT_ROOT, entry), out: path.basename(outputPathOf(index), ".mjs") })),
+    outdir: ENTRIES_OUTDIR,
+    outExtension: { ".js": ".mjs" },
   };
 }
 
@@ -194,18 +224,24 @@ function validatorBuildOptions(options: NodejsBundleOptions, source: string): Bu
     ...COMMON_BUILD_OPTIONS,
     stdin: { contents: source, resolveDir: PROJECT_ROOT, sourcefile: path.basename(VALIDATOR_FILE), loader: "js" },
     outfile: path.basename(VALIDATOR_FILE),
-    target: options.target ?? DEFAULT_BUNDLE_TARGET,
+    target: options.target ?? NODEJS_BUNDLE_TARGET,
   };
 }
 
 /**
- * The SDK's default credential chain, which every client's runtime config imports as a fallback, replaced by
- * a stub: the functions' clients take credentials from the environment (functions/shared/aws-client-config.ts
- * says why that is all Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients
- * and metadata lookups would be dead weight, about 90 KB of every bundle.
+ * Parts of the SDK the functions never reach, replaced by stubs that refuse, each for the reason its stub gives:
+ *
+ * - the default credential chain, which every client's runtime config imports as a fallback: the functions'
+ *   clients take credentials from the environment (functions/shared/aws-client-config.ts says why that is all
+ *   Lambda gives Node.js functions), so the chain's providers, nested STS and SSO clients and metadata lookups
+ *   would be dead weight, about 140 KB of every bundle;
+ * - event-stream support, which the protocols `import()` for event-stream operations only: neither Step
+ *   Functions nor DynamoDB has one, and that `import()` made esbuild wrap most of the SDK in lazy
+ *   initialisers, which slowed every cold import (README.md, Performance).
  */
-const DEFAULT_CREDENTIAL_CHAIN_ALIAS: Record<string, string> = {
+const UNREACHED_SDK_PARTS_ALIAS: Record<string, string> = {
   "@aws-sdk/credential-provider-node": path.join(PROJECT_ROOT, "functions/shared/no-default-credential-chain.ts"),
+  "@smithy/core/event-streams": path.join(PROJECT_ROOT, "functions/shared/no-event-streams.ts"),
 };
 
 function packageBundle(options: NodejsBundleOptions, entry: EntryCode, validator: Uint8Array | undefined): NodejsBundle {

@@ -3,7 +3,9 @@ import { AssetType, TerraformAsset } from "./toolkit/cdktf";
 import { Construct } from "constructs";
 import type { PolicyStatement } from "./iam-policy";
 import { managedLogGroup } from "./managed-log-group";
+import type { FunctionLimits } from "./function-entries";
 import { bundleNodejsFunction } from "./nodejs-bundle";
+import { NODEJS_RUNTIME } from "./nodejs-runtime";
 import { ServiceRole } from "./service-role";
 import { xrayTracingStatement } from "./service-telemetry";
 
@@ -20,10 +22,8 @@ export interface NodejsFunctionProps {
   readonly statements: readonly PolicyStatement[];
   /** The execution role's inline policy name: what `statements` grant, e.g. `start-workflow-executions`. */
   readonly policyName: string;
-  /** @default 10 — well under API Gateway's 30 s integration limit, so the client gets our answer. */
-  readonly timeoutSeconds?: number;
-  /** @default 256 (README.md, "Memory": measured) */
-  readonly memorySize?: number;
+  /** Its timeout and memory (lib/function-entries.ts, FUNCTION_LIMITS). */
+  readonly limits: FunctionLimits;
   readonly logRetentionDays: number;
   /** Encrypts the log group and the function's variables with this customer managed key. */
   readonly kmsKeyArn?: string;
@@ -32,10 +32,6 @@ export interface NodejsFunctionProps {
   /** For asynchronously invoked functions: where events go once Lambda's own retries are spent. */
   readonly deadLetterQueue?: { readonly arn: string; readonly sendStatement: PolicyStatement };
 }
-
-/** Bundles are built for it: DEFAULT_BUNDLE_TARGET in lib/nodejs-bundle.ts changes with it. */
-export const NODEJS_RUNTIME = "nodejs22.x";
-export const DEFAULT_MEMORY_MB = 256;
 
 /**
  * A TypeScript Lambda function: bundled by esbuild during synth, deployed from a deterministic zip, with
@@ -93,8 +89,8 @@ export class NodejsFunction extends Construct {
       filename: asset.path,
       sourceCodeHash: bundle.sourceCodeHash,
       role: this.role.arn,
-      timeout: props.timeoutSeconds ?? 10,
-      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout: props.limits.timeoutSeconds,
+      memorySize: props.limits.memoryMb,
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: { variables: { ...props.environment } },
       kmsKeyArn: props.kmsKeyArn,

@@ -1,4 +1,4 @@
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from "../functions/shared/metric-names";
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from "../functions/shared/metrics-contract";
 
 /**
  * A CloudWatch metric as the alarms and the dashboard name it: namespace, name and every dimension. CloudWatch
@@ -53,7 +53,7 @@ export function queueMetric(name: string, queueName: string): MetricId {
   return { namespace, name, dimensions: { [dimension]: queueName } };
 }
 
-/** A start-execution metric of one workflow and outcome (functions/shared/metric-names.ts, START_METRICS). */
+/** A start-execution metric of one workflow and outcome (functions/shared/metrics-contract.ts, START_METRICS). */
 export function startMetric(name: string, environment: string, workflow: string, outcome: string): MetricId {
   const { environment: env, workflow: wf, outcome: out } = METRIC_DIMENSIONS;
   return { namespace: METRICS_NAMESPACE, name, dimensions: { [env]: environment, [wf]: workflow, [out]: outcome } };

@@ -1,6 +1,6 @@
 import { partitionOf } from "./config/aws-regions";
 import type { EnvironmentConfig } from "./config/environment-config";
-import { PROJECT_NAME } from "./project-tags";
+import { PROJECT_NAME, reconcilerScheduleRoleName, resourcePrefix } from "./resource-names";
 
 /**
  * The roles the GitHub workflow assumes (.github/workflows/cdktf.yml, through `npm run environments`): one
@@ -8,8 +8,8 @@ import { PROJECT_NAME } from "./project-tags";
  * only), and one deploy role per environment, so that only a job running in that environment's GitHub
  * environment, behind its protection rules, can change it, even when environments share an account.
  */
-export const PLAN_ROLE_NAME = "sfn-dedup-github-plan";
-const DEPLOY_ROLE_NAME_PREFIX = "sfn-dedup-github-deploy-";
+export const PLAN_ROLE_NAME = `${PROJECT_NAME}-github-plan`;
+const DEPLOY_ROLE_NAME_PREFIX = `${PROJECT_NAME}-github-deploy-`;
 
 export function deployRoleName(environment: string): string {
   return `${DEPLOY_ROLE_NAME_PREFIX}${environment}`;
@@ -45,7 +45,7 @@ function deployableAccount(environment: EnvironmentConfig): string {
   }
   if (environment.name === "github" || environment.name.startsWith("github-")) {
     throw new PipelineRoleError(
-      `Environment ${environment.name}: its resources would be named ${PROJECT_NAME}-${environment.name}-*, which covers the pipeline's own roles (${PLAN_ROLE_NAME}, ${DEPLOY_ROLE_NAME_PREFIX}<environment>); rename the environment.`,
+      `Environment ${environment.name}: its resources would be named ${resourcePrefix(environment.name)}-*, which covers the pipeline's own roles (${PLAN_ROLE_NAME}, ${DEPLOY_ROLE_NAME_PREFIX}<environment>); rename the environment.`,
     );
   }
   return environment.account;
@@ -349,7 +349,7 @@ function passScheduleRole(environment: EnvironmentConfig): Statement {
     Sid: "PassReconcilerScheduleRoleToScheduler",
     Effect: "Allow",
     Action: ["iam:PassRole"],
-    Resource: [iamArn(environment.region, environment.account!, `role/${PROJECT_NAME}-${environment.name}-ledger-reconciler-schedule`)],
+    Resource: [iamArn(environment.region, environment.account!, `role/${reconcilerScheduleRoleName(resourcePrefix(environment.name))}`)],
     Condition: { StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } },
   };
 }
@@ -358,7 +358,7 @@ function passScheduleRole(environment: EnvironmentConfig): Statement {
 function resourceScopes(environment: EnvironmentConfig): ResourceScopes {
   const { account, region } = environment;
   const partition = partitionOf(region);
-  const prefix = `${PROJECT_NAME}-${environment.name}-`;
+  const prefix = `${resourcePrefix(environment.name)}-`;
   const inRegion = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${account}:${resource}`;
   return {
     sns: [inRegion("sns", `${prefix}*`)],

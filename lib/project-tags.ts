@@ -1,5 +1,4 @@
-/** Prefix of every resource name and value of the `project` tag. */
-export const PROJECT_NAME = "sfn-dedup";
+import { PROJECT_NAME } from "./resource-names";
 
 /** The default tags of every resource a stack creates: the project's own, then the configured ones. */
 export function defaultTags(environment: string, extra: Readonly<Record<string, string>>): Record<string, string> {

@@ -12,6 +12,7 @@ import type { Construct } from "constructs";
 import { awsProvider } from "./aws-provider";
 import { type StateBucketConfig, stateBucketStackName } from "./config/project-config";
 import { defaultTags } from "./project-tags";
+import { PROJECT_NAME } from "./resource-names";
 import { stateBackend } from "./state-backend";
 
 /** Old state versions are kept this long after being replaced: long enough to roll back a bad apply. */
@@ -34,7 +35,7 @@ export class StateBucketStack extends TerraformStack {
       // The state account (the role's, or else that of the environments using the bucket): nothing else may be touched.
       account: config.account,
       roleArn: config.roleArn,
-      sessionName: `sfn-dedup-${this.node.id}`.slice(0, 64),
+      sessionName: `${PROJECT_NAME}-${this.node.id}`.slice(0, 64),
       defaultTags: defaultTags("state", {}),
     });
     stateBackend(this, undefined);

@@ -1,7 +1,6 @@
 import { CloudwatchMetricAlarm } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import type { StartOutcome } from "../functions/start-execution/start-execution-once";
-import { START_METRICS } from "../functions/shared/metric-names";
+import { type RequestOutcome, START_METRICS } from "../functions/shared/metrics-contract";
 import { AlarmTopic } from "./alarm-topic";
 import type { AlarmsConfig } from "./config/alarms-config";
 import { FUNCTION_ERROR_RETRY_ATTEMPTS } from "./ledger-status-updates";
@@ -31,7 +30,7 @@ export interface TriggerAlarmsProps {
 }
 
 /** What a start-execution function answers when Step Functions or the ledger's table keeps failing (a 503). */
-export const UNAVAILABLE_OUTCOME = "unavailable" satisfies StartOutcome["outcome"];
+export const UNAVAILABLE_OUTCOME = "unavailable" satisfies RequestOutcome;
 
 /** Counts are judged over five minutes: long enough to gather a burst, short enough to page within minutes. */
 const COUNT_PERIOD_SECONDS = 300;

@@ -1,6 +1,6 @@
 import { CloudwatchDashboard } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { DUPLICATE_OUTCOMES, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metric-names";
+import { DUPLICATE_OUTCOMES, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metrics-contract";
 import { AWS_METRICS, environmentMetric, httpApiMetric, type MetricId, queueMetric, startMetric, startMetricSearch, stateMachineMetric } from "./observed-metrics";
 import type { ObservedWorkflow } from "./trigger-alarms";
 
@@ -39,7 +39,7 @@ const COUNT_PERIOD_SECONDS = 300;
 /**
  * One dashboard per environment, built from the stack: a row of alarms, the HTTP API, then per workflow its
  * requests by outcome, its duplicate ratio, its executions and its latency, then, with the ledger, the
- * dead-letter queue and the reconciler. Every metric is named from functions/shared/metric-names.ts or
+ * dead-letter queue and the reconciler. Every metric is named from functions/shared/metrics-contract.ts or
  * lib/observed-metrics.ts, so the widgets show what the functions emit and AWS publishes, nothing typed twice.
  */
 export class TriggerDashboard extends Construct {

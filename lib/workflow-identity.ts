@@ -1,6 +1,6 @@
 import { ConfigError } from "./config/config-error";
 import { DEFAULT_WORKFLOW } from "./config/workflow-config";
-import { PROJECT_NAME } from "./project-tags";
+import { resourcePrefix } from "./resource-names";
 
 /**
  * Where a workflow's resources live in a stack (construct ids, hence Terraform addresses) and what AWS calls
@@ -33,7 +33,7 @@ export interface WorkflowIdentity {
 const NAME_LIMITS = { role: 64, function: 64, stateMachine: 80 } as const;
 
 export function workflowIdentity(environment: string, workflow: string): WorkflowIdentity {
-  const prefix = `${PROJECT_NAME}-${environment}`;
+  const prefix = resourcePrefix(environment);
   const stateMachineName = `${prefix}-${workflow}`;
   if (workflow === DEFAULT_WORKFLOW.name) {
     return {

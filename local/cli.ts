@@ -10,34 +10,14 @@ import * as path from "node:path";
 import { appContext, appContextSource } from "../lib/cdktf-context";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { printUsage, reportedAsUsageError, UsageError } from "../scripts/command-line";
+import { LOCAL_COMMAND, parseLocalArguments } from "./cli-arguments";
 import { formatMetricLine, MetricTally } from "./metric-lines";
 import { MockConfig, MockConfigError } from "./mock-config";
 import { onParentGone } from "./parent-watch";
 import { type Sandbox, startSandbox, TableDeclarationError } from "./sandbox";
-import type { LocalTable } from "./synthesized-stack";
 import { startupBanner } from "./startup-banner";
-import { parseTableSpec } from "./table-spec";
 import { triggerStacks } from "./trigger-stacks";
-
-const USAGE = `usage: npm run local -- [options]
-
-  --port <port>          HTTP API port                          (default 3000; 0: any free port)
-  --sfn-port <port>      Step Functions endpoint port           (default 8083; 0: any free port)
-  --outbox <file>        where published messages are appended, relative to where npm was run
-                         (default <project>/cdktf.out/local/outbox.jsonl)
-  --time-scale <factor>  multiplies Wait states' seconds         (default 1; 0.01 makes 30 s take 0.3 s)
-  --env <environment>    the environment's stack to run         (default: the only one)
-  --table <name>=<partition key>[:S|N|B][,<sort key>[:S|N|B]]
-                         a table a workflow uses that the stack does not declare (a team's own),
-                         created in the local DynamoDB; repeat for several; keys are strings unless typed
-  --mock-config <file>   answers for Task states, in AWS Step Functions Local's mock configuration
-                         format; needed for tasks with no local service (only SNS publish and
-                         DynamoDB put/get/update/deleteItem have one); a mocked state never runs
-  --mock-case <name>     the test case executions use, for state machines with several
-                         (default: a state machine's only test case)
-  --metrics              also print the metrics in the functions' log lines (CloudWatch Embedded Metric
-                         Format) as "[metrics] …" lines, and their totals when the sandbox stops
-  --help                 this text`;
 
 const OUTDIR = path.join(PROJECT_ROOT, "cdktf.out");
 const FINGERPRINT_FILE = path.join(OUTDIR, ".local-sandbox-fingerprint");
@@ -50,91 +30,8 @@ const SYNTH_INPUTS = ["main.ts", "lib", "functions", "asl", "cdktf.json", "packa
  */
 const USER_CWD = process.env.INIT_CWD ?? process.cwd();
 
-const FLAGS_WITH_VALUES = ["--port", "--sfn-port", "--outbox", "--time-scale", "--env", "--table", "--mock-config", "--mock-case"];
-
-interface Options {
-  port: number;
-  sfnPort: number;
-  outbox: string;
-  timeScale: number;
-  env?: string;
-  tables: LocalTable[];
-  mockConfig?: string;
-  mockCase?: string;
-  /** --metrics: the metrics of the functions' log lines, printed readably. */
-  metrics: boolean;
-}
-
-/** A mistake in how the sandbox was asked for: told with the usage, exit status 2. */
-class UsageError extends Error {}
 /** A failure to start: told plainly, exit status 1. */
 class StartError extends Error {}
-
-function parseArguments(argv: readonly string[]): Options | "help" {
-  const options: Options = { port: 3000, sfnPort: 8083, outbox: path.join(OUTDIR, "local", "outbox.jsonl"), timeScale: 1, tables: [], metrics: false };
-  for (let index = 0; index < argv.length; index++) {
-    const flag = argv[index];
-    if (flag === "--help" || flag === "-h") return "help";
-    if (flag === "--metrics") {
-      options.metrics = true;
-      continue;
-    }
-    if (!FLAGS_WITH_VALUES.includes(flag)) {
-      throw new UsageError(`Unknown option: ${flag}`);
-    }
-    const value = argv[index + 1];
-    if (value === undefined || value.startsWith("--")) {
-      throw new UsageError(`${flag} needs a value.`);
-    }
-    index++;
-    switch (flag) {
-      case "--port":
-        options.port = portOf(flag, value);
-        break;
-      case "--sfn-port":
-        options.sfnPort = portOf(flag, value);
-        break;
-      case "--outbox":
-        options.outbox = path.resolve(USER_CWD, value);
-        break;
-      case "--time-scale": {
-        const factor = Number(value);
-        if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(factor)) {
-          throw new UsageError(`--time-scale must be a number >= 0, e.g. 0.01; got "${value}".`);
-        }
-        options.timeScale = factor;
-        break;
-      }
-      case "--table":
-        try {
-          options.tables.push(parseTableSpec(value));
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-        break;
-      case "--mock-config":
-        options.mockConfig = path.resolve(USER_CWD, value);
-        break;
-      case "--mock-case":
-        options.mockCase = value;
-        break;
-      default:
-        options.env = value;
-    }
-  }
-  if (options.port !== 0 && options.port === options.sfnPort) {
-    throw new UsageError(`--port and --sfn-port must differ; both are ${options.port}.`);
-  }
-  return options;
-}
-
-function portOf(flag: string, value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) {
-    throw new UsageError(`${flag} must be a port number from 0 to 65535; got "${value}".`);
-  }
-  return port;
-}
 
 /**
  * Synthesizes unless cdktf.out was synthesized here from the same sources and context, and nothing has
@@ -258,9 +155,9 @@ function stopOnRequest(whenStopped: () => void = () => {}): (sandbox: Sandbox) =
 }
 
 async function main(): Promise<void> {
-  const options = parseArguments(process.argv.slice(2));
+  const options = parseLocalArguments(process.argv.slice(2), USER_CWD);
   if (options === "help") {
-    say(USAGE);
+    printUsage(LOCAL_COMMAND.usage);
     return;
   }
   // With --metrics: each line's metrics as they come, their totals once every function has stopped.
@@ -315,10 +212,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    process.exitCode = 2;
-  } else if (error instanceof StartError) {
+  if (reportedAsUsageError(error, LOCAL_COMMAND.usage)) return;
+  if (error instanceof StartError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

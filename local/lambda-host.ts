@@ -15,10 +15,11 @@ export interface LambdaHostOptions {
   readonly environment: Readonly<Record<string, string>>;
   readonly functionName: string;
   readonly region: string;
-  /** The function's timeout on Lambda; here it is EMULATOR_TIME_LIMIT_SCALE times longer. @default 10 */
-  readonly timeoutSeconds?: number;
-  /** @default 256 */
-  readonly memorySize?: number;
+  /** The function's runtime, as synthesized (`nodejs22.x`): Lambda names it in AWS_EXECUTION_ENV. */
+  readonly runtime: string;
+  /** The function's timeout on Lambda; here it is EMULATOR_TIME_LIMIT_SCALE times longer. */
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
   /** Every line the function writes to stdout or stderr. */
   readonly onLog?: (line: string) => void;
 }
@@ -116,7 +117,7 @@ export class LambdaHost {
     const id = randomUUID();
     // Longer than on Lambda, as the function's AWS call limits are: both are for AWS, not for emulators on a
     // busy machine (local/emulator-time-limits.ts).
-    const timeoutMs = (this.options.timeoutSeconds ?? 10) * 1000 * EMULATOR_TIME_LIMIT_SCALE;
+    const timeoutMs = this.options.timeoutSeconds * 1000 * EMULATOR_TIME_LIMIT_SCALE;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -130,7 +131,7 @@ export class LambdaHost {
           awsRequestId: id,
           functionName: this.options.functionName,
           functionVersion: "$LATEST",
-          memoryLimitInMB: String(this.options.memorySize ?? 256),
+          memoryLimitInMB: String(this.options.memorySize),
           logGroupName: `/aws/lambda/${this.options.functionName}`,
           timeoutMs,
         },
@@ -187,10 +188,10 @@ function lambdaEnvironment(options: LambdaHostOptions, taskRoot: string): NodeJS
     TZ: "UTC",
     LAMBDA_TASK_ROOT: taskRoot,
     _HANDLER: options.handler,
-    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_EXECUTION_ENV: `AWS_Lambda_${options.runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memorySize ?? 256),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.functionName}`,
     AWS_REGION: options.region,
     AWS_DEFAULT_REGION: options.region,

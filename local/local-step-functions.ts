@@ -16,6 +16,7 @@ import {
   RunHistory,
   validateHistoryRequest,
 } from "./execution-history";
+import { executionArnFor } from "../functions/shared/execution-arn";
 import { type MockConfig, MockConfigError, type MockedAnswer, type TestCase } from "./mock-config";
 import { ServiceError } from "./service-error";
 
@@ -280,7 +281,7 @@ export class LocalStepFunctions {
     }
     const input = request.input ?? "{}";
     const parsedInput = parseInput(input);
-    const executionArn = `${stateMachine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
+    const executionArn = executionArnFor(stateMachine.arn, name);
 
     this.forgetExpiredHistory();
     const existing = this.executions.get(executionArn);

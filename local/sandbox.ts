@@ -1,4 +1,4 @@
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/contract";
 import { dynamoDbTaskHandlers } from "./dynamodb-tasks";
 import { type HttpApiServer, type RouteIntegration, startHttpApiServer } from "./http-api-server";
 import { LambdaHost } from "./lambda-host";
@@ -155,6 +155,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const lambda = await LambdaHost.start({
         zipFile: fn.zipFile,
         handler: fn.handler,
+        runtime: fn.runtime,
         functionName: fn.functionName,
         region: stack.region,
         timeoutSeconds: fn.timeoutSeconds,

@@ -2,6 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The account the local stand-ins pretend to be in; no AWS account has this id. */
+/** What Lambda gives a function created without a timeout or memory size (CreateFunction's defaults). */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+const LAMBDA_DEFAULT_MEMORY_MB = 128;
+
 export const LOCAL_ACCOUNT_ID = "000000000000";
 
 type Attributes = Record<string, unknown>;
@@ -110,8 +114,9 @@ export class SynthesizedStack {
         runtime: attributes.runtime as string,
         zipFile: path.join(this.stackDir, attributes.filename as string),
         environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, this.resolve(value)])),
-        timeoutSeconds: (attributes.timeout as number | undefined) ?? 3,
-        memorySize: (attributes.memory_size as number | undefined) ?? 128,
+        // Lambda's own defaults where the stack sets none (every function of this project's sets both).
+        timeoutSeconds: (attributes.timeout as number | undefined) ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS,
+        memorySize: (attributes.memory_size as number | undefined) ?? LAMBDA_DEFAULT_MEMORY_MB,
       };
     });
   }

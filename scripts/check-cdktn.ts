@@ -6,27 +6,26 @@
 // install runs. Both synthesize each configuration of scripts/cdktn/check-configurations.ts with `npm run synth`'s
 // command, and cdktf.json's also through each toolkit's CLI; nothing is written to this project's cdktf.out.
 // Exit status: 0 when the move changes no resource, data source, output or asset (only the provider pin and the
-// toolkit's metadata); 2 when it does (each difference listed); 1 when the move, npm install or a synth fails.
+// toolkit's metadata); 3 when it does (each difference listed); 1 when the move, npm install or a synth fails;
+// 2 for a bad invocation (scripts/command-line.ts).
 // It installs packages from the registry, so it is not part of npm test.
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { CHECK_CONFIGURATIONS, type CheckConfiguration } from "./cdktn/check-configurations";
+import { CHECK_CDKTN_COMMAND, type CheckCdktnOptions, parseCheckCdktnArguments } from "./check-cdktn-arguments";
+import { printUsage, reportedAsUsageError } from "./command-line";
 import { movePackageJson, moveSeamModule, moveWorkflow, PACKAGE_MOVES, SEAM_MODULES, WORKFLOW_FILE } from "./cdktn/move-to-cdktn";
 import { changesDeployedThings, compareOutputs, formatComparison } from "./cdktn/synth-comparison";
-
-const USAGE = `usage: npm run check:cdktn [-- --keep] [--test]
-  --keep   leave the temporary copies (and their synth output) in place, and print where
-  --test   also run npm test in the moved copy (about a minute and a half more)`;
 
 /** The moved copy's CLI: cdktn-cli's command. */
 const MOVED_CLI = "cdktn";
 
-class UsageError extends Error {}
+/** The exit status when the move changes a resource, data source, output or asset (2 is a bad invocation's). */
+const DIFFERS_EXIT_STATUS = 3;
 
 /** A step that failed: the check cannot say anything about the move. */
 class CheckFailure extends Error {}
@@ -38,7 +37,12 @@ interface Side {
 }
 
 function main(argv: string[]): number {
-  const options = parseOptions(argv);
+  const parsed = parseCheckCdktnArguments(argv);
+  if (parsed === "help") {
+    printUsage(CHECK_CDKTN_COMMAND.usage);
+    return 0;
+  }
+  const options: CheckCdktnOptions = parsed;
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-check-cdktn-"));
   let keep = options.keep;
   try {
@@ -94,28 +98,13 @@ function main(argv: string[]): number {
         ? "Result: the move changes resources, data sources, outputs or assets (listed above): a plan would show them."
         : "Result: the move changes no resource, data source, output or asset; only the provider requirement and metadata.",
     );
-    return differs ? 2 : 0;
+    return differs ? DIFFERS_EXIT_STATUS : 0;
   } catch (error) {
     if (error instanceof CheckFailure) keep = true;
     throw error;
   } finally {
     if (keep) print(`Copies and synth output kept in ${workspace}`);
     else fs.rmSync(workspace, { recursive: true, force: true });
-  }
-}
-
-function parseOptions(argv: string[]): { keep: boolean; test: boolean } {
-  try {
-    const options = { keep: { type: "boolean" }, test: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
-    const { values } = parseArgs({ args: argv, options });
-    if (values.help) {
-      print(USAGE);
-      process.exit(0);
-    }
-    return { keep: values.keep ?? false, test: values.test ?? false };
-  } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(`${error.message}\n${USAGE}`);
-    throw error;
   }
 }
 
@@ -246,7 +235,10 @@ function print(line: string): void {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof UsageError || error instanceof CheckFailure)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
+  if (error instanceof CheckFailure) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else if (!reportedAsUsageError(error, CHECK_CDKTN_COMMAND.usage)) {
+    throw error;
+  }
 }

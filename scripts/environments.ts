@@ -8,17 +8,18 @@ import { appContext } from "../lib/cdktf-context";
 import { ConfigError } from "../lib/config/config-error";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { PipelineRoleError } from "../lib/pipeline-roles";
+import { printUsage, reportedAsUsageError } from "./command-line";
+import { ENVIRONMENTS_COMMAND, parseEnvironmentsArguments } from "./environments-arguments";
 import { LocalStateError, pipelineEnvironments, SKIP_LOCAL_STATE_FLAG } from "./pipeline-environments";
 
-const USAGE = `usage: npm run --silent environments [-- ${SKIP_LOCAL_STATE_FLAG}]`;
-
-class UsageError extends Error {}
-
 function main(argv: readonly string[]): void {
-  const unknown = argv.filter((argument) => argument !== SKIP_LOCAL_STATE_FLAG);
-  if (unknown.length > 0) throw new UsageError(`Unknown option: ${unknown[0]}\n${USAGE}`);
+  const options = parseEnvironmentsArguments(argv);
+  if (options === "help") {
+    printUsage(ENVIRONMENTS_COMMAND.usage);
+    return;
+  }
   const { environments } = projectConfigFrom(appContext());
-  const { listed, skipped } = pipelineEnvironments(environments, { skipLocalState: argv.includes(SKIP_LOCAL_STATE_FLAG) });
+  const { listed, skipped } = pipelineEnvironments(environments, options);
   if (skipped.length > 0) {
     process.stderr.write(`Left out, keeping local state (${SKIP_LOCAL_STATE_FLAG}): ${skipped.join(", ")}.\n`);
   }
@@ -28,7 +29,10 @@ function main(argv: readonly string[]): void {
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof ConfigError || error instanceof LocalStateError || error instanceof PipelineRoleError || error instanceof UsageError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
+  if (error instanceof ConfigError || error instanceof LocalStateError || error instanceof PipelineRoleError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else if (!reportedAsUsageError(error, ENVIRONMENTS_COMMAND.usage)) {
+    throw error;
+  }
 }

@@ -13,7 +13,8 @@ export interface PipelineEnvironment {
 }
 
 /** The option of `npm run environments` that leaves environments with local state out instead of failing. */
-export const SKIP_LOCAL_STATE_FLAG = "--skip-local-state";
+export const SKIP_LOCAL_STATE_OPTION = "skip-local-state";
+export const SKIP_LOCAL_STATE_FLAG = `--${SKIP_LOCAL_STATE_OPTION}` as const;
 
 /** Environments the pipeline cannot deploy without losing their state; the message says how to fix it. */
 export class LocalStateError extends Error {

@@ -6,31 +6,31 @@ import { appContext } from "../lib/cdktf-context";
 import { ConfigError } from "../lib/config/config-error";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { PipelineRoleError, pipelineRolesFor } from "../lib/pipeline-roles";
-
-const USAGE = "usage: npm run --silent pipeline-roles -- <environment> --repository <owner>/<repo>";
+import { printUsage, reportedAsUsageError, UsageError } from "./command-line";
+import { PIPELINE_ROLES_COMMAND, parsePipelineRolesArguments } from "./pipeline-roles-arguments";
 
 function main(argv: readonly string[]): void {
-  const repositoryFlag = argv.indexOf("--repository");
-  const repository = repositoryFlag >= 0 ? argv[repositoryFlag + 1] : undefined;
-  const names = argv.filter((_, index) => index !== repositoryFlag && index !== repositoryFlag + 1);
-  if (names.length !== 1 || !repository || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
-    throw new UsageError(USAGE);
+  const request = parsePipelineRolesArguments(argv);
+  if (request === "help") {
+    printUsage(PIPELINE_ROLES_COMMAND.usage);
+    return;
   }
   const { environments } = projectConfigFrom(appContext());
-  const environment = environments.find((candidate) => candidate.name === names[0]);
+  const environment = environments.find((candidate) => candidate.name === request.environment);
   if (!environment || !environment.account) {
-    const known = environments.filter((candidate) => candidate.account).map((candidate) => candidate.name);
-    throw new UsageError(`No configured environment "${names[0]}"; environments with an account: ${known.join(", ") || "none"}.`);
+    const known = environments.filter((candidate) => candidate.account).map((candidate) => candidate.name).join(", ") || "none";
+    throw new UsageError(`No configured environment "${request.environment}"; environments with an account: ${known}.`);
   }
-  process.stdout.write(`${JSON.stringify(pipelineRolesFor(environment, environments, repository), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(pipelineRolesFor(environment, environments, request.repository), null, 2)}\n`);
 }
-
-class UsageError extends Error {}
 
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof ConfigError || error instanceof UsageError || error instanceof PipelineRoleError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
+  if (error instanceof ConfigError || error instanceof PipelineRoleError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else if (!reportedAsUsageError(error, PIPELINE_ROLES_COMMAND.usage)) {
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../../functions/shared/metric-names";
+import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../../functions/shared/metrics-contract";
 
 /** Metrics of one namespace, each published with exactly one of the dimension sets listed. */
 export interface PublishedMetrics {
@@ -55,7 +55,7 @@ export const AWS_PUBLISHED_METRICS: Readonly<Record<string, PublishedMetrics>> =
   },
 };
 
-/** What the project's functions emit (functions/shared/metric-names.ts), with the dimensions each is emitted with. */
+/** What the project's functions emit (functions/shared/metrics-contract.ts), with the dimensions each is emitted with. */
 export const PROJECT_METRICS: ReadonlyArray<{ readonly namespace: string } & PublishedMetrics> = [
   {
     namespace: METRICS_NAMESPACE,

@@ -4,7 +4,8 @@ import { errorName } from "../shared/aws-errors";
 import { EXECUTION_NAME_PATTERN } from "../shared/execution-arn";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import { executionStatus, type LedgerRead } from "./execution-status";
-import { EXECUTION_NAME_PARAMETER, type StatusSettings } from "./settings";
+import { type StatusSettings } from "./settings";
+import { EXECUTION_NAME_PARAMETER } from "./contract";
 import type { StatusLogRecord, StatusLogWriter } from "./status-log";
 import { statusResponseFor } from "./status-response";
 

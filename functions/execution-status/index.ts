@@ -2,7 +2,8 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientConfig } from "../shared/aws-client-config";
 import { writeLogLine } from "../shared/log-line";
 import { createStatusHandler } from "./handler";
-import { STATUS_ENVIRONMENT, statusSettingsFromEnvironment } from "./settings";
+import { statusSettingsFromEnvironment } from "./settings";
+import { STATUS_ENVIRONMENT } from "./contract";
 
 // The bundle without a ledger leaves the DynamoDB client out; deployed with a ledger table by mistake, it
 // refuses to start rather than answer 404 for executions the ledger remembers.

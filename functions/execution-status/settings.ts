@@ -1,21 +1,7 @@
-import { STATE_MACHINE_ARN_VARIABLE, stateMachineArnFromEnvironment } from "../shared/execution-arn";
-import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
-import { LEDGER_KEY_SCOPE_VARIABLE, ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
-
-/** The route's path parameter: `GET <workflow's path>/{executionName}` (lib/dedup-trigger-stack.ts). */
-export const EXECUTION_NAME_PARAMETER = "executionName";
-
-/**
- * The environment variables the execution-status function is deployed with (lib/dedup-trigger-stack.ts sets
- * them). The state machine's and the ledger's are the start-execution function's own names, set alike.
- */
-export const STATUS_ENVIRONMENT = {
-  stateMachineArn: STATE_MACHINE_ARN_VARIABLE,
-  /** "true" when the workflow sets `exposeOutput`; absent otherwise. */
-  exposeOutput: "EXPOSE_OUTPUT",
-  ledgerTableName: LEDGER_TABLE_VARIABLE,
-  ledgerKeyScope: LEDGER_KEY_SCOPE_VARIABLE,
-} as const;
+import { stateMachineArnFromEnvironment } from "../shared/execution-arn";
+import { ledgerTableFromEnvironment } from "../shared/execution-ledger";
+import { ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
+import { STATUS_ENVIRONMENT } from "./contract";
 
 export interface StatusSettings {
   /** The one state machine whose executions the function describes. */

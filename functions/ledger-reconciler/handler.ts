@@ -1,12 +1,12 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
-import { RECONCILER_METRICS } from "../shared/metric-names";
+import { RECONCILER_METRICS } from "../shared/metrics-contract";
 import { type ReconcilingLedger, type RecordLogRecord, sweep, type SweepReport } from "./reconcile";
 import type { ServedStateMachines } from "./settings";
 
 /**
  * The sweep's one line per run. The three counts the alarms and the dashboard read are top-level members named as
- * their metrics (functions/shared/metric-names.ts, RECONCILER_METRICS), so that an Embedded Metric Format writer
+ * their metrics (functions/shared/metrics-contract.ts, RECONCILER_METRICS), so that an Embedded Metric Format writer
  * turns the line into metrics by adding its `_aws` member and the Environment dimension; the rest are plain fields.
  */
 export interface SweepLogRecord {

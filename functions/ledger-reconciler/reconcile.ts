@@ -27,8 +27,8 @@ import type { RecordTarget, ServedStateMachines } from "./settings";
  *   is recorded; if neither happened the claim is given up (the record is the failure it was).
  *
  * Every write is conditional on the record as the index showed it (the claim's holder, the check time), so a
- * request or a status event that got there first wins and the sweep's write does nothing. Sweeps may overlap
- * (a retried invocation, or reserved concurrency switched off) without harm for the same reason.
+ * request or a status event that got there first wins and the sweep's write does nothing, and sweeps may overlap
+ * (a retried invocation, or reserved concurrency switched off): functions/shared/ledger-protocol.ts.
  */
 
 /** The longest an open record waits between two looks, however long its execution has been running. */
@@ -43,7 +43,7 @@ export const QUERY_PAGE_SIZE = 25;
  */
 export const RECORD_TIME_BUDGET_MS = 5_000;
 
-/** What a sweep did, by record. The counts are the reconciler's metrics (functions/shared/metric-names.ts). */
+/** What a sweep did, by record. The counts are the reconciler's metrics (functions/shared/metrics-contract.ts). */
 export interface SweepReport {
   /** Open records looked at. */
   examined: number;
@@ -86,7 +86,7 @@ export interface RecordLogRecord {
   readonly problem?: string;
 }
 
-/** What the sweep does with the ledger: query the index, and the conditional writes (functions/shared/dynamodb-ledger.ts). */
+/** What the sweep does with the ledger: query the index, and the conditional writes (functions/shared/ledger-protocol.ts). */
 export type ReconcilingLedger = Pick<DynamoDbLedger, "dueRecords" | "deferCheck" | "closeOpenRecord" | "recordStarted" | "recordStatus" | "release" | "releaseRerun">;
 
 export interface SweepDependencies {

@@ -1,14 +1,6 @@
-import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, scopedStateMachinesFromEnvironment } from "../ledger-status/handler";
-import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
-
-/** The environment variables the reconciler is deployed with; lib/ledger-reconciler.ts sets them. */
-export const RECONCILER_ENVIRONMENT = {
-  ledgerTableName: LEDGER_TABLE_VARIABLE,
-  /** Every state machine whose records the ledger keeps, by ARN, comma-separated: what the reconciler may describe. */
-  stateMachineArns: "LEDGER_STATE_MACHINE_ARNS",
-  /** Those whose records are keyed `<state machine name>:<execution name>`, by name, as ledger-status gets them. */
-  scopedStateMachines: LEDGER_SCOPED_STATE_MACHINES_VARIABLE,
-} as const;
+import { scopedStateMachinesFromEnvironment } from "../ledger-status/handler";
+import { ledgerTableFromEnvironment } from "../shared/execution-ledger";
+import { RECONCILER_ENVIRONMENT } from "./contract";
 
 const STATE_MACHINE_ARN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:([0-9A-Za-z_-]{1,80})$/;
 

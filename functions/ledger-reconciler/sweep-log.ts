@@ -1,6 +1,6 @@
 import { embeddedMetrics, withEmbeddedMetrics } from "../shared/embedded-metrics";
 import { writeLogLine } from "../shared/log-line";
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS } from "../shared/metric-names";
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS } from "../shared/metrics-contract";
 import type { SweepLogRecord } from "./handler";
 import type { RecordLogRecord } from "./reconcile";
 

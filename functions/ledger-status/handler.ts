@@ -1,15 +1,8 @@
+import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../shared/ledger-contract";
 import type { EventBridgeEvent } from "aws-lambda";
 import { parseAttemptName } from "../shared/execution-attempts";
 import type { ExecutionLedger } from "../shared/execution-ledger";
 import { scopedLedger } from "../shared/scoped-ledger";
-
-export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
-
-/**
- * The state machines (by name, comma-separated) whose ledger records are kept within them
- * (functions/shared/scoped-ledger.ts); the others' are keyed by the bare execution name.
- */
-export const LEDGER_SCOPED_STATE_MACHINES_VARIABLE = "LEDGER_SCOPED_STATE_MACHINES";
 
 /** The names LEDGER_SCOPED_STATE_MACHINES lists. */
 export function scopedStateMachinesFromEnvironment(env: NodeJS.ProcessEnv): ReadonlySet<string> {

@@ -78,7 +78,7 @@ export function scaledAwsCallLimits(scale: number): AwsCallLimits {
  * supported (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes); the stacks
  * do not enable it either. Naming the provider here lets the bundles leave the rest of the chain out (SSO,
  * INI, process, web identity, container and instance metadata, with their nested STS and SSO clients:
- * about 90 KB of each bundle), which lib/nodejs-bundle.ts does. Without the variables a call fails with
+ * about 140 KB of each bundle), which lib/nodejs-bundle.ts does. Without the variables a call fails with
  * "Unable to find environment variable credentials" rather than look in files and endpoints Lambda lacks.
  */
 export function awsClientConfig<T extends object>(overrides: T = {} as T, limits: AwsCallLimits = awsCallLimitsFrom(process.env)) {

@@ -34,7 +34,7 @@ export type EmbeddedMetricMember<Dimension extends string, Metric extends string
 
 /**
  * The EMF members for one set of dimension values and one value per metric, at a time. The names are the
- * project's (functions/shared/metric-names.ts): fixed, few and short, so the specification's limits (100
+ * project's (functions/shared/metrics-contract.ts): fixed, few and short, so the specification's limits (100
  * metrics, 30 dimensions per set, names of 1-255 characters) hold by construction; dimension values must be
  * 1-1024 ASCII characters, which functions/shared/metrics-environment.ts checks where they come in.
  */

@@ -1,3 +1,5 @@
+import { STATE_MACHINE_ARN_VARIABLE } from "./function-contract";
+
 /** Step Functions accepts 1-80 characters; `[0-9A-Za-z_-]` is the subset CloudWatch also accepts. */
 export const EXECUTION_NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
 
@@ -13,9 +15,6 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
 export function executionNameOf(executionArn: string): string {
   return executionArn.slice(executionArn.lastIndexOf(":") + 1);
 }
-
-/** The variable that names a function's state machine, in every function that has one. */
-export const STATE_MACHINE_ARN_VARIABLE = "STATE_MACHINE_ARN";
 
 const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[0-9A-Za-z_-]{1,80}$/;
 

@@ -1,22 +1,11 @@
+import { LEDGER_TABLE_VARIABLE } from "./ledger-contract";
+
 /**
  * The execution ledger: a permanent record of every execution name ever claimed, so that a request is
  * refused after Step Functions has forgotten the name (90 days after the execution closed).
  *
- * Write order, chosen so that every failure is safe:
- * 1. claim the name (conditional write) before StartExecution: of concurrent duplicates exactly one wins;
- * 2. StartExecution under the deterministic name;
- * 3. record the execution ARN (the claim becomes STARTED);
- * - StartExecution fails after the claim: the claim is released, so a retry works;
- * - the invocation dies after the claim: the claim's lease (longer than the function's timeout) expires
- *   and a later request takes the claim over and runs 2-3 again; the name makes a repeated StartExecution
- *   return the original execution, or refuse if it has closed, never start a second one;
- * - the ledger is unavailable at step 1: nothing is started.
- *
- * A workflow that re-runs failed requests (`rerun: "after-failure"`) re-runs one from its STARTED record: the
- * re-run is claimed on the record (conditional on the failure it read), the execution redriven or the next
- * attempt started, and the record then follows that execution (`attempt`, `redriveCount`). The same failure
- * rules hold: a re-run that started nothing gives its claim up; one that died is taken over after its lease,
- * and the names make a repeated redrive or start find what the first one did.
+ * Its protocol — the write order, why every failure is safe, re-runs, and the condition of every write — is
+ * functions/shared/ledger-protocol.ts; functions/shared/dynamodb-ledger.ts runs it.
  *
  * The ledger heals itself (functions/ledger-reconciler): every record that is open (CLAIMED, STARTED with a status
  * that is not final, or under a re-run claim) is in a sparse index (functions/shared/ledger-index.ts), and a
@@ -25,13 +14,8 @@
  * deleted (the name free again; nothing ran) if it does not.
  */
 
-/** The variable that names the ledger's table, in every function that uses it. */
-export const LEDGER_TABLE_VARIABLE = "LEDGER_TABLE_NAME";
-
-/** The table's partition key; lib/execution-ledger-table.ts creates the table with it. */
-export const LEDGER_KEY = "executionName";
-/** The table's TTL attribute, set only when the ledger has a retention. */
-export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+// The table's key and TTL attribute, where the ledger and its tests have always found them (defined in ledger-contract.ts).
+export { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "./ledger-contract";
 
 /** CLAIMED: a request is starting the execution. STARTED: the execution exists; its ARN is recorded. */
 export type LedgerState = "CLAIMED" | "STARTED";

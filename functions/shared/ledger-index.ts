@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
  *
  * A record is open while it is CLAIMED, while it is STARTED with a status that is not final, and while a re-run
  * claim is on it; only then does it carry the index's key attributes. Every ledger write keeps them right
- * (functions/shared/dynamodb-ledger.ts): a write that leaves the record open sets both, a write that makes it
+ * (functions/shared/ledger-protocol.ts): a write that leaves the record open sets both, a write that makes it
  * final removes both, and DynamoDB adds or drops the record's index entry with it. Final records, the great
  * majority, are never in the index, so it stays as small as the number of executions in flight.
  *
@@ -15,28 +15,15 @@ import { createHash } from "node:crypto";
  * they stay unindexed until a write touches them (a duplicate request, a status event). Open ones among them are
  * the claims of invocations that died and the records whose final status event was lost before the reconciler
  * existed; they are healed as before, by the next request for their name (README.md, "The ledger heals itself").
+ *
+ * The index's name and attributes are in functions/shared/ledger-contract.ts, which the stack creates it from.
  */
 
-/** The index, as lib/execution-ledger-table.ts creates it. */
-export const OPEN_RECORDS_INDEX = "open-records";
+// The index's name and attributes, where its readers have always found them (defined in ledger-contract.ts).
+export { CHECK_AFTER_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "./ledger-contract";
 
-/**
- * The index's partition key: which of OPEN_SHARDS the record is in (a number). One value would put every open
- * record in one index partition, and every claim, start and final status writes the index: on-demand DynamoDB
- * takes at most 1,000 write units a second per partition, and an index that cannot keep up throttles the table's
- * own writes. A request writes the index about four times (the claim puts, the start moves the sort key, which is
- * a delete and a put, the final status deletes), and Step Functions starts at most 1,300 executions in a burst
- * (300 a second after it) in its largest regions: 8 shards take 8,000 a second, more than 5,200.
- */
-export const OPEN_SHARD_ATTRIBUTE = "openShard";
+/** The values of the index's partition key (OPEN_SHARD_ATTRIBUTE): why 8 is said beside it. */
 export const OPEN_SHARDS = 8;
-
-/**
- * The index's sort key: when the reconciler should look at the record (epoch milliseconds). A write that leaves
- * the record open sets it RECONCILE_AFTER_MS ahead; the reconciler reads only records whose time has come, and
- * moves the time on when an execution is still running.
- */
-export const CHECK_AFTER_ATTRIBUTE = "checkAfter";
 
 /**
  * How long a record may stay open before the reconciler asks Step Functions about it. Long enough that the usual
@@ -47,13 +34,6 @@ export const CHECK_AFTER_ATTRIBUTE = "checkAfter";
  * take to land, which is what makes settling a claim safe (functions/ledger-reconciler/reconcile.ts).
  */
 export const RECONCILE_AFTER_MS = 15 * 60_000;
-
-/**
- * What the index holds besides its keys and the table's: what the reconciler decides by. Its writes are
- * conditional on the record as the index showed it, so a stale index entry (the index is eventually consistent)
- * makes a write fail, never a wrong one.
- */
-export const OPEN_RECORD_PROJECTION = ["state", "claimedBy", "leaseExpiresAt", "executionArn", "executionStatus", "attempt", "redriveCount"] as const;
 
 /** The shard of a record, from its key: stable, so that a record stays in its shard, and spread evenly. */
 export function openShardOf(recordKey: string): number {

@@ -1,15 +1,4 @@
 /**
- * The variables that give a function the dimension values of its metrics (functions/shared/metric-names.ts),
- * defined once: the functions read them, lib/dedup-trigger-stack.ts and lib/ledger-status-updates.ts set them.
- */
-export const METRICS_ENVIRONMENT_VARIABLES = {
-  /** The environment's name (`default`, `prod`…): the `Environment` dimension. */
-  environment: "METRICS_ENVIRONMENT",
-  /** The workflow's name (`notify-country`…): the `Workflow` dimension of a start-execution function. */
-  workflow: "METRICS_WORKFLOW",
-} as const;
-
-/**
  * What CloudWatch takes as a dimension value: 1 to 1024 ASCII characters, no control characters, not blank
  * (the rules of PutMetricData's Dimension, which EMF's extracted metrics follow).
  */

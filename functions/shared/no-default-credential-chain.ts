@@ -3,7 +3,7 @@
  * (lib/nodejs-bundle.ts aliases it here). Every client the functions build takes its credentials from the
  * environment (awsClientConfig in ./aws-client-config.ts), so the chain is never called; but each client's
  * runtime config imports it as a fallback, and esbuild cannot tell that the fallback is dead, so without
- * the alias about 90 KB of providers Lambda never reaches would ship in every bundle.
+ * the alias about 140 KB of providers Lambda never reaches would ship in every bundle.
  *
  * A client built without awsClientConfig would land here on its first call, and fail saying why rather
  * than look for credentials somewhere Lambda has none.

@@ -1,11 +1,5 @@
 import type { ExecutionLedger, LedgerRecord } from "./execution-ledger";
-
-/**
- * Names a start-execution function's state machine when its ledger records are kept within it: several
- * workflows share one ledger table, and two of them keyed alike (an order id) must never share a record.
- * Unset for the default workflow, whose records predate workflows and are keyed by the bare execution name.
- */
-export const LEDGER_KEY_SCOPE_VARIABLE = "LEDGER_KEY_SCOPE";
+import { LEDGER_KEY_SCOPE_VARIABLE } from "./ledger-contract";
 
 /** The scope LEDGER_KEY_SCOPE names, if any; a function given anything but a state machine's name fails to initialise. */
 export function ledgerKeyScopeFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {

@@ -1,27 +1,6 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-
-/**
- * Which part of a request decides whether two requests are "the same work".
- *
- * - `country`: md5 hex of the `country` string exactly as sent. This is the original design's name, kept as
- *   the default so that executions started before this project keep their names (and their protection).
- * - `payload`: sha256 hex of the RFC 8785 canonical JSON of the whole payload: key order and whitespace do
- *   not matter, every value does.
- * - `field`: sha256 hex of one business key, e.g. `orderId`; other fields may differ between retries.
- * - `header`: sha256 hex of the client's idempotency key, sent in a header (`Idempotency-Key`, as
- *   draft-ietf-httpapi-idempotency-key-header names it): the same key with another payload is refused (422).
- */
-export type ExecutionNameStrategy =
-  | { readonly from: "country" }
-  | { readonly from: "payload" }
-  | { readonly from: "field"; readonly field: string }
-  | { readonly from: "header"; readonly header: string };
-
-export const EXECUTION_NAME_SOURCES = ["country", "payload", "field", "header"] as const;
-
-/** The header an idempotency key comes in unless the configuration names another. */
-export const DEFAULT_IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+import type { ExecutionNameStrategy } from "./contract";
 
 /** A JSON object as parsed from a request body. */
 export type RequestPayload = { readonly [key: string]: unknown };

@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
 import { executionNameOf } from "../shared/execution-arn";
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./settings";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./contract";
 import type { StartOutcome } from "./start-execution-once";
 
 /**

@@ -4,7 +4,8 @@ import validateRequest from "sfn-dedup:request-validator";
 import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
 import { createHandler } from "./handler";
 import { requestLogWriter } from "./request-log";
-import { ENVIRONMENT, metricDimensionsFromEnvironment, settingsFromEnvironment } from "./settings";
+import { metricDimensionsFromEnvironment, settingsFromEnvironment } from "./settings";
+import { ENVIRONMENT } from "./contract";
 
 // The bundle without a ledger leaves the DynamoDB client out; deployed with a ledger table by mistake,
 // it refuses to start rather than silently skip the ledger.

@@ -1,30 +1,19 @@
 import { embeddedMetrics, withEmbeddedMetrics } from "../shared/embedded-metrics";
 import { writeLogLine } from "../shared/log-line";
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../shared/metric-names";
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE, type RequestOutcome, START_METRICS } from "../shared/metrics-contract";
+import type { RequestMetricDimensions } from "./contract";
 import type { StartOutcome } from "./start-execution-once";
 
-/** How a request was answered: what Step Functions (and the ledger) made of it, or why it never got that far. */
-export type RequestOutcome = StartOutcome["outcome"] | "invalid-request" | "internal-error";
+/** How the handler answers a request: what Step Functions (and the ledger) made of it, or why it never got that far. */
+type HandlerOutcome = StartOutcome["outcome"] | "invalid-request" | "internal-error";
 
 /**
- * Every outcome, each once: the `Outcome` dimension's values. Keyed by the type, so an outcome added to the
- * handler's types fails to compile until it is listed here (and so in the metrics' documentation and tests).
+ * REQUEST_OUTCOMES (functions/shared/metrics-contract.ts, the `Outcome` dimension's values) must be exactly the
+ * handler's outcomes: an outcome added to the handler's types, or to the list alone, fails to compile here.
  */
-const OUTCOMES: { readonly [outcome in RequestOutcome]: true } = {
-  started: true,
-  "already-running": true,
-  "already-exists": true,
-  "claim-in-progress": true,
-  "rerun-started": true,
-  "key-reused": true,
-  "invalid-request": true,
-  throttled: true,
-  unavailable: true,
-  "outcome-unknown": true,
-  rejected: true,
-  "internal-error": true,
-};
-export const REQUEST_OUTCOMES = Object.keys(OUTCOMES) as readonly RequestOutcome[];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const OUTCOMES_ARE_THE_HANDLERS: Same<RequestOutcome, HandlerOutcome> = true;
+void OUTCOMES_ARE_THE_HANDLERS;
 
 /**
  * One line per request, as JSON on stdout, so that CloudWatch Logs Insights can query every field. It
@@ -47,12 +36,6 @@ export interface RequestLogRecord {
 }
 
 export type RequestLogWriter = (record: RequestLogRecord) => void;
-
-/** The values of the dimensions every request of this function shares: where it is deployed, for which workflow. */
-export interface RequestMetricDimensions {
-  readonly environment: string;
-  readonly workflow: string;
-}
 
 /**
  * The request's metrics, in Embedded Metric Format: `Requests` (1) and `Latency` (its `latencyMs`), with one

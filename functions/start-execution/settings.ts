@@ -1,27 +1,19 @@
-import { STATE_MACHINE_ARN_VARIABLE, stateMachineArnFromEnvironment } from "../shared/execution-arn";
-import { LEDGER_TABLE_VARIABLE, ledgerTableFromEnvironment } from "../shared/execution-ledger";
-import { METRICS_ENVIRONMENT_VARIABLES, metricDimensionFrom } from "../shared/metrics-environment";
+import { stateMachineArnFromEnvironment } from "../shared/execution-arn";
+import { ledgerTableFromEnvironment } from "../shared/execution-ledger";
+import { metricDimensionFrom } from "../shared/metrics-environment";
 import { ledgerKeyScopeFromEnvironment } from "../shared/scoped-ledger";
-import { EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "./execution-name";
-import type { RequestMetricDimensions } from "./request-log";
-
-/** The environment variables the function is deployed with; lib/dedup-trigger-stack.ts sets them. */
-export const ENVIRONMENT = {
-  stateMachineArn: STATE_MACHINE_ARN_VARIABLE,
-  executionNameFrom: "EXECUTION_NAME_FROM",
-  executionNameField: "EXECUTION_NAME_FIELD",
-  executionNameHeader: "EXECUTION_NAME_HEADER",
-  /** Set to `after-failure` for a workflow that re-runs failed requests; unset: `never`. */
-  rerun: "RERUN",
-  /** How long Step Functions keeps a closed execution's name in this account: 30; unset: 90 (AWS's default). */
-  stepFunctionsHistoryDays: "STEP_FUNCTIONS_HISTORY_DAYS",
-  ledgerTableName: LEDGER_TABLE_VARIABLE,
-  ledgerLeaseSeconds: "LEDGER_LEASE_SECONDS",
-  ledgerRetentionDays: "LEDGER_RETENTION_DAYS",
-  /** The environment's and the workflow's names: the dimensions of the metrics in each request's log line. */
-  metricsEnvironment: METRICS_ENVIRONMENT_VARIABLES.environment,
-  metricsWorkflow: METRICS_ENVIRONMENT_VARIABLES.workflow,
-} as const;
+import {
+  DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS,
+  ENVIRONMENT,
+  EXECUTION_NAME_SOURCES,
+  type ExecutionNameStrategy,
+  HTTP_HEADER_NAME,
+  RERUN_POLICIES,
+  type RequestMetricDimensions,
+  type RerunPolicy,
+  STEP_FUNCTIONS_HISTORY_DAYS,
+  type StepFunctionsHistoryDays,
+} from "./contract";
 
 /** The execution ledger's table and timings, when the function has one. */
 export interface LedgerEnvironment {
@@ -32,23 +24,6 @@ export interface LedgerEnvironment {
   readonly keyScope?: string;
 }
 
-/**
- * `never`: a request runs once, whatever its end (the original behaviour). `after-failure`: a request whose
- * execution ended FAILED, TIMED_OUT or ABORTED runs again when it is sent again (Temporal's
- * ALLOW_DUPLICATE_FAILED_ONLY); one that succeeded, or still runs, never does.
- */
-export const RERUN_POLICIES = ["never", "after-failure"] as const;
-
-/**
- * Days Step Functions keeps a closed Standard execution (and so refuses its name): 90, or 30 in an account that
- * asked for a shorter history (a quota request). After that the same name starts a new execution.
- */
-export const STEP_FUNCTIONS_HISTORY_DAYS = [90, 30] as const;
-export type StepFunctionsHistoryDays = (typeof STEP_FUNCTIONS_HISTORY_DAYS)[number];
-/** AWS's default: what an environment keeps unless it says `stepFunctionsHistoryDays: 30`. */
-export const DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS: StepFunctionsHistoryDays = STEP_FUNCTIONS_HISTORY_DAYS[0];
-export type RerunPolicy = (typeof RERUN_POLICIES)[number];
-
 export interface HandlerSettings {
   readonly stateMachineArn: string;
   readonly executionName: ExecutionNameStrategy;
@@ -57,9 +32,6 @@ export interface HandlerSettings {
   /** @default 90 */
   readonly stepFunctionsHistoryDays?: StepFunctionsHistoryDays;
 }
-
-/** An HTTP field name (RFC 9110 token). */
-export const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 
 /**
  * Reads the function's configuration once, at cold start. A misconfigured function fails to initialise

@@ -30,7 +30,7 @@ export interface LedgerStart {
 }
 
 /**
- * StartExecution behind the ledger (write order and failure handling: functions/shared/execution-ledger.ts).
+ * StartExecution behind the ledger (write order and failure handling: functions/shared/ledger-protocol.ts).
  * A duplicate is answered from the ledger, at any age, and never reaches StartExecution.
  */
 export async function startWithLedger(

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { firstDuplicateMember } from "./duplicate-members";
-import { canonicalJson, type ExecutionNameStrategy, type RequestPayload } from "./execution-name";
+import { canonicalJson, type RequestPayload } from "./execution-name";
+import { type ExecutionNameStrategy } from "./contract";
 import { PROBLEM_TYPES, ProblemError } from "../shared/problem";
 import { type RequestValidator, requireSchemaValid } from "./request-validator";
 

@@ -1,4 +1,5 @@
 import { ConfigError } from "./config-error";
+import { defaultsOf, fieldNames, type FieldsOf, readField, readObject } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 
 export interface ThrottlingConfig {
@@ -27,12 +28,6 @@ export interface ApiConfig {
 }
 
 /**
- * Below Step Functions' StartExecution quota (a 300/s refill in the largest regions, 150/s elsewhere), so
- * a flood is refused by the API before it reaches the workflow.
- */
-export const API_DEFAULTS: ApiConfig = { throttling: { rateLimit: 100, burstLimit: 200 } };
-
-/**
  * `*`, an https origin, or plain http on this machine's loopback only (a front end in development). A page
  * served over plain http from anywhere else can be rewritten in transit, and would then call the API with
  * the user's credentials: such origins are refused.
@@ -43,67 +38,133 @@ const HTTPS_URL = /^https:\/\/[^\s/$.?#][^\s]*$/;
 const AUDIENCE = /^\S{1,256}$/;
 
 /**
- * `"api": { "throttling": {...}, "cors": {...}, "authorization": {...} }` — see README.md, Configuration.
+ * Below Step Functions' StartExecution quota (a 300/s refill in the largest regions, 150/s elsewhere), so
+ * a flood is refused by the API before it reaches the workflow.
  */
+export const THROTTLING_FIELDS = {
+  rateLimit: {
+    doc: "steady requests per second each route takes",
+    default: { value: 100 },
+    read: (reader, name) => reader.optionalInteger(name, 1, 10_000, "requests per second"),
+  },
+  burstLimit: {
+    doc: "requests a route takes at once above the steady rate",
+    default: { value: 200 },
+    read: (reader, name) => reader.optionalInteger(name, 1, 5_000, "requests at once"),
+  },
+} satisfies FieldsOf<ThrottlingConfig>;
+
+export const CORS_FIELDS = {
+  allowOrigins: {
+    doc: "the origins browsers may call the API from",
+    default: { required: true },
+    read: (reader, name) => {
+      const allowOrigins = reader.optionalStringList(
+        name,
+        ORIGIN,
+        'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"',
+      );
+      if (!allowOrigins || allowOrigins.length === 0) {
+        throw new ConfigError(reader.fieldPath(name), "is required: the origins browsers may call the API from.");
+      }
+      return allowOrigins;
+    },
+  },
+  allowHeaders: {
+    doc: "the request headers browsers may send",
+    default: { value: ["content-type", "authorization"] },
+    read: (reader, name) => reader.optionalStringList(name, HEADER_NAME, "header names such as content-type"),
+  },
+  maxAgeSeconds: {
+    doc: "how long a browser may cache the preflight answer",
+    default: { value: 300 },
+    read: (reader, name) => reader.optionalInteger(name, 0, 86_400, "seconds a browser may cache the preflight answer"),
+  },
+} satisfies FieldsOf<CorsConfig>;
+
+/** Read by authorizationFrom, which allows `type` alone for IAM. */
+export const AUTHORIZATION_FIELDS = {
+  type: {
+    doc: "how callers prove who they are",
+    default: { required: true },
+    read: (reader, name) => {
+      const type = reader.optionalEnum(name, ["jwt", "iam"] as const);
+      if (type === undefined) {
+        throw new ConfigError(reader.fieldPath(name), "is required: jwt or iam.");
+      }
+      return type;
+    },
+  },
+  issuer: {
+    doc: "the token issuer",
+    default: { required: true, when: '`type: "jwt"`' },
+    read: (reader, name) =>
+      reader.requiredString(
+        name,
+        HTTPS_URL,
+        "the token issuer's https URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+      ),
+  },
+  audience: {
+    doc: "the audiences a token must carry one of",
+    default: { required: true, when: '`type: "jwt"`' },
+    read: (reader, name) => {
+      const audience = reader.optionalStringList(name, AUDIENCE, "audience values (client ids)");
+      if (!audience || audience.length === 0) {
+        throw new ConfigError(reader.fieldPath(name), "is required: at least one audience (client id) the tokens must carry.");
+      }
+      return audience;
+    },
+  },
+  scopes: {
+    doc: "the scopes a token must carry one of",
+    default: { value: [] },
+    read: (reader, name) => reader.optionalStringList(name, AUDIENCE, "OAuth scopes such as orders/write"),
+  },
+} satisfies FieldsOf<{ type: AuthorizationConfig["type"]; issuer: string; audience: readonly string[]; scopes: readonly string[] }>;
+
+/** `"api": { "throttling": {...}, "cors": {...}, "authorization": {...} }` — see README.md, Configuration. */
+export const API_FIELDS = {
+  throttling: {
+    doc: "route throttling",
+    default: { value: defaultsOf(THROTTLING_FIELDS) },
+    read: (reader, name) => readObject(THROTTLING_FIELDS, reader.optionalObject(name)),
+    fields: THROTTLING_FIELDS,
+  },
+  cors: {
+    doc: "CORS for browsers",
+    default: { value: undefined, shown: "no CORS" },
+    read: (reader, name) => {
+      const cors = reader.optionalObject(name);
+      return cors && readObject(CORS_FIELDS, cors);
+    },
+    fields: CORS_FIELDS,
+  },
+  authorization: {
+    doc: "who may call the routes",
+    default: { value: undefined, shown: "public" },
+    read: (reader, name) => authorizationFrom(reader.optionalObject(name)),
+    fields: AUTHORIZATION_FIELDS,
+  },
+} satisfies FieldsOf<ApiConfig>;
+
+export const API_DEFAULTS: ApiConfig = defaultsOf(API_FIELDS);
+
 export function apiConfigFrom(reader: ConfigReader | undefined): ApiConfig {
-  if (!reader) {
-    return API_DEFAULTS;
-  }
-  reader.allowOnly(["throttling", "cors", "authorization"]);
-  return {
-    throttling: throttlingFrom(reader.optionalObject("throttling")),
-    cors: corsFrom(reader.optionalObject("cors")),
-    authorization: authorizationFrom(reader.optionalObject("authorization")),
-  };
-}
-
-function throttlingFrom(reader: ConfigReader | undefined): ThrottlingConfig {
-  if (!reader) {
-    return API_DEFAULTS.throttling;
-  }
-  reader.allowOnly(["rateLimit", "burstLimit"]);
-  const rateLimit = reader.optionalInteger("rateLimit", 1, 10_000, "requests per second") ?? API_DEFAULTS.throttling.rateLimit;
-  const burstLimit = reader.optionalInteger("burstLimit", 1, 5_000, "requests at once") ?? API_DEFAULTS.throttling.burstLimit;
-  return { rateLimit, burstLimit };
-}
-
-function corsFrom(reader: ConfigReader | undefined): CorsConfig | undefined {
-  if (!reader) {
-    return undefined;
-  }
-  reader.allowOnly(["allowOrigins", "allowHeaders", "maxAgeSeconds"]);
-  const allowOrigins = reader.optionalStringList(
-    "allowOrigins",
-    ORIGIN,
-    'https origins such as https://app.example.com, http://localhost:<port> in development, or "*"',
-  );
-  if (!allowOrigins || allowOrigins.length === 0) {
-    throw new ConfigError(reader.fieldPath("allowOrigins"), "is required: the origins browsers may call the API from.");
-  }
-  return {
-    allowOrigins,
-    allowHeaders: reader.optionalStringList("allowHeaders", HEADER_NAME, "header names such as content-type") ?? ["content-type", "authorization"],
-    maxAgeSeconds: reader.optionalInteger("maxAgeSeconds", 0, 86_400, "seconds a browser may cache the preflight answer") ?? 300,
-  };
+  return readObject(API_FIELDS, reader);
 }
 
 function authorizationFrom(reader: ConfigReader | undefined): AuthorizationConfig | undefined {
   if (!reader) {
     return undefined;
   }
-  const type = reader.optionalEnum("type", ["jwt", "iam"] as const);
-  if (type === undefined) {
-    throw new ConfigError(reader.fieldPath("type"), "is required: jwt or iam.");
-  }
+  const type = readField(AUTHORIZATION_FIELDS, "type", reader);
   if (type === "iam") {
     reader.allowOnly(["type"]);
     return { type };
   }
-  reader.allowOnly(["type", "issuer", "audience", "scopes"]);
-  const issuer = reader.requiredString("issuer", HTTPS_URL, "the token issuer's https URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
-  const audience = reader.optionalStringList("audience", AUDIENCE, "audience values (client ids)");
-  if (!audience || audience.length === 0) {
-    throw new ConfigError(reader.fieldPath("audience"), "is required: at least one audience (client id) the tokens must carry.");
-  }
-  return { type, issuer, audience, scopes: reader.optionalStringList("scopes", AUDIENCE, "OAuth scopes such as orders/write") ?? [] };
+  reader.allowOnly(fieldNames(AUTHORIZATION_FIELDS));
+  const issuer = readField(AUTHORIZATION_FIELDS, "issuer", reader);
+  const audience = readField(AUTHORIZATION_FIELDS, "audience", reader);
+  return { type, issuer, audience, scopes: readField(AUTHORIZATION_FIELDS, "scopes", reader) };
 }

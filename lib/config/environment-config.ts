@@ -1,13 +1,15 @@
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/settings";
-import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
-import { ALARMS_DEFAULTS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
-import { type ApiConfig, API_DEFAULTS, apiConfigFrom } from "./api-config";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/contract";
+import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
+import { PROJECT_NAME } from "../resource-names";
+import { ALARMS_DEFAULTS, ALARMS_FIELDS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
+import { type ApiConfig, API_DEFAULTS, API_FIELDS, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
+import { defaultsOf, fieldNames, type FieldsOf, readField, readObject } from "./config-field";
 import type { ConfigReader } from "./config-reader";
-import { executionNameFrom } from "./execution-name-config";
+import { EXECUTION_NAME_FIELDS, executionNameFrom } from "./execution-name-config";
 import { defaultWorkflow, type WorkflowConfig } from "./workflow-config";
-import { LOGGING_DEFAULTS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
+import { LOGGING_DEFAULTS, LOGGING_FIELDS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
 import {
   AWS_ACCOUNT_ID,
   AWS_REGION,
@@ -78,36 +80,158 @@ export interface EnvironmentConfig {
 /** Tags every resource gets from the provider; configured `tags` may not replace them. */
 export const RESERVED_TAG_KEYS = ["project", "environment", "managed-by"] as const;
 
-export const ENVIRONMENT_FIELDS = [
-  "account",
-  "region",
-  "deployRoleArn",
-  "notificationEmails",
-  "executionName",
-  "ledger",
-  "stepFunctionsHistoryDays",
-  "state",
-  "kmsKeyArn",
-  "logs",
-  "api",
-  "reservedConcurrency",
-  "tags",
-  "alarms",
-] as const;
-const STATE_FIELDS = ["bucket", "region", "key", "roleArn", "kmsKeyId"] as const;
+/** What the readers of an environment's fields may depend on, read before them. */
+interface EnvironmentContext {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+}
 
-/** The defaults, in one place; README.md "Configuration" documents the same values. */
-export const ENVIRONMENT_DEFAULTS = {
-  notificationEmails: [] as readonly string[],
-  executionName: { from: "country" } as ExecutionNameStrategy,
-  logs: LOGGING_DEFAULTS,
-  api: API_DEFAULTS,
-  stepFunctionsHistoryDays: DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS,
-  /** Enough for a few hundred requests per second at the function's latency, without starving the account. */
-  reservedConcurrency: 20,
-  tags: {} as Readonly<Record<string, string>>,
-  alarms: ALARMS_DEFAULTS as AlarmsConfig | false,
-} as const;
+/** `"ledger": { "retentionDays": n }`. */
+export const LEDGER_FIELDS = {
+  retentionDays: {
+    doc: "days after which a request may run again",
+    default: { value: undefined, shown: "never" },
+    read: (reader, name) => reader.optionalInteger(name, 1, 36_500, "how many days a request is remembered"),
+  },
+} satisfies FieldsOf<LedgerConfig>;
+
+export const STATE_FIELDS = {
+  bucket: {
+    doc: "the state bucket",
+    default: { required: true },
+    read: (reader, name) =>
+      reader.requiredString(
+        name,
+        S3_BUCKET_NAME,
+        "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
+      ),
+  },
+  region: {
+    doc: "the bucket's region",
+    default: { of: (environment: EnvironmentContext) => environment.region, shown: "the environment's" },
+    read: (reader, name) => knownRegion(reader, name, reader.optionalString(name, AWS_REGION, "an AWS region such as eu-west-1")),
+  },
+  key: {
+    doc: "must differ between environments",
+    default: { of: (environment: EnvironmentContext) => stateKeyFor(environment.name), shown: "`sfn-dedup/<name>/terraform.tfstate`" },
+    read: (reader, name) => reader.optionalString(name, S3_STATE_KEY, "an S3 object key without leading slash or spaces"),
+  },
+  roleArn: {
+    doc: "role to assume for the state bucket",
+    default: { value: undefined },
+    read: (reader, name) =>
+      reader.optionalString(
+        name,
+        IAM_ROLE_ARN,
+        "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state",
+      ),
+  },
+  kmsKeyId: {
+    doc: "key the state objects are encrypted with",
+    default: { value: undefined, shown: "S3 default encryption" },
+    read: (reader, name) =>
+      reader.optionalString(
+        name,
+        KMS_KEY_ARN,
+        "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…",
+      ),
+  },
+} satisfies FieldsOf<StateConfig>;
+
+/** An environment's fields, in the order its error messages and README list them; environmentConfigFrom reads them. */
+export const ENVIRONMENT_FIELDS = {
+  account: {
+    doc: "the AWS provider refuses any other account",
+    default: { required: true },
+    read: (reader, name) => reader.requiredString(name, AWS_ACCOUNT_ID, 'a 12-digit AWS account id, as a string ("123456789012")'),
+  },
+  region: {
+    doc: "where the stack deploys",
+    default: { required: true },
+    read: (reader, name) => knownRegion(reader, name, reader.requiredString(name, AWS_REGION, "an AWS region such as eu-west-1")),
+  },
+  deployRoleArn: {
+    doc: "the role the AWS provider assumes for every call, in plans as in deploys",
+    default: { value: undefined },
+    read: (reader, name, { account, region }: EnvironmentContext) => {
+      const deployRoleArn = reader.optionalString(name, IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
+      if (deployRoleArn) {
+        requireSameAccount(reader.fieldPath(name), deployRoleArn, account);
+        requireSamePartition(reader.fieldPath(name), deployRoleArn, region, "the environment's region");
+      }
+      return deployRoleArn;
+    },
+  },
+  notificationEmails: {
+    doc: "topic subscribers",
+    default: { value: [] },
+    read: (reader, name) => reader.optionalStringList(name, EMAIL_ADDRESS, "e-mail addresses such as ops@example.com"),
+  },
+  executionName: {
+    doc: "what names the default workflow's executions",
+    default: { value: { from: "country" } },
+    read: (reader, name) => executionNameFrom(reader.optionalObject(name)),
+    fields: EXECUTION_NAME_FIELDS,
+  },
+  ledger: {
+    doc: "the execution ledger",
+    default: { value: undefined, shown: "off" },
+    read: ledgerFrom,
+    fields: LEDGER_FIELDS,
+  },
+  stepFunctionsHistoryDays: {
+    doc: "how long the account's Step Functions keeps closed executions, and so refuses their names",
+    default: { value: DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS },
+    read: historyDaysFrom,
+  },
+  state: {
+    doc: "remote state in S3",
+    default: { value: undefined, shown: "local state" },
+    read: (reader, name, environment: EnvironmentContext) => stateFrom(reader.optionalObject(name), environment),
+    fields: STATE_FIELDS,
+  },
+  kmsKeyArn: {
+    doc: "customer managed key for the topic, every log group, the ledger table",
+    default: { value: undefined, shown: "AWS-managed keys" },
+    read: (reader, name, { region }: EnvironmentContext) => kmsKeyFrom(reader, name, region),
+  },
+  logs: {
+    doc: "the environment's logging",
+    default: { value: LOGGING_DEFAULTS },
+    read: (reader, name) => loggingConfigFrom(reader.optionalObject(name)),
+    fields: LOGGING_FIELDS,
+  },
+  api: {
+    doc: "the HTTP API's throttling, CORS and authorization",
+    default: { value: API_DEFAULTS },
+    read: (reader, name) => apiConfigFrom(reader.optionalObject(name)),
+    fields: API_FIELDS,
+  },
+  reservedConcurrency: {
+    doc: "concurrency reserved for, and capping, each workflow's start-execution function",
+    // Enough for a few hundred requests per second at the function's latency, without starving the account.
+    default: { value: 20 },
+    read: (reader, name) =>
+      reader.valueOf(name) === false
+        ? false
+        : reader.optionalInteger(name, 1, 1000, "the function's reserved concurrency, or false for none"),
+  },
+  tags: {
+    doc: "added to every resource's default tags",
+    default: { value: {} },
+    read: (reader, name) => reader.optionalStringMap(name, tagProblem),
+  },
+  alarms: {
+    doc: "the environment's CloudWatch alarms and the topic they notify",
+    default: { value: ALARMS_DEFAULTS, shown: "on: every alarm, on a topic of the stack's without subscribers" },
+    read: (reader, name, { region }: EnvironmentContext) => alarmsConfigFrom(reader, name, region),
+    fields: ALARMS_FIELDS,
+  },
+} satisfies FieldsOf<Omit<EnvironmentConfig, "name" | "workflows">>;
+
+/** The defaults, in one place: README.md "Configuration" documents the same values (a test holds it to them). */
+export const ENVIRONMENT_DEFAULTS = defaultsOf(ENVIRONMENT_FIELDS);
 
 /**
  * What a fresh clone synthesizes when no environment is configured: one stack, local state, any account;
@@ -123,57 +247,52 @@ export function defaultEnvironment(workflows?: readonly WorkflowConfig[]): Envir
 }
 
 export function stateKeyFor(environment: string): string {
-  return `sfn-dedup/${environment}/terraform.tfstate`;
+  return `${PROJECT_NAME}/${environment}/terraform.tfstate`;
 }
 
 /** `workflows`: the project's, which every environment deploys; undefined when it configures none. */
 export function environmentConfigFrom(name: string, reader: ConfigReader, workflows?: readonly WorkflowConfig[]): EnvironmentConfig {
-  reader.allowOnly(ENVIRONMENT_FIELDS);
+  reader.allowOnly(fieldNames(ENVIRONMENT_FIELDS));
   if (workflows && reader.has("executionName")) {
     throw new ConfigError(
       reader.fieldPath("executionName"),
       "names the default workflow's key; with context.workflows configured, set executionName on each workflow (context.workflows.<name>.executionName).",
     );
   }
-  const executionName = executionNameFrom(reader.optionalObject("executionName")) ?? ENVIRONMENT_DEFAULTS.executionName;
-  const account = reader.requiredString("account", AWS_ACCOUNT_ID, 'a 12-digit AWS account id, as a string ("123456789012")');
-  const region = knownRegion(reader, "region", reader.requiredString("region", AWS_REGION, "an AWS region such as eu-west-1"));
-  const deployRoleArn = reader.optionalString("deployRoleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy");
-  if (deployRoleArn) {
-    requireSameAccount(reader.fieldPath("deployRoleArn"), deployRoleArn, account);
-    requireSamePartition(reader.fieldPath("deployRoleArn"), deployRoleArn, region, "the environment's region");
-  }
+  // The key, account and region first: a mistake there is the one reported, and the other fields' checks need the latter two.
+  const executionName = readField(ENVIRONMENT_FIELDS, "executionName", reader);
+  const account = readField(ENVIRONMENT_FIELDS, "account", reader);
+  const region = readField(ENVIRONMENT_FIELDS, "region", reader);
+  const environment: EnvironmentContext = { name, account, region };
   return {
     name,
     account,
     region,
-    deployRoleArn,
-    notificationEmails:
-      reader.optionalStringList("notificationEmails", EMAIL_ADDRESS, "e-mail addresses such as ops@example.com") ??
-      ENVIRONMENT_DEFAULTS.notificationEmails,
+    deployRoleArn: readField(ENVIRONMENT_FIELDS, "deployRoleArn", reader, environment),
+    notificationEmails: readField(ENVIRONMENT_FIELDS, "notificationEmails", reader),
     executionName,
     workflows: workflows ?? [defaultWorkflow(executionName)],
-    ledger: ledgerFrom(reader),
-    stepFunctionsHistoryDays: historyDaysFrom(reader),
-    state: stateFrom(reader.optionalObject("state"), name, region),
-    kmsKeyArn: kmsKeyFrom(reader, region),
-    logs: loggingConfigFrom(reader.optionalObject("logs")),
-    api: apiConfigFrom(reader.optionalObject("api")),
-    reservedConcurrency:
-      reader.valueOf("reservedConcurrency") === false
-        ? false
-        : (reader.optionalInteger("reservedConcurrency", 1, 1000, "the function's reserved concurrency, or false for none") ??
-          ENVIRONMENT_DEFAULTS.reservedConcurrency),
-    tags: reader.optionalStringMap("tags", tagProblem) ?? ENVIRONMENT_DEFAULTS.tags,
-    alarms: alarmsConfigFrom(reader, "alarms", region),
+    ledger: readField(ENVIRONMENT_FIELDS, "ledger", reader),
+    stepFunctionsHistoryDays: readField(ENVIRONMENT_FIELDS, "stepFunctionsHistoryDays", reader),
+    state: readField(ENVIRONMENT_FIELDS, "state", reader, environment),
+    kmsKeyArn: readField(ENVIRONMENT_FIELDS, "kmsKeyArn", reader, environment),
+    logs: readField(ENVIRONMENT_FIELDS, "logs", reader),
+    api: readField(ENVIRONMENT_FIELDS, "api", reader),
+    reservedConcurrency: readField(ENVIRONMENT_FIELDS, "reservedConcurrency", reader),
+    tags: readField(ENVIRONMENT_FIELDS, "tags", reader),
+    alarms: readField(ENVIRONMENT_FIELDS, "alarms", reader, environment),
   };
 }
 
-function kmsKeyFrom(reader: ConfigReader, region: string): string | undefined {
-  const keyArn = reader.optionalString("kmsKeyArn", KMS_KEY_ONLY_ARN, "a KMS key ARN (not an alias) such as arn:aws:kms:eu-west-1:123456789012:key/…");
+function kmsKeyFrom(reader: ConfigReader, field: string, region: string): string | undefined {
+  const keyArn = reader.optionalString(
+    field,
+    KMS_KEY_ONLY_ARN,
+    "a KMS key ARN (not an alias) such as arn:aws:kms:eu-west-1:123456789012:key/…",
+  );
   const keyRegion = keyArn && KMS_KEY_ONLY_ARN.exec(keyArn)![1];
   if (keyRegion && keyRegion !== region) {
-    throw new ConfigError(reader.fieldPath("kmsKeyArn"), `is in ${keyRegion}, not the environment's region ${region}: KMS keys are regional.`);
+    throw new ConfigError(reader.fieldPath(field), `is in ${keyRegion}, not the environment's region ${region}: KMS keys are regional.`);
   }
   return keyArn;
 }
@@ -195,12 +314,12 @@ function requireSamePartition(field: string, roleArn: string, region: string, re
 }
 
 /** `"stepFunctionsHistoryDays": 90 | 30`: what the account's Step Functions keeps (README, Configuration). */
-function historyDaysFrom(reader: ConfigReader): StepFunctionsHistoryDays {
-  if (!reader.has("stepFunctionsHistoryDays")) return ENVIRONMENT_DEFAULTS.stepFunctionsHistoryDays;
-  const value = reader.valueOf("stepFunctionsHistoryDays");
+function historyDaysFrom(reader: ConfigReader, field: string): StepFunctionsHistoryDays | undefined {
+  if (!reader.has(field)) return undefined;
+  const value = reader.valueOf(field);
   if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly unknown[]).includes(value)) {
     throw new ConfigError(
-      reader.fieldPath("stepFunctionsHistoryDays"),
+      reader.fieldPath(field),
       `must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got ${JSON.stringify(value)}.`,
     );
   }
@@ -208,8 +327,8 @@ function historyDaysFrom(reader: ConfigReader): StepFunctionsHistoryDays {
 }
 
 /** `"ledger": true`, `false`, or `{ "retentionDays": n }`. */
-function ledgerFrom(reader: ConfigReader): LedgerConfig | undefined {
-  const value = reader.valueOf("ledger");
+function ledgerFrom(reader: ConfigReader, field: string): LedgerConfig | undefined {
+  const value = reader.valueOf(field);
   if (value === undefined || value === false) {
     return undefined;
   }
@@ -217,29 +336,28 @@ function ledgerFrom(reader: ConfigReader): LedgerConfig | undefined {
     return {};
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ConfigError(reader.fieldPath("ledger"), `must be true, false or { "retentionDays": <days> }; got ${JSON.stringify(value)}.`);
+    throw new ConfigError(reader.fieldPath(field), `must be true, false or { "retentionDays": <days> }; got ${JSON.stringify(value)}.`);
   }
-  const ledger = reader.requiredObject("ledger", "the ledger's settings").allowOnly(["retentionDays"]);
-  return { retentionDays: ledger.optionalInteger("retentionDays", 1, 36_500, "how many days a request is remembered") };
+  return readObject(LEDGER_FIELDS, reader.requiredObject(field, "the ledger's settings"));
 }
 
-function stateFrom(reader: ConfigReader | undefined, environment: string, environmentRegion: string): StateConfig | undefined {
+function stateFrom(reader: ConfigReader | undefined, environment: EnvironmentContext): StateConfig | undefined {
   if (!reader) {
     return undefined;
   }
-  reader.allowOnly(STATE_FIELDS);
-  const roleArn = reader.optionalString("roleArn", IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state");
-  const region =
-    knownRegion(reader, "region", reader.optionalString("region", AWS_REGION, "an AWS region such as eu-west-1")) ?? environmentRegion;
+  reader.allowOnly(fieldNames(STATE_FIELDS));
+  // The role and region first: a role must be in the partition of the state's region.
+  const roleArn = readField(STATE_FIELDS, "roleArn", reader);
+  const region = readField(STATE_FIELDS, "region", reader, environment);
   if (roleArn) {
     requireSamePartition(reader.fieldPath("roleArn"), roleArn, region, "the state's region");
   }
   return {
-    bucket: reader.requiredString("bucket", S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
+    bucket: readField(STATE_FIELDS, "bucket", reader),
     region,
-    key: reader.optionalString("key", S3_STATE_KEY, "an S3 object key without leading slash or spaces") ?? stateKeyFor(environment),
+    key: readField(STATE_FIELDS, "key", reader, environment),
     roleArn,
-    kmsKeyId: reader.optionalString("kmsKeyId", KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
+    kmsKeyId: readField(STATE_FIELDS, "kmsKeyId", reader),
   };
 }
 

@@ -2,8 +2,9 @@ import { ConfigError, type ConfigSource } from "./config-error";
 import { ConfigReader } from "./config-reader";
 import { PROJECT_ROOT } from "../project-root";
 import { requireDistinctIdentities, requireNamesWithinLimits } from "../workflow-identity";
-import { defaultEnvironment, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
-import { type WorkflowConfig, workflowsConfigFrom } from "./workflow-config";
+import { fieldNames, type FieldsOf, readField } from "./config-field";
+import { defaultEnvironment, ENVIRONMENT_FIELDS, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
+import { type WorkflowConfig, WORKFLOW_FIELDS, workflowsConfigFrom } from "./workflow-config";
 import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
 
 /** A state bucket to bootstrap: one per distinct bucket the environments use. */
@@ -50,28 +51,59 @@ export function projectConfigFrom(context: unknown, source: ConfigSource = "cdkt
   }
 }
 
+/** What the readers of the context's fields need: where the files are, and the workflows, read first. */
+interface ProjectContext {
+  readonly projectRoot: string;
+  readonly workflows?: readonly WorkflowConfig[];
+}
+
+/** The context's own fields (cdktf keeps its own beside them), in the order its error message lists them. */
+export const PROJECT_FIELDS = {
+  environments: {
+    doc: "the environments, each one stack named after it",
+    default: { of: ({ workflows }: ProjectContext) => [defaultEnvironment(workflows)], shown: "the one environment `default`" },
+    read: (reader, name, { workflows }: ProjectContext) => {
+      const declared = reader.optionalObject(name);
+      if (!declared || declared.fields().length === 0) {
+        return undefined;
+      }
+      return declared.fields().map((environment) => {
+        if (!ENVIRONMENT_NAME.test(environment)) {
+          throw new ConfigError(
+            declared.fieldPath(environment),
+            "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it names the stack and every resource).",
+          );
+        }
+        return environmentConfigFrom(environment, declared.requiredObject(environment, "the environment's settings"), workflows);
+      });
+    },
+    fields: ENVIRONMENT_FIELDS,
+  },
+  workflows: {
+    doc: "the workflows every environment deploys",
+    default: { value: undefined, shown: "the default workflow, notify-country" },
+    read: (reader, name, { projectRoot }: ProjectContext) => {
+      const declared = reader.optionalObject(name);
+      return declared && workflowsConfigFrom(declared, projectRoot);
+    },
+    fields: WORKFLOW_FIELDS,
+  },
+} satisfies FieldsOf<{ environments: readonly EnvironmentConfig[]; workflows: readonly WorkflowConfig[] | undefined }>;
+
 function readProjectConfig(context: unknown, projectRoot: string): ProjectConfig {
   const root = ConfigReader.object(context, "context");
+  const names: string[] = fieldNames(PROJECT_FIELDS);
   for (const key of root.fields()) {
-    if (key !== "environments" && key !== "workflows" && !CDKTF_OWN_KEY.test(key)) {
-      throw new ConfigError(root.fieldPath(key), "is not a known field; allowed fields: environments, workflows (and cdktf's own cdktf* keys).");
+    if (!names.includes(key) && !CDKTF_OWN_KEY.test(key)) {
+      throw new ConfigError(
+        root.fieldPath(key),
+        `is not a known field; allowed fields: ${names.join(", ")} (and cdktf's own cdktf* keys).`,
+      );
     }
   }
-  const declaredWorkflows = root.optionalObject("workflows");
-  const workflows = declaredWorkflows && workflowsConfigFrom(declaredWorkflows, projectRoot);
-  const declared = root.optionalObject("environments");
-  const environments =
-    declared && declared.fields().length > 0
-      ? declared.fields().map((name) => {
-          if (!ENVIRONMENT_NAME.test(name)) {
-            throw new ConfigError(
-              declared.fieldPath(name),
-              "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it names the stack and every resource).",
-            );
-          }
-          return environmentConfigFrom(name, declared.requiredObject(name, "the environment's settings"), workflows);
-        })
-      : [defaultEnvironment(workflows)];
+  // The workflows first: every environment deploys them.
+  const workflows = readField(PROJECT_FIELDS, "workflows", root, { projectRoot });
+  const environments = readField(PROJECT_FIELDS, "environments", root, { projectRoot, workflows });
 
   for (const environment of environments) {
     for (const workflow of environment.workflows) requireNamesWithinLimits(environment.name, workflow.name);

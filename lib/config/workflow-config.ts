@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ExecutionNameStrategy } from "../../functions/start-execution/execution-name";
-import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/settings";
+import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
+import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/contract";
 import { ConfigError } from "./config-error";
+import { defaultsOf, fieldNames, type FieldsOf, readField } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 import { compileRequestSchema } from "../request-validator";
-import { executionNameFrom } from "./execution-name-config";
+import { EXECUTION_NAME_FIELDS, executionNameFrom } from "./execution-name-config";
 
 /** An IAM statement a team's workflow needs beyond what its ASL shows (see lib/workflow-task-grants.ts). */
 export interface WorkflowPermission {
@@ -37,9 +38,6 @@ export interface WorkflowConfig {
   readonly exposeOutput: boolean;
 }
 
-/** What a workflow gets for the fields it leaves out, the default workflow included. */
-export const WORKFLOW_DEFAULTS = { rerun: "never", exposeOutput: false } as const satisfies Pick<WorkflowConfig, "rerun" | "exposeOutput">;
-
 /** The workflow a project without `workflows` deploys: the original design's, at its original addresses. */
 export const DEFAULT_WORKFLOW = {
   name: "notify-country",
@@ -51,19 +49,6 @@ export const DEFAULT_WORKFLOW = {
 /** The values synth gives every workflow's ASL; a workflow's own substitutions may not replace them. */
 export const PROJECT_SUBSTITUTIONS = ["Partition", "Region", "Account", "Environment", "TopicArn"] as const;
 
-export const WORKFLOW_FIELDS = [
-  "definition",
-  "route",
-  "request",
-  "executionName",
-  "substitutions",
-  "permissions",
-  "rerun",
-  "exposeOutput",
-  "type",
-] as const;
-const PERMISSION_FIELDS = ["actions", "resources", "reason", "covers"] as const;
-
 /** 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen. */
 export const WORKFLOW_NAME = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 /** What API Gateway accepts in a literal path segment; route parameters are the trigger's own business. */
@@ -73,9 +58,120 @@ const PLACEHOLDER_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
 
+/** What the readers of a workflow's fields need: where its files are. */
+interface WorkflowContext {
+  readonly projectRoot: string;
+}
+
+/** One IAM statement of `permissions`; permissionsFrom reads them. */
+export const PERMISSION_FIELDS = {
+  actions: {
+    doc: "named actions (`service:Action`), no wildcard",
+    default: { required: true },
+    read: (reader, name) => {
+      const actions = reader.optionalStringList(name, IAM_ACTION, "IAM actions such as dynamodb:PutItem") ?? [];
+      if (actions.length === 0) {
+        throw new ConfigError(reader.fieldPath(name), "is required: the IAM actions, each named (service:Action).");
+      }
+      const wildcard = actions.find((action) => /[*?]/.test(action));
+      if (wildcard) {
+        throw new ConfigError(reader.fieldPath(name), `uses the wildcard action "${wildcard}"; name each action the workflow needs.`);
+      }
+      return actions;
+    },
+  },
+  resources: {
+    doc: 'ARNs, or "*" only with a reason',
+    default: { required: true },
+    read: (reader, name) => {
+      const resources = reader.optionalStringList(name, /^(\*|arn:\S+)$/, 'resource ARNs, or "*" with a reason') ?? [];
+      if (resources.length === 0) {
+        throw new ConfigError(reader.fieldPath(name), "is required: the ARNs the actions apply to.");
+      }
+      return resources;
+    },
+  },
+  reason: {
+    doc: "why AWS allows nothing narrower than `*`",
+    default: { value: undefined },
+    read: (reader, name) => reader.optionalString(name, /\S/, "why no narrower resource exists"),
+  },
+  covers: {
+    doc: "the names of the states the entry is for",
+    default: { value: [] },
+    read: (reader, name) => reader.optionalStringList(name, /\S/, "state names of the ASL"),
+  },
+} satisfies FieldsOf<WorkflowPermission>;
+
+/** A workflow's fields, in the order its error messages and README list them; workflowConfigFrom reads them. */
+export const WORKFLOW_FIELDS = {
+  definition: {
+    doc: "the workflow's ASL",
+    default: { required: true },
+    read: (reader, name, { projectRoot }: WorkflowContext) =>
+      projectFile(reader, name, projectRoot, "the workflow's ASL file (JSON), relative to the project root, e.g. asl/orders.asl.json"),
+  },
+  route: {
+    doc: "the HTTP API route that starts it",
+    default: { required: true },
+    read: (reader, name) => reader.requiredString(name, ROUTE, 'the HTTP API route that starts it, "POST /<path>", e.g. "POST /orders"'),
+  },
+  request: {
+    doc: "what every request body must satisfy",
+    default: { required: true },
+    read: (reader, name, { projectRoot }: WorkflowContext) =>
+      projectFile(reader, name, projectRoot, "the request's JSON Schema file (draft 2020-12), relative to the project root"),
+  },
+  executionName: {
+    doc: "what names its executions",
+    default: { value: { from: "payload" } },
+    read: (reader, name) => executionNameFrom(reader.optionalObject(name)),
+    fields: EXECUTION_NAME_FIELDS,
+  },
+  substitutions: {
+    doc: "values for the ASL's own placeholders",
+    default: { value: {} },
+    read: substitutionsFrom,
+  },
+  permissions: {
+    doc: "IAM statements for what synth cannot derive from the ASL",
+    default: { value: [] },
+    read: permissionsFrom,
+    fields: PERMISSION_FIELDS,
+  },
+  rerun: {
+    doc: "whether a request whose execution failed, timed out or was aborted runs again when it is sent again",
+    default: { value: "never" },
+    read: (reader, name) => reader.optionalEnum(name, RERUN_POLICIES),
+  },
+  exposeOutput: {
+    doc: "whether the status route (`GET <route's path>/{executionName}`) answers a succeeded execution's `output`",
+    // Off: outputs may hold personal data, and everyone the route lets in would see them.
+    default: { value: false },
+    read: (reader, name) => reader.optionalBoolean(name),
+  },
+  type: {
+    doc: "only a Standard workflow refuses a second execution with a name it already knows",
+    default: { value: "STANDARD" },
+    read: (reader, name) => {
+      if (reader.optionalEnum(name, ["STANDARD", "EXPRESS"] as const) === "EXPRESS") {
+        throw new ConfigError(
+          reader.fieldPath(name),
+          'must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.',
+        );
+      }
+      return "STANDARD";
+    },
+  },
+} satisfies FieldsOf<Omit<WorkflowConfig, "name"> & { type: "STANDARD" }>;
+
+/** What a workflow gets for the fields it leaves out, the default workflow included. */
+export const WORKFLOW_DEFAULTS = defaultsOf(WORKFLOW_FIELDS);
+
 /** The default workflow, keyed as the environment says (`executionName`, country unless set). */
 export function defaultWorkflow(executionName: ExecutionNameStrategy): WorkflowConfig {
-  return { ...DEFAULT_WORKFLOW, executionName, substitutions: {}, permissions: [], ...WORKFLOW_DEFAULTS };
+  const { substitutions, permissions, rerun, exposeOutput } = WORKFLOW_DEFAULTS;
+  return { ...DEFAULT_WORKFLOW, executionName, substitutions, permissions, rerun, exposeOutput };
 }
 
 /**
@@ -106,29 +202,25 @@ export function workflowsConfigFrom(reader: ConfigReader, projectRoot: string): 
 }
 
 function workflowConfigFrom(name: string, reader: ConfigReader, projectRoot: string): WorkflowConfig {
-  reader.allowOnly(WORKFLOW_FIELDS);
-  const type = reader.optionalEnum("type", ["STANDARD", "EXPRESS"] as const);
-  if (type === "EXPRESS") {
-    throw new ConfigError(
-      reader.fieldPath("type"),
-      'must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.',
-    );
-  }
-  const definition = projectFile(reader, "definition", projectRoot, "the workflow's ASL file (JSON), relative to the project root, e.g. asl/orders.asl.json");
-  const request = projectFile(reader, "request", projectRoot, "the request's JSON Schema file (draft 2020-12), relative to the project root");
+  reader.allowOnly(fieldNames(WORKFLOW_FIELDS));
+  const workflow: WorkflowContext = { projectRoot };
+  // The type first (an Express workflow is refused whatever else it says), then the files and the key, which the schema must require.
+  readField(WORKFLOW_FIELDS, "type", reader);
+  const definition = readField(WORKFLOW_FIELDS, "definition", reader, workflow);
+  const request = readField(WORKFLOW_FIELDS, "request", reader, workflow);
   const schema = requestSchema(reader, projectRoot, request);
-  const executionName = executionNameFrom(reader.optionalObject("executionName")) ?? { from: "payload" };
+  const executionName = readField(WORKFLOW_FIELDS, "executionName", reader);
   requireKeyInSchema(reader, executionName, schema, request);
   return {
     name,
     definition,
-    route: reader.requiredString("route", ROUTE, 'the HTTP API route that starts it, "POST /<path>", e.g. "POST /orders"'),
+    route: readField(WORKFLOW_FIELDS, "route", reader),
     request,
     executionName,
-    substitutions: substitutionsFrom(reader),
-    permissions: permissionsFrom(reader),
-    rerun: reader.optionalEnum("rerun", RERUN_POLICIES) ?? WORKFLOW_DEFAULTS.rerun,
-    exposeOutput: reader.optionalBoolean("exposeOutput") ?? WORKFLOW_DEFAULTS.exposeOutput,
+    substitutions: readField(WORKFLOW_FIELDS, "substitutions", reader),
+    permissions: readField(WORKFLOW_FIELDS, "permissions", reader),
+    rerun: readField(WORKFLOW_FIELDS, "rerun", reader),
+    exposeOutput: readField(WORKFLOW_FIELDS, "exposeOutput", reader),
   };
 }
 
@@ -183,50 +275,38 @@ function requireKeyInSchema(reader: ConfigReader, strategy: ExecutionNameStrateg
   }
 }
 
-function substitutionsFrom(reader: ConfigReader): Record<string, string> {
-  return (
-    reader.optionalStringMap("substitutions", (key, value) => {
-      if (!PLACEHOLDER_NAME.test(key)) {
-        return "is not a placeholder name: a letter, then letters, digits or _ (written ${Name} in the ASL).";
-      }
-      if ((PROJECT_SUBSTITUTIONS as readonly string[]).includes(key)) {
-        return `is the project's own value (${PROJECT_SUBSTITUTIONS.join(", ")}); choose another name.`;
-      }
-      if (typeof value !== "string" || value === "") {
-        return `must be a non-empty string; got ${JSON.stringify(value)}.`;
-      }
-      return undefined;
-    }) ?? {}
-  );
+function substitutionsFrom(reader: ConfigReader, field: string): Record<string, string> | undefined {
+  return reader.optionalStringMap(field, (key, value) => {
+    if (!PLACEHOLDER_NAME.test(key)) {
+      return "is not a placeholder name: a letter, then letters, digits or _ (written ${Name} in the ASL).";
+    }
+    if ((PROJECT_SUBSTITUTIONS as readonly string[]).includes(key)) {
+      return `is the project's own value (${PROJECT_SUBSTITUTIONS.join(", ")}); choose another name.`;
+    }
+    if (typeof value !== "string" || value === "") {
+      return `must be a non-empty string; got ${JSON.stringify(value)}.`;
+    }
+    return undefined;
+  });
 }
 
-function permissionsFrom(reader: ConfigReader): WorkflowPermission[] {
-  const value = reader.valueOf("permissions");
+function permissionsFrom(reader: ConfigReader, field: string): WorkflowPermission[] | undefined {
+  const value = reader.valueOf(field);
   if (value === undefined) {
-    return [];
+    return undefined;
   }
   if (!Array.isArray(value)) {
-    throw new ConfigError(reader.fieldPath("permissions"), "must be a list of IAM statements: { actions, resources, reason?, covers? }.");
+    throw new ConfigError(reader.fieldPath(field), "must be a list of IAM statements: { actions, resources, reason?, covers? }.");
   }
   return value.map((_, index) => {
-    const statement = reader.requiredListObject("permissions", index, "an IAM statement");
-    statement.allowOnly(PERMISSION_FIELDS);
-    const actions = statement.optionalStringList("actions", IAM_ACTION, "IAM actions such as dynamodb:PutItem") ?? [];
-    if (actions.length === 0) {
-      throw new ConfigError(statement.fieldPath("actions"), "is required: the IAM actions, each named (service:Action).");
-    }
-    const wildcard = actions.find((action) => /[*?]/.test(action));
-    if (wildcard) {
-      throw new ConfigError(statement.fieldPath("actions"), `uses the wildcard action "${wildcard}"; name each action the workflow needs.`);
-    }
-    const resources = statement.optionalStringList("resources", /^(\*|arn:\S+)$/, 'resource ARNs, or "*" with a reason') ?? [];
-    if (resources.length === 0) {
-      throw new ConfigError(statement.fieldPath("resources"), "is required: the ARNs the actions apply to.");
-    }
-    const reason = statement.optionalString("reason", /\S/, "why no narrower resource exists");
+    const statement = reader.requiredListObject(field, index, "an IAM statement");
+    statement.allowOnly(fieldNames(PERMISSION_FIELDS));
+    const actions = readField(PERMISSION_FIELDS, "actions", statement);
+    const resources = readField(PERMISSION_FIELDS, "resources", statement);
+    const reason = readField(PERMISSION_FIELDS, "reason", statement);
     if (resources.includes("*") && !reason) {
       throw new ConfigError(statement.fieldPath("resources"), 'is "*": name the resources, or give the reason AWS allows nothing narrower ("reason").');
     }
-    return { actions, resources, reason, covers: statement.optionalStringList("covers", /\S/, "state names of the ASL") ?? [] };
+    return { actions, resources, reason, covers: readField(PERMISSION_FIELDS, "covers", statement) };
   });
 }

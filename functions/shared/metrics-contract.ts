@@ -1,7 +1,8 @@
 /**
  * The CloudWatch metrics the functions publish through Embedded Metric Format (EMF) in the log lines they
  * already write: no PutMetricData call, no permission. The stack's alarms and dashboard read the same names
- * from here, so what they show is what the functions emit.
+ * from here, so what they show is what the functions emit. A contract module: names only, so that synth,
+ * which imports it, loads no handler code.
  */
 
 /** Every metric of the project, in one custom namespace. */
@@ -22,8 +23,28 @@ export const START_METRICS = {
   latency: "Latency",
 } as const;
 
+/**
+ * Every outcome a start-execution request is answered with, each once: the `Outcome` dimension's values.
+ * functions/start-execution/request-log.ts fails to compile unless this is exactly the handler's outcomes.
+ */
+export const REQUEST_OUTCOMES = [
+  "started",
+  "already-running",
+  "already-exists",
+  "claim-in-progress",
+  "rerun-started",
+  "key-reused",
+  "invalid-request",
+  "throttled",
+  "unavailable",
+  "outcome-unknown",
+  "rejected",
+  "internal-error",
+] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
+
 /** The outcomes that answer a request as a duplicate of an earlier one: what the trigger exists for. */
-export const DUPLICATE_OUTCOMES = ["already-running", "already-exists", "claim-in-progress"] as const;
+export const DUPLICATE_OUTCOMES = ["already-running", "already-exists", "claim-in-progress"] as const satisfies readonly RequestOutcome[];
 
 /** ledger-status, per status change event, with dimension Environment. */
 export const LEDGER_STATUS_METRICS = {
@@ -43,4 +64,15 @@ export const RECONCILER_METRICS = {
   settled: "ClaimsSettled",
   /** Count: open records the sweep looked at. */
   examined: "RecordsExamined",
+} as const;
+
+/**
+ * The variables that give a function the dimension values of its metrics, defined once: the functions read
+ * them (functions/shared/metrics-environment.ts), lib/dedup-trigger-stack.ts and lib/ledger-status-updates.ts set them.
+ */
+export const METRICS_ENVIRONMENT_VARIABLES = {
+  /** The environment's name (`default`, `prod`…): the `Environment` dimension. */
+  environment: "METRICS_ENVIRONMENT",
+  /** The workflow's name (`notify-country`…): the `Workflow` dimension of a start-execution function. */
+  workflow: "METRICS_WORKFLOW",
 } as const;
