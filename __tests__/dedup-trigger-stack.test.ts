@@ -2,20 +2,22 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
-import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
-import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import {
+  Apigatewayv2Api,
+  Apigatewayv2Integration,
+  Apigatewayv2Route,
+  Apigatewayv2Stage,
+  AwsProvider,
+  CloudwatchEventTarget,
+  CloudwatchLogGroup,
+  DynamodbTable,
+  LambdaFunction,
+  LambdaFunctionEventInvokeConfig,
+  LambdaPermission,
+  SfnStateMachine,
+  SnsTopic,
+  SnsTopicSubscription,
+} from "../lib/toolkit/aws-provider";
 import { FUNCTION_BUNDLES } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";

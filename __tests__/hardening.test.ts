@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Apigatewayv2Authorizer, SqsQueue } from "../lib/toolkit/aws-provider";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { type Attributes, dataReferenceTo, functionReference, notificationTopic, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
 

@@ -6,6 +6,7 @@ import { projectConfigFrom } from "../lib/config/project-config";
 import type { EnvironmentConfig } from "../lib/config/environment-config";
 import { ACTIONS_BY_RESOURCE_TYPE, deployRoleName, PERMISSION_FREE_DATA_SOURCES, PLAN_ROLE_NAME, type PipelineRoles, pipelineRolesFor, type RoleDefinition } from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { roleMayAssume } from "./support/iam-simulation";
 import { synthProject } from "./support/synth";
 
@@ -517,7 +518,7 @@ describe(".github/workflows/cdktf.yml", () => {
   it("plans every environment on pull requests and posts each plan", () => {
     expect(workflow.jobs.plan.if).toContain("github.event_name == 'pull_request'");
     expect(workflow.jobs.plan.strategy.matrix.include).toBe("${{ fromJSON(needs.test.outputs.environments) }}");
-    expect(runs("plan")).toContain('npx cdktf diff "$STACK" --skip-synth');
+    expect(runs("plan")).toContain(`npx ${TOOLKIT_CLI} diff "$STACK" --skip-synth`);
     expect(steps("plan").some((step) => step.uses?.startsWith("actions/github-script@") && step.with?.script?.includes("createComment"))).toBe(true);
     expect(workflow.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
@@ -528,7 +529,7 @@ describe(".github/workflows/cdktf.yml", () => {
     expect(deploy.environment).toBe("${{ matrix.name }}");
     expect(deploy.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true });
     expect(deploy.needs).toEqual(["test", "scan"]);
-    expect(runs("deploy")).toContain('npx cdktf deploy "$STACK" --skip-synth --auto-approve');
+    expect(runs("deploy")).toContain(`npx ${TOOLKIT_CLI} deploy "$STACK" --skip-synth --auto-approve`);
   });
 
   it("reaches AWS only through the OIDC roles npm run environments names for each environment", () => {

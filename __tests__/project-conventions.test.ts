@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { NODEJS_RUNTIME, nodeMajorOf } from "../lib/nodejs-runtime";
 import { PROJECT_ROOT } from "../lib/project-root";
+import { AWS_PROVIDER_PACKAGE, TOOLKIT_CLI } from "../lib/toolkit/names";
 
 interface PackageJson {
   readonly scripts: Record<string, string>;
@@ -17,28 +18,44 @@ const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.
 /** One version and nothing else: no ^, ~, range, x, tag, URL or path, so npm install can only pick that one. */
 const EXACT_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
-const PROVIDER = "@cdktf/provider-aws";
+const PROVIDER = AWS_PROVIDER_PACKAGE;
 const ESCAPED_PROVIDER = PROVIDER.replace(/[/.-]/g, "\\$&");
 
 /**
  * Every way TypeScript or JavaScript names a module: `import … from`, `export … from`, `import "…"`,
  * `require("…")` and `import("…")`. The quote that opens the name must close it.
  */
-const MODULE_REFERENCE = new RegExp(String.raw`(?:\bfrom\s*|\bimport\s*|\b(?:require|import)\s*\(\s*)(["'\x60])(${ESCAPED_PROVIDER}(?:/[^"'\x60]*)?)\1`, "g");
+const MODULE_REFERENCE = /(?:\bfrom\s*|\bimport\s*|\b(?:require|import)\s*\(\s*)(["'\x60])([^"'\x60\s]+)\1/g;
+
+/** Every module a file names. */
+function modulesNamedIn(source: string): string[] {
+  return [...source.matchAll(MODULE_REFERENCE)].map((match) => match[2]);
+}
 
 /** The provider's modules a file names, root and deep alike. */
 function providerModulesNamedIn(source: string): string[] {
-  return [...source.matchAll(MODULE_REFERENCE)].map((match) => match[2]);
+  return modulesNamedIn(source).filter((specifier) => specifier === PROVIDER || specifier.startsWith(`${PROVIDER}/`));
 }
+
+/**
+ * A module of CDKTF or of CDK Terrain, its continuation: the libraries, their CLIs, and every package of their
+ * scopes, root or deep. Both: after a move to CDK Terrain, the seam is still the only way to it.
+ */
+const TOOLKIT_MODULE = /^(?:(?:cdktf|cdktn)(?:-cli)?(?:\/|$)|@(?:cdktf|cdktn)\/)/;
+
+/**
+ * The seam (README.md, Leaving CDKTF): the only files that name the toolkit's modules, so that moving to CDK
+ * Terrain edits them, package.json and the workflow's CLI calls, and nothing else. At most three.
+ */
+const SEAM = "lib/toolkit/";
 
 /** A deep import of one resource's (or the provider's) own module: `lib/index` is the barrel by another name. */
 const RESOURCE_MODULE = new RegExp(String.raw`^${ESCAPED_PROVIDER}/lib/(?!index$)[a-z0-9]+(?:-[a-z0-9]+)*$`);
 
-/**
- * The only file allowed to load the provider from its package root: the benchmark measures what that
- * import costs (a `node -e 'require(…)'` child process) as the baseline deep imports are compared with.
- */
-const BARREL_BASELINE = "bench/synth-cost.ts";
+/** The package a module specifier loads: `@scope/name` or `name`, without the path inside it. */
+function packageOf(specifier: string): string {
+  return specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
 
 function trackedSourceFiles(): string[] {
   return execFileSync("git", ["ls-files", "-z", "*.ts", "*.mts", "*.mjs", "*.cjs"], { cwd: PROJECT_ROOT, encoding: "utf8" })
@@ -64,9 +81,16 @@ describe("project conventions", () => {
       expect(notExact).toEqual([]);
     });
 
-    it("at the final CDKTF releases and the last prebuilt AWS provider binding, with constructs 10", () => {
+    it("names every package the seam loads, the toolkit's CLI among them, with constructs 10", () => {
       const all = { ...packageJson.dependencies, ...packageJson.devDependencies };
-      expect(all).toMatchObject({ cdktf: "0.21.0", "cdktf-cli": "0.21.0", "@cdktf/provider-aws": "21.22.1" });
+      const seamPackages = trackedSourceFiles()
+        .filter((file) => file.startsWith(SEAM))
+        .flatMap((file) => modulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")))
+        .filter((specifier) => TOOLKIT_MODULE.test(specifier))
+        .map(packageOf);
+      expect(seamPackages).toEqual(expect.arrayContaining([PROVIDER]));
+      expect([...new Set(seamPackages)].filter((name) => !(name in all))).toEqual([]);
+      expect(fs.existsSync(path.join(PROJECT_ROOT, "node_modules", ".bin", TOOLKIT_CLI))).toBe(true);
       expect(all.constructs).toMatch(/^10\.\d+\.\d+$/);
     });
   });
@@ -120,21 +144,52 @@ describe("project conventions", () => {
       expect(RESOURCE_MODULE.test(specifier)).toBe(isResourceModule);
     });
 
-    it("in every TypeScript and JavaScript file git tracks, the benchmark's baseline apart", () => {
+    it("in every TypeScript and JavaScript file git tracks", () => {
       const files = trackedSourceFiles();
-      expect(files).toEqual(expect.arrayContaining(["main.ts", BARREL_BASELINE]));
-      const offending = files
-        .filter((file) => file !== BARREL_BASELINE)
-        .flatMap((file) =>
-          providerModulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8"))
-            .filter((specifier) => !RESOURCE_MODULE.test(specifier))
-            .map((specifier) => `${file}: ${specifier}`),
-        );
-      expect(offending).toEqual([]);
+      expect(files).toEqual(expect.arrayContaining(["main.ts", `${SEAM}aws-provider.ts`]));
+      const named = files.flatMap((file) => providerModulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")));
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter((specifier) => !RESOURCE_MODULE.test(specifier))).toEqual([]);
+    });
+  });
+
+  describe("the toolkit (CDKTF, or CDK Terrain after a move) is reached only through the seam, lib/toolkit", () => {
+    it.each([
+      ["cdktf", true],
+      ["cdktf/lib/testing/adapters/jest", true],
+      ["cdktf-cli", true],
+      [`${PROVIDER}/lib/sns-topic`, true],
+      ["@cdktf/hcl2json", true],
+      ["cdktn", true],
+      ["@cdktn/provider-aws/lib/sns-topic", true],
+      ["cdktn-cli", true],
+      ["constructs", false],
+      ["cdktf-helpers", false],
+      ["../lib/toolkit/cdktf", false],
+      ["@aws-sdk/client-sfn", false],
+    ])("reads %s as the toolkit's: %s", (specifier, isToolkit) => {
+      expect(TOOLKIT_MODULE.test(specifier)).toBe(isToolkit);
     });
 
-    it("still needs its one exception: the benchmark loads the package root on purpose", () => {
-      expect(providerModulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, BARREL_BASELINE), "utf8"))).toEqual([PROVIDER]);
+    it.each([
+      [`import { App } from "${"cdktf"}";`, ["cdktf"]],
+      [`import "${"cdktf"}/lib/testing/adapters/jest";`, ["cdktf/lib/testing/adapters/jest"]],
+      [`export { SnsTopic } from '${PROVIDER}/lib/sns-topic';`, [`${PROVIDER}/lib/sns-topic`]],
+      [`const { parse } = await import("${"@cdktf"}/hcl2json");`, ["@cdktf/hcl2json"]],
+      [`import { App } from "./toolkit/cdktf";`, ["./toolkit/cdktf"]],
+      [`// cdktf's App and ${"@cdktf"}/hcl-tools' formatter`, []],
+    ])("finds the modules %j names", (source, modules) => {
+      expect(modulesNamedIn(source)).toEqual(modules);
+    });
+
+    it("in every TypeScript and JavaScript file git tracks: no file outside lib/toolkit names one of its modules", () => {
+      const naming = trackedSourceFiles().filter((file) =>
+        modulesNamedIn(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")).some((specifier) => TOOLKIT_MODULE.test(specifier)),
+      );
+      expect(naming.filter((file) => !file.startsWith(SEAM))).toEqual([]);
+      // The seam itself names it (so the test above has something to find), in at most three modules.
+      expect(naming).toEqual(expect.arrayContaining([`${SEAM}cdktf.ts`, `${SEAM}aws-provider.ts`]));
+      expect(trackedSourceFiles().filter((file) => file.startsWith(SEAM)).length).toBeLessThanOrEqual(3);
     });
   });
 

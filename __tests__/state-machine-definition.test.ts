@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { Token } from "cdktf";
+import { TerraformOutput, TerraformStack, Testing, Token } from "../lib/toolkit/cdktf";
+import { SnsTopic } from "../lib/toolkit/aws-provider";
 import { renderDefinition, substituteDefinition } from "../lib/state-machine-definition";
 
 describe("renderDefinition", () => {

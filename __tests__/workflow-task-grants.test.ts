@@ -1,9 +1,7 @@
 import * as path from "node:path";
-import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { DynamodbTable, LambdaFunction, SnsTopic } from "../lib/toolkit/aws-provider";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { TerraformOutput, TerraformStack, Testing } from "../lib/toolkit/cdktf";
 import { AwsEnvironment } from "../lib/aws-environment";
 import { policyDocument } from "../lib/iam-policy";
 import { PROJECT_ROOT } from "../lib/project-root";

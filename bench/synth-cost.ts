@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { AWS_PROVIDER_PACKAGE } from "../lib/toolkit/names";
 import { measureNode, type ProcessMeasure } from "./measured-process";
 
 /** `npm run synth` and `cdktf synth` run `node --import tsx main.ts` (package.json, cdktf.json): the same here. */
@@ -62,8 +63,8 @@ export interface SynthCost {
   /** {@link SYNTH_MATRIX_CONTEXT}, whatever the configuration is. */
   readonly matrix: SynthRuns;
   /**
-   * Each a fresh process that only imports @cdktf/provider-aws from its package root, as cdktf's template
-   * does: one after each synth, so that every synth has a baseline beside it.
+   * Each a fresh process that only imports the AWS provider bindings ({@link AWS_PROVIDER_PACKAGE}) from their
+   * package root, as cdktf's template does: one after each synth, so that every synth has a baseline beside it.
    */
   readonly barrelImport: readonly ProcessMeasure[];
 }
@@ -85,7 +86,7 @@ export async function measureSynthCost(runs: number, workspace: string): Promise
       delete env.SYNTH_HCL_OUTPUT;
       if (kind === "matrix") env.CDKTF_CONTEXT_JSON = JSON.stringify(SYNTH_MATRIX_CONTEXT);
       measures.push(await measureNode([...SYNTH_COMMAND], { env }));
-      barrelImport.push(await measureNode(["-e", 'require("@cdktf/provider-aws")']));
+      barrelImport.push(await measureNode(["-e", `require(${JSON.stringify(AWS_PROVIDER_PACKAGE)})`]));
     }
   }
   return {

@@ -1,7 +1,4 @@
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { KmsKey, KmsKeyPolicy, SnsTopic, SnsTopicPolicy } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { subscribeByEmail } from "./notification-topic";

@@ -1,7 +1,5 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { TerraformStack } from "cdktf";
+import { DataAwsCallerIdentity, DataAwsPartition, DataAwsRegion } from "./toolkit/aws-provider";
+import { TerraformStack } from "./toolkit/cdktf";
 import { Construct } from "constructs";
 
 const ID = "aws-environment";

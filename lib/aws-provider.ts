@@ -1,4 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "./toolkit/aws-provider";
 import type { Construct } from "constructs";
 
 export interface AwsProviderProps {

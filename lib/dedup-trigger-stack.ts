@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "./toolkit/cdktf";
 import type { Construct } from "constructs";
 import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/contract";
 import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/ledger-contract";

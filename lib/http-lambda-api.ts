@@ -1,11 +1,13 @@
-import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
-import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
-import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
-import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import {
+  Apigatewayv2Api,
+  Apigatewayv2Authorizer,
+  Apigatewayv2Integration,
+  Apigatewayv2Route,
+  Apigatewayv2Stage,
+  type CloudwatchLogGroup,
+  type LambdaFunction,
+  LambdaPermission,
+} from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import type { AuthorizationConfig, CorsConfig, ThrottlingConfig } from "./config/api-config";
 import { managedLogGroup } from "./managed-log-group";

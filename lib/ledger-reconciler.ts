@@ -1,5 +1,5 @@
 import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SchedulerSchedule } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/contract";
 import { AwsEnvironment } from "./aws-environment";

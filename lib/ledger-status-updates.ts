@@ -1,8 +1,10 @@
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import {
+  CloudwatchEventRule,
+  CloudwatchEventTarget,
+  LambdaFunctionEventInvokeConfig,
+  LambdaPermission,
+  SqsQueue,
+} from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, LEDGER_TABLE_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/shared/ledger-contract";
 import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";

@@ -1,4 +1,4 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogGroup } from "./toolkit/aws-provider";
 import type { Construct } from "constructs";
 
 export interface ManagedLogGroupProps {

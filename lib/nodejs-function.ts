@@ -1,6 +1,5 @@
-import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { AssetType, TerraformAsset } from "cdktf";
+import { type CloudwatchLogGroup, LambdaFunction } from "./toolkit/aws-provider";
+import { AssetType, TerraformAsset } from "./toolkit/cdktf";
 import { Construct } from "constructs";
 import type { PolicyStatement } from "./iam-policy";
 import { managedLogGroup } from "./managed-log-group";

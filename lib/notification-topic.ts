@@ -1,5 +1,4 @@
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SnsTopic, SnsTopicSubscription } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import type { PolicyStatement } from "./iam-policy";

@@ -1,5 +1,4 @@
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRole, IamRolePolicy } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement, type ServiceSource, serviceTrustPolicy } from "./iam-policy";
 

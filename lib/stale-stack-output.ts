@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { App, TerraformStack } from "cdktf";
+import type { App, TerraformStack } from "./toolkit/cdktf";
 
 /**
  * Removes the `stacks/<stack>` directories of stacks this synth did not write: an environment or state

@@ -1,4 +1,4 @@
-import { LocalBackend, S3Backend, type TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, type TerraformStack } from "./toolkit/cdktf";
 import type { StateConfig } from "./config/environment-config";
 
 /**

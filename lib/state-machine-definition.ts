@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Token } from "cdktf";
+import { Token } from "./toolkit/cdktf";
 import { PROJECT_ROOT } from "./project-root";
 
 /** `${Name}` in a string value of the ASL, as in AWS CDK's `definitionSubstitutions`. */

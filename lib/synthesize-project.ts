@@ -1,4 +1,4 @@
-import { App, type TerraformStack } from "cdktf";
+import { App, type TerraformStack } from "./toolkit/cdktf";
 import type { ProjectConfig } from "./config/project-config";
 import { DedupTriggerStack } from "./dedup-trigger-stack";
 import { StateBucketStack } from "./state-bucket-stack";

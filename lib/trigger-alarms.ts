@@ -1,4 +1,4 @@
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchMetricAlarm } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { type RequestOutcome, START_METRICS } from "../functions/shared/metrics-contract";
 import { AlarmTopic } from "./alarm-topic";

@@ -1,4 +1,4 @@
-import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { CloudwatchDashboard } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { DUPLICATE_OUTCOMES, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metrics-contract";
 import { AWS_METRICS, environmentMetric, httpApiMetric, type MetricId, queueMetric, startMetric, startMetricSearch, stateMachineMetric } from "./observed-metrics";

@@ -1,5 +1,4 @@
-import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
+import { type CloudwatchLogGroup, SfnStateMachine } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import type { WorkflowLogLevel } from "./config/logging-config";

@@ -1,4 +1,4 @@
-import { Fn, Token } from "cdktf";
+import { Fn, Token } from "./toolkit/cdktf";
 import type { PolicyStatement } from "./iam-policy";
 import { type TaskRefusal, WorkflowPermissionsError } from "./workflow-permissions-error";
 

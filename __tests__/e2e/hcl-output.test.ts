@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "@cdktf/hcl2json";
-import { Testing } from "cdktf";
+import { parseHcl, Testing } from "../../lib/toolkit/cdktf";
+import { TOOLKIT_CLI } from "../../lib/toolkit/names";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import { blockSchemaOf } from "../../lib/hcl/block-schema";
@@ -58,7 +58,7 @@ describe("native-syntax (HCL) output", () => {
   const stacks = synthesizedStacks();
 
   it.each(stacks.map((stack) => [stack.name, stack] as const))("says exactly what the JSON says (%s)", async (_name, stack) => {
-    const parsed = await parse(`${stack.name}.tf`, stack.hcl);
+    const parsed = await parseHcl(`${stack.name}.tf`, stack.hcl);
     expect(normalize(parsed)).toEqual(normalize(stack.json));
   });
 
@@ -110,7 +110,8 @@ describe("native-syntax (HCL) output", () => {
       const project = copyProject(path.join(workspace, "project"), context);
       const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", CHECKPOINT_DISABLE: "1" };
       for (const name of Object.keys(env)) if (name.startsWith("CDKTF_") || name === "SYNTH_HCL_OUTPUT") delete env[name];
-      execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--hcl", "--output", "cli.out"], { cwd: project, env, stdio: "pipe" });
+      const cli = path.join(project, "node_modules", ".bin", TOOLKIT_CLI);
+      execFileSync(cli, ["synth", "--hcl", "--output", "cli.out"], { cwd: project, env, stdio: "pipe" });
       execFileSync("npm", ["run", "--silent", "synth:hcl"], { cwd: project, env, stdio: "pipe" });
 
       const fromNpm = directorySnapshot(path.join(project, "cdktf.out"));

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { TOOLKIT_CLI } from "../../lib/toolkit/names";
 import { directorySnapshot } from "../support/directory-snapshot";
 import { copyProject } from "../support/project-copy";
 
@@ -63,7 +64,7 @@ describe("npm run synth and cdktf synth", () => {
       },
     });
     execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH), stdio: "pipe" });
-    execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
+    execFileSync(path.join(project, "node_modules", ".bin", TOOLKIT_CLI), ["synth", "--output", "cli.out"], {
       cwd: project,
       env: cleanEnvironment(PATH, { CI: "true" }),
       stdio: "pipe",
@@ -105,7 +106,7 @@ describe("npm run synth and cdktf synth", () => {
     const project = copyProject(path.join(workspace, "pipeline"));
     const context = JSON.stringify({ environments: { preview: { account: "123456789012", region: "ap-southeast-2" } } });
     execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: context }), stdio: "pipe" });
-    execFileSync(path.join(project, "node_modules", ".bin", "cdktf"), ["synth", "--output", "cli.out"], {
+    execFileSync(path.join(project, "node_modules", ".bin", TOOLKIT_CLI), ["synth", "--output", "cli.out"], {
       cwd: project,
       env: cleanEnvironment(PATH, { CI: "true", CDKTF_CONTEXT_JSON: context }),
       stdio: "pipe",

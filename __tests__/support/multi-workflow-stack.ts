@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App } from "cdktf";
+import { App } from "../../lib/toolkit/cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 

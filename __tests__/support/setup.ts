@@ -1,5 +1,4 @@
 import "aws-sdk-client-mock-jest";
-import "cdktf/lib/testing/adapters/jest";
-import { Testing } from "cdktf";
+import { Testing } from "../../lib/toolkit/cdktf";
 
 Testing.setupJest();

@@ -1,4 +1,4 @@
-import { type TerraformStack, Testing } from "cdktf";
+import { type TerraformStack, Testing } from "../../lib/toolkit/cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import { blockSchemaOf } from "../../lib/hcl/block-schema";

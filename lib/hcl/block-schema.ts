@@ -1,4 +1,4 @@
-import { TerraformElement, type TerraformStack } from "cdktf";
+import { TerraformElement, type TerraformStack } from "../toolkit/cdktf";
 
 /**
  * Which nested keys are blocks (`environment { … }`) rather than attributes (`tags = { … }`), by path:

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { App, TerraformStack } from "cdktf";
+import { type App, formatHcl, type TerraformStack } from "../toolkit/cdktf";
 import { blockSchemaOf } from "./block-schema";
 import { renderHcl } from "./render-hcl";
 
@@ -56,13 +56,4 @@ export function removeStaleHclOutput(app: App, stacks: readonly TerraformStack[]
     const jsonFile = path.join(app.outdir, manifest.stacks[stack.node.id].synthesizedStackPath);
     fs.rmSync(jsonFile.replace(/\.tf\.json$/, ".tf"), { force: true });
   }
-}
-
-/**
- * hclwrite's formatter, loaded only when HCL is asked for: it is WebAssembly, and instantiating it costs a
- * JSON synth about 0.2 s for nothing.
- */
-async function formatHcl(text: string): Promise<string> {
-  const { format } = await import("@cdktf/hcl-tools");
-  return format(text);
 }
