@@ -10,11 +10,8 @@ async function main(): Promise<void> {
   const project = projectConfigFrom(context, appContextSource());
   // esbuild bundles the functions in its own process while the CDKTF libraries load below.
   const bundling = prepareNodejsBundles(project.environments.flatMap(functionBundlesFor));
-  const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }, { removeStaleStackOutput }] = await Promise.all([
-    import("./lib/synthesize-project"),
-    import("./lib/hcl/hcl-output"),
-    import("./lib/stale-stack-output"),
-  ]);
+  const [{ synthesizeProject }, { removeStaleHclOutput, takeHclOutputRequest, writeStacksAsHcl }, { removeStaleStackOutput }] =
+    await Promise.all([import("./lib/synthesize-project"), import("./lib/hcl/hcl-output"), import("./lib/stale-stack-output")]);
   const hclOutput = takeHclOutputRequest();
   await bundling;
   const { app, stacks } = synthesizeProject(project, context);

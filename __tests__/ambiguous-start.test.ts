@@ -9,8 +9,8 @@ import type { RequestLogRecord } from "../functions/start-execution/request-log"
 import { EMULATOR_CALL_LIMITS } from "../local/emulator-time-limits";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { postExecutions } from "./support/events";
-import { type SilentServer, startSilentServer } from "./support/silent-server";
 import { notifyCountryRequestValidator } from "./support/request-validator";
+import { type SilentServer, startSilentServer } from "./support/silent-server";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 const TABLE = "sfn-dedup-test-ledger";
@@ -73,7 +73,9 @@ describe("a failed StartExecution behind the ledger", () => {
   });
 
   it("releases the claim when the connection is refused: nothing was sent, so nothing started", async () => {
-    const response = await handlerWithStepFunctionsAt("http://127.0.0.1:9")(postExecutions({ country: "Peru" }), { awsRequestId: "request-2" });
+    const response = await handlerWithStepFunctionsAt("http://127.0.0.1:9")(postExecutions({ country: "Peru" }), {
+      awsRequestId: "request-2",
+    });
 
     expect(response.statusCode).toBe(503);
     expect(response.headers!["retry-after"]).toBe("5");

@@ -1,15 +1,15 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { FUNCTION_LIMITS } from "../lib/function-entries";
 import { AWS_CALL_LIMIT_SCALE_VARIABLE, AWS_CALL_LIMITS, awsCallLimitsFrom, awsClientConfig } from "../functions/shared/aws-client-config";
 import { DynamoDbLedger, MAX_CLAIM_ATTEMPTS } from "../functions/shared/dynamodb-ledger";
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";
+import { FUNCTION_LIMITS } from "../lib/function-entries";
 import { EMULATOR_CALL_LIMITS_ENVIRONMENT } from "../local/emulator-time-limits";
 import { postExecutions } from "./support/events";
-import { synthTrigger } from "./support/synth";
-import { type SilentServer, startSilentServer } from "./support/silent-server";
 import { notifyCountryRequestValidator } from "./support/request-validator";
+import { type SilentServer, startSilentServer } from "./support/silent-server";
+import { synthTrigger } from "./support/synth";
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 /** The test fails, as the client would, if the answer comes no sooner than the Lambda timeout. */
@@ -93,41 +93,52 @@ describe("AWS call limits", () => {
       return client;
     }
 
-    it("answers a hanging StartExecution with 503, Retry-After and a log line, before the function's timeout", async () => {
-      const handler = createHandler({
-        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
-        sfn: sfnAt(silent.url),
-        validateRequest: notifyCountryRequestValidator(),
-        log: (record) => logs.push(record),
-      });
+    it(
+      "answers a hanging StartExecution with 503, Retry-After and a log line, before the function's timeout",
+      async () => {
+        const handler = createHandler({
+          settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
+          sfn: sfnAt(silent.url),
+          validateRequest: notifyCountryRequestValidator(),
+          log: (record) => logs.push(record),
+        });
 
-      const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
+        const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
 
-      expect(response.statusCode).toBe(503);
-      expect(response.headers).toMatchObject({ "content-type": "application/problem+json", "retry-after": expect.stringMatching(/^\d+$/) });
-      expect(JSON.parse(response.body as string)).toMatchObject({ type: "urn:sfn-dedup:problem:service-unavailable" });
-      expect(logs).toEqual([expect.objectContaining({ level: "ERROR", statusCode: 503, errorName: "TimeoutError" })]);
-      expect(silent.connections()).toBe(1);
-    }, FUNCTION_TIMEOUT_MS);
+        expect(response.statusCode).toBe(503);
+        expect(response.headers).toMatchObject({
+          "content-type": "application/problem+json",
+          "retry-after": expect.stringMatching(/^\d+$/),
+        });
+        expect(JSON.parse(response.body as string)).toMatchObject({ type: "urn:sfn-dedup:problem:service-unavailable" });
+        expect(logs).toEqual([expect.objectContaining({ level: "ERROR", statusCode: 503, errorName: "TimeoutError" })]);
+        expect(silent.connections()).toBe(1);
+      },
+      FUNCTION_TIMEOUT_MS,
+    );
 
-    it("answers a hanging DynamoDB with 503 and starts nothing", async () => {
-      const dynamodb = new DynamoDBClient(awsClientConfig({ ...LOCAL, endpoint: silent.url }));
-      clients.push(dynamodb);
-      const handler = createHandler({
-        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
-        sfn: sfnAt(untouched.url),
-        validateRequest: notifyCountryRequestValidator(),
-        ledger: { ledger: new DynamoDbLedger(dynamodb, "sfn-dedup-test-ledger"), leaseMs: 20_000 },
-        log: (record) => logs.push(record),
-      });
+    it(
+      "answers a hanging DynamoDB with 503 and starts nothing",
+      async () => {
+        const dynamodb = new DynamoDBClient(awsClientConfig({ ...LOCAL, endpoint: silent.url }));
+        clients.push(dynamodb);
+        const handler = createHandler({
+          settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" } },
+          sfn: sfnAt(untouched.url),
+          validateRequest: notifyCountryRequestValidator(),
+          ledger: { ledger: new DynamoDbLedger(dynamodb, "sfn-dedup-test-ledger"), leaseMs: 20_000 },
+          log: (record) => logs.push(record),
+        });
 
-      const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
+        const response = await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" });
 
-      expect(response.statusCode).toBe(503);
-      expect(response.headers).toMatchObject({ "retry-after": expect.stringMatching(/^\d+$/) });
-      expect(JSON.parse(response.body as string).detail).toBe("DynamoDB could not take the request (TimeoutError); nothing was started.");
-      expect(logs).toEqual([expect.objectContaining({ statusCode: 503, errorName: "TimeoutError" })]);
-      expect(untouched.connections()).toBe(0);
-    }, FUNCTION_TIMEOUT_MS);
+        expect(response.statusCode).toBe(503);
+        expect(response.headers).toMatchObject({ "retry-after": expect.stringMatching(/^\d+$/) });
+        expect(JSON.parse(response.body as string).detail).toBe("DynamoDB could not take the request (TimeoutError); nothing was started.");
+        expect(logs).toEqual([expect.objectContaining({ statusCode: 503, errorName: "TimeoutError" })]);
+        expect(untouched.connections()).toBe(0);
+      },
+      FUNCTION_TIMEOUT_MS,
+    );
   });
 });

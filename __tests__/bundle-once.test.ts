@@ -1,9 +1,9 @@
 import * as path from "node:path";
+import { SYNTH_MATRIX_CONTEXT } from "../bench/synth-cost";
 import { projectConfigFrom } from "../lib/config/project-config";
 import { functionBundlesFor } from "../lib/function-entries";
 import { bundleNodejsFunction, prepareNodejsBundles } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { SYNTH_MATRIX_CONTEXT } from "../bench/synth-cost";
 import { synthProject } from "./support/synth";
 
 // esbuild's own functions, counted: which entries (or generated validators, given as stdin) it was asked to build, and how.

@@ -27,7 +27,10 @@ describe("the app's context and where it came from", () => {
 
   it("says at which line and column cdktf.json stops being JSON, not at which character offset", () => {
     const broken = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-context-broken-"));
-    fs.writeFileSync(path.join(broken, "cdktf.json"), '{\n  "app": "npm run synth",\n  "context": {\n    "environments": {}\n    "x": 1\n  }\n}\n');
+    fs.writeFileSync(
+      path.join(broken, "cdktf.json"),
+      '{\n  "app": "npm run synth",\n  "context": {\n    "environments": {}\n    "x": 1\n  }\n}\n',
+    );
     expect(() => appContext({}, broken)).toThrow(
       "cdktf.json is not valid JSON: Expected ',' or '}' after property value in JSON at line 5, column 5",
     );

@@ -5,8 +5,6 @@ import { projectConfigFrom } from "../lib/config/project-config";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { CHECK_CONFIGURATIONS, RICH_CONTEXT } from "../scripts/cdktn/check-configurations";
-import { parseCheckCdktnArguments } from "../scripts/check-cdktn-arguments";
-import { UsageError } from "../scripts/command-line";
 import {
   isCdktfPackage,
   MOVED_NODE_ENGINE,
@@ -18,6 +16,8 @@ import {
   WORKFLOW_FILE,
 } from "../scripts/cdktn/move-to-cdktn";
 import { changesDeployedThings, compareOutputs, formatComparison } from "../scripts/cdktn/synth-comparison";
+import { parseCheckCdktnArguments } from "../scripts/check-cdktn-arguments";
+import { UsageError } from "../scripts/command-line";
 
 /**
  * npm run check:cdktn's parts that need no registry: the move (README.md, Leaving CDKTF) applied to the project's
@@ -160,9 +160,11 @@ describe("npm run check:cdktn's arguments", () => {
 });
 
 describe("the configurations npm run check:cdktn synthesizes", () => {
-
   it("are cdktf.json as it is and a rich context", () => {
-    expect(CHECK_CONFIGURATIONS.map(({ name, context }) => [name, context !== undefined])).toEqual([["cdktf.json", false], ["rich", true]]);
+    expect(CHECK_CONFIGURATIONS.map(({ name, context }) => [name, context !== undefined])).toEqual([
+      ["cdktf.json", false],
+      ["rich", true],
+    ]);
   });
 
   it("the rich context is valid: two environments with the ledger, a state bucket, four workflows, the fixtures' among them", () => {

@@ -53,7 +53,15 @@ describe("npm run local's arguments", () => {
       env: "dev",
       tables: [
         { name: "team-orders", hashKey: "orderId", attributes: [{ name: "orderId", type: "S" }] },
-        { name: "scores", hashKey: "player", rangeKey: "round", attributes: [{ name: "player", type: "S" }, { name: "round", type: "N" }] },
+        {
+          name: "scores",
+          hashKey: "player",
+          rangeKey: "round",
+          attributes: [
+            { name: "player", type: "S" },
+            { name: "round", type: "N" },
+          ],
+        },
       ],
       mockConfig: path.join(path.dirname(userCwd), "mocks.json"),
       mockCase: "HappyPath",

@@ -27,7 +27,10 @@ function readmeTable(heading: string): Map<string, Row> {
   const table = section.slice(section.indexOf("\n| field |")).split("\n\n")[0];
   const rows = new Map<string, Row>();
   for (const line of table.trim().split("\n").slice(2)) {
-    const cells = line.slice(1, -1).split("|").map((cell) => cell.trim());
+    const cells = line
+      .slice(1, -1)
+      .split("|")
+      .map((cell) => cell.trim());
     expect(cells).toHaveLength(4);
     const [field, required, allowed, meaning] = cells;
     if (field !== "*(name)*") {

@@ -72,10 +72,13 @@ describe("contract modules", () => {
     ]);
   });
 
-  it.each(filesUnder("functions").filter((file) => CONTRACT_MODULE.test(file)))("%s imports only other contract modules: no package, no Node.js built-in", (file) => {
-    const imports = importsOf(file).map((specifier) => resolveRelative(file, specifier) ?? specifier);
-    expect(imports.filter((imported) => !CONTRACT_MODULE.test(imported))).toEqual([]);
-  });
+  it.each(filesUnder("functions").filter((file) => CONTRACT_MODULE.test(file)))(
+    "%s imports only other contract modules: no package, no Node.js built-in",
+    (file) => {
+      const imports = importsOf(file).map((specifier) => resolveRelative(file, specifier) ?? specifier);
+      expect(imports.filter((imported) => !CONTRACT_MODULE.test(imported))).toEqual([]);
+    },
+  );
 
   it("would catch a handler module reached from synth", () => {
     const reachedFromHandler = [...reachableFrom(["functions/start-execution/index.ts"])];

@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { FUNCTION_BUNDLES } from "../lib/function-entries";
+import { bundleNodejsFunction } from "../lib/nodejs-bundle";
+import { PROJECT_ROOT } from "../lib/project-root";
 import {
   Apigatewayv2Api,
   Apigatewayv2Integration,
@@ -18,11 +21,20 @@ import {
   SnsTopic,
   SnsTopicSubscription,
 } from "../lib/toolkit/aws-provider";
-import { FUNCTION_BUNDLES } from "../lib/function-entries";
-import { bundleNodejsFunction } from "../lib/nodejs-bundle";
-import { PROJECT_ROOT } from "../lib/project-root";
 import { ledgerTable } from "./support/ledger-table";
-import { dataReferenceTo, functionReference, lambdaFunction, logGroupId, notificationTopicReference, onlyResource, referenceTo, resourceWhere, rolePolicy, routeTo, synthTrigger } from "./support/synth";
+import {
+  dataReferenceTo,
+  functionReference,
+  lambdaFunction,
+  logGroupId,
+  notificationTopicReference,
+  onlyResource,
+  referenceTo,
+  resourceWhere,
+  rolePolicy,
+  routeTo,
+  synthTrigger,
+} from "./support/synth";
 
 describe("DedupTriggerStack", () => {
   const { synthesized, tf } = synthTrigger();
@@ -121,7 +133,9 @@ describe("DedupTriggerStack", () => {
 
     it("declares the base64 SHA-256 of the very zip it deploys", () => {
       const zip = fs.readFileSync(bundle.zipFile);
-      expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
+      expect(lambdaFunction(tf, "sfn-dedup-default-start-execution").source_code_hash).toBe(
+        createHash("sha256").update(zip).digest("base64"),
+      );
     });
 
     it("receives the state machine ARN, the naming strategy and its metrics' environment and workflow in its environment", () => {
@@ -194,7 +208,9 @@ describe("DedupTriggerStack", () => {
         reserved_concurrent_executions: 20,
       });
       expect(status.source_code_hash).toBe(bundleNodejsFunction(FUNCTION_BUNDLES.executionStatus).sourceCodeHash);
-      expect(lambdaFunction(ledgered.tf, STATUS).source_code_hash).toBe(bundleNodejsFunction(FUNCTION_BUNDLES.executionStatusWithLedger).sourceCodeHash);
+      expect(lambdaFunction(ledgered.tf, STATUS).source_code_hash).toBe(
+        bundleNodejsFunction(FUNCTION_BUNDLES.executionStatusWithLedger).sourceCodeHash,
+      );
     });
 
     it("receives the state machine ARN only: no output shown by default, no ledger without one", () => {
@@ -210,7 +226,10 @@ describe("DedupTriggerStack", () => {
 
     it("writes to its own log group, created with a retention", () => {
       expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, { name: `/aws/lambda/${STATUS}`, retention_in_days: 365 });
-      expect(status.logging_config).toEqual({ log_format: "JSON", log_group: `\${aws_cloudwatch_log_group.${logGroupId(tf, `/aws/lambda/${STATUS}`)}.name}` });
+      expect(status.logging_config).toEqual({
+        log_format: "JSON",
+        log_group: `\${aws_cloudwatch_log_group.${logGroupId(tf, `/aws/lambda/${STATUS}`)}.name}`,
+      });
     });
 
     it("may only describe executions of its state machine and write its own logs", () => {
@@ -238,7 +257,12 @@ describe("DedupTriggerStack", () => {
 
     it("with the ledger, may also read the ledger's items, and nothing more of it", () => {
       const { statements } = rolePolicy(ledgered.tf, "-execution-status-function");
-      expect(statements.map(({ Sid }) => Sid)).toEqual(["DescribeWorkflowExecutions", "ReadExecutionLedger", "WriteOwnLogs", "SendXRayTraces"]);
+      expect(statements.map(({ Sid }) => Sid)).toEqual([
+        "DescribeWorkflowExecutions",
+        "ReadExecutionLedger",
+        "WriteOwnLogs",
+        "SendXRayTraces",
+      ]);
       expect(statements[1]).toEqual({
         Sid: "ReadExecutionLedger",
         Effect: "Allow",
@@ -274,10 +298,16 @@ describe("DedupTriggerStack", () => {
         integration_uri: functionReference(tf, "sfn-dedup-default-start-execution", "invoke_arn"),
         payload_format_version: "2.0",
       });
-      expect(routeTo(tf, "POST /executions").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-default-start-execution", "invoke_arn"));
+      expect(routeTo(tf, "POST /executions").integration.integration_uri).toBe(
+        functionReference(tf, "sfn-dedup-default-start-execution", "invoke_arn"),
+      );
       expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "POST /executions" });
       // And the status route (below): nothing else.
-      expect(Object.values(tf.resource.aws_apigatewayv2_route).map((route) => route.route_key).sort()).toEqual(["GET /executions/{executionName}", "POST /executions"]);
+      expect(
+        Object.values(tf.resource.aws_apigatewayv2_route)
+          .map((route) => route.route_key)
+          .sort(),
+      ).toEqual(["GET /executions/{executionName}", "POST /executions"]);
     });
 
     it("serves the $default stage, deployed automatically", () => {
@@ -298,10 +328,11 @@ describe("DedupTriggerStack", () => {
     it("has no table, no status updates, and a function bundle without the DynamoDB client", () => {
       expect(tf.resource.aws_dynamodb_table).toBeUndefined();
       expect(tf.resource.aws_cloudwatch_event_rule).toBeUndefined();
-      expect(Object.values(tf.resource.aws_lambda_function).map((fn) => fn.function_name).sort()).toEqual([
-        "sfn-dedup-default-execution-status",
-        "sfn-dedup-default-start-execution",
-      ]);
+      expect(
+        Object.values(tf.resource.aws_lambda_function)
+          .map((fn) => fn.function_name)
+          .sort(),
+      ).toEqual(["sfn-dedup-default-execution-status", "sfn-dedup-default-start-execution"]);
       for (const fn of Object.values(tf.resource.aws_lambda_function)) expect(fn.environment.variables.LEDGER_TABLE_NAME).toBeUndefined();
     });
   });
@@ -450,7 +481,9 @@ describe("DedupTriggerStack", () => {
 
     it("is only where the ledger is", () => {
       expect(tf.resource.aws_scheduler_schedule).toBeUndefined();
-      expect(Object.values(tf.resource.aws_lambda_function).map((fn) => fn.function_name)).not.toContain("sfn-dedup-default-ledger-reconciler");
+      expect(Object.values(tf.resource.aws_lambda_function).map((fn) => fn.function_name)).not.toContain(
+        "sfn-dedup-default-ledger-reconciler",
+      );
     });
 
     it("sweeps with one reserved execution, a minute at most, told the table and the state machines it serves", () => {
@@ -460,7 +493,10 @@ describe("DedupTriggerStack", () => {
         reserved_concurrent_executions: 1,
         architectures: ["arm64"],
         tracing_config: { mode: "Active" },
-        logging_config: { log_format: "JSON", log_group: `\${aws_cloudwatch_log_group.${logGroupId(forever.tf, "/aws/lambda/sfn-dedup-default-ledger-reconciler")}.name}` },
+        logging_config: {
+          log_format: "JSON",
+          log_group: `\${aws_cloudwatch_log_group.${logGroupId(forever.tf, "/aws/lambda/sfn-dedup-default-ledger-reconciler")}.name}`,
+        },
         environment: {
           variables: {
             LEDGER_TABLE_NAME: referenceTo(forever.tf, "aws_dynamodb_table", "name"),
@@ -523,7 +559,14 @@ describe("DedupTriggerStack", () => {
           },
         },
       ]);
-      expect(statements).toEqual([{ Sid: "InvokeLedgerReconciler", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [`\${aws_lambda_function.${reconcilerId()}.arn}`] }]);
+      expect(statements).toEqual([
+        {
+          Sid: "InvokeLedgerReconciler",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction"],
+          Resource: [`\${aws_lambda_function.${reconcilerId()}.arn}`],
+        },
+      ]);
     });
 
     it("uses the environment's key for the schedule, its logs and its variables, when there is one", () => {
@@ -531,7 +574,12 @@ describe("DedupTriggerStack", () => {
       const keyed = synthTrigger({ ledger: true, kmsKeyArn: key }).tf;
       expect(onlyResource(keyed, "aws_scheduler_schedule").kms_key_arn).toBe(key);
       expect(lambdaFunction(keyed, "sfn-dedup-default-ledger-reconciler").kms_key_arn).toBe(key);
-      expect(rolePolicy(keyed, "-ledger-reconciler-schedule").statements).toContainEqual({ Sid: "DecryptScheduleWithEnvironmentKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key] });
+      expect(rolePolicy(keyed, "-ledger-reconciler-schedule").statements).toContainEqual({
+        Sid: "DecryptScheduleWithEnvironmentKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [key],
+      });
     });
   });
 
@@ -541,7 +589,9 @@ describe("DedupTriggerStack", () => {
         endpoint_url: expect.objectContaining({ value: `${referenceTo(tf, "aws_apigatewayv2_api", "api_endpoint")}/executions` }),
         state_machine_arn: expect.objectContaining({ value: referenceTo(tf, "aws_sfn_state_machine", "arn") }),
         topic_arn: expect.objectContaining({ value: notificationTopicReference(tf, "arn") }),
-        alarm_topic_arn: expect.objectContaining({ value: `\${aws_sns_topic.${resourceWhere(tf, "aws_sns_topic", (topic) => topic.name === "sfn-dedup-default-alarms")[0]}.arn}` }),
+        alarm_topic_arn: expect.objectContaining({
+          value: `\${aws_sns_topic.${resourceWhere(tf, "aws_sns_topic", (topic) => topic.name === "sfn-dedup-default-alarms")[0]}.arn}`,
+        }),
       });
     });
 

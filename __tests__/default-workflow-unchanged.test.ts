@@ -47,7 +47,12 @@ const OBSERVABILITY_OUTPUTS = ["alarm_topic_arn"];
 function withoutAdditions(tf: Record<string, any>, resources: Record<string, string[]>, outputs: readonly string[]): Record<string, any> {
   const copy = structuredClone(tf);
   for (const [type, ids] of Object.entries(resources)) {
-    expect({ type, ids: Object.keys(copy.resource[type] ?? {}).filter((id) => ids.includes(id)).sort() }).toEqual({ type, ids: [...ids].sort() });
+    expect({
+      type,
+      ids: Object.keys(copy.resource[type] ?? {})
+        .filter((id) => ids.includes(id))
+        .sort(),
+    }).toEqual({ type, ids: [...ids].sort() });
     for (const id of ids) delete copy.resource[type][id];
     if (Object.keys(copy.resource[type]).length === 0) delete copy.resource[type];
   }
@@ -163,7 +168,14 @@ function withoutCodeHashes(tf: Record<string, any>): Record<string, any> {
 describe("the default workflow, without context.workflows", () => {
   it.each([
     ["a fresh clone", {}, "default", "default.tf.json", { ownKey: true, ledger: false }, DEFAULT_METRICS_VARIABLES],
-    ["the ledger, a key field, a customer managed key, JWT and CORS", LEDGER_JWT_KMS, "prod", "ledger-jwt-kms.tf.json", { ownKey: false, ledger: true }, LEDGER_JWT_KMS_METRICS_VARIABLES],
+    [
+      "the ledger, a key field, a customer managed key, JWT and CORS",
+      LEDGER_JWT_KMS,
+      "prod",
+      "ledger-jwt-kms.tf.json",
+      { ownKey: false, ledger: true },
+      LEDGER_JWT_KMS_METRICS_VARIABLES,
+    ],
   ])("synthesizes what it did before, for %s", (_, context, stack, fixture, additions, metricsVariables) => {
     const before = JSON.parse(fs.readFileSync(path.join(FIXTURES, fixture), "utf8"));
     const { outdir, stackDir } = synthesizeToDirectory(context);
@@ -171,7 +183,11 @@ describe("the default workflow, without context.workflows", () => {
     const now = withoutMetricsVariables(
       withoutReconciler(
         withoutOpenRecordsIndex(
-          withoutAdditions(withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []), observabilityResources(additions), OBSERVABILITY_OUTPUTS),
+          withoutAdditions(
+            withoutAdditions(synthesized, STATUS_ROUTE_RESOURCES, []),
+            observabilityResources(additions),
+            OBSERVABILITY_OUTPUTS,
+          ),
         ),
       ),
       metricsVariables,

@@ -25,7 +25,11 @@ describe("DynamoDbLedger", () => {
   beforeAll(async () => {
     dynamodb = await startLocalDynamoDb();
     await dynamodb.createTables([ledgerTable(TABLE)]);
-    client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    client = new DynamoDBClient({
+      endpoint: dynamodb.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     ledger = new DynamoDbLedger(client, TABLE, { clock: () => clock });
   });
 
@@ -54,15 +58,26 @@ describe("DynamoDbLedger", () => {
     const name = nextName();
     const results = await Promise.all(Array.from({ length: 50 }, (_, index) => claim(name, { owner: `owner-${index}` })));
     expect(results.filter((result) => result.claimed)).toHaveLength(1);
-    const items = await client.send(new ScanCommand({ TableName: TABLE, FilterExpression: "#k = :name", ExpressionAttributeNames: { "#k": LEDGER_KEY }, ExpressionAttributeValues: { ":name": { S: name } } }));
+    const items = await client.send(
+      new ScanCommand({
+        TableName: TABLE,
+        FilterExpression: "#k = :name",
+        ExpressionAttributeNames: { "#k": LEDGER_KEY },
+        ExpressionAttributeValues: { ":name": { S: name } },
+      }),
+    );
     expect(items.Count).toBe(1);
   });
 
   it("records the execution for the claim's holder only", async () => {
     const name = nextName();
     await claim(name);
-    await expect(ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(false);
-    await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(true);
+    await expect(ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(
+      false,
+    );
+    await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })).resolves.toBe(
+      true,
+    );
     await expect(ledger.read(name)).resolves.toEqual({
       executionName: name,
       state: "STARTED",
@@ -96,9 +111,16 @@ describe("DynamoDbLedger", () => {
     await claim(name);
     const later = new Date(T0.getTime() + LEASE_MS + 1);
     await expect(claim(name, { owner: "owner-b", now: new Date(T0.getTime() + LEASE_MS - 1) })).resolves.toMatchObject({ claimed: false });
-    await expect(claim(name, { owner: "owner-b", now: later, inputSha256: "sha-2" })).resolves.toEqual({ claimed: true, firstSeenAt: T0.toISOString() });
+    await expect(claim(name, { owner: "owner-b", now: later, inputSha256: "sha-2" })).resolves.toEqual({
+      claimed: true,
+      firstSeenAt: T0.toISOString(),
+    });
     // The first claimant may have started the execution with its input: the hash stays its own.
-    await expect(ledger.read(name)).resolves.toMatchObject({ claimedBy: "owner-b", inputSha256: "sha-1", leaseExpiresAt: later.getTime() + LEASE_MS });
+    await expect(ledger.read(name)).resolves.toMatchObject({
+      claimedBy: "owner-b",
+      inputSha256: "sha-1",
+      leaseExpiresAt: later.getTime() + LEASE_MS,
+    });
     // The first holder, back from the dead, can neither record nor release any more.
     await expect(ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "RUNNING" })).resolves.toBe(false);
     await expect(ledger.release(name, "owner-a")).resolves.toBe(false);
@@ -128,7 +150,9 @@ describe("DynamoDbLedger", () => {
     // Another execution's start (another start date) changes nothing.
     await ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 }, "sha-3");
     await expect(ledger.read(name)).resolves.toMatchObject({ inputSha256: "sha-1" });
-    await expect(ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: later }, "sha-2")).resolves.toBe(false);
+    await expect(
+      ledger.recordStarted(name, "owner-b", { executionArn: ARN, executionStatus: "RUNNING", startDate: later }, "sha-2"),
+    ).resolves.toBe(false);
     await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", inputSha256: "sha-2", startDate: later.toISOString() });
   });
 
@@ -137,7 +161,10 @@ describe("DynamoDbLedger", () => {
     await claim(name);
     await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
     const yearsLater = new Date(T0.getTime() + 10 * 365 * 86_400_000);
-    await expect(claim(name, { owner: "owner-b", now: yearsLater })).resolves.toMatchObject({ claimed: false, record: { state: "STARTED" } });
+    await expect(claim(name, { owner: "owner-b", now: yearsLater })).resolves.toMatchObject({
+      claimed: false,
+      record: { state: "STARTED" },
+    });
   });
 
   it("with a retention, treats a record past its expiry as absent, before TTL deletes it", async () => {
@@ -148,7 +175,10 @@ describe("DynamoDbLedger", () => {
     const day29 = new Date(T0.getTime() + 29 * 86_400_000);
     const day31 = new Date(T0.getTime() + 31 * 86_400_000);
     await expect(claim(name, { owner: "owner-b", now: day29, retentionDays: 30 })).resolves.toMatchObject({ claimed: false });
-    await expect(claim(name, { owner: "owner-b", now: day31, retentionDays: 30 })).resolves.toEqual({ claimed: true, firstSeenAt: day31.toISOString() });
+    await expect(claim(name, { owner: "owner-b", now: day31, retentionDays: 30 })).resolves.toEqual({
+      claimed: true,
+      firstSeenAt: day31.toISOString(),
+    });
     await expect(ledger.read(name)).resolves.toMatchObject({ state: "CLAIMED", claimedBy: "owner-b" });
   });
 
@@ -158,7 +188,10 @@ describe("DynamoDbLedger", () => {
     await ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0 });
     // The retention has since been removed: the table's TTL is off, and the record must count for good.
     const day31 = new Date(T0.getTime() + 31 * 86_400_000);
-    await expect(claim(name, { owner: "owner-b", now: day31 })).resolves.toMatchObject({ claimed: false, record: { state: "STARTED", executionStatus: "SUCCEEDED" } });
+    await expect(claim(name, { owner: "owner-b", now: day31 })).resolves.toMatchObject({
+      claimed: false,
+      record: { state: "STARTED", executionStatus: "SUCCEEDED" },
+    });
     await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", firstSeenAt: T0.toISOString() });
   });
 
@@ -185,7 +218,9 @@ describe("DynamoDbLedger", () => {
       it("records the redriven run until it ends, and its end", async () => {
         const name = nextName();
         await failed(name);
-        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0, redriveCount: 1 })).resolves.toBe(true);
+        await expect(
+          ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0, redriveCount: 1 }),
+        ).resolves.toBe(true);
         await expect(ledger.read(name)).resolves.toEqual({
           executionName: name,
           state: "STARTED",
@@ -196,16 +231,28 @@ describe("DynamoDbLedger", () => {
           executionStatus: "RUNNING",
           redriveCount: 1,
         });
-        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP_2, redriveCount: 1 })).resolves.toBe(true);
-        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: STOP_2.toISOString(), redriveCount: 1 });
+        await expect(
+          ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP_2, redriveCount: 1 }),
+        ).resolves.toBe(true);
+        await expect(ledger.read(name)).resolves.toMatchObject({
+          executionStatus: "SUCCEEDED",
+          stopDate: STOP_2.toISOString(),
+          redriveCount: 1,
+        });
       });
 
       it("takes the redriven run's end even when it arrives before its RUNNING, which then changes nothing", async () => {
         const name = nextName();
         await failed(name);
-        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP_2, redriveCount: 1 })).resolves.toBe(true);
+        await expect(
+          ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP_2, redriveCount: 1 }),
+        ).resolves.toBe(true);
         await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })).resolves.toBe(false);
-        await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "SUCCEEDED", stopDate: STOP_2.toISOString(), redriveCount: 1 });
+        await expect(ledger.read(name)).resolves.toMatchObject({
+          executionStatus: "SUCCEEDED",
+          stopDate: STOP_2.toISOString(),
+          redriveCount: 1,
+        });
       });
 
       it("refuses the statuses of an earlier run once a later one is recorded, running or ended", async () => {
@@ -213,8 +260,12 @@ describe("DynamoDbLedger", () => {
         await failed(name);
         await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 2 });
         // The first run's failure, delivered again late (a Lambda retry, a replay from the dead-letter queue).
-        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 0 })).resolves.toBe(false);
-        await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 1 })).resolves.toBe(false);
+        await expect(
+          ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 0 }),
+        ).resolves.toBe(false);
+        await expect(
+          ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP_1, redriveCount: 1 }),
+        ).resolves.toBe(false);
         await expect(ledger.read(name)).resolves.toMatchObject({ executionStatus: "RUNNING", redriveCount: 2 });
         await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
         await ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP_2, redriveCount: 2 });
@@ -253,7 +304,7 @@ describe("DynamoDbLedger", () => {
     });
   });
 
-  describe("re-runs of a failed request (rerun: \"after-failure\")", () => {
+  describe('re-runs of a failed request (rerun: "after-failure")', () => {
     const STOP = new Date(T0.getTime() + 30_000);
     const LATER = new Date(T0.getTime() + 15 * 86_400_000);
     const ARN_2 = `${ARN}-2`;
@@ -272,7 +323,12 @@ describe("DynamoDbLedger", () => {
       const results = await Promise.all(Array.from({ length: 50 }, (_, index) => claimRerun(name, seen, `rerun-${index}`)));
       expect(results.filter(Boolean)).toHaveLength(1);
       const holder = `rerun-${results.indexOf(true)}`;
-      await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionStatus: "FAILED", claimedBy: holder, leaseExpiresAt: LATER.getTime() + LEASE_MS });
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        state: "STARTED",
+        executionStatus: "FAILED",
+        claimedBy: holder,
+        leaseExpiresAt: LATER.getTime() + LEASE_MS,
+      });
       // Another failure read before the claim is no longer what the record says once the holder has recorded its attempt.
       await ledger.recordStarted(name, holder, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }, "sha-2");
       await expect(claimRerun(name, seen, "late", new Date(LATER.getTime() + LEASE_MS))).resolves.toBe(false);
@@ -282,7 +338,9 @@ describe("DynamoDbLedger", () => {
       const name = nextName();
       const seen = await failedRecord(name);
       await claimRerun(name, seen, "rerun-a");
-      await expect(ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }, "sha-2")).resolves.toBe(true);
+      await expect(
+        ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }, "sha-2"),
+      ).resolves.toBe(true);
       await expect(ledger.read(name)).resolves.toEqual({
         executionName: name,
         state: "STARTED",
@@ -300,7 +358,12 @@ describe("DynamoDbLedger", () => {
       const seen = await failedRecord(name);
       await claimRerun(name, seen, "rerun-a");
       await ledger.recordStarted(name, "rerun-a", { executionArn: ARN, executionStatus: "RUNNING", startDate: T0, redriveCount: 1 });
-      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1, startDate: T0.toISOString() });
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        executionArn: ARN,
+        executionStatus: "RUNNING",
+        redriveCount: 1,
+        startDate: T0.toISOString(),
+      });
       await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
     });
 
@@ -320,22 +383,42 @@ describe("DynamoDbLedger", () => {
       await claimRerun(name, seen, "rerun-a");
       await expect(claimRerun(name, seen, "rerun-b", new Date(LATER.getTime() + LEASE_MS - 1))).resolves.toBe(false);
       await expect(claimRerun(name, seen, "rerun-b", new Date(LATER.getTime() + LEASE_MS))).resolves.toBe(true);
-      await expect(ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })).resolves.toBe(false);
+      await expect(ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })).resolves.toBe(
+        false,
+      );
     });
 
     it("records a later attempt's status events on the request's record, and never an earlier attempt's after it", async () => {
       const name = nextName();
       await failedRecord(name);
       // The attempt's own events may come before its starter records it (or instead, if the starter died).
-      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })).resolves.toBe(true);
-      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2, startDate: LATER.toISOString() });
+      await expect(
+        ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
+      ).resolves.toBe(true);
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        executionArn: ARN_2,
+        executionStatus: "RUNNING",
+        attempt: 2,
+        startDate: LATER.toISOString(),
+      });
       await expect(ledger.read(name)).resolves.not.toHaveProperty("stopDate");
       // The first attempt's failure, delivered again late: refused.
-      await expect(ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP, attempt: 1 })).resolves.toBe(false);
+      await expect(
+        ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", startDate: T0, stopDate: STOP, attempt: 1 }),
+      ).resolves.toBe(false);
       const end = new Date(LATER.getTime() + 30_000);
-      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", startDate: LATER, stopDate: end, attempt: 2 })).resolves.toBe(true);
-      await expect(ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })).resolves.toBe(false);
-      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: ARN_2, executionStatus: "SUCCEEDED", stopDate: end.toISOString(), attempt: 2 });
+      await expect(
+        ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", startDate: LATER, stopDate: end, attempt: 2 }),
+      ).resolves.toBe(true);
+      await expect(
+        ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
+      ).resolves.toBe(false);
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        executionArn: ARN_2,
+        executionStatus: "SUCCEEDED",
+        stopDate: end.toISOString(),
+        attempt: 2,
+      });
     });
   });
 
@@ -367,11 +450,20 @@ describe("DynamoDbLedger", () => {
     const rows: Array<{ history: string; steps: Step[]; index: "open" | "closed" | "absent"; dueAt?: Date }> = [
       { history: "claimed", steps: [claimed], index: "open", dueAt: T0 },
       { history: "claimed, released", steps: [claimed, (name) => ledger.release(name, "owner-a")], index: "absent" },
-      { history: "claimed, taken over after the lease", steps: [claimed, (name) => claim(name, { owner: "owner-b", now: LATER })], index: "open", dueAt: LATER },
+      {
+        history: "claimed, taken over after the lease",
+        steps: [claimed, (name) => claim(name, { owner: "owner-b", now: LATER })],
+        index: "open",
+        dueAt: LATER,
+      },
       { history: "claimed, recorded started (RUNNING)", steps: [started], index: "open", dueAt: LATER },
       {
         history: "claimed, recorded started with a final status (the execution existed, SUCCEEDED)",
-        steps: [claimed, (name) => ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP })],
+        steps: [
+          claimed,
+          (name) =>
+            ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP }),
+        ],
         index: "closed",
       },
       {
@@ -380,9 +472,22 @@ describe("DynamoDbLedger", () => {
         index: "open",
         dueAt: LATER,
       },
-      { history: "claimed, completed by a RUNNING event", steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })], index: "open", dueAt: LATER },
-      { history: "claimed, completed by a FAILED event", steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP })], index: "closed" },
-      { history: "started, SUCCEEDED", steps: [started, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP })], index: "closed" },
+      {
+        history: "claimed, completed by a RUNNING event",
+        steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", startDate: T0 })],
+        index: "open",
+        dueAt: LATER,
+      },
+      {
+        history: "claimed, completed by a FAILED event",
+        steps: [claimed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "FAILED", stopDate: STOP })],
+        index: "closed",
+      },
+      {
+        history: "started, SUCCEEDED",
+        steps: [started, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "SUCCEEDED", stopDate: STOP })],
+        index: "closed",
+      },
       ...["TIMED_OUT", "ABORTED"].map((status) => ({
         history: `started, ${status}`,
         steps: [started, (name: string) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: status, stopDate: STOP })],
@@ -398,7 +503,12 @@ describe("DynamoDbLedger", () => {
         ],
         index: "closed",
       },
-      { history: "FAILED, redriven (RUNNING, redriveCount 1)", steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })], index: "open", dueAt: LATER },
+      {
+        history: "FAILED, redriven (RUNNING, redriveCount 1)",
+        steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN, executionStatus: "RUNNING", redriveCount: 1 })],
+        index: "open",
+        dueAt: LATER,
+      },
       {
         history: "FAILED, redriven, SUCCEEDED",
         steps: [
@@ -409,10 +519,18 @@ describe("DynamoDbLedger", () => {
         index: "closed",
       },
       { history: "FAILED, re-run claimed", steps: [rerunClaimed], index: "open", dueAt: LATER },
-      { history: "FAILED, re-run claimed, given up", steps: [rerunClaimed, (name) => ledger.releaseRerun(name, "rerun-a")], index: "closed" },
+      {
+        history: "FAILED, re-run claimed, given up",
+        steps: [rerunClaimed, (name) => ledger.releaseRerun(name, "rerun-a")],
+        index: "closed",
+      },
       {
         history: "FAILED, re-run claimed, attempt 2 recorded started (RUNNING)",
-        steps: [rerunClaimed, (name) => ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 })],
+        steps: [
+          rerunClaimed,
+          (name) =>
+            ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
+        ],
         index: "open",
         dueAt: LATER,
       },
@@ -420,27 +538,42 @@ describe("DynamoDbLedger", () => {
         history: "FAILED, re-run claimed, attempt 2 recorded, SUCCEEDED",
         steps: [
           rerunClaimed,
-          (name) => ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
+          (name) =>
+            ledger.recordStarted(name, "rerun-a", { executionArn: ARN_2, executionStatus: "RUNNING", startDate: LATER, attempt: 2 }),
           (name) => ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "SUCCEEDED", stopDate: LATER, attempt: 2 }),
         ],
         index: "closed",
       },
-      { history: "FAILED, attempt 2's RUNNING event first", steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })], index: "open", dueAt: LATER },
+      {
+        history: "FAILED, attempt 2's RUNNING event first",
+        steps: [failed, (name) => ledger.recordStatus(name, { executionArn: ARN_2, executionStatus: "RUNNING", attempt: 2 })],
+        index: "open",
+        dueAt: LATER,
+      },
       {
         history: "with a retention: claimed, expired, claimed anew",
         steps: [
           (name) => claim(name, { retentionDays: 1 }),
-          (name) => ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP }),
+          (name) =>
+            ledger.recordStarted(name, "owner-a", { executionArn: ARN, executionStatus: "SUCCEEDED", startDate: T0, stopDate: STOP }),
           (name) => claim(name, { owner: "owner-b", now: new Date(T0.getTime() + 2 * 86_400_000), retentionDays: 1 }),
         ],
         index: "open",
         dueAt: new Date(T0.getTime() + 2 * 86_400_000),
       },
-      { history: "written before the index: CLAIMED", steps: [(name) => putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } })], index: "closed" },
+      {
+        history: "written before the index: CLAIMED",
+        steps: [
+          (name) =>
+            putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } }),
+        ],
+        index: "closed",
+      },
       {
         history: "written before the index: CLAIMED, taken over",
         steps: [
-          (name) => putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } }),
+          (name) =>
+            putUnindexed(name, { state: { S: "CLAIMED" }, claimedBy: { S: "owner-a" }, leaseExpiresAt: { N: String(T0.getTime()) } }),
           (name) => claim(name, { owner: "owner-b", now: LATER }),
         ],
         index: "open",
@@ -475,7 +608,9 @@ describe("DynamoDbLedger", () => {
       const name = nextName();
       clock = LATER;
       for (const step of steps) await step(name);
-      const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { [LEDGER_KEY]: { S: name } }, ConsistentRead: true }));
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: TABLE, Key: { [LEDGER_KEY]: { S: name } }, ConsistentRead: true }),
+      );
       if (index === "absent") {
         expect(Item).toBeUndefined();
         await expect(indexed(name)).resolves.toBe(false);
@@ -501,14 +636,36 @@ describe("DynamoDbLedger", () => {
 
     it("shows only records whose time has come, the longest due first, with what the reconciler decides by", async () => {
       const shard = openShardOf("due-1");
-      const names = Array.from({ length: 400 }, (_, index) => `due-${index}`).filter((name) => openShardOf(name) === shard).slice(0, 4);
+      const names = Array.from({ length: 400 }, (_, index) => `due-${index}`)
+        .filter((name) => openShardOf(name) === shard)
+        .slice(0, 4);
       // Claimed 3, 2 and 1 minutes before T0, and at T0: the last is not due yet a minute before T0 + 15 minutes.
       for (const [index, name] of names.entries()) await claim(name, { now: new Date(T0.getTime() - (3 - index) * 60_000) });
-      const due = (await ledger.dueRecords(shard, new Date(T0.getTime() - 60_000 + RECONCILE_AFTER_MS), 1000)).records.filter((record) => names.includes(record.recordKey));
+      const due = (await ledger.dueRecords(shard, new Date(T0.getTime() - 60_000 + RECONCILE_AFTER_MS), 1000)).records.filter((record) =>
+        names.includes(record.recordKey),
+      );
       expect(due).toEqual([
-        { recordKey: names[0], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 180_000 + LEASE_MS, checkAfter: T0.getTime() - 180_000 + RECONCILE_AFTER_MS },
-        { recordKey: names[1], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 120_000 + LEASE_MS, checkAfter: T0.getTime() - 120_000 + RECONCILE_AFTER_MS },
-        { recordKey: names[2], state: "CLAIMED", claimedBy: "owner-a", leaseExpiresAt: T0.getTime() - 60_000 + LEASE_MS, checkAfter: T0.getTime() - 60_000 + RECONCILE_AFTER_MS },
+        {
+          recordKey: names[0],
+          state: "CLAIMED",
+          claimedBy: "owner-a",
+          leaseExpiresAt: T0.getTime() - 180_000 + LEASE_MS,
+          checkAfter: T0.getTime() - 180_000 + RECONCILE_AFTER_MS,
+        },
+        {
+          recordKey: names[1],
+          state: "CLAIMED",
+          claimedBy: "owner-a",
+          leaseExpiresAt: T0.getTime() - 120_000 + LEASE_MS,
+          checkAfter: T0.getTime() - 120_000 + RECONCILE_AFTER_MS,
+        },
+        {
+          recordKey: names[2],
+          state: "CLAIMED",
+          claimedBy: "owner-a",
+          leaseExpiresAt: T0.getTime() - 60_000 + LEASE_MS,
+          checkAfter: T0.getTime() - 60_000 + RECONCILE_AFTER_MS,
+        },
       ]);
     });
 
@@ -516,25 +673,42 @@ describe("DynamoDbLedger", () => {
       const name = nextName();
       clock = T0;
       await started(name);
-      const [seen] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter((record) => record.recordKey === name);
+      const [seen] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter(
+        (record) => record.recordKey === name,
+      );
       await expect(ledger.deferCheck(seen, LATER.getTime())).resolves.toBe(true);
       // Seen before the check moved: a second sweep that read the old entry changes nothing.
       await expect(ledger.deferCheck(seen, LATER.getTime() + 1)).resolves.toBe(false);
       await expect(ledger.closeOpenRecord(seen, LATER)).resolves.toBe(false);
-      const [moved] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter((record) => record.recordKey === name);
+      const [moved] = (await ledger.dueRecords(openShardOf(name), new Date(8.64e15), 1000)).records.filter(
+        (record) => record.recordKey === name,
+      );
       expect(moved.checkAfter).toBe(LATER.getTime());
       await expect(ledger.closeOpenRecord(moved, LATER)).resolves.toBe(true);
       await expect(indexed(name)).resolves.toBe(false);
-      await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionStatus: "RUNNING", forgottenAt: LATER.toISOString() });
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        state: "STARTED",
+        executionStatus: "RUNNING",
+        forgottenAt: LATER.toISOString(),
+      });
     });
   });
 
   it("reports an unreachable table as unavailable, not as a free name", async () => {
     const unreachable = new DynamoDbLedger(
-      new DynamoDBClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 }),
+      new DynamoDBClient({
+        endpoint: "http://127.0.0.1:9",
+        region: "us-east-1",
+        credentials: { accessKeyId: "l", secretAccessKey: "l" },
+        maxAttempts: 1,
+      }),
       TABLE,
     );
-    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toBeInstanceOf(LedgerUnavailableError);
-    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toMatchObject({ throttled: false });
+    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toBeInstanceOf(
+      LedgerUnavailableError,
+    );
+    await expect(unreachable.claim({ executionName: "x", owner: "o", inputSha256: "s", now: T0, leaseMs: 1 })).rejects.toMatchObject({
+      throttled: false,
+    });
   });
 });

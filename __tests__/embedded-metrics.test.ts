@@ -10,7 +10,9 @@ function document(change: (doc: any) => void = () => {}): string {
   const doc: any = {
     _aws: {
       Timestamp: NOW.getTime(),
-      CloudWatchMetrics: [{ Namespace: "sfn-dedup", Dimensions: [["Environment", "Outcome"]], Metrics: [{ Name: "Requests", Unit: "Count" }] }],
+      CloudWatchMetrics: [
+        { Namespace: "sfn-dedup", Dimensions: [["Environment", "Outcome"]], Metrics: [{ Name: "Requests", Unit: "Count" }] },
+      ],
     },
     Environment: "prod",
     Outcome: "started",
@@ -45,18 +47,30 @@ describe("the EMF rules log lines are held to (__tests__/support/embedded-metric
     ["a dimension value that is a number", (doc) => (doc.Outcome = 202), "dimension Outcome's member is not a string"],
     ["an empty dimension value", (doc) => (doc.Outcome = ""), "dimension Outcome's value is not 1-1024 ASCII characters"],
     ["a non-ASCII dimension value", (doc) => (doc.Environment = "prod-é"), "dimension Environment's value is not 1-1024 ASCII characters"],
-    ["31 dimensions in a set", (doc) => {
-      const keys = Array.from({ length: 31 }, (_, index) => `D${index}`);
-      for (const key of keys) doc[key] = "x";
-      doc._aws.CloudWatchMetrics[0].Dimensions = [keys];
-    }, "more than 30 dimensions"],
-    ["101 metrics", (doc) => {
-      doc._aws.CloudWatchMetrics[0].Metrics = Array.from({ length: 101 }, (_, index) => ({ Name: `M${index}`, Unit: "Count" }));
-      for (let index = 0; index < 101; index++) doc[`M${index}`] = 1;
-    }, "more than 100 metrics"],
+    [
+      "31 dimensions in a set",
+      (doc) => {
+        const keys = Array.from({ length: 31 }, (_, index) => `D${index}`);
+        for (const key of keys) doc[key] = "x";
+        doc._aws.CloudWatchMetrics[0].Dimensions = [keys];
+      },
+      "more than 30 dimensions",
+    ],
+    [
+      "101 metrics",
+      (doc) => {
+        doc._aws.CloudWatchMetrics[0].Metrics = Array.from({ length: 101 }, (_, index) => ({ Name: `M${index}`, Unit: "Count" }));
+        for (let index = 0; index < 101; index++) doc[`M${index}`] = 1;
+      },
+      "more than 100 metrics",
+    ],
     ["a metric with no member", (doc) => delete doc.Requests, "metric Requests has no member on the root node"],
     ["a metric value that is a string", (doc) => (doc.Requests = "1"), "metric Requests's member is not a number"],
-    ["a unit CloudWatch does not have", (doc) => (doc._aws.CloudWatchMetrics[0].Metrics[0].Unit = "ms"), 'Unit "ms" is not a CloudWatch unit'],
+    [
+      "a unit CloudWatch does not have",
+      (doc) => (doc._aws.CloudWatchMetrics[0].Metrics[0].Unit = "ms"),
+      'Unit "ms" is not a CloudWatch unit',
+    ],
     ["a member a MetricDefinition may not have", (doc) => (doc._aws.CloudWatchMetrics[0].Metrics[0].Value = 1), "does not define: Value"],
     ["a storage resolution of 5", (doc) => (doc._aws.CloudWatchMetrics[0].Metrics[0].StorageResolution = 5), "neither 1 nor 60"],
   ])("refuses %s", (_case, change, violation) => {
@@ -70,7 +84,12 @@ describe("the EMF rules log lines are held to (__tests__/support/embedded-metric
 
 describe("embeddedMetrics", () => {
   it("puts every metric under one dimension set, with the dimensions' and metrics' values as top-level members", () => {
-    const metrics = embeddedMetrics("sfn-dedup", { Environment: "prod", Workflow: "orders" }, { Requests: { value: 1, unit: "Count" }, Latency: { value: 12, unit: "Milliseconds" } }, NOW);
+    const metrics = embeddedMetrics(
+      "sfn-dedup",
+      { Environment: "prod", Workflow: "orders" },
+      { Requests: { value: 1, unit: "Count" }, Latency: { value: 12, unit: "Milliseconds" } },
+      NOW,
+    );
     const line = JSON.stringify(withEmbeddedMetrics({ level: "INFO", outcome: "started" }, metrics));
 
     expect(emfViolations(line, NOW)).toEqual([]);

@@ -137,7 +137,10 @@ describe("environments", () => {
       ]),
     );
     expect(dev.length).toBeGreaterThan(accountWideNames(stacks.dev.tf).length);
-    for (const [environment, names] of [["dev", dev], ["staging", staging]] as const) {
+    for (const [environment, names] of [
+      ["dev", dev],
+      ["staging", staging],
+    ] as const) {
       for (const name of names) {
         expect({ environment, name }).toEqual({ environment, name: expect.stringContaining(`sfn-dedup-${environment}-`) });
       }
@@ -165,7 +168,9 @@ describe("environments", () => {
         {
           region: "eu-west-1",
           allowed_account_ids: ["999999999999"],
-          assume_role: [{ role_arn: "arn:aws:iam::999999999999:role/terraform-state", session_name: "sfn-dedup-state-acme-terraform-state" }],
+          assume_role: [
+            { role_arn: "arn:aws:iam::999999999999:role/terraform-state", session_name: "sfn-dedup-state-acme-terraform-state" },
+          ],
           default_tags: [{ tags: { project: "sfn-dedup", environment: "state", "managed-by": "cdktf" } }],
         },
       ]);
@@ -195,15 +200,30 @@ describe("environments", () => {
         ignore_public_acls: true,
         restrict_public_buckets: true,
       });
-      expect(synthesized).toHaveResourceWithProperties(S3BucketOwnershipControls, { bucket, rule: { object_ownership: "BucketOwnerEnforced" } });
+      expect(synthesized).toHaveResourceWithProperties(S3BucketOwnershipControls, {
+        bucket,
+        rule: { object_ownership: "BucketOwnerEnforced" },
+      });
     });
 
     it("refuses every request that is not TLS 1.2 or later", () => {
       const policy = JSON.parse(onlyResource(tf, "aws_s3_bucket_policy").policy);
       const arn = referenceTo(tf, "aws_s3_bucket", "arn");
       expect(policy.Statement).toEqual([
-        expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-        expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } }),
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [arn, `${arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [arn, `${arn}/*`],
+          Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+        }),
       ]);
     });
 
@@ -227,7 +247,9 @@ describe("environments", () => {
       const kmsKeyId = "arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
       const withKey = synthProject({ environments: { prod: { ...context.environments.prod, state: { ...sharedState, kmsKeyId } } } });
       expect(withKey["state-acme-terraform-state"].synthesized).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: kmsKeyId }, bucket_key_enabled: true }],
+        rule: [
+          { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: kmsKeyId }, bucket_key_enabled: true },
+        ],
       });
     });
   });

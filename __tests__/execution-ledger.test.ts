@@ -38,8 +38,16 @@ describe("the execution ledger", () => {
     dynamodb = await startLocalDynamoDb();
     running = await startLocalTrigger(withLedger.stackDir, { timeScale: 1, dynamodb });
     // Both local stacks create the same table name; the second trigger shares the first one's table.
-    fast = await startLocalTrigger(withLedger.stackDir, { timeScale: 0.001, clock, dynamodb: { ...dynamodb, createTables: async () => {} } });
-    client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    fast = await startLocalTrigger(withLedger.stackDir, {
+      timeScale: 0.001,
+      clock,
+      dynamodb: { ...dynamodb, createTables: async () => {} },
+    });
+    client = new DynamoDBClient({
+      endpoint: dynamodb.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     ledger = new DynamoDbLedger(client, tableName());
   });
 
@@ -198,14 +206,22 @@ describe("the execution ledger", () => {
 
     it("is taken over safely even if it had started the execution: the name returns the original", async () => {
       const stateMachineArn = running.stack.stateMachines()[0].arn;
-      const original = running.service.startExecution({ stateMachineArn, name: nameOf("Germany"), input: canonicalJson({ country: "Germany" }) });
+      const original = running.service.startExecution({
+        stateMachineArn,
+        name: nameOf("Germany"),
+        input: canonicalJson({ country: "Germany" }),
+      });
       await staleClaim("Germany", Date.now() - 1);
       await sleep(1_100); // past the margin within which a duplicate and a new start look alike
 
       const response = await running.post({ country: "Germany" });
 
       expect(response.statusCode).toBe(200);
-      expect(response.body).toMatchObject({ executionArn: original.executionArn, duplicate: true, firstSeenAt: "2026-01-01T00:00:00.000Z" });
+      expect(response.body).toMatchObject({
+        executionArn: original.executionArn,
+        duplicate: true,
+        firstSeenAt: "2026-01-01T00:00:00.000Z",
+      });
       expect(running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.name === nameOf("Germany"))).toHaveLength(1);
       await expect(ledger.read(nameOf("Germany"))).resolves.toMatchObject({ state: "STARTED", executionArn: original.executionArn });
     });
@@ -241,7 +257,9 @@ describe("the execution ledger", () => {
       const response = await running.post({ country: "Portugal", note: "other" });
       expect(response.statusCode).toBe(202);
       await expect(ledger.read(nameOf("Portugal"))).resolves.toMatchObject({
-        inputSha256: createHash("sha256").update(canonicalJson({ country: "Portugal", note: "other" })).digest("hex"),
+        inputSha256: createHash("sha256")
+          .update(canonicalJson({ country: "Portugal", note: "other" }))
+          .digest("hex"),
       });
       expect((await running.post({ country: "Portugal", note: "other" })).statusCode).toBe(200);
       expect((await running.post({ country: "Portugal" })).statusCode).toBe(409);
@@ -381,7 +399,11 @@ describe("the execution ledger", () => {
         }),
       );
       const stateMachineArn = events.stack.stateMachines()[0].arn;
-      const { executionArn } = events.service.startExecution({ stateMachineArn, name: nameOf("Belgium"), input: canonicalJson({ country: "Belgium" }) });
+      const { executionArn } = events.service.startExecution({
+        stateMachineArn,
+        name: nameOf("Belgium"),
+        input: canonicalJson({ country: "Belgium" }),
+      });
       await events.service.settled(executionArn);
       await events.eventsDelivered();
 

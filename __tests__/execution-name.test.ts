@@ -1,9 +1,5 @@
 import { EXECUTION_NAME_PATTERN } from "../functions/shared/execution-arn";
-import {
-  canonicalJson,
-  describeStrategy,
-  executionNameFor,
-} from "../functions/start-execution/execution-name";
+import { canonicalJson, describeStrategy, executionNameFor } from "../functions/start-execution/execution-name";
 
 describe("executionNameFor", () => {
   describe("from the country (the original design, the default)", () => {
@@ -59,7 +55,9 @@ describe("executionNameFor", () => {
 
     it("treats a numeric key and its decimal string as the same key", () => {
       const strategy = { from: "field", field: "orderId" } as const;
-      expect(executionNameFor({ country: "France", orderId: 1001 }, strategy)).toBe(executionNameFor({ country: "France", orderId: "1001" }, strategy));
+      expect(executionNameFor({ country: "France", orderId: 1001 }, strategy)).toBe(
+        executionNameFor({ country: "France", orderId: "1001" }, strategy),
+      );
     });
   });
 

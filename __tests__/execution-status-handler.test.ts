@@ -18,12 +18,18 @@ const NOW = new Date("2026-11-25T10:01:00.000Z");
 const sfnMock = mockClient(SFNClient);
 
 function serviceError(name: string, status: number | undefined, fault: "client" | "server" = "client"): Error {
-  return Object.assign(new Error(`${name} from the service: internal detail`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(`${name} from the service: internal detail`), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 /** Step Functions answering as for a name it never knew, or has forgotten. */
 function executionForgotten(): void {
-  sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: "Execution Does Not Exist", $metadata: { httpStatusCode: 400 } }));
+  sfnMock
+    .on(DescribeExecutionCommand)
+    .rejects(new ExecutionDoesNotExist({ message: "Execution Does Not Exist", $metadata: { httpStatusCode: 400 } }));
 }
 
 /** What DescribeExecution answers with ALL_DATA: the input and output too. */
@@ -39,7 +45,10 @@ const described = (fields: Record<string, unknown>) => ({
 describe("Function: execution-status handler", () => {
   let logs: StatusLogRecord[];
 
-  function invoke(event: APIGatewayProxyEventV2, options: { exposeOutput?: boolean; readLedger?: (name: string) => Promise<LedgerRecord | undefined> } = {}) {
+  function invoke(
+    event: APIGatewayProxyEventV2,
+    options: { exposeOutput?: boolean; readLedger?: (name: string) => Promise<LedgerRecord | undefined> } = {},
+  ) {
     const handler = createStatusHandler({
       settings: { stateMachineArn: STATE_MACHINE_ARN, exposeOutput: options.exposeOutput ?? false },
       sfn: new SFNClient({ region: "eu-west-1" }),
@@ -110,19 +119,31 @@ describe("Function: execution-status handler", () => {
       });
     });
 
-    it.each(["FAILED", "TIMED_OUT", "ABORTED"])("answers a %s one with its error and cause, never stored: it may be redriven", async (status) => {
-      sfnMock.on(DescribeExecutionCommand).resolves(described({ status, stopDate: STOPPED, error: "SNS.NotFoundException", cause: "Topic does not exist" }));
+    it.each(["FAILED", "TIMED_OUT", "ABORTED"])(
+      "answers a %s one with its error and cause, never stored: it may be redriven",
+      async (status) => {
+        sfnMock
+          .on(DescribeExecutionCommand)
+          .resolves(described({ status, stopDate: STOPPED, error: "SNS.NotFoundException", cause: "Topic does not exist" }));
 
-      const response = await invoke(getExecutionStatus(FRANCE));
+        const response = await invoke(getExecutionStatus(FRANCE));
 
-      expect(response.statusCode).toBe(200);
-      expect(response.headers["cache-control"]).toBe("no-store");
-      expect(bodyOf(response)).toMatchObject({ status, error: "SNS.NotFoundException", cause: "Topic does not exist", stopDate: STOPPED.toISOString() });
-    });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers["cache-control"]).toBe("no-store");
+        expect(bodyOf(response)).toMatchObject({
+          status,
+          error: "SNS.NotFoundException",
+          cause: "Topic does not exist",
+          stopDate: STOPPED.toISOString(),
+        });
+      },
+    );
 
     it("leaves out an error and cause a redriven, running execution still carries from its last run; tells its redrives", async () => {
       const redriven = new Date("2026-11-26T08:00:00.000Z");
-      sfnMock.on(DescribeExecutionCommand).resolves(described({ status: "RUNNING", error: "States.Timeout", cause: "old", redriveCount: 2, redriveDate: redriven }));
+      sfnMock
+        .on(DescribeExecutionCommand)
+        .resolves(described({ status: "RUNNING", error: "States.Timeout", cause: "old", redriveCount: 2, redriveDate: redriven }));
 
       const body = bodyOf(await invoke(getExecutionStatus(FRANCE)));
 
@@ -143,7 +164,9 @@ describe("Function: execution-status handler", () => {
 
   describe("with exposeOutput", () => {
     it("asks for the execution's data and answers a succeeded one's output as JSON, never its input", async () => {
-      sfnMock.on(DescribeExecutionCommand).resolves(described({ status: "SUCCEEDED", stopDate: STOPPED, output: '{"delivered":true,"to":["ops"]}' }));
+      sfnMock
+        .on(DescribeExecutionCommand)
+        .resolves(described({ status: "SUCCEEDED", stopDate: STOPPED, output: '{"delivered":true,"to":["ops"]}' }));
 
       const response = await invoke(getExecutionStatus(FRANCE), { exposeOutput: true });
 
@@ -155,7 +178,9 @@ describe("Function: execution-status handler", () => {
     });
 
     it("answers no output for an execution that has not succeeded", async () => {
-      sfnMock.on(DescribeExecutionCommand).resolves(described({ status: "FAILED", stopDate: STOPPED, output: '{"partial":1}', error: "E", cause: "C" }));
+      sfnMock
+        .on(DescribeExecutionCommand)
+        .resolves(described({ status: "FAILED", stopDate: STOPPED, output: '{"partial":1}', error: "E", cause: "C" }));
 
       const body = bodyOf(await invoke(getExecutionStatus(FRANCE), { exposeOutput: true }));
 
@@ -190,7 +215,7 @@ describe("Function: execution-status handler", () => {
 
     it("accepts every name of 80 characters of the allowed ones", async () => {
       sfnMock.on(DescribeExecutionCommand).resolves(described({ status: "RUNNING" }));
-      const name = "Az09_-".repeat(13) + "ab";
+      const name = `${"Az09_-".repeat(13)}ab`;
       expect((await invoke(getExecutionStatus(name))).statusCode).toBe(200);
     });
   });
@@ -264,7 +289,10 @@ describe("Function: execution-status handler", () => {
 
     it.each([
       ["no record", undefined],
-      ["a claim still being started", record({ state: "CLAIMED", executionArn: undefined, executionStatus: undefined, claimedBy: "other", leaseExpiresAt: 1 })],
+      [
+        "a claim still being started",
+        record({ state: "CLAIMED", executionArn: undefined, executionStatus: undefined, claimedBy: "other", leaseExpiresAt: 1 }),
+      ],
       ["a record of the next attempt", record({ attempt: 2, executionArn: `${FRANCE_ARN}-2` })],
       ["a record of another execution under the name", record({ executionArn: `${EXECUTIONS}:${"f".repeat(32)}` })],
     ])("answers 404 for %s", async (_case, found) => {
@@ -305,7 +333,13 @@ describe("Function: execution-status handler", () => {
       ["throttling its KMS key", serviceError("KmsThrottlingException", 400), 429, "throttled", "1"],
       ["with a 5xx", serviceError("ServiceUnavailable", 503, "server"), 503, "service-unavailable", "5"],
       ["not answering in time", Object.assign(new Error("timed out"), { name: "TimeoutError" }), 503, "service-unavailable", "5"],
-      ["unreachable", Object.assign(new Error("connect ECONNREFUSED"), { name: "Error", code: "ECONNREFUSED" }), 503, "service-unavailable", "5"],
+      [
+        "unreachable",
+        Object.assign(new Error("connect ECONNREFUSED"), { name: "Error", code: "ECONNREFUSED" }),
+        503,
+        "service-unavailable",
+        "5",
+      ],
     ])("%s: a problem with Retry-After, naming Step Functions", async (_case, error, status, type, retryAfter) => {
       sfnMock.on(DescribeExecutionCommand).rejects(error);
 
@@ -328,7 +362,9 @@ describe("Function: execution-status handler", () => {
         status: 500,
         detail: "The request could not be handled.",
       });
-      expect(logs).toEqual([expect.objectContaining({ level: "ERROR", outcome: "refused", statusCode: 500, errorName: "AccessDeniedException" })]);
+      expect(logs).toEqual([
+        expect.objectContaining({ level: "ERROR", outcome: "refused", statusCode: 500, errorName: "AccessDeniedException" }),
+      ]);
     });
 
     it("a bug: 500 internal-error, the error's name in the log", async () => {
@@ -341,13 +377,15 @@ describe("Function: execution-status handler", () => {
 
       expect(response.statusCode).toBe(500);
       expect(response.body).not.toContain("a bug");
-      expect(logs).toEqual([expect.objectContaining({ level: "ERROR", outcome: "internal-error", errorName: "TypeError", executionName: FRANCE })]);
+      expect(logs).toEqual([
+        expect.objectContaining({ level: "ERROR", outcome: "internal-error", errorName: "TypeError", executionName: FRANCE }),
+      ]);
     });
   });
 });
 
 describe("Function: statusSettingsFromEnvironment", () => {
-  it("reads the state machine and whether the output is shown, off unless \"true\"", () => {
+  it('reads the state machine and whether the output is shown, off unless "true"', () => {
     expect(statusSettingsFromEnvironment({ STATE_MACHINE_ARN })).toEqual({ stateMachineArn: STATE_MACHINE_ARN, exposeOutput: false });
     expect(statusSettingsFromEnvironment({ STATE_MACHINE_ARN, EXPOSE_OUTPUT: "true" }).exposeOutput).toBe(true);
     expect(statusSettingsFromEnvironment({ STATE_MACHINE_ARN, EXPOSE_OUTPUT: "false" }).exposeOutput).toBe(false);

@@ -11,7 +11,8 @@ import { synthProject } from "./support/synth";
 const LEDGER = arn("dynamodb", "table/sfn-dedup-prod-ledger");
 
 describe("the execution-status functions' policies", () => {
-  const withLedger = synthProject({ workflows: TWO_WORKFLOWS, environments: { prod: { account: ACCOUNT, region: REGION, ledger: true } } }).prod.tf;
+  const withLedger = synthProject({ workflows: TWO_WORKFLOWS, environments: { prod: { account: ACCOUNT, region: REGION, ledger: true } } })
+    .prod.tf;
   const withoutLedger = synthProject({ workflows: TWO_WORKFLOWS, environments: { prod: { account: ACCOUNT, region: REGION } } }).prod.tf;
 
   describe.each([
@@ -44,7 +45,14 @@ describe("the execution-status functions' policies", () => {
 
     it("with the ledger, may read its items and write none", async () => {
       expect(await may("dynamodb:GetItem", LEDGER)).toBe("Allowed");
-      for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"]) {
+      for (const action of [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:BatchGetItem",
+      ]) {
         expect({ action, decision: await may(action, LEDGER) }).toEqual({ action, decision: "ImplicitlyDenied" });
       }
       expect(await may("dynamodb:GetItem", arn("dynamodb", "table/team-orders"))).toBe("ImplicitlyDenied");

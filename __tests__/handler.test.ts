@@ -39,7 +39,9 @@ describe("start-execution handler", () => {
       log: (record) => logs.push(record),
       now: () => new Date(clockMs),
     });
-    return handler(event, { awsRequestId: "request-1" }) as Promise<APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string }>;
+    return handler(event, { awsRequestId: "request-1" }) as Promise<
+      APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string }
+    >;
   }
 
   const bodyOf = (response: { body: string }) => JSON.parse(response.body);
@@ -173,36 +175,41 @@ describe("start-execution handler", () => {
 
   describe("a name already used", () => {
     beforeEach(() => {
-      sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "Execution Already Exists", $metadata: { httpStatusCode: 400 } }));
+      sfnMock
+        .on(StartExecutionCommand)
+        .rejects(new ExecutionAlreadyExists({ message: "Execution Already Exists", $metadata: { httpStatusCode: 400 } }));
     });
 
-    it.each(["SUCCEEDED", "FAILED", "RUNNING"] as const)("answers 409 naming the existing execution and its status (%s)", async (status) => {
-      sfnMock.on(DescribeExecutionCommand).resolves({
-        executionArn: FRANCE_ARN,
-        status,
-        startDate: new Date("2026-08-01T08:00:00.000Z"),
-        stopDate: status === "RUNNING" ? undefined : new Date("2026-08-01T08:00:31.000Z"),
-      });
-      const response = await invoke(postExecutions({ country: "France" }));
+    it.each(["SUCCEEDED", "FAILED", "RUNNING"] as const)(
+      "answers 409 naming the existing execution and its status (%s)",
+      async (status) => {
+        sfnMock.on(DescribeExecutionCommand).resolves({
+          executionArn: FRANCE_ARN,
+          status,
+          startDate: new Date("2026-08-01T08:00:00.000Z"),
+          stopDate: status === "RUNNING" ? undefined : new Date("2026-08-01T08:00:31.000Z"),
+        });
+        const response = await invoke(postExecutions({ country: "France" }));
 
-      expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: FRANCE_ARN });
-      expect(response.statusCode).toBe(409);
-      expect(response.headers).toEqual({ "content-type": "application/problem+json", location: `/executions/${FRANCE}` });
-      expect(bodyOf(response)).toEqual({
-        type: "urn:sfn-dedup:problem:execution-already-exists",
-        title: "This request already has an execution",
-        status: 409,
-        detail: `Execution ${FRANCE} already exists with status ${status}; it is not started again.`,
-        executionArn: FRANCE_ARN,
-        executionName: FRANCE,
-        executionStatus: status,
-        startDate: "2026-08-01T08:00:00.000Z",
-        // Without a ledger the name is free again 90 days after the stop (AWS's default history).
-        ...(status === "RUNNING" ? {} : { stopDate: "2026-08-01T08:00:31.000Z", reusableAfter: "2026-10-30T08:00:31.000Z" }),
-        attempt: 1,
-      });
-      expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
-    });
+        expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: FRANCE_ARN });
+        expect(response.statusCode).toBe(409);
+        expect(response.headers).toEqual({ "content-type": "application/problem+json", location: `/executions/${FRANCE}` });
+        expect(bodyOf(response)).toEqual({
+          type: "urn:sfn-dedup:problem:execution-already-exists",
+          title: "This request already has an execution",
+          status: 409,
+          detail: `Execution ${FRANCE} already exists with status ${status}; it is not started again.`,
+          executionArn: FRANCE_ARN,
+          executionName: FRANCE,
+          executionStatus: status,
+          startDate: "2026-08-01T08:00:00.000Z",
+          // Without a ledger the name is free again 90 days after the stop (AWS's default history).
+          ...(status === "RUNNING" ? {} : { stopDate: "2026-08-01T08:00:31.000Z", reusableAfter: "2026-10-30T08:00:31.000Z" }),
+          attempt: 1,
+        });
+        expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+      },
+    );
 
     it.each([
       [1_700, false],
@@ -217,7 +224,10 @@ describe("start-execution handler", () => {
         now: () => new Date(clockMs),
         callTimeLimitMs: 700,
       });
-      const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "r", getRemainingTimeInMillis: () => left })) as {
+      const response = (await handler(postExecutions({ country: "France" }), {
+        awsRequestId: "r",
+        getRemainingTimeInMillis: () => left,
+      })) as {
         statusCode: number;
         body: string;
       };
@@ -284,7 +294,11 @@ describe("start-execution handler", () => {
       const response = await invoke(postExecutions(body));
       expect(response.statusCode).toBe(400);
       expect(response.headers).toEqual({ "content-type": "application/problem+json" });
-      expect(bodyOf(response)).toMatchObject({ type: `urn:sfn-dedup:problem:${problem}`, status: 400, detail: expect.stringMatching(detail) });
+      expect(bodyOf(response)).toMatchObject({
+        type: `urn:sfn-dedup:problem:${problem}`,
+        status: 400,
+        detail: expect.stringMatching(detail),
+      });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
       expect(logs).toEqual([expect.objectContaining({ outcome: "invalid-request", statusCode: 400 })]);
     });
@@ -313,7 +327,11 @@ describe("start-execution handler", () => {
         log: (record) => logs.push(record),
       });
       const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" })) as { body: string };
-      expect(bodyOf(response)).toMatchObject({ detail: 'Field "sku" is required.', field: "sku", violations: [{ pointer: "/sku", problem: "is required" }] });
+      expect(bodyOf(response)).toMatchObject({
+        detail: 'Field "sku" is required.',
+        field: "sku",
+        violations: [{ pointer: "/sku", problem: "is required" }],
+      });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
@@ -346,7 +364,11 @@ describe("start-execution handler", () => {
     ])("refuses a business key that is %s", async (_case, payload, detail) => {
       const response = await invoke(postExecutions(payload), { from: "field", field: "orderId" });
       expect(response.statusCode).toBe(400);
-      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-field", field: "orderId", detail: expect.stringMatching(detail) });
+      expect(bodyOf(response)).toMatchObject({
+        type: "urn:sfn-dedup:problem:invalid-field",
+        field: "orderId",
+        detail: expect.stringMatching(detail),
+      });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
@@ -359,7 +381,11 @@ describe("start-execution handler", () => {
     ])("refuses an integer beyond 2^53 - 1 (%s) instead of changing it, and asks for a string", async (_case, body, field) => {
       const response = await invoke(postExecutions(body), { from: "payload" });
       expect(response.statusCode).toBe(400);
-      expect(bodyOf(response)).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-field", field, detail: expect.stringMatching(/send it as a string/) });
+      expect(bodyOf(response)).toMatchObject({
+        type: "urn:sfn-dedup:problem:invalid-field",
+        field,
+        detail: expect.stringMatching(/send it as a string/),
+      });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
     });
 
@@ -386,7 +412,10 @@ describe("start-execution handler", () => {
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
       await invoke(postExecutions('{"country":"France","orderId":"9007199254740993"}'), { from: "field", field: "orderId" });
       await invoke(postExecutions('{"country":"France","orderId":"9007199254740992"}'), { from: "field", field: "orderId" });
-      const response = await invoke(postExecutions('{"country":"France","orderId":9007199254740991,"price":1.5}'), { from: "field", field: "orderId" });
+      const response = await invoke(postExecutions('{"country":"France","orderId":9007199254740991,"price":1.5}'), {
+        from: "field",
+        field: "orderId",
+      });
       expect(response.statusCode).toBe(202);
       const [first, second, third] = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
       expect(first.name).not.toBe(second.name);
@@ -415,8 +444,14 @@ describe("start-execution handler", () => {
     });
 
     it.each([
-      ["a plain body", { ...postExecutions("\uFEFF" + '{"country":"France"}'), isBase64Encoded: false, body: "\uFEFF" + '{"country":"France"}' }],
-      ["a base64 body", { ...postExecutions("{}"), isBase64Encoded: true, body: Buffer.from("\uFEFF" + '{"country":"France"}', "utf8").toString("base64") }],
+      [
+        "a plain body",
+        { ...postExecutions("\uFEFF" + '{"country":"France"}'), isBase64Encoded: false, body: "\uFEFF" + '{"country":"France"}' },
+      ],
+      [
+        "a base64 body",
+        { ...postExecutions("{}"), isBase64Encoded: true, body: Buffer.from("\uFEFF" + '{"country":"France"}', "utf8").toString("base64") },
+      ],
     ])("accepts a leading byte order mark in %s, and leaves it out of the input", async (_case, event) => {
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: NOW });
       const response = await invoke(event);
@@ -435,9 +470,21 @@ describe("start-execution handler", () => {
     it.each([
       ["ThrottlingException", serviceError("ThrottlingException", 400), 429, "throttled", "1"],
       ["KmsThrottlingException", serviceError("KmsThrottlingException", 400), 429, "throttled", "1"],
-      ["ExecutionLimitExceeded", new ExecutionLimitExceeded({ message: "limit", $metadata: { httpStatusCode: 400 } }), 503, "service-unavailable", "60"],
+      [
+        "ExecutionLimitExceeded",
+        new ExecutionLimitExceeded({ message: "limit", $metadata: { httpStatusCode: 400 } }),
+        503,
+        "service-unavailable",
+        "60",
+      ],
       ["a 500 from the service", serviceError("InternalServerError", 500, "server"), 503, "service-unavailable", "5"],
-      ["a connection failure", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED", $metadata: {} }), 503, "service-unavailable", "5"],
+      [
+        "a connection failure",
+        Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED", $metadata: {} }),
+        503,
+        "service-unavailable",
+        "5",
+      ],
     ])("answers %s with a retryable status and Retry-After", async (_case, error, status, problem, retryAfter) => {
       sfnMock.on(StartExecutionCommand).rejects(error);
       const response = await invoke(postExecutions({ country: "France" }));

@@ -1,8 +1,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Apigatewayv2Authorizer, SqsQueue } from "../lib/toolkit/aws-provider";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { type Attributes, dataReferenceTo, functionReference, notificationTopic, onlyResource, referenceTo, rolePolicy, synthTrigger, type TerraformJson } from "./support/synth";
+import { Apigatewayv2Authorizer, SqsQueue } from "../lib/toolkit/aws-provider";
+import {
+  type Attributes,
+  dataReferenceTo,
+  functionReference,
+  notificationTopic,
+  onlyResource,
+  referenceTo,
+  rolePolicy,
+  synthTrigger,
+  type TerraformJson,
+} from "./support/synth";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
@@ -52,7 +62,11 @@ describe("hardening", () => {
     ];
 
     it("exist for the functions, the state machine and the API's access logs, each with a retention", () => {
-      expect(Object.values(tf.resource.aws_cloudwatch_log_group).map((group) => group.name).sort()).toEqual([...groups].sort());
+      expect(
+        Object.values(tf.resource.aws_cloudwatch_log_group)
+          .map((group) => group.name)
+          .sort(),
+      ).toEqual([...groups].sort());
       for (const name of groups) {
         expect(byName(tf, "aws_cloudwatch_log_group", name)).toMatchObject({ retention_in_days: 365 });
         expect(byName(tf, "aws_cloudwatch_log_group", name).kms_key_id).toBeUndefined();
@@ -82,7 +96,10 @@ describe("hardening", () => {
 
     it("logs what is configured", () => {
       const verbose = synthTrigger({ logs: { workflow: { level: "ALL", includeExecutionData: true } } });
-      expect(onlyResource(verbose.tf, "aws_sfn_state_machine").logging_configuration).toMatchObject({ level: "ALL", include_execution_data: true });
+      expect(onlyResource(verbose.tf, "aws_sfn_state_machine").logging_configuration).toMatchObject({
+        level: "ALL",
+        include_execution_data: true,
+      });
     });
 
     it("may deliver logs and traces on the resources AWS requires, with the reasons in the code", () => {
@@ -110,13 +127,24 @@ describe("hardening", () => {
           // Errors retrying cannot fix (checked against the SNS model in sns-error-names.test.ts): never.
           { ErrorEquals: expect.arrayContaining(["SNS.AuthorizationErrorException", "SNS.NotFoundException"]), MaxAttempts: 0 },
           // Anything else but a timeout, such as Publish's unmodelled throttling: twice, then the Catch.
-          { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 2, MaxDelaySeconds: 8, JitterStrategy: "FULL" },
+          {
+            ErrorEquals: ["States.TaskFailed"],
+            IntervalSeconds: 2,
+            BackoffRate: 2,
+            MaxAttempts: 2,
+            MaxDelaySeconds: 8,
+            JitterStrategy: "FULL",
+          },
         ]);
       });
 
       it("catches everything else into a Fail state that keeps the error", () => {
         expect(publish.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "NotificationFailed" }]);
-        expect(definition.States.NotificationFailed).toMatchObject({ Type: "Fail", ErrorPath: "$.failure.Error", CausePath: "$.failure.Cause" });
+        expect(definition.States.NotificationFailed).toMatchObject({
+          Type: "Fail",
+          ErrorPath: "$.failure.Error",
+          CausePath: "$.failure.Cause",
+        });
       });
 
       it("bounds the publish and the whole execution in time", () => {
@@ -186,7 +214,9 @@ describe("hardening", () => {
 
   describe("the HTTP API", () => {
     const stage = onlyResource(tf, "aws_apigatewayv2_stage");
-    const accessLogGroup = Object.entries(tf.resource.aws_cloudwatch_log_group).find(([, group]) => group.name.includes("/apigateway/"))![0];
+    const accessLogGroup = Object.entries(tf.resource.aws_cloudwatch_log_group).find(([, group]) =>
+      group.name.includes("/apigateway/"),
+    )![0];
 
     it("writes JSON access logs with request id, source IP, route, status, latency and errors", () => {
       expect(stage.access_log_settings.destination_arn).toBe(`\${aws_cloudwatch_log_group.${accessLogGroup}.arn}`);
@@ -205,7 +235,10 @@ describe("hardening", () => {
     it("throttles the default route, as configured", () => {
       expect(stage.default_route_settings).toEqual({ throttling_rate_limit: 100, throttling_burst_limit: 200 });
       const configured = synthTrigger({ api: { throttling: { rateLimit: 10, burstLimit: 20 } } });
-      expect(onlyResource(configured.tf, "aws_apigatewayv2_stage").default_route_settings).toEqual({ throttling_rate_limit: 10, throttling_burst_limit: 20 });
+      expect(onlyResource(configured.tf, "aws_apigatewayv2_stage").default_route_settings).toEqual({
+        throttling_rate_limit: 10,
+        throttling_burst_limit: 20,
+      });
     });
 
     it("has no CORS unless configured, and then only for the routes' methods: POST to start, GET for the status", () => {
@@ -226,7 +259,14 @@ describe("hardening", () => {
 
     it("checks JWTs from the configured issuer and audience", () => {
       const jwt = synthTrigger({
-        api: { authorization: { type: "jwt", issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC", audience: ["client-1"], scopes: ["orders/write"] } },
+        api: {
+          authorization: {
+            type: "jwt",
+            issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
+            audience: ["client-1"],
+            scopes: ["orders/write"],
+          },
+        },
       });
       expect(jwt.synthesized).toHaveResourceWithProperties(Apigatewayv2Authorizer, {
         name: "sfn-dedup-default-api-jwt",
@@ -235,7 +275,11 @@ describe("hardening", () => {
         jwt_configuration: { issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC", audience: ["client-1"] },
       });
       // The status route as the start route: with authorization on, no route is public.
-      expect(routes(jwt.tf).map((route) => route.route_key).sort()).toEqual(["GET /executions/{executionName}", "POST /executions"]);
+      expect(
+        routes(jwt.tf)
+          .map((route) => route.route_key)
+          .sort(),
+      ).toEqual(["GET /executions/{executionName}", "POST /executions"]);
       for (const route of routes(jwt.tf)) {
         expect(route).toMatchObject({
           authorization_type: "JWT",
@@ -254,7 +298,9 @@ describe("hardening", () => {
 
     it("may invoke each function on its one route only", () => {
       const api = referenceTo(tf, "aws_apigatewayv2_api", "execution_arn");
-      expect(Object.values(tf.resource.aws_lambda_permission).map((permission) => [permission.function_name, permission.source_arn])).toEqual(
+      expect(
+        Object.values(tf.resource.aws_lambda_permission).map((permission) => [permission.function_name, permission.source_arn]),
+      ).toEqual(
         expect.arrayContaining([
           [functionReference(tf, "sfn-dedup-default-start-execution", "function_name"), `${api}/*/POST/executions`],
           [functionReference(tf, "sfn-dedup-default-execution-status", "function_name"), `${api}/*/GET/executions/*`],

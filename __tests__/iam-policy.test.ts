@@ -2,7 +2,9 @@ import { policyDocument, serviceTrustPolicy } from "../lib/iam-policy";
 
 describe("policyDocument", () => {
   it("renders Allow statements that name their actions and resources", () => {
-    expect(JSON.parse(policyDocument([{ sid: "Publish", actions: ["sns:Publish"], resources: ["arn:aws:sns:eu-west-1:123456789012:t"] }]))).toEqual({
+    expect(
+      JSON.parse(policyDocument([{ sid: "Publish", actions: ["sns:Publish"], resources: ["arn:aws:sns:eu-west-1:123456789012:t"] }])),
+    ).toEqual({
       Version: "2012-10-17",
       Statement: [{ Sid: "Publish", Effect: "Allow", Action: ["sns:Publish"], Resource: ["arn:aws:sns:eu-west-1:123456789012:t"] }],
     });
@@ -12,7 +14,11 @@ describe("policyDocument", () => {
     ["a wildcard action", { sid: "S", actions: ["sns:*"], resources: ["arn:x"] }, /wildcard action "sns:\*"/],
     ["a partial wildcard action", { sid: "S", actions: ["states:Start*"], resources: ["arn:x"] }, /wildcard action/],
     ["no resources", { sid: "S", actions: ["sns:Publish"], resources: [] }, /names no resources/],
-    ["every resource without a reason", { sid: "S", actions: ["sns:Publish"], resources: ["*"] }, /on every resource \("\*"\) without a reason/],
+    [
+      "every resource without a reason",
+      { sid: "S", actions: ["sns:Publish"], resources: ["*"] },
+      /on every resource \("\*"\) without a reason/,
+    ],
     ["no actions", { sid: "S", actions: [], resources: ["arn:x"] }, /names no actions/],
     ["a statement id IAM rejects", { sid: "has space", actions: ["sns:Publish"], resources: ["arn:x"] }, /must be alphanumeric/],
   ])("refuses %s", (_case, statement, message) => {
@@ -20,7 +26,12 @@ describe("policyDocument", () => {
   });
 
   it("accepts every resource only with a written reason", () => {
-    const statement = { sid: "Traces", actions: ["xray:PutTraceSegments"], resources: ["*"], wildcardResourceReason: "X-Ray has no resource ARNs" };
+    const statement = {
+      sid: "Traces",
+      actions: ["xray:PutTraceSegments"],
+      resources: ["*"],
+      wildcardResourceReason: "X-Ray has no resource ARNs",
+    };
     expect(JSON.parse(policyDocument([statement])).Statement[0].Resource).toEqual(["*"]);
   });
 

@@ -20,7 +20,11 @@ const dynamodbMock = mockClient(DynamoDBClient);
 
 /** An error as the SDK throws it for a service's answer. */
 function serviceError(name: string, status: number): Error {
-  return Object.assign(new Error(`${name} from the service`), { name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(`${name} from the service`), {
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 /**
@@ -39,7 +43,9 @@ describe("the handler when the ledger fails", () => {
       log: (record) => logs.push(record),
       now: () => NOW,
     });
-    const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" })) as APIGatewayProxyStructuredResultV2;
+    const response = (await handler(postExecutions({ country: "France" }), {
+      awsRequestId: "request-1",
+    })) as APIGatewayProxyStructuredResultV2;
     return { ...response, body: JSON.parse(response.body as string) };
   }
 
@@ -73,7 +79,10 @@ describe("the handler when the ledger fails", () => {
 
       expect(response.statusCode).toBe(429);
       expect(response.headers).toEqual({ "content-type": "application/problem+json", "retry-after": "1" });
-      expect(response.body).toMatchObject({ type: "urn:sfn-dedup:problem:throttled", detail: `DynamoDB is throttling requests (${name}).` });
+      expect(response.body).toMatchObject({
+        type: "urn:sfn-dedup:problem:throttled",
+        detail: `DynamoDB is throttling requests (${name}).`,
+      });
       expect(sfnMock).not.toHaveReceivedAnyCommand();
       expect(logs).toEqual([expect.objectContaining({ level: "WARN", outcome: "throttled", statusCode: 429, errorName: name })]);
     },
@@ -96,7 +105,9 @@ describe("the handler when the ledger fails", () => {
       detail: "DynamoDB could not take the request (ClaimContention); nothing was started.",
     });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
-    expect(logs).toEqual([expect.objectContaining({ level: "ERROR", outcome: "unavailable", statusCode: 503, errorName: "ClaimContention" })]);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: "ERROR", outcome: "unavailable", statusCode: 503, errorName: "ClaimContention" }),
+    ]);
   });
 
   it("answers a duplicate from the ledger when DescribeExecution fails, and never starts it again", async () => {
@@ -130,6 +141,8 @@ describe("the handler when the ledger fails", () => {
     });
     // Nothing was learned, so nothing is written back.
     expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
-    expect(logs).toEqual([expect.objectContaining({ level: "INFO", outcome: "already-exists", statusCode: 409, errorName: "ThrottlingException" })]);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: "INFO", outcome: "already-exists", statusCode: 409, errorName: "ThrottlingException" }),
+    ]);
   });
 });

@@ -162,11 +162,13 @@ const TRANSITIONS: ReadonlyArray<{ readonly transition: string; readonly write: 
       { rule: "a claim another request took over since is kept", state: "liveClaimOfOther", allowed: false },
       {
         rule: "a claim with another lease than the one read (taken over since, by the same name) is kept",
-        state: "expiredClaimOtherLease", allowed: false,
+        state: "expiredClaimOtherLease",
+        allowed: false,
       },
       {
         rule: "a claim that became STARTED since is not taken over, whatever its claim attributes",
-        state: "expiredClaimStartedByOther", allowed: false,
+        state: "expiredClaimStartedByOther",
+        allowed: false,
       },
       { rule: "a claim released since is claimed as new, not taken over", state: "none", allowed: false },
     ],
@@ -206,7 +208,8 @@ const TRANSITIONS: ReadonlyArray<{ readonly transition: string; readonly write: 
       { rule: "a status of the first attempt never replaces a later attempt's", state: "attempt2Failed", allowed: false },
       {
         rule: "a late status of the first run leaves a re-run claim on its recorded failure alone",
-        state: "failedRerunLive", allowed: false,
+        state: "failedRerunLive",
+        allowed: false,
       },
     ],
   },
@@ -222,7 +225,8 @@ const TRANSITIONS: ReadonlyArray<{ readonly transition: string; readonly write: 
       { rule: "a redrive of the first attempt never replaces a later attempt's status", state: "attempt2Failed", allowed: false },
       {
         rule: "a redrive of the first attempt never replaces a later attempt's earlier run",
-        state: "attempt3Redrive1Failed", allowed: false,
+        state: "attempt3Redrive1Failed",
+        allowed: false,
       },
       { rule: "a name the ledger never claimed gets no record, redriven or not", state: "none", allowed: false },
     ],
@@ -240,7 +244,8 @@ const TRANSITIONS: ReadonlyArray<{ readonly transition: string; readonly write: 
       { rule: "the attempt ends a re-run claim, whoever holds it", state: "failedRerunLive", allowed: true },
       {
         rule: "a record claimed afresh (its retention over) is another run, which an old attempt never touches",
-        state: "liveClaim", allowed: false,
+        state: "liveClaim",
+        allowed: false,
       },
       { rule: "a name the ledger never claimed gets no record", state: "none", allowed: false },
     ],
@@ -280,7 +285,8 @@ const TRANSITIONS: ReadonlyArray<{ readonly transition: string; readonly write: 
       { rule: "a CLAIMED record is not re-run", state: "liveClaim", allowed: false },
       {
         rule: "a CLAIMED record is not re-run once its lease is over either: it is taken over (takeOver)",
-        state: "expiredClaim", allowed: false,
+        state: "expiredClaim",
+        allowed: false,
       },
       { rule: "no record, no re-run", state: "none", allowed: false },
     ],
@@ -366,7 +372,8 @@ describe("Module: ledger-protocol", () => {
       { rule: "a record past its retention is claimed again", state: "failedPastRetention", retentionDays: 30, transition: "claimExpired" },
       {
         rule: "without a retention, a record past its old retention holds the name for good",
-        state: "failedPastRetention", transition: "held",
+        state: "failedPastRetention",
+        transition: "held",
       },
       { rule: "a re-run claim on a STARTED record is never taken over by a new claim", state: "failedRerunExpired", transition: "held" },
     ])("$rule", ({ state, retentionDays, transition }) => {

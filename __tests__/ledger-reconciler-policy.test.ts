@@ -11,14 +11,16 @@ import { rolePolicy, synthProject } from "./support/synth";
 const LEDGER = arn("dynamodb", "table/sfn-dedup-prod-ledger");
 const INDEX = `${LEDGER}/index/open-records`;
 const roleArn = (name: string) => arn("iam", `role/${name}`).replace(`:${REGION}:`, "::");
-const execution = (stateMachine: string, name = "0309a6c666a7a803fdb9db95de71cf01", region = REGION) => arn("states", `execution:${stateMachine}:${name}`, region);
+const execution = (stateMachine: string, name = "0309a6c666a7a803fdb9db95de71cf01", region = REGION) =>
+  arn("states", `execution:${stateMachine}:${name}`, region);
 
 describe("the ledger reconciler's policies", () => {
   const tf = synthProject({ workflows: TWO_WORKFLOWS, environments: { prod: { account: ACCOUNT, region: REGION, ledger: true } } }).prod.tf;
 
   describe("the function's", () => {
     const policy = resolvedPolicy(tf, "sfn-dedup-prod-ledger-reconciler-function");
-    const may = (action: string, resource: string) => roleMayCall(roleArn("sfn-dedup-prod-ledger-reconciler-function"), policy, action, resource);
+    const may = (action: string, resource: string) =>
+      roleMayCall(roleArn("sfn-dedup-prod-ledger-reconciler-function"), policy, action, resource);
 
     it("may query the open-records index, and nothing else of the table can it read", async () => {
       expect(await may("dynamodb:Query", INDEX)).toBe("Allowed");
@@ -57,14 +59,18 @@ describe("the ledger reconciler's policies", () => {
     it("may not start, stop or redrive an execution, nor read its history", async () => {
       expect(await may("states:StartExecution", arn("states", "stateMachine:sfn-dedup-prod-notify-country"))).toBe("ImplicitlyDenied");
       for (const action of ["states:StopExecution", "states:RedriveExecution", "states:GetExecutionHistory"]) {
-        expect({ action, decision: await may(action, execution("sfn-dedup-prod-orders")) }).toEqual({ action, decision: "ImplicitlyDenied" });
+        expect({ action, decision: await may(action, execution("sfn-dedup-prod-orders")) }).toEqual({
+          action,
+          decision: "ImplicitlyDenied",
+        });
       }
     });
   });
 
   describe("its schedule's", () => {
     const policy = resolvedPolicy(tf, "sfn-dedup-prod-ledger-reconciler-schedule");
-    const may = (action: string, resource: string) => roleMayCall(roleArn("sfn-dedup-prod-ledger-reconciler-schedule"), policy, action, resource);
+    const may = (action: string, resource: string) =>
+      roleMayCall(roleArn("sfn-dedup-prod-ledger-reconciler-schedule"), policy, action, resource);
 
     it("may invoke the reconciler, and no other function", async () => {
       expect(await may("lambda:InvokeFunction", arn("lambda", "function:sfn-dedup-prod-ledger-reconciler"))).toBe("Allowed");

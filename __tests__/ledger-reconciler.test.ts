@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { RedriveExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { createReconcilerHandler, type SweepLogRecord, SweepFailedError } from "../functions/ledger-reconciler/handler";
+import { createReconcilerHandler, SweepFailedError, type SweepLogRecord } from "../functions/ledger-reconciler/handler";
 import { MAX_RECHECK_MS, type ReconcilingLedger, type RecordLogRecord, sweep } from "../functions/ledger-reconciler/reconcile";
 import { ServedStateMachines } from "../functions/ledger-reconciler/settings";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
@@ -53,7 +53,11 @@ describe("the ledger reconciler", () => {
 
   beforeAll(async () => {
     dynamodb = await startLocalDynamoDb();
-    client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    client = new DynamoDBClient({
+      endpoint: dynamodb.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     service = new LocalStepFunctions({
       timeScale: 0.001,
       clock: () => new Date(Date.now() + sfnOffsetMs),
@@ -76,7 +80,12 @@ describe("the ledger reconciler", () => {
         if (failing?.operation === operation) throw failing.error;
       },
     });
-    sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 1 });
+    sfn = new SFNClient({
+      endpoint: endpoint.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
   });
 
   afterAll(async () => {
@@ -99,7 +108,13 @@ describe("the ledger reconciler", () => {
 
   /** Sweeps as the scheduled function does: everything due at `now` (16 minutes ahead unless given). */
   async function reconcile(options: { now?: Date; ledger?: ReconcilingLedger } = {}) {
-    const handler = createReconcilerHandler({ ledger: options.ledger ?? ledger, sfn, stateMachines, log: (record) => logs.push(record), clock: () => options.now ?? sweepTime() });
+    const handler = createReconcilerHandler({
+      ledger: options.ledger ?? ledger,
+      sfn,
+      stateMachines,
+      log: (record) => logs.push(record),
+      clock: () => options.now ?? sweepTime(),
+    });
     return handler({}, { getRemainingTimeInMillis: () => 60_000 });
   }
 
@@ -107,11 +122,18 @@ describe("the ledger reconciler", () => {
   async function start(recordKey: string, stateMachineArn: string, input: object, options: { dies?: boolean; owner?: string } = {}) {
     const text = JSON.stringify(input);
     const owner = options.owner ?? `request-${recordKey}`;
-    await expect(ledger.claim({ executionName: recordKey, owner, inputSha256: sha256(text), now: new Date(), leaseMs: LEASE_MS })).resolves.toMatchObject({ claimed: true });
+    await expect(
+      ledger.claim({ executionName: recordKey, owner, inputSha256: sha256(text), now: new Date(), leaseMs: LEASE_MS }),
+    ).resolves.toMatchObject({ claimed: true });
     const name = recordKey.slice(recordKey.indexOf(":") + 1);
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: text }));
     if (!options.dies) {
-      await ledger.recordStarted(recordKey, owner, { executionArn: started.executionArn!, executionStatus: "RUNNING", startDate: started.startDate }, sha256(text));
+      await ledger.recordStarted(
+        recordKey,
+        owner,
+        { executionArn: started.executionArn!, executionStatus: "RUNNING", startDate: started.startDate },
+        sha256(text),
+      );
     }
     // Until it ends, or for a moment if it runs on (outcome "hold").
     let timer: NodeJS.Timeout | undefined;
@@ -142,7 +164,16 @@ describe("the ledger reconciler", () => {
       expect(await item(keyOf(name))).not.toHaveProperty("openShard");
       expect(line).toMatchObject({ RecordsExamined: 1, RecordsHealed: 1, ClaimsSettled: 0, queries: OPEN_SHARDS });
       expect(recordLines()).toEqual([
-        { level: "INFO", message: "ledger record reconciled", recordKey: keyOf(name), action: "healed", state: "STARTED", recordedStatus: "RUNNING", executionArn: arn, executionStatus: "SUCCEEDED" },
+        {
+          level: "INFO",
+          message: "ledger record reconciled",
+          recordKey: keyOf(name),
+          action: "healed",
+          state: "STARTED",
+          recordedStatus: "RUNNING",
+          executionArn: arn,
+          executionStatus: "SUCCEEDED",
+        },
       ]);
       // Healed once: the next sweep finds nothing to do.
       logs = [];
@@ -194,7 +225,14 @@ describe("the ledger reconciler", () => {
 
       expect(await item(name)).toBeUndefined();
       expect(recordLines()).toEqual([
-        { level: "INFO", message: "ledger record reconciled", recordKey: name, action: "settled", state: "CLAIMED", executionArn: executionArn(NOTIFY, name) },
+        {
+          level: "INFO",
+          message: "ledger record reconciled",
+          recordKey: name,
+          action: "settled",
+          state: "CLAIMED",
+          executionArn: executionArn(NOTIFY, name),
+        },
       ]);
       await start(name, NOTIFY, { outcome: "succeed" }, { owner: "retry" });
       await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionArn: executionArn(NOTIFY, name) });
@@ -203,15 +241,32 @@ describe("the ledger reconciler", () => {
     it("that started the execution: is recorded as its holder would have, with the hash of the input it runs", async () => {
       const name = nextName();
       // The first claimant died; the request that took its claim over started the execution with its own input, and died too.
-      await ledger.claim({ executionName: name, owner: "first", inputSha256: "sha-of-the-first-input", now: new Date(Date.now() - 60_000), leaseMs: LEASE_MS });
-      await ledger.claim({ executionName: name, owner: "second", inputSha256: "sha-of-the-second-input", now: new Date(), leaseMs: LEASE_MS });
+      await ledger.claim({
+        executionName: name,
+        owner: "first",
+        inputSha256: "sha-of-the-first-input",
+        now: new Date(Date.now() - 60_000),
+        leaseMs: LEASE_MS,
+      });
+      await ledger.claim({
+        executionName: name,
+        owner: "second",
+        inputSha256: "sha-of-the-second-input",
+        now: new Date(),
+        leaseMs: LEASE_MS,
+      });
       const input = JSON.stringify({ outcome: "succeed", from: "second" });
       const { executionArn: arn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: NOTIFY, name, input }));
       await service.settled(arn!);
 
       await expect(reconcile()).resolves.toMatchObject({ RecordsExamined: 1, RecordsHealed: 1, ClaimsSettled: 0 });
 
-      await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionArn: arn, executionStatus: "SUCCEEDED", inputSha256: sha256(input) });
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        state: "STARTED",
+        executionArn: arn,
+        executionStatus: "SUCCEEDED",
+        inputSha256: sha256(input),
+      });
       expect(await item(name)).not.toHaveProperty("claimedBy");
       expect(await item(name)).not.toHaveProperty("openShard");
     });
@@ -236,13 +291,18 @@ describe("the ledger reconciler", () => {
     });
   });
 
-  describe("a re-run claim whose holder died (rerun: \"after-failure\")", () => {
+  describe('a re-run claim whose holder died (rerun: "after-failure")', () => {
     /** A request whose execution failed, and a re-run of it claimed by a request that then died. */
     async function failedAndClaimed() {
       const name = nextName();
       const arn = await start(name, NOTIFY, { outcome: "fail-once" });
       const stopped = await service.settled(arn);
-      await ledger.recordStatus(name, { executionArn: arn, executionStatus: "FAILED", startDate: stopped.startDate, stopDate: stopped.stopDate });
+      await ledger.recordStatus(name, {
+        executionArn: arn,
+        executionStatus: "FAILED",
+        startDate: stopped.startDate,
+        stopDate: stopped.stopDate,
+      });
       const seen = (await ledger.read(name))!;
       await expect(ledger.claimRerun(name, { seen, owner: "dead-rerun", now: new Date(), leaseMs: LEASE_MS })).resolves.toBe(true);
       return { name, arn, seen };
@@ -270,7 +330,12 @@ describe("the ledger reconciler", () => {
       const { executionArn: next } = await sfn.send(new StartExecutionCommand({ stateMachineArn: NOTIFY, name: `${name}-2`, input }));
       await service.settled(next!);
       await expect(reconcile()).resolves.toMatchObject({ RecordsHealed: 1 });
-      await expect(ledger.read(name)).resolves.toMatchObject({ executionArn: next, executionStatus: "SUCCEEDED", attempt: 2, inputSha256: sha256(input) });
+      await expect(ledger.read(name)).resolves.toMatchObject({
+        executionArn: next,
+        executionStatus: "SUCCEEDED",
+        attempt: 2,
+        inputSha256: sha256(input),
+      });
     });
   });
 
@@ -282,9 +347,15 @@ describe("the ledger reconciler", () => {
     sfnOffsetMs = 91 * 86_400_000;
     const now = sweepTime();
     await expect(reconcile({ now })).resolves.toMatchObject({ RecordsExamined: 1, RecordsHealed: 0, forgotten: 1 });
-    await expect(ledger.read(name)).resolves.toMatchObject({ state: "STARTED", executionStatus: "RUNNING", forgottenAt: now.toISOString() });
+    await expect(ledger.read(name)).resolves.toMatchObject({
+      state: "STARTED",
+      executionStatus: "RUNNING",
+      forgottenAt: now.toISOString(),
+    });
     expect(await item(name)).not.toHaveProperty("openShard");
-    expect(recordLines()).toEqual([expect.objectContaining({ level: "WARN", action: "forgotten", problem: "Step Functions no longer knows the execution" })]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ level: "WARN", action: "forgotten", problem: "Step Functions no longer knows the execution" }),
+    ]);
   });
 
   it("leaves a record of a workflow it does not serve alone for MAX_RECHECK_MS, saying so", async () => {
@@ -293,22 +364,31 @@ describe("the ledger reconciler", () => {
     const now = sweepTime();
     await expect(reconcile({ now })).resolves.toMatchObject({ RecordsExamined: 1, deferred: 1, ClaimsSettled: 0 });
     expect(Number((await item(recordKey))!.checkAfter.N)).toBe(now.getTime() + MAX_RECHECK_MS);
-    expect(recordLines()).toEqual([expect.objectContaining({ level: "WARN", action: "deferred", problem: "the record's workflow is not one this reconciler serves" })]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ level: "WARN", action: "deferred", problem: "the record's workflow is not one this reconciler serves" }),
+    ]);
   });
 
   describe("its bounds", () => {
     async function dueClaims(count: number) {
       const names = Array.from({ length: count }, nextName);
-      for (const name of names) await ledger.claim({ executionName: name, owner: "dead", inputSha256: "sha-1", now: new Date(), leaseMs: LEASE_MS });
+      for (const name of names)
+        await ledger.claim({ executionName: name, owner: "dead", inputSha256: "sha-1", now: new Date(), leaseMs: LEASE_MS });
       return names;
     }
 
     it("reads pages of the index and stops at its limit; the next sweep goes on with the rest", async () => {
       const names = await dueClaims(5);
       const now = sweepTime();
-      const first = await sweep({ ledger, sfn, stateMachines, log: () => {} }, { now, timeLeftMs: () => 60_000, maxRecords: 3, pageSize: 1 });
+      const first = await sweep(
+        { ledger, sfn, stateMachines, log: () => {} },
+        { now, timeLeftMs: () => 60_000, maxRecords: 3, pageSize: 1 },
+      );
       expect(first).toMatchObject({ examined: 3, settled: 3, stoppedBecause: "record-limit" });
-      const second = await sweep({ ledger, sfn, stateMachines, log: () => {} }, { now, timeLeftMs: () => 60_000, maxRecords: 3, pageSize: 1 });
+      const second = await sweep(
+        { ledger, sfn, stateMachines, log: () => {} },
+        { now, timeLeftMs: () => 60_000, maxRecords: 3, pageSize: 1 },
+      );
       expect(second).toMatchObject({ examined: 2, settled: 2 });
       expect(second.stoppedBecause).toBeUndefined();
       for (const name of names) expect(await item(name)).toBeUndefined();
@@ -316,7 +396,9 @@ describe("the ledger reconciler", () => {
 
     it("starts no record without time to finish it", async () => {
       await dueClaims(1);
-      await expect(sweep({ ledger, sfn, stateMachines, log: () => {} }, { now: sweepTime(), timeLeftMs: () => 4_000 })).resolves.toMatchObject({
+      await expect(
+        sweep({ ledger, sfn, stateMachines, log: () => {} }, { now: sweepTime(), timeLeftMs: () => 4_000 }),
+      ).resolves.toMatchObject({
         examined: 0,
         stoppedBecause: "time-limit",
       });
@@ -326,7 +408,13 @@ describe("the ledger reconciler", () => {
     it("stops when Step Functions throttles it, leaving the records due for the next sweep", async () => {
       const [name] = await dueClaims(1);
       failing = { operation: "DescribeExecution", error: new ServiceError("ThrottlingException", "Rate exceeded", 400) };
-      await expect(reconcile()).resolves.toMatchObject({ level: "WARN", RecordsExamined: 1, failed: 1, stoppedBecause: "throttled", errorName: "ThrottlingException" });
+      await expect(reconcile()).resolves.toMatchObject({
+        level: "WARN",
+        RecordsExamined: 1,
+        failed: 1,
+        stoppedBecause: "throttled",
+        errorName: "ThrottlingException",
+      });
       await expect(ledger.read(name)).resolves.toMatchObject({ state: "CLAIMED" });
       failing = undefined;
       await expect(reconcile()).resolves.toMatchObject({ ClaimsSettled: 1 });
@@ -343,7 +431,12 @@ describe("the ledger reconciler", () => {
 
     it("fails the invocation when the ledger cannot be read, after saying what it did", async () => {
       const unreachable = new DynamoDbLedger(
-        new DynamoDBClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 }),
+        new DynamoDBClient({
+          endpoint: "http://127.0.0.1:9",
+          region: "us-east-1",
+          credentials: { accessKeyId: "l", secretAccessKey: "l" },
+          maxAttempts: 1,
+        }),
         table,
       );
       await expect(reconcile({ ledger: unreachable })).rejects.toBeInstanceOf(SweepFailedError);

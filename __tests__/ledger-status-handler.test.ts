@@ -9,7 +9,10 @@ const ARN = "arn:aws:states:eu-west-1:123456789012:execution:sfn-dedup-test-noti
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
 
 /** A status change event as Step Functions sends it; every one names its state machine. */
-function statusEvent(detail: Record<string, unknown>, detailType = "Step Functions Execution Status Change"): EventBridgeEvent<string, unknown> {
+function statusEvent(
+  detail: Record<string, unknown>,
+  detailType = "Step Functions Execution Status Change",
+): EventBridgeEvent<string, unknown> {
   const withStateMachine = Object.keys(detail).length > 0 ? { stateMachineArn: STATE_MACHINE_ARN, ...detail } : detail;
   return {
     version: "0",
@@ -44,33 +47,84 @@ describe("ledger-status handler", () => {
   });
 
   it("records the status, start and stop of the execution the event names", async () => {
-    await handler(statusEvent({ executionArn: ARN, name: "abc", status: "FAILED", startDate: 1_700_000_000_000, stopDate: 1_700_000_030_000 }));
+    await handler(
+      statusEvent({ executionArn: ARN, name: "abc", status: "FAILED", startDate: 1_700_000_000_000, stopDate: 1_700_000_030_000 }),
+    );
     expect(updates).toEqual([
-      ["abc", { attempt: 1, executionArn: ARN, executionStatus: "FAILED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_030_000), redriveCount: 0 }],
+      [
+        "abc",
+        {
+          attempt: 1,
+          executionArn: ARN,
+          executionStatus: "FAILED",
+          startDate: new Date(1_700_000_000_000),
+          stopDate: new Date(1_700_000_030_000),
+          redriveCount: 0,
+        },
+      ],
     ]);
-    expect(logs).toEqual([{ level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", redriveCount: 0, recorded: true }]);
+    expect(logs).toEqual([
+      { level: "INFO", message: "execution status", executionName: "abc", executionStatus: "FAILED", redriveCount: 0, recorded: true },
+    ]);
   });
 
   it("passes on which run of a redriven execution the status belongs to", async () => {
     await handler(
-      statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1_700_000_000_000, stopDate: 1_700_000_090_000, redriveCount: 2, redriveDate: 1_700_000_060_000 }),
+      statusEvent({
+        executionArn: ARN,
+        name: "abc",
+        status: "SUCCEEDED",
+        startDate: 1_700_000_000_000,
+        stopDate: 1_700_000_090_000,
+        redriveCount: 2,
+        redriveDate: 1_700_000_060_000,
+      }),
     );
     expect(updates).toEqual([
-      ["abc", { attempt: 1, executionArn: ARN, executionStatus: "SUCCEEDED", startDate: new Date(1_700_000_000_000), stopDate: new Date(1_700_000_090_000), redriveCount: 2 }],
+      [
+        "abc",
+        {
+          attempt: 1,
+          executionArn: ARN,
+          executionStatus: "SUCCEEDED",
+          startDate: new Date(1_700_000_000_000),
+          stopDate: new Date(1_700_000_090_000),
+          redriveCount: 2,
+        },
+      ],
     ]);
     expect(logs[0]).toMatchObject({ executionStatus: "SUCCEEDED", redriveCount: 2 });
   });
 
   it("records a RUNNING event without a stop date", async () => {
     await handler(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
-    expect(updates[0][1]).toEqual({ attempt: 1, executionArn: ARN, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 });
+    expect(updates[0][1]).toEqual({
+      attempt: 1,
+      executionArn: ARN,
+      executionStatus: "RUNNING",
+      startDate: new Date(1_700_000_000_000),
+      stopDate: undefined,
+      redriveCount: 0,
+    });
   });
 
   it("records a later attempt of a re-run request (<name>-<attempt>) on the request's record", async () => {
     const attemptArn = `${ARN}-3`;
-    await handler(statusEvent({ executionArn: attemptArn, name: "abc-3", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }));
+    await handler(
+      statusEvent({ executionArn: attemptArn, name: "abc-3", status: "RUNNING", startDate: 1_700_000_000_000, stopDate: null }),
+    );
     expect(updates).toEqual([
-      ["abc", { attempt: 3, executionArn: attemptArn, executionStatus: "RUNNING", startDate: new Date(1_700_000_000_000), stopDate: undefined, redriveCount: 0 }],
+      [
+        "abc",
+        {
+          attempt: 3,
+          executionArn: attemptArn,
+          executionStatus: "RUNNING",
+          startDate: new Date(1_700_000_000_000),
+          stopDate: undefined,
+          redriveCount: 0,
+        },
+      ],
     ]);
     expect(logs[0]).toMatchObject({ executionName: "abc-3", recorded: true });
   });
@@ -84,7 +138,11 @@ describe("ledger-status handler", () => {
   it.each([
     ["another kind of event", statusEvent({}, "Step Functions State Machine Status Change"), /not a status change event/],
     ["an event without the execution's fields", statusEvent({ name: "abc" }), /without executionArn/],
-    ["an event whose redriveCount is not a count", statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null, redriveCount: "1" }), /invalid redriveCount/],
+    [
+      "an event whose redriveCount is not a count",
+      statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null, redriveCount: "1" }),
+      /invalid redriveCount/,
+    ],
   ])("drops %s with a warning: retrying it cannot help", async (_case, event, problem) => {
     await handler(event);
     expect(updates).toEqual([]);
@@ -93,7 +151,9 @@ describe("ledger-status handler", () => {
 
   it("fails when the ledger cannot be written, so that Lambda retries the event and then dead-letters it", async () => {
     result = new LedgerUnavailableError(false, "ServiceUnavailable");
-    await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(result);
+    await expect(handler(statusEvent({ executionArn: ARN, name: "abc", status: "SUCCEEDED", startDate: 1, stopDate: 2 }))).rejects.toBe(
+      result,
+    );
   });
 
   it("keys the records of a workflow that shares the ledger within its state machine, and the default's by the bare name", async () => {
@@ -106,7 +166,16 @@ describe("ledger-status handler", () => {
     });
 
     // Act
-    await shared(statusEvent({ stateMachineArn: ordersArn, executionArn: `${ordersArn.replace(":stateMachine:", ":execution:")}:abc`, name: "abc", status: "RUNNING", startDate: 1, stopDate: null }));
+    await shared(
+      statusEvent({
+        stateMachineArn: ordersArn,
+        executionArn: `${ordersArn.replace(":stateMachine:", ":execution:")}:abc`,
+        name: "abc",
+        status: "RUNNING",
+        startDate: 1,
+        stopDate: null,
+      }),
+    );
     await shared(statusEvent({ executionArn: ARN, name: "abc", status: "RUNNING", startDate: 1, stopDate: null }));
 
     // Assess

@@ -26,7 +26,12 @@ const DEFINITION = {
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "GaveUp" }],
       Next: "Publish",
     },
-    Publish: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Parameters: { TopicArn: TOPIC_ARN, "Message.$": "$.greeting" }, End: true },
+    Publish: {
+      Type: "Task",
+      Resource: "arn:aws:states:::sns:publish",
+      Parameters: { TopicArn: TOPIC_ARN, "Message.$": "$.greeting" },
+      End: true,
+    },
     GaveUp: { Type: "Succeed" },
   },
 };
@@ -71,9 +76,17 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
   const stackDir = writeStack();
   afterAll(() => fs.rmSync(stackDir, { recursive: true, force: true }));
 
-  const withSandbox = async (options: { mocks?: MockConfig; mockCase?: string }, use: (sandbox: Sandbox, sfn: SFNClient) => Promise<void>) => {
+  const withSandbox = async (
+    options: { mocks?: MockConfig; mockCase?: string },
+    use: (sandbox: Sandbox, sfn: SFNClient) => Promise<void>,
+  ) => {
     const sandbox = await startSandbox({ stackDir, port: null, sfnPort: 0, ...options });
-    const sfn = new SFNClient({ endpoint: sandbox.sfnUrl, region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 });
+    const sfn = new SFNClient({
+      endpoint: sandbox.sfnUrl,
+      region: "us-east-1",
+      credentials: { accessKeyId: "l", secretAccessKey: "l" },
+      maxAttempts: 1,
+    });
     try {
       await use(sandbox, sfn);
     } finally {
@@ -90,14 +103,18 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
 
   it("without a mock: warns at startup, and fails an execution reaching the task, past its Catch, naming the state and --mock-config", async () => {
     await withSandbox({}, async (sandbox, sfn) => {
-      expect(sandbox.unservedTasks).toEqual([{ stateMachineArn: STATE_MACHINE_ARN, stateName: "Enrich", resource: "arn:aws:states:::lambda:invoke" }]);
+      expect(sandbox.unservedTasks).toEqual([
+        { stateMachineArn: STATE_MACHINE_ARN, stateName: "Enrich", resource: "arn:aws:states:::lambda:invoke" },
+      ]);
       expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
         `Warning: ${NAME}: Task state Enrich calls arn:aws:states:::lambda:invoke, which has no local service: executions reaching it fail until --mock-config <file> mocks it.`,
       );
       expect(await run(sandbox, sfn, STATE_MACHINE_ARN, "unmocked")).toMatchObject({
         status: "FAILED",
         error: "States.Runtime",
-        cause: expect.stringMatching(/^Task state 'Enrich' calls arn:aws:states:::lambda:invoke, which the sandbox has no local service for: .*--mock-config <file>/),
+        cause: expect.stringMatching(
+          /^Task state 'Enrich' calls arn:aws:states:::lambda:invoke, which the sandbox has no local service for: .*--mock-config <file>/,
+        ),
       });
     });
   });
@@ -106,10 +123,15 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
     await withSandbox({ mocks: new MockConfig(MOCKS), mockCase: "HappyPath" }, async (sandbox, sfn) => {
       expect(sandbox.unservedTasks).toEqual([]);
       expect(sandbox.service.defaultTestCaseOf(STATE_MACHINE_ARN)).toBe("HappyPath");
-      expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(`${STATE_MACHINE_ARN}   mocks: test case HappyPath\n`);
+      expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
+        `${STATE_MACHINE_ARN}   mocks: test case HappyPath\n`,
+      );
 
       const happy = await run(sandbox, sfn, STATE_MACHINE_ARN, "happy");
-      expect(happy).toMatchObject({ status: "SUCCEEDED", executionArn: expect.stringMatching(/:execution:sfn-dedup-default-enrich:happy$/) });
+      expect(happy).toMatchObject({
+        status: "SUCCEEDED",
+        executionArn: expect.stringMatching(/:execution:sfn-dedup-default-enrich:happy$/),
+      });
       expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock"]);
 
       // Throw, retried by the workflow's Retry, then Return: invocation indices count the retries.
@@ -117,17 +139,24 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
       expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock", "Hello after a retry"]);
 
       // A mock replaces even a task the sandbox serves: nothing reaches the outbox.
-      expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#SilentPublish`, "silent")).toMatchObject({ status: "SUCCEEDED", output: '{"MessageId":"mocked"}' });
+      expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#SilentPublish`, "silent")).toMatchObject({
+        status: "SUCCEEDED",
+        output: '{"MessageId":"mocked"}',
+      });
       expect(sandbox.outbox).toHaveLength(2);
 
       // Invocations beyond the last answer fail the execution, saying which.
       expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#Exhausted`, "exhausted")).toMatchObject({
         status: "FAILED",
         error: "States.Runtime",
-        cause: expect.stringContaining("Mocked response 'EnrichThrottledTwice' answers invocations 0-1 of state 'Enrich'; this is invocation 2"),
+        cause: expect.stringContaining(
+          "Mocked response 'EnrichThrottledTwice' answers invocations 0-1 of state 'Enrich'; this is invocation 2",
+        ),
       });
 
-      await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: `${STATE_MACHINE_ARN}#Nope`, name: "nope" }))).rejects.toMatchObject({
+      await expect(
+        sfn.send(new StartExecutionCommand({ stateMachineArn: `${STATE_MACHINE_ARN}#Nope`, name: "nope" })),
+      ).rejects.toMatchObject({
         name: "InvalidArn",
         message: expect.stringContaining("No test case 'Nope'"),
       });
@@ -142,19 +171,55 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
   });
 
   it.each([
-    ["several test cases and no --mock-case", MOCKS, undefined, `${NAME} has test cases HappyPath, RetryPath, SilentPublish, Exhausted: choose the one executions use with --mock-case <name>`],
-    ["a --mock-case no state machine has", MOCKS, "Happy", "has test cases HappyPath, RetryPath, SilentPublish, Exhausted, none of them Happy"],
-    ["a state machine the stack does not have", { ...MOCKS, StateMachines: { ...MOCKS.StateMachines, Other: { TestCases: {} } } }, "HappyPath", "Other is not a state machine of this stack (its state machines: sfn-dedup-default-enrich)"],
-    ["a state that is not a Task state", { ...MOCKS, StateMachines: { [NAME]: { TestCases: { T: { GaveUp: "PublishMocked" } } } } }, undefined, "GaveUp is not a Task state of sfn-dedup-default-enrich (its Task states: Enrich, Publish)"],
+    [
+      "several test cases and no --mock-case",
+      MOCKS,
+      undefined,
+      `${NAME} has test cases HappyPath, RetryPath, SilentPublish, Exhausted: choose the one executions use with --mock-case <name>`,
+    ],
+    [
+      "a --mock-case no state machine has",
+      MOCKS,
+      "Happy",
+      "has test cases HappyPath, RetryPath, SilentPublish, Exhausted, none of them Happy",
+    ],
+    [
+      "a state machine the stack does not have",
+      { ...MOCKS, StateMachines: { ...MOCKS.StateMachines, Other: { TestCases: {} } } },
+      "HappyPath",
+      "Other is not a state machine of this stack (its state machines: sfn-dedup-default-enrich)",
+    ],
+    [
+      "a state that is not a Task state",
+      { ...MOCKS, StateMachines: { [NAME]: { TestCases: { T: { GaveUp: "PublishMocked" } } } } },
+      undefined,
+      "GaveUp is not a Task state of sfn-dedup-default-enrich (its Task states: Enrich, Publish)",
+    ],
   ])("refuses to start with %s", async (_case, json, mockCase, message) => {
     await expect(startSandbox({ stackDir, port: null, sfnPort: 0, mocks: new MockConfig(json), mockCase })).rejects.toThrow(message);
   });
 
   it.each([
-    ["an unknown response", { StateMachines: { M: { TestCases: { T: { S: "Missing" } } } }, MockedResponses: {} }, '"Missing" is not a name in MockedResponses'],
-    ["a bad invocation key", { MockedResponses: { R: { first: { Return: 1 } } } }, '"first" is not an invocation index ("0") or range ("1-2")'],
-    ["a gap in the invocations", { MockedResponses: { R: { "0": { Return: 1 }, "2": { Return: 2 } } } }, '"2" leaves invocation 1 without an answer'],
-    ["both Return and Throw", { MockedResponses: { R: { "0": { Return: 1, Throw: { Error: "E" } } } } }, "needs exactly one of Return or Throw; has Return, Throw"],
+    [
+      "an unknown response",
+      { StateMachines: { M: { TestCases: { T: { S: "Missing" } } } }, MockedResponses: {} },
+      '"Missing" is not a name in MockedResponses',
+    ],
+    [
+      "a bad invocation key",
+      { MockedResponses: { R: { first: { Return: 1 } } } },
+      '"first" is not an invocation index ("0") or range ("1-2")',
+    ],
+    [
+      "a gap in the invocations",
+      { MockedResponses: { R: { "0": { Return: 1 }, "2": { Return: 2 } } } },
+      '"2" leaves invocation 1 without an answer',
+    ],
+    [
+      "both Return and Throw",
+      { MockedResponses: { R: { "0": { Return: 1, Throw: { Error: "E" } } } } },
+      "needs exactly one of Return or Throw; has Return, Throw",
+    ],
     ["a Throw without Error", { MockedResponses: { R: { "0": { Throw: { Cause: "c" } } } } }, "needs Error"],
   ])("refuses a mock configuration with %s", (_case, json, message) => {
     expect(() => new MockConfig(json, "mocks.json")).toThrow(MockConfigError);

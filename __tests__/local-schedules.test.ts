@@ -10,7 +10,12 @@ describe("the sandbox's schedules", () => {
     const plain = synthesizeToDirectory({ environments: { dev: { account: "123456789012", region: "eu-west-1" } } });
     try {
       expect(SynthesizedStack.read(ledgered.stackDir).schedules()).toEqual([
-        { name: "sfn-dedup-dev-ledger-reconciler", scheduleExpression: "rate(5 minutes)", functionName: "sfn-dedup-dev-ledger-reconciler", input: {} },
+        {
+          name: "sfn-dedup-dev-ledger-reconciler",
+          scheduleExpression: "rate(5 minutes)",
+          functionName: "sfn-dedup-dev-ledger-reconciler",
+          input: {},
+        },
       ]);
       expect(SynthesizedStack.read(plain.stackDir).schedules()).toEqual([]);
     } finally {

@@ -28,7 +28,12 @@ describe("the local Step Functions endpoint", () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ stackDir, port: null, sfnPort: 0, timeScale: 1, clock: () => new Date(Date.now() + clockOffsetMs) });
-    sfn = new SFNClient({ endpoint: sandbox.sfnUrl, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 1 });
+    sfn = new SFNClient({
+      endpoint: sandbox.sfnUrl,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
     stateMachineArn = sandbox.stack.stateMachines()[0].arn;
   });
 
@@ -38,14 +43,25 @@ describe("the local Step Functions endpoint", () => {
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 
-  const start = (name: string, input: unknown) => sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-  const refusal = (promise: Promise<unknown>) => promise.then(() => "started", (error: Error) => error.name);
+  const start = (name: string, input: unknown) =>
+    sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "started",
+      (error: Error) => error.name,
+    );
 
   it("starts, describes and lists executions", async () => {
     const started = await start("list-me", { country: "Peru" });
     expect(started.executionArn).toBe(`${stateMachineArn.replace(":stateMachine:", ":execution:")}:list-me`);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
-    expect(described).toMatchObject({ status: "RUNNING", name: "list-me", input: '{"country":"Peru"}', stateMachineArn, startDate: started.startDate });
+    expect(described).toMatchObject({
+      status: "RUNNING",
+      name: "list-me",
+      input: '{"country":"Peru"}',
+      stateMachineArn,
+      startDate: started.startDate,
+    });
     const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING" }));
     expect(listed.executions?.map((execution) => execution.name)).toContain("list-me");
   });
@@ -65,7 +81,11 @@ describe("the local Step Functions endpoint", () => {
     const { executionArn } = await start("closed", { country: "Cuba" });
     const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: "Test", cause: "stopped by the test" }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
-    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: "ABORTED", error: "Test", cause: "stopped by the test" });
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      status: "ABORTED",
+      error: "Test",
+      cause: "stopped by the test",
+    });
     await expect(refusal(start("closed", { country: "Cuba" }))).resolves.toBe("ExecutionAlreadyExists");
     await expect(refusal(start("closed", { country: "Haiti" }))).resolves.toBe("ExecutionAlreadyExists");
 
@@ -99,16 +119,28 @@ describe("the local Step Functions endpoint", () => {
     ["a tab", "tab\there"],
     ["a control character", "bell\u0007"],
     ["a C1 control character", "c1\u0085"],
-    ...[..."<>{}[]?*\"#%\\^|~`$&,;:/"].map((character) => [`"${character}"`, `bad${character}name`]),
+    ...[...'<>{}[]?*"#%\\^|~`$&,;:/'].map((character) => [`"${character}"`, `bad${character}name`]),
   ])("refuses a name with %s as AWS does: InvalidName", async (_case, name) => {
     await expect(refusal(start(name, {}))).resolves.toBe("InvalidName");
   });
 
   it.each([
     ["an invalid name", () => start("not a name", {}), "InvalidName"],
-    ["input that is not JSON", () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: "bad-input", input: "{" })), "InvalidExecutionInput"],
-    ["an unknown state machine", () => sfn.send(new StartExecutionCommand({ stateMachineArn: `${stateMachineArn}-x`, name: "x" })), "StateMachineDoesNotExist"],
-    ["an unknown execution", () => sfn.send(new DescribeExecutionCommand({ executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:nope` })), "ExecutionDoesNotExist"],
+    [
+      "input that is not JSON",
+      () => sfn.send(new StartExecutionCommand({ stateMachineArn, name: "bad-input", input: "{" })),
+      "InvalidExecutionInput",
+    ],
+    [
+      "an unknown state machine",
+      () => sfn.send(new StartExecutionCommand({ stateMachineArn: `${stateMachineArn}-x`, name: "x" })),
+      "StateMachineDoesNotExist",
+    ],
+    [
+      "an unknown execution",
+      () => sfn.send(new DescribeExecutionCommand({ executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:nope` })),
+      "ExecutionDoesNotExist",
+    ],
   ])("answers %s with the error AWS gives", async (_case, call, errorName) => {
     await expect(refusal(call())).resolves.toBe(errorName);
   });

@@ -60,7 +60,12 @@ describe("the sandbox with several workflows", () => {
         "POST /executions",
         ORDERS_ROUTE,
       ]);
-      expect(sandbox.stack.stateMachines().map((machine) => machine.name).sort()).toEqual(["sfn-dedup-default-notify-country", "sfn-dedup-default-orders"]);
+      expect(
+        sandbox.stack
+          .stateMachines()
+          .map((machine) => machine.name)
+          .sort(),
+      ).toEqual(["sfn-dedup-default-notify-country", "sfn-dedup-default-orders"]);
       expect([...sandbox.hosts.keys()].sort()).toEqual([
         "sfn-dedup-default-execution-status",
         "sfn-dedup-default-orders-start",
@@ -75,7 +80,12 @@ describe("the sandbox with several workflows", () => {
     });
 
     it("lists every route and state machine in the startup banner, with a request to try on each route", () => {
-      const banner = startupBanner(sandbox, { stackName: "default", timeScale: 0, outbox: "outbox.jsonl", requestSchemas: requestSchemas() });
+      const banner = startupBanner(sandbox, {
+        stackName: "default",
+        timeScale: 0,
+        outbox: "outbox.jsonl",
+        requestSchemas: requestSchemas(),
+      });
       expect(banner).toContain(
         `HTTP API         ${sandbox.apiUrl}   POST /executions, GET /executions/{executionName}, POST /orders, GET /orders/{executionName}\n`,
       );
@@ -98,7 +108,10 @@ describe("the sandbox with several workflows", () => {
 
     it("runs the orders workflow behind its route: the order in the team's table, the message in the outbox", async () => {
       const started = await post(sandbox, ORDERS_ROUTE, { country: "Peru", orderId: "A-1001", items: [{ sku: "tea", quantity: 3 }] });
-      expect(started).toMatchObject({ status: 202, body: { executionArn: expect.stringMatching(/:execution:sfn-dedup-default-orders:[0-9a-f]{64}$/) } });
+      expect(started).toMatchObject({
+        status: 202,
+        body: { executionArn: expect.stringMatching(/:execution:sfn-dedup-default-orders:[0-9a-f]{64}$/) },
+      });
       expect(await settled(started.body.executionArn)).toMatchObject({ status: "SUCCEEDED" });
       const { Item } = await dynamodb.send(new GetItemCommand({ TableName: TEAM_ORDERS_TABLE, Key: { orderId: { S: "A-1001" } } }));
       expect(Item).toMatchObject({ orderId: { S: "A-1001" }, items: { L: [{ M: { sku: { S: "tea" }, quantity: { N: "3" } } }] } });
@@ -149,8 +162,14 @@ describe("the sandbox with several workflows", () => {
         body: { executionArn: started.body.executionArn, status: "SUCCEEDED", source: "step-functions" },
       });
       // The same name under the other workflow's route names that workflow's execution, which does not exist.
-      expect(await get(`/executions/${started.body.executionName}`)).toMatchObject({ status: 404, body: { type: "urn:sfn-dedup:problem:execution-not-found" } });
-      expect(await get("/orders/not.a.name")).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-execution-name" } });
+      expect(await get(`/executions/${started.body.executionName}`)).toMatchObject({
+        status: 404,
+        body: { type: "urn:sfn-dedup:problem:execution-not-found" },
+      });
+      expect(await get("/orders/not.a.name")).toMatchObject({
+        status: 400,
+        body: { type: "urn:sfn-dedup:problem:invalid-execution-name" },
+      });
       // No route: API Gateway's own 404, the function is never invoked.
       expect(await get("/orders/")).toEqual({ status: 404, body: { message: "Not Found" } });
       expect(await get(`/orders/${started.body.executionName}/more`)).toEqual({ status: 404, body: { message: "Not Found" } });
@@ -178,7 +197,11 @@ describe("the sandbox with several workflows", () => {
 
     it("fails an execution reaching it as AWS would, DynamoDB.ResourceNotFoundException, with the --table hint in the cause", async () => {
       const stateMachineArn = sandbox.stack.stateMachines().find((machine) => machine.name === "sfn-dedup-default-orders")!.arn;
-      const { executionArn } = sandbox.service.startExecution({ stateMachineArn, name: "C-3003", input: JSON.stringify({ orderId: "C-3003", items: [{ sku: "tea", quantity: 1 }] }) });
+      const { executionArn } = sandbox.service.startExecution({
+        stateMachineArn,
+        name: "C-3003",
+        input: JSON.stringify({ orderId: "C-3003", items: [{ sku: "tea", quantity: 1 }] }),
+      });
       expect(await sandbox.service.settled(executionArn)).toMatchObject({
         status: "FAILED",
         error: "DynamoDB.ResourceNotFoundException",

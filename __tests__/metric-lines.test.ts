@@ -7,12 +7,18 @@ const NOW = new Date("2026-11-25T10:00:00.000Z");
 /** A start-execution log line as the function writes it: the log fields and its metrics. */
 function requestLine(outcome: "started" | "already-running", latencyMs: number): string {
   const record = { level: "INFO", message: "execution request", requestId: "r-1", key: "country", outcome, statusCode: 202, latencyMs };
-  return JSON.stringify({ timestamp: NOW.toISOString(), ...record, ...requestMetrics({ environment: "default", workflow: "notify-country" }, record, NOW) });
+  return JSON.stringify({
+    timestamp: NOW.toISOString(),
+    ...record,
+    ...requestMetrics({ environment: "default", workflow: "notify-country" }, record, NOW),
+  });
 }
 
 describe("the sandbox's --metrics lines (local/metric-lines.ts)", () => {
   it("prints a start-execution line's metrics with their units and dimensions", () => {
-    expect(formatMetricLine(requestLine("started", 12))).toEqual(["sfn-dedup Requests=1 Latency=12ms {Environment=default, Workflow=notify-country, Outcome=started}"]);
+    expect(formatMetricLine(requestLine("started", 12))).toEqual([
+      "sfn-dedup Requests=1 Latency=12ms {Environment=default, Workflow=notify-country, Outcome=started}",
+    ]);
   });
 
   it("prints a ledger-status line's three counts", () => {
@@ -25,7 +31,14 @@ describe("the sandbox's --metrics lines (local/metric-lines.ts)", () => {
       _aws: {
         Timestamp: NOW.getTime(),
         CloudWatchMetrics: [
-          { Namespace: "a", Dimensions: [["Service"], []], Metrics: [{ Name: "Size", Unit: "Bytes" }, { Name: "Time", Unit: "Seconds" }] },
+          {
+            Namespace: "a",
+            Dimensions: [["Service"], []],
+            Metrics: [
+              { Name: "Size", Unit: "Bytes" },
+              { Name: "Time", Unit: "Seconds" },
+            ],
+          },
           { Namespace: "b", Dimensions: [], Metrics: [{ Name: "Ratio" }] },
         ],
       },

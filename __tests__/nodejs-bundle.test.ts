@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { unzipSync } from "fflate";
-import { projectConfigFrom } from "../lib/config/project-config";
-import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, functionBundlesFor } from "../lib/function-entries";
 import { defaultProvider } from "../functions/shared/no-default-credential-chain";
 import { EventStreamSerde, eventStreamSerdeProvider } from "../functions/shared/no-event-streams";
+import { projectConfigFrom } from "../lib/config/project-config";
+import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, functionBundlesFor } from "../lib/function-entries";
 import { bundleNodejsFunction } from "../lib/nodejs-bundle";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
@@ -65,20 +65,30 @@ describe("bundleNodejsFunction", () => {
       }
     }
     // The generated code and Ajv's one runtime helper it needs weigh a few KB against an accept-anything schema.
-    const acceptAnything = bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry, requestSchema: schemaFile({ type: "object" }) });
+    const acceptAnything = bundleNodejsFunction({
+      entry: FUNCTION_BUNDLES.startExecution.entry,
+      requestSchema: schemaFile({ type: "object" }),
+    });
     expect(bundle.codeBytes - acceptAnything.codeBytes).toBeLessThan(10_000);
   });
 
   it("is told apart by its schema: another schema, another zip with the same index.mjs; the same schema, the same zip, built once", () => {
-    const other = bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry, requestSchema: schemaFile({ type: "object", required: [] }) });
+    const other = bundleNodejsFunction({
+      entry: FUNCTION_BUNDLES.startExecution.entry,
+      requestSchema: schemaFile({ type: "object", required: [] }),
+    });
     expect(other.sourceCodeHash).not.toBe(bundle.sourceCodeHash);
     const otherFiles = unzipSync(fs.readFileSync(other.zipFile));
     // One build of the entry serves every schema: only the validator differs.
     expect(Buffer.from(otherFiles["index.mjs"]).equals(Buffer.from(files["index.mjs"]))).toBe(true);
     expect(Buffer.from(otherFiles["request-validator.mjs"]).equals(Buffer.from(files["request-validator.mjs"]))).toBe(false);
     const sameSchemaElsewhere = schemaFile(fs.readFileSync(path.join(PROJECT_ROOT, DEFAULT_REQUEST_SCHEMA), "utf8"));
-    expect(bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: sameSchemaElsewhere, target: "node22" }).sourceCodeHash).toBe(bundle.sourceCodeHash);
-    expect(bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: `./${DEFAULT_REQUEST_SCHEMA}`, target: "node22" })).toBe(bundle);
+    expect(
+      bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: sameSchemaElsewhere, target: "node22" }).sourceCodeHash,
+    ).toBe(bundle.sourceCodeHash);
+    expect(
+      bundleNodejsFunction({ ...FUNCTION_BUNDLES.startExecution, requestSchema: `./${DEFAULT_REQUEST_SCHEMA}`, target: "node22" }),
+    ).toBe(bundle);
   });
 
   it("packs no validator for an entry that does not import one", () => {
@@ -87,7 +97,9 @@ describe("bundleNodejsFunction", () => {
   });
 
   it("says what is missing when an entry imports the validator and no schema is given", () => {
-    expect(() => bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry })).toThrow(/imports sfn-dedup:request-validator: bundle it with a requestSchema/);
+    expect(() => bundleNodejsFunction({ entry: FUNCTION_BUNDLES.startExecution.entry })).toThrow(
+      /imports sfn-dedup:request-validator: bundle it with a requestSchema/,
+    );
   });
 
   it("reports the base64 SHA-256 of the zip for Lambda's source_code_hash", () => {
@@ -137,7 +149,13 @@ describe("every bundle synth builds", () => {
       const code = Buffer.from(unzipSync(fs.readFileSync(bundle.zipFile))["index.mjs"]).toString("utf8");
       expect(code).toContain("AWS_SESSION_TOKEN");
       // SSO, shared config files, credential_process, web identity and container endpoints: the providers after the environment.
-      const providers = ["sso_start_url", "credential_process", "AWS_WEB_IDENTITY_TOKEN_FILE", "AssumeRoleWithWebIdentity", "AWS_CONTAINER_CREDENTIALS"];
+      const providers = [
+        "sso_start_url",
+        "credential_process",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AssumeRoleWithWebIdentity",
+        "AWS_CONTAINER_CREDENTIALS",
+      ];
       for (const provider of providers) {
         expect(code).not.toContain(provider);
       }

@@ -6,8 +6,8 @@ import { PROJECT_ROOT } from "../lib/project-root";
 import { renderDefinition } from "../lib/state-machine-definition";
 import { SynthesizedStack } from "../local/synthesized-stack";
 import { postExecutions } from "./support/events";
-import { onlyResource, synthTrigger } from "./support/synth";
 import { notifyCountryRequestValidator } from "./support/request-validator";
+import { onlyResource, synthTrigger } from "./support/synth";
 
 describe("asl/notify-country.asl.json", () => {
   const { tf } = synthTrigger();
@@ -18,7 +18,9 @@ describe("asl/notify-country.asl.json", () => {
 
   it("is valid ASL as written, as synthesized and as run locally", () => {
     // As written, with its placeholders filled as the commercial partition would fill them.
-    const source = JSON.parse(renderDefinition(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), { Partition: "aws", TopicArn: topicArn }));
+    const source = JSON.parse(
+      renderDefinition(path.join(PROJECT_ROOT, "asl", "notify-country.asl.json"), { Partition: "aws", TopicArn: topicArn }),
+    );
     for (const [definition, options] of [
       [source, { checkArn: true, checkPaths: true }],
       // The synthesized text holds Terraform references where ARNs will be.
@@ -31,7 +33,11 @@ describe("asl/notify-country.asl.json", () => {
   });
 
   it("waits 30 seconds, then publishes 'I love my <country>' to the topic, given what the handler sends", async () => {
-    const { input } = parseTriggerRequest(postExecutions({ orderId: 7, country: "Côte d’Ivoire" }), { from: "country" }, notifyCountryRequestValidator());
+    const { input } = parseTriggerRequest(
+      postExecutions({ orderId: 7, country: "Côte d’Ivoire" }),
+      { from: "country" },
+      notifyCountryRequestValidator(),
+    );
     const published: unknown[] = [];
     const definition = JSON.parse(localDefinition);
     expect(definition.States.WaitBeforeNotifying).toMatchObject({ Type: "Wait", Seconds: 30 });
@@ -79,11 +85,15 @@ describe("asl/notify-country.asl.json", () => {
       });
       const events: string[] = [];
       const collecting = (async () => {
-        for await (const event of execution.eventLogs) events.push(event.type === "StateEntered" ? `entered ${event.state.name}` : event.type);
+        for await (const event of execution.eventLogs)
+          events.push(event.type === "StateEntered" ? `entered ${event.state.name}` : event.type);
       })();
       const outcome = await execution.result.then(
         (output) => ({ status: "SUCCEEDED", output }),
-        (error: Error) => ({ status: error.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED", error: (error.cause as Error | undefined)?.name ?? error.name }),
+        (error: Error) => ({
+          status: error.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED",
+          error: (error.cause as Error | undefined)?.name ?? error.name,
+        }),
       );
       await collecting;
       return { outcome, events };

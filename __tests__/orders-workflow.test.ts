@@ -35,9 +35,13 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
     );
     expect(modelled).toContain("ConditionalCheckFailedException");
     const states = Object.values(JSON.parse(definition()).States as Record<string, { Retry?: { ErrorEquals: string[] }[] }>);
-    const named = states.flatMap((state) => (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals)).filter((name) => name.startsWith("DynamoDB."));
+    const named = states
+      .flatMap((state) => (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals))
+      .filter((name) => name.startsWith("DynamoDB."));
     expect(named.length).toBeGreaterThan(5);
-    expect(named.map((name) => name.slice("DynamoDB.".length)).filter((name) => !modelled.has(name) && name !== "AmazonDynamoDBException")).toEqual([]);
+    expect(
+      named.map((name) => name.slice("DynamoDB.".length)).filter((name) => !modelled.has(name) && name !== "AmazonDynamoDBException"),
+    ).toEqual([]);
   });
 
   it("has a request schema: draft 2020-12, an object with orderId and items required, customerEmail optional", () => {
@@ -48,7 +52,12 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
       required: ["orderId", "items"],
       properties: {
         orderId: { type: "string", minLength: 1, maxLength: 64, pattern: expect.any(String) },
-        items: { type: "array", minItems: 1, maxItems: 100, items: { required: ["sku", "quantity"], properties: { quantity: { minimum: 1 } } } },
+        items: {
+          type: "array",
+          minItems: 1,
+          maxItems: 100,
+          items: { required: ["sku", "quantity"], properties: { quantity: { minimum: 1 } } },
+        },
         customerEmail: { type: "string" },
       },
     });
@@ -68,11 +77,17 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
     beforeAll(async () => {
       dynamodb = await startLocalDynamoDb();
       await dynamodb.createTables([{ name: TABLE, hashKey: "orderId", attributes: [{ name: "orderId", type: "S" }] }]);
-      client = new DynamoDBClient({ endpoint: dynamodb.url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+      client = new DynamoDBClient({
+        endpoint: dynamodb.url,
+        region: "us-east-1",
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
       const tasks = dynamoDbTaskHandlers({ endpoint: dynamodb.url, region: "us-east-1" });
       closeTasks = tasks.close;
       outbox = new SnsOutbox(new Set([TOPIC_ARN]));
-      service = new LocalStepFunctions({ taskHandlers: { "arn:aws:states:::sns:publish": (input) => outbox.publish(input), ...tasks.handlers } });
+      service = new LocalStepFunctions({
+        taskHandlers: { "arn:aws:states:::sns:publish": (input) => outbox.publish(input), ...tasks.handlers },
+      });
       service.createStateMachine(STATE_MACHINE_ARN, definition());
     });
 
@@ -90,7 +105,14 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
     const order = (orderId: string) => client.send(new GetItemCommand({ TableName: TABLE, Key: { orderId: { S: orderId } } }));
 
     it("writes the order, then publishes a message naming it", async () => {
-      const execution = await run("A-1001", { orderId: "A-1001", items: [{ sku: "tea", quantity: 2 }, { sku: "cup", quantity: 1 }], customerEmail: "a@example.com" });
+      const execution = await run("A-1001", {
+        orderId: "A-1001",
+        items: [
+          { sku: "tea", quantity: 2 },
+          { sku: "cup", quantity: 1 },
+        ],
+        customerEmail: "a@example.com",
+      });
       expect(execution).toMatchObject({ status: "SUCCEEDED" });
       expect((await order("A-1001")).Item).toEqual({
         orderId: { S: "A-1001" },
@@ -100,7 +122,9 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
         receivedAt: { S: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) },
         executionArn: { S: execution.executionArn },
       });
-      expect(outbox.messages).toContainEqual(expect.objectContaining({ topic: TOPIC_ARN, message: "Order A-1001 received: 2 item line(s)" }));
+      expect(outbox.messages).toContainEqual(
+        expect.objectContaining({ topic: TOPIC_ARN, message: "Order A-1001 received: 2 item line(s)" }),
+      );
     });
 
     it("stores an absent customerEmail as NULL", async () => {
@@ -118,7 +142,9 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
       expect(second).toMatchObject({
         status: "FAILED",
         error: "DynamoDB.ConditionalCheckFailedException",
-        cause: expect.stringMatching(/^The conditional request failed \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;/),
+        cause: expect.stringMatching(
+          /^The conditional request failed \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;/,
+        ),
       });
       expect(outbox.messages).toHaveLength(published);
       expect((await order("C-3003")).Item).toMatchObject({ items: { L: [{ M: { sku: { S: "tea" }, quantity: { N: "1" } } }] } });

@@ -25,7 +25,11 @@ function environmentWith(context: Record<string, unknown>): NodeJS.ProcessEnv {
 }
 
 function listEnvironments(context: Record<string, unknown>, args: string[] = []) {
-  return spawnSync("npm", ["run", "--silent", "environments", "--", ...args], { cwd: PROJECT_ROOT, env: environmentWith(context), encoding: "utf8" });
+  return spawnSync("npm", ["run", "--silent", "environments", "--", ...args], {
+    cwd: PROJECT_ROOT,
+    env: environmentWith(context),
+    encoding: "utf8",
+  });
 }
 
 describe("the environments the pipeline deploys", () => {

@@ -2,9 +2,17 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { projectConfigFrom } from "../lib/config/project-config";
 import type { EnvironmentConfig } from "../lib/config/environment-config";
-import { ACTIONS_BY_RESOURCE_TYPE, deployRoleName, PERMISSION_FREE_DATA_SOURCES, PLAN_ROLE_NAME, type PipelineRoles, pipelineRolesFor, type RoleDefinition } from "../lib/pipeline-roles";
+import { projectConfigFrom } from "../lib/config/project-config";
+import {
+  ACTIONS_BY_RESOURCE_TYPE,
+  deployRoleName,
+  PERMISSION_FREE_DATA_SOURCES,
+  type PipelineRoles,
+  PLAN_ROLE_NAME,
+  pipelineRolesFor,
+  type RoleDefinition,
+} from "../lib/pipeline-roles";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { roleMayAssume } from "./support/iam-simulation";
@@ -35,7 +43,9 @@ const context = {
 
 /** Every environment's roles, as npm run pipeline-roles prints them, by environment name. */
 function rolesOf(environments: readonly EnvironmentConfig[]): Record<string, PipelineRoles> {
-  return Object.fromEntries(environments.map((environment) => [environment.name, pipelineRolesFor(environment, environments, "acme/sfn-dedup")]));
+  return Object.fromEntries(
+    environments.map((environment) => [environment.name, pipelineRolesFor(environment, environments, "acme/sfn-dedup")]),
+  );
 }
 
 function definitions(set: PipelineRoles): RoleDefinition[] {
@@ -57,7 +67,9 @@ function roleArnOf(definition: RoleDefinition, partition = "aws"): string {
 describe("the pipeline's IAM roles", () => {
   const project = projectConfigFrom(context);
   const roles = rolesOf(project.environments);
-  const allStatements = Object.values(roles).flatMap((set) => [set.plan, set.deploy, ...(set.state ? [set.state] : [])].flatMap((role) => role.permissions.Statement));
+  const allStatements = Object.values(roles).flatMap((set) =>
+    [set.plan, set.deploy, ...(set.state ? [set.state] : [])].flatMap((role) => role.permissions.Statement),
+  );
 
   it("cover every resource type the environment stacks create", () => {
     const stacks = synthProject(context);
@@ -81,11 +93,16 @@ describe("the pipeline's IAM roles", () => {
     const onEverything = deploy.permissions.Statement.filter((statement) => statement.Resource.includes("*"));
     expect(onEverything.map((statement) => statement.Sid)).toEqual(["SetUpVendedLogDelivery", "CreateAlarmTopicKey"]);
     // Keys have random ids: the alarm topic's key is named by the environment's tags instead (below).
-    const byTags = deploy.permissions.Statement.filter((statement) => statement.Condition?.StringEquals?.["aws:ResourceTag/environment"] === "dev");
-    expect(byTags.map((statement) => statement.Resource)).toEqual([["arn:aws:kms:eu-west-1:222222222222:key/*"], ["arn:aws:kms:eu-west-1:222222222222:key/*"]]);
-    const resources = deploy.permissions.Statement.filter((statement) => !onEverything.includes(statement) && !byTags.includes(statement)).flatMap(
-      (statement) => statement.Resource,
+    const byTags = deploy.permissions.Statement.filter(
+      (statement) => statement.Condition?.StringEquals?.["aws:ResourceTag/environment"] === "dev",
     );
+    expect(byTags.map((statement) => statement.Resource)).toEqual([
+      ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+      ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+    ]);
+    const resources = deploy.permissions.Statement.filter(
+      (statement) => !onEverything.includes(statement) && !byTags.includes(statement),
+    ).flatMap((statement) => statement.Resource);
     for (const resource of resources) {
       expect(resource).toMatch(/^arn:aws:[a-z]+:(eu-west-1)?:(222222222222)?:/);
     }
@@ -96,7 +113,8 @@ describe("the pipeline's IAM roles", () => {
   });
 
   it("let the deploy role create the alarm topic's key only where the stack creates one, and manage keys with the environment's tags only", () => {
-    const kmsStatements = (set: PipelineRoles) => set.deploy.permissions.Statement.filter((statement) => statement.Action.some((action) => action.startsWith("kms:")));
+    const kmsStatements = (set: PipelineRoles) =>
+      set.deploy.permissions.Statement.filter((statement) => statement.Action.some((action) => action.startsWith("kms:")));
     // dev has no kmsKeyArn: the stack creates the alarm topic's key.
     expect(kmsStatements(roles.dev)).toEqual([
       {
@@ -165,13 +183,16 @@ describe("the pipeline's IAM roles", () => {
   it("give the plan role no write action, except on state lock files", () => {
     // sts:TagSession tags the plan's own session when it assumes a state role; it changes nothing.
     const isWrite = (action: string) =>
-      action !== "sts:TagSession" && /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action);
+      action !== "sts:TagSession" &&
+      /:(Create|Delete|Update|Put|Tag|Untag|Set|Add|Remove|Subscribe|Unsubscribe|Pass)|apigateway:(POST|PATCH|PUT|DELETE)/.test(action);
     // staging keeps its state in its own account, so its plan role reaches the state bucket directly.
     expect(roles.staging.plan.permissions.Statement.flatMap((statement) => statement.Resource)).toContain(
       "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate",
     );
     for (const { plan } of Object.values(roles)) {
-      const writable = plan.permissions.Statement.filter((statement) => statement.Action.some(isWrite)).flatMap((statement) => statement.Resource);
+      const writable = plan.permissions.Statement.filter((statement) => statement.Action.some(isWrite)).flatMap(
+        (statement) => statement.Resource,
+      );
       expect(writable.filter((resource) => !resource.endsWith(".tflock"))).toEqual([]);
     }
   });
@@ -187,7 +208,8 @@ describe("the pipeline's IAM roles", () => {
   });
 
   it("let the deploy role pass only its own roles, only to Lambda and Step Functions, and with the ledger the reconciler's schedule role to Scheduler", () => {
-    const passRole = (set: PipelineRoles) => set.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
+    const passRole = (set: PipelineRoles) =>
+      set.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
     const toLambdaAndStepFunctions = {
       Sid: "PassOwnRolesToLambdaAndStepFunctions",
       Effect: "Allow",
@@ -232,30 +254,47 @@ describe("the pipeline's IAM roles", () => {
       ]);
       for (const role of [plan, deploy]) {
         expect(role.permissions.Statement).toContainEqual(
-          expect.objectContaining({ Action: ["sts:AssumeRole", "sts:TagSession"], Resource: ["arn:aws:iam::999999999999:role/terraform-state"] }),
+          expect.objectContaining({
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Resource: ["arn:aws:iam::999999999999:role/terraform-state"],
+          }),
         );
       }
-      expect(deploy.permissions.Statement).toContainEqual(expect.objectContaining({ Sid: "AssumeDeployRole", Resource: [context.environments.prod.deployRoleArn] }));
+      expect(deploy.permissions.Statement).toContainEqual(
+        expect.objectContaining({ Sid: "AssumeDeployRole", Resource: [context.environments.prod.deployRoleArn] }),
+      );
     });
 
     it("in the environment's own account: the pipeline roles reach the state object directly, the plan to read and lock, the deploy to write", () => {
       const { state, plan, deploy } = roles.staging;
       expect(state).toBeUndefined();
       const stateObject = "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate";
-      const stateStatements = (role: RoleDefinition) => role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
+      const stateStatements = (role: RoleDefinition) =>
+        role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
       const common = [
         {
           Sid: "ListOwnState",
           Effect: "Allow",
           Action: ["s3:ListBucket"],
           Resource: ["arn:aws:s3:::staging-state"],
-          Condition: { StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] } },
+          Condition: {
+            StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] },
+          },
         },
         { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
       ];
-      const lock = { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${stateObject}.tflock`] };
+      const lock = {
+        Sid: "TakeAndReleaseStateLock",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: [`${stateObject}.tflock`],
+      };
       expect(stateStatements(plan)).toEqual([...common, lock]);
-      expect(stateStatements(deploy)).toEqual([...common, { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] }, lock]);
+      expect(stateStatements(deploy)).toEqual([
+        ...common,
+        { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] },
+        lock,
+      ]);
     });
   });
 
@@ -293,10 +332,12 @@ describe("the pipeline's IAM roles", () => {
     it("give each environment its own deploy role, trusted by its GitHub environment only, over its own resources", () => {
       for (const name of ["dev", "staging"]) {
         const { deploy } = sharedRoles[name];
-        expect(deploy.trustPolicy.Statement.map((statement) => statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"])).toEqual([
-          `repo:acme/sfn-dedup:environment:${name}`,
-        ]);
-        const named = deploy.permissions.Statement.flatMap((statement) => statement.Resource).filter((resource) => resource.includes("sfn-dedup-"));
+        expect(
+          deploy.trustPolicy.Statement.map((statement) => statement.Condition.StringEquals["token.actions.githubusercontent.com:sub"]),
+        ).toEqual([`repo:acme/sfn-dedup:environment:${name}`]);
+        const named = deploy.permissions.Statement.flatMap((statement) => statement.Resource).filter((resource) =>
+          resource.includes("sfn-dedup-"),
+        );
         expect(named.length).toBeGreaterThan(5);
         for (const resource of named) expect(resource).toContain(`sfn-dedup-${name}-`);
       }
@@ -305,10 +346,17 @@ describe("the pipeline's IAM roles", () => {
     it("let the account's plan role read every environment in the account, in each one's region, and lock each one's state", () => {
       const { plan } = sharedRoles.dev;
       const resources = plan.permissions.Statement.flatMap((statement) => statement.Resource);
-      expect(resources).toEqual(expect.arrayContaining(["arn:aws:sns:eu-west-1:222222222222:sfn-dedup-dev-*", "arn:aws:sns:eu-central-1:222222222222:sfn-dedup-staging-*"]));
+      expect(resources).toEqual(
+        expect.arrayContaining([
+          "arn:aws:sns:eu-west-1:222222222222:sfn-dedup-dev-*",
+          "arn:aws:sns:eu-central-1:222222222222:sfn-dedup-staging-*",
+        ]),
+      );
       expect(resources.filter((resource) => resource.includes("sfn-dedup-prod-"))).toEqual([]);
       expect(resources).toEqual(expect.arrayContaining(["arn:aws:s3:::dev-state/sfn-dedup/dev/terraform.tfstate.tflock", stateRole]));
-      expect(plan.trustPolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:acme/sfn-dedup:pull_request");
+      expect(plan.trustPolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
+        "repo:acme/sfn-dedup:pull_request",
+      );
     });
 
     it("let the shared state role be assumed by the pipeline roles of every environment it serves, for their state only", () => {
@@ -321,7 +369,9 @@ describe("the pipeline's IAM roles", () => {
         "arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
         "arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod",
       ]);
-      const objects = state.permissions.Statement.filter((statement) => statement.Sid !== "ListOwnState").flatMap((statement) => statement.Resource);
+      const objects = state.permissions.Statement.filter((statement) => statement.Sid !== "ListOwnState").flatMap(
+        (statement) => statement.Resource,
+      );
       expect([...new Set(objects.map((resource) => resource.replace(/\.tflock$/, "")))]).toEqual([
         "arn:aws:s3:::acme-terraform-state/sfn-dedup/staging/terraform.tfstate",
         "arn:aws:s3:::acme-terraform-state/sfn-dedup/prod/terraform.tfstate",
@@ -496,7 +546,9 @@ describe("the pipeline's IAM roles", () => {
     });
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe("Unknown option: --repo\n\nusage: npm run --silent pipeline-roles -- <environment> --repository <owner>/<repo>\n");
+    expect(result.stderr).toBe(
+      "Unknown option: --repo\n\nusage: npm run --silent pipeline-roles -- <environment> --repository <owner>/<repo>\n",
+    );
   });
 });
 
@@ -505,7 +557,10 @@ describe(".github/workflows/cdktf.yml", () => {
   const workflow = parse(workflowText);
   type Step = { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, string> };
   const steps = (job: string) => workflow.jobs[job].steps as Step[];
-  const runs = (job: string) => steps(job).map((step) => step.run ?? "").join("\n");
+  const runs = (job: string) =>
+    steps(job)
+      .map((step) => step.run ?? "")
+      .join("\n");
 
   it("tests and synthesizes every change, as .ci/run and README.md do", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request", "push"]);
@@ -519,7 +574,9 @@ describe(".github/workflows/cdktf.yml", () => {
     expect(workflow.jobs.plan.if).toContain("github.event_name == 'pull_request'");
     expect(workflow.jobs.plan.strategy.matrix.include).toBe("${{ fromJSON(needs.test.outputs.environments) }}");
     expect(runs("plan")).toContain(`npx ${TOOLKIT_CLI} diff "$STACK" --skip-synth`);
-    expect(steps("plan").some((step) => step.uses?.startsWith("actions/github-script@") && step.with?.script?.includes("createComment"))).toBe(true);
+    expect(
+      steps("plan").some((step) => step.uses?.startsWith("actions/github-script@") && step.with?.script?.includes("createComment")),
+    ).toBe(true);
     expect(workflow.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
 
@@ -533,7 +590,10 @@ describe(".github/workflows/cdktf.yml", () => {
   });
 
   it("reaches AWS only through the OIDC roles npm run environments names for each environment", () => {
-    for (const [job, role] of [["plan", "planRole"], ["deploy", "deployRole"]]) {
+    for (const [job, role] of [
+      ["plan", "planRole"],
+      ["deploy", "deployRole"],
+    ]) {
       const credentials = steps(job).find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
       expect(credentials?.with?.["role-to-assume"]).toBe(`\${{ matrix.${role} }}`);
       expect(workflow.jobs[job].permissions["id-token"]).toBe("write");
@@ -542,7 +602,12 @@ describe(".github/workflows/cdktf.yml", () => {
   });
 
   it("pins every action to a full commit SHA, its version named beside it", () => {
-    const uses = Object.keys(workflow.jobs).flatMap((job) => steps(job).map((step) => step.uses).filter(Boolean) as string[]);
+    const uses = Object.keys(workflow.jobs).flatMap(
+      (job) =>
+        steps(job)
+          .map((step) => step.uses)
+          .filter(Boolean) as string[],
+    );
     expect(uses.length).toBeGreaterThan(10);
     for (const action of uses) {
       expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);

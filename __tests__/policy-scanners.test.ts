@@ -37,11 +37,15 @@ const stacks = Object.entries(configurations).flatMap(([configuration, byName]) 
 const hardened = stacks.filter((stack) => stack.label.startsWith("hardened/"));
 
 function resources(type: string, from = stacks): Array<{ label: string; resource: Attributes }> {
-  return from.flatMap(({ label, tf }) => Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource })));
+  return from.flatMap(({ label, tf }) =>
+    Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource })),
+  );
 }
 
 function each(type: string, check: (resource: Attributes, tf: TerraformJson) => boolean, from = stacks): void {
-  const found = from.flatMap(({ label, tf }) => Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource, tf })));
+  const found = from.flatMap(({ label, tf }) =>
+    Object.entries(tf.resource[type] ?? {}).map(([id, resource]) => ({ label: `${label} ${type}.${id}`, resource, tf })),
+  );
   expect(found.length).toBeGreaterThan(0);
   expect(found.filter(({ resource, tf }) => !check(resource, tf)).map(({ label }) => label)).toEqual([]);
 }
@@ -64,12 +68,17 @@ const RESOURCELESS_ACTIONS = new Set([
 
 const statements = () =>
   resources("aws_iam_role_policy").flatMap(({ label, resource }) =>
-    (JSON.parse(resource.policy).Statement as Array<{ Effect: string; Action: string[]; Resource: string[] }>).map((statement) => ({ label, ...statement })),
+    (JSON.parse(resource.policy).Statement as Array<{ Effect: string; Action: string[]; Resource: string[] }>).map((statement) => ({
+      label,
+      ...statement,
+    })),
   );
 
 /** The resources of a type that break a rule (as the rule reads them), in any configuration above. */
 function breaking(type: string, breaks: (resource: Attributes) => boolean): string[] {
-  return resources(type).filter(({ resource }) => breaks(resource)).map(({ label }) => label);
+  return resources(type)
+    .filter(({ resource }) => breaks(resource))
+    .map(({ label }) => label);
 }
 
 /** State buckets in stacks that have no resource of the given type attached to any bucket. */
@@ -125,7 +134,9 @@ describe("policy scanners", () => {
   it("CKV_AWS_169: SNS topic policies are not public: they name a service, under conditions", () => {
     each("aws_sns_topic_policy", (topicPolicy) =>
       (JSON.parse(topicPolicy.policy).Statement as Array<Record<string, any>>).every(
-        (statement) => statement.Principal?.Service === "cloudwatch.amazonaws.com" && statement.Condition?.StringEquals?.["aws:SourceAccount"] !== undefined,
+        (statement) =>
+          statement.Principal?.Service === "cloudwatch.amazonaws.com" &&
+          statement.Condition?.StringEquals?.["aws:SourceAccount"] !== undefined,
       ),
     );
   });
@@ -146,7 +157,9 @@ describe("policy scanners", () => {
     it("CKV2_AWS_64: has its policy as an aws_kms_key_policy resource, and CKV_AWS_33: no statement allows the wildcard principal", () => {
       each("aws_kms_key", (key, tf) => {
         const id = Object.entries(tf.resource.aws_kms_key).find(([, candidate]) => candidate === key)![0];
-        const policies = Object.values(tf.resource.aws_kms_key_policy ?? {}).filter((keyPolicy) => keyPolicy.key_id === `\${aws_kms_key.${id}.key_id}`);
+        const policies = Object.values(tf.resource.aws_kms_key_policy ?? {}).filter(
+          (keyPolicy) => keyPolicy.key_id === `\${aws_kms_key.${id}.key_id}`,
+        );
         if (policies.length !== 1 || key.policy !== undefined) return false;
         const statements = JSON.parse(policies[0].policy).Statement as Array<Record<string, any>>;
         return statements.every((statement) => statement.Principal !== "*" && ![statement.Principal?.AWS].flat().includes("*"));
@@ -159,15 +172,23 @@ describe("policy scanners", () => {
   });
 
   it("state machines log their executions to their own log group (CKV_AWS_285 asks more, below)", () => {
-    each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.level !== "OFF" && /^\$\{aws_cloudwatch_log_group\.[^}]+\.arn\}:\*$/.test(machine.logging_configuration?.log_destination));
+    each(
+      "aws_sfn_state_machine",
+      (machine) =>
+        machine.logging_configuration?.level !== "OFF" &&
+        /^\$\{aws_cloudwatch_log_group\.[^}]+\.arn\}:\*$/.test(machine.logging_configuration?.log_destination),
+    );
   });
 
   it("CKV_AWS_285: with logs.workflow.includeExecutionData, execution data is logged (skipped by default: personal data)", () => {
     // The rule reads logging_configuration.include_execution_data and nothing else (Checkov 3.3.13).
     each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.include_execution_data === false);
     const settings = { account: "222222222222", region: "eu-west-1", logs: { workflow: { includeExecutionData: true } } };
-    const opted = Object.values(synthProject({ environments: { dev: settings } }))
-      .map(({ tf }) => ({ label: "opted-in", tf, hcl: () => "" }));
+    const opted = Object.values(synthProject({ environments: { dev: settings } })).map(({ tf }) => ({
+      label: "opted-in",
+      tf,
+      hcl: () => "",
+    }));
     each("aws_sfn_state_machine", (machine) => machine.logging_configuration?.include_execution_data === true, opted);
   });
 
@@ -191,7 +212,9 @@ describe("policy scanners", () => {
     // carries nothing, and the next sweep is its retry (the schedule retries nothing either).
     each("aws_scheduler_schedule", (schedule, tf) => {
       const id = /^\$\{aws_lambda_function\.([^.]+)\.arn\}$/.exec(schedule.target.arn)![1];
-      return tf.resource.aws_lambda_function[id].dead_letter_config === undefined && schedule.target.retry_policy.maximum_retry_attempts === 0;
+      return (
+        tf.resource.aws_lambda_function[id].dead_letter_config === undefined && schedule.target.retry_policy.maximum_retry_attempts === 0
+      );
     });
   });
 
@@ -200,7 +223,11 @@ describe("policy scanners", () => {
   });
 
   it("CKV_AWS_76: the HTTP API writes access logs", () => {
-    each("aws_apigatewayv2_stage", (stage) => /^\$\{aws_cloudwatch_log_group\./.test(stage.access_log_settings?.destination_arn) && stage.access_log_settings.format !== "");
+    each(
+      "aws_apigatewayv2_stage",
+      (stage) =>
+        /^\$\{aws_cloudwatch_log_group\./.test(stage.access_log_settings?.destination_arn) && stage.access_log_settings.format !== "",
+    );
   });
 
   it("CKV_AWS_309: with authorization configured, the route is authorized (skipped by default: public)", () => {
@@ -213,7 +240,7 @@ describe("policy scanners", () => {
     expect(found.filter((statement) => statement.Action.some((action) => action === "*" || action.endsWith(":*")))).toEqual([]);
   });
 
-  it("CKV_AWS_355, CKV_AWS_286 to CKV_AWS_290: only actions that take no resource are allowed on \"*\"", () => {
+  it('CKV_AWS_355, CKV_AWS_286 to CKV_AWS_290: only actions that take no resource are allowed on "*"', () => {
     // Checkov's analysis (cloudsplaining) leaves such actions out, which is why CKV_AWS_289 / CKV_AWS_290
     // (permissions management, write access) pass although logs:PutResourcePolicy and xray:Put* are on "*".
     const onEverything = statements().filter((statement) => statement.Effect === "Allow" && statement.Resource.includes("*"));
@@ -223,7 +250,9 @@ describe("policy scanners", () => {
 
   it("CKV_AWS_109 / CKV_AWS_110 / CKV_AWS_111 do not apply: policies are inline JSON, never aws_iam_policy_document data sources", () => {
     // Those two ids check only data sources; if one is ever added, they must be reviewed (and skipped or met).
-    expect(stacks.filter(({ tf }) => (tf as { data?: Record<string, unknown> }).data?.aws_iam_policy_document).map(({ label }) => label)).toEqual([]);
+    expect(
+      stacks.filter(({ tf }) => (tf as { data?: Record<string, unknown> }).data?.aws_iam_policy_document).map(({ label }) => label),
+    ).toEqual([]);
   });
 
   it("CKV_AWS_66 / CKV_AWS_338: log groups keep their events for at least a year by default", () => {
@@ -256,7 +285,10 @@ describe("policy scanners", () => {
     });
 
     it("CKV_AWS_19 / CKV_AWS_145: is encrypted with KMS by default", () => {
-      each("aws_s3_bucket_server_side_encryption_configuration", (encryption) => encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm === "aws:kms");
+      each(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        (encryption) => encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm === "aws:kms",
+      );
     });
 
     it("CKV_AWS_53 / 54 / 55 / 56: blocks public ACLs and policies", () => {
@@ -282,7 +314,9 @@ describe("policy scanners", () => {
     const configFile = fs.readFileSync(path.join(PROJECT_ROOT, ".checkov.yaml"), "utf8");
     const skipped: string[] = parse(configFile)["skip-check"];
     const section = readmeSection("### Checkov");
-    const listed = [...section.matchAll(/^\| (CKV2?_[A-Z]+_\d+(?:, CKV2?_[A-Z]+_\d+)*) \| skipped/gm)].flatMap((match) => match[1].split(", "));
+    const listed = [...section.matchAll(/^\| (CKV2?_[A-Z]+_\d+(?:, CKV2?_[A-Z]+_\d+)*) \| skipped/gm)].flatMap((match) =>
+      match[1].split(", "),
+    );
     expect([...skipped].sort()).toEqual([...listed].sort());
     for (const id of skipped) {
       // The line above each entry (or group of entries) is a comment giving the reason.
@@ -294,13 +328,22 @@ describe("policy scanners", () => {
     it("reads every block it checks as a nested block, which it cannot see in cdk.tf.json", () => {
       // trivy#5080: in Terraform JSON a nested block is indistinguishable from an object attribute.
       const hcl = stacks.map(({ hcl }) => hcl()).join("\n");
-      for (const block of ["tracing_config", "access_log_settings", "point_in_time_recovery", "versioning_configuration", "server_side_encryption", "dead_letter_config"]) {
+      for (const block of [
+        "tracing_config",
+        "access_log_settings",
+        "point_in_time_recovery",
+        "versioning_configuration",
+        "server_side_encryption",
+        "dead_letter_config",
+      ]) {
         expect(hcl).toMatch(new RegExp(`^\\s+${block} \\{$`, "m"));
       }
     });
 
     it("AVD-AWS-0067: every Lambda permission names its source", () => {
-      each("aws_lambda_permission", (permission) => /^\$\{aws_(apigatewayv2_api|cloudwatch_event_rule)\.[^}]+\}/.test(permission.source_arn));
+      each("aws_lambda_permission", (permission) =>
+        /^\$\{aws_(apigatewayv2_api|cloudwatch_event_rule)\.[^}]+\}/.test(permission.source_arn),
+      );
     });
 
     it("AVD-AWS-0066: functions are traced with X-Ray", () => {
@@ -308,7 +351,10 @@ describe("policy scanners", () => {
     });
 
     it("AVD-AWS-0001: the HTTP API stage writes access logs", () => {
-      each("aws_apigatewayv2_stage", (stage) => typeof stage.access_log_settings?.destination_arn === "string" && stage.access_log_settings.destination_arn !== "");
+      each(
+        "aws_apigatewayv2_stage",
+        (stage) => typeof stage.access_log_settings?.destination_arn === "string" && stage.access_log_settings.destination_arn !== "",
+      );
     });
 
     it("AVD-AWS-0095: SNS topics are encrypted", () => {
@@ -328,20 +374,35 @@ describe("policy scanners", () => {
     });
 
     it("AVD-AWS-0025: with a customer key, the ledger table is encrypted with it (ignored by default)", () => {
-      each("aws_dynamodb_table", (table) => table.server_side_encryption?.enabled === true && table.server_side_encryption.kms_key_arn === KEY, hardened);
+      each(
+        "aws_dynamodb_table",
+        (table) => table.server_side_encryption?.enabled === true && table.server_side_encryption.kms_key_arn === KEY,
+        hardened,
+      );
     });
 
     it("AVD-AWS-0096 / AVD-AWS-0135: the dead-letter queue is encrypted, never with alias/aws/sqs", () => {
-      each("aws_sqs_queue", (queue) => (queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === "string") && queue.kms_master_key_id !== "alias/aws/sqs");
+      each(
+        "aws_sqs_queue",
+        (queue) =>
+          (queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === "string") &&
+          queue.kms_master_key_id !== "alias/aws/sqs",
+      );
     });
 
     describe("the state bucket", () => {
       it("AVD-AWS-0088: is encrypted", () => {
-        each("aws_s3_bucket_server_side_encryption_configuration", (encryption) => ["aws:kms", "aws:kms:dsse", "AES256"].includes(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm));
+        each("aws_s3_bucket_server_side_encryption_configuration", (encryption) =>
+          ["aws:kms", "aws:kms:dsse", "AES256"].includes(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm),
+        );
       });
 
       it("AVD-AWS-0132: with state.kmsKeyId, is encrypted with that key (ignored by default: aws/s3)", () => {
-        each("aws_s3_bucket_server_side_encryption_configuration", (encryption) => encryption.rule[0].apply_server_side_encryption_by_default.kms_master_key_id === KEY, hardened);
+        each(
+          "aws_s3_bucket_server_side_encryption_configuration",
+          (encryption) => encryption.rule[0].apply_server_side_encryption_by_default.kms_master_key_id === KEY,
+          hardened,
+        );
       });
 
       it("AVD-AWS-0090: is versioned", () => {
@@ -361,7 +422,10 @@ describe("policy scanners", () => {
 
     it("every rule .trivyignore ignores fails without it in some configuration", () => {
       const ignoreFile = fs.readFileSync(path.join(PROJECT_ROOT, ".trivyignore"), "utf8");
-      const ignored = ignoreFile.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+      const ignored = ignoreFile
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#"));
       expect(Object.keys(TRIVY_IGNORES_FIRE_ON).sort()).toEqual([...ignored].sort());
       const firing = Object.fromEntries(Object.entries(TRIVY_IGNORES_FIRE_ON).map(([id, fires]) => [id, fires().length > 0]));
       expect(firing).toEqual(Object.fromEntries(ignored.map((id) => [id, true])));
@@ -369,8 +433,13 @@ describe("policy scanners", () => {
 
     it("the rules ignored in .trivyignore are exactly those README.md lists as ignored, each with a reason", () => {
       const ignoreFile = fs.readFileSync(path.join(PROJECT_ROOT, ".trivyignore"), "utf8");
-      const ignored = ignoreFile.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-      const listed = [...readmeSection("### Trivy").matchAll(/^\| (AVD-AWS-\d{4}(?:, AVD-AWS-\d{4})*) \| ignored/gm)].flatMap((match) => match[1].split(", "));
+      const ignored = ignoreFile
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#"));
+      const listed = [...readmeSection("### Trivy").matchAll(/^\| (AVD-AWS-\d{4}(?:, AVD-AWS-\d{4})*) \| ignored/gm)].flatMap((match) =>
+        match[1].split(", "),
+      );
       expect(ignored.length).toBeGreaterThan(0);
       expect([...ignored].sort()).toEqual([...listed].sort());
       for (const id of ignored) {

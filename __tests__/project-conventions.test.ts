@@ -50,11 +50,14 @@ const TOOLKIT_MODULE = /^(?:(?:cdktf|cdktn)(?:-cli)?(?:\/|$)|@(?:cdktf|cdktn)\/)
 const SEAM = "lib/toolkit/";
 
 /** A deep import of one resource's (or the provider's) own module: `lib/index` is the barrel by another name. */
-const RESOURCE_MODULE = new RegExp(String.raw`^${ESCAPED_PROVIDER}/lib/(?!index$)[a-z0-9]+(?:-[a-z0-9]+)*$`);
+const RESOURCE_MODULE = new RegExp(`^${ESCAPED_PROVIDER}/lib/(?!index$)[a-z0-9]+(?:-[a-z0-9]+)*$`);
 
 /** The package a module specifier loads: `@scope/name` or `name`, without the path inside it. */
 function packageOf(specifier: string): string {
-  return specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  return specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 }
 
 function trackedSourceFiles(): string[] {
@@ -69,12 +72,23 @@ describe("project conventions", () => {
       expect(version).toMatch(EXACT_VERSION);
     });
 
-    it.each(["^1.2.3", "~1.2.3", ">=1.2.3", "1.2.x", "1.2", "*", "latest", "", "1.2.3 - 1.3.0", "1.2.3 || 2.0.0", "npm:cdktf@0.21.0", "file:../x", "github:o/r"])(
-      "refuses %j",
-      (version) => {
-        expect(version).not.toMatch(EXACT_VERSION);
-      },
-    );
+    it.each([
+      "^1.2.3",
+      "~1.2.3",
+      ">=1.2.3",
+      "1.2.x",
+      "1.2",
+      "*",
+      "latest",
+      "",
+      "1.2.3 - 1.3.0",
+      "1.2.3 || 2.0.0",
+      "npm:cdktf@0.21.0",
+      "file:../x",
+      "github:o/r",
+    ])("refuses %j", (version) => {
+      expect(version).not.toMatch(EXACT_VERSION);
+    });
 
     it.each(["dependencies", "devDependencies", "optionalDependencies"] as const)("in %s", (section) => {
       const notExact = Object.entries(packageJson[section]).filter(([, version]) => !EXACT_VERSION.test(version));

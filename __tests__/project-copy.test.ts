@@ -5,7 +5,9 @@ describe("the cdktf.json of a project copy", () => {
   const usersCdktfJson = {
     language: "typescript",
     app: "npx tsx main.ts",
-    context: { environments: { dev: { account: "222222222222", region: "eu-west-1" }, prod: { account: "111111111111", region: "eu-central-1" } } },
+    context: {
+      environments: { dev: { account: "222222222222", region: "eu-west-1" }, prod: { account: "111111111111", region: "eu-central-1" } },
+    },
   };
 
   it("has no context when the test gives none, as a fresh clone", () => {

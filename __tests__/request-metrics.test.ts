@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -7,19 +9,23 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
 } from "@aws-sdk/client-sfn";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ExecutionLedger, LedgerRecord } from "../functions/shared/execution-ledger";
-import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, START_METRICS } from "../functions/shared/metrics-contract";
+import {
+  LEDGER_STATUS_METRICS,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  REQUEST_OUTCOMES,
+  type RequestOutcome,
+  START_METRICS,
+} from "../functions/shared/metrics-contract";
 import { createHandler } from "../functions/start-execution/handler";
-import { REQUEST_OUTCOMES, type RequestOutcome } from "../functions/shared/metrics-contract";
 import { type RequestLogRecord, requestLogWriter } from "../functions/start-execution/request-log";
 import type { HandlerSettings } from "../functions/start-execution/settings";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { postExecutions } from "./support/events";
 import { emfViolations, extractedMetrics } from "./support/embedded-metric-format";
+import { postExecutions } from "./support/events";
 import { notifyCountryRequestValidator } from "./support/request-validator";
 
 const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-dedup-test-notify-country";
@@ -64,8 +70,12 @@ interface Scenario {
  * the handler fails to compile until it has a scenario here.
  */
 const SCENARIOS: { readonly [outcome in RequestOutcome]: Scenario } = {
-  started: { arrange: () => sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() + 40) }) },
-  "already-running": { arrange: () => sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() - 60_000) }) },
+  started: {
+    arrange: () => sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() + 40) }),
+  },
+  "already-running": {
+    arrange: () => sfnMock.on(StartExecutionCommand).resolves({ executionArn: FRANCE_ARN, startDate: new Date(NOW.getTime() - 60_000) }),
+  },
   "already-exists": {
     arrange: () => {
       sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
@@ -77,10 +87,16 @@ const SCENARIOS: { readonly [outcome in RequestOutcome]: Scenario } = {
     settings: { rerun: "after-failure" },
     arrange: () => {
       sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
-      sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: "no attempt 2", $metadata: { httpStatusCode: 400 } }));
       sfnMock
-        .on(DescribeExecutionCommand, { executionArn: FRANCE_ARN })
-        .resolves({ executionArn: FRANCE_ARN, status: "TIMED_OUT", redriveStatus: "REDRIVABLE", startDate: NOW, input: '{"country":"France"}' });
+        .on(DescribeExecutionCommand)
+        .rejects(new ExecutionDoesNotExist({ message: "no attempt 2", $metadata: { httpStatusCode: 400 } }));
+      sfnMock.on(DescribeExecutionCommand, { executionArn: FRANCE_ARN }).resolves({
+        executionArn: FRANCE_ARN,
+        status: "TIMED_OUT",
+        redriveStatus: "REDRIVABLE",
+        startDate: NOW,
+        input: '{"country":"France"}',
+      });
       sfnMock.on(RedriveExecutionCommand).resolves({ redriveDate: NOW });
     },
   },
@@ -96,9 +112,13 @@ const SCENARIOS: { readonly [outcome in RequestOutcome]: Scenario } = {
   throttled: { arrange: () => sfnMock.on(StartExecutionCommand).rejects(serviceError("ThrottlingException", 400)) },
   unavailable: { arrange: () => sfnMock.on(StartExecutionCommand).rejects(serviceError("InternalServerError", 500)) },
   "outcome-unknown": {
-    arrange: () => sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error("timed out"), { name: "TimeoutError", $metadata: {} })),
+    arrange: () =>
+      sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error("timed out"), { name: "TimeoutError", $metadata: {} })),
   },
-  rejected: { arrange: () => sfnMock.on(StartExecutionCommand).rejects(new StateMachineDoesNotExist({ message: "gone", $metadata: { httpStatusCode: 400 } })) },
+  rejected: {
+    arrange: () =>
+      sfnMock.on(StartExecutionCommand).rejects(new StateMachineDoesNotExist({ message: "gone", $metadata: { httpStatusCode: 400 } })),
+  },
   // A StartExecution answer without an ARN: the handler's own code fails.
   "internal-error": { arrange: () => sfnMock.on(StartExecutionCommand).resolves({}) },
 };
@@ -134,7 +154,10 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
         write(record);
       },
       // 7 ms pass during each request.
-      now: () => new Date((clockMs += 7) - 7),
+      now: () => {
+        clockMs += 7;
+        return new Date(clockMs - 7);
+      },
     });
     await handler(event, { awsRequestId: "request-1" });
     expect(lines).toHaveLength(1);
@@ -150,7 +173,8 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
       expect(metricsSection).toContain(`\`${outcome}\``);
       expect(metricNames).toContain(`\`${outcome}\``);
     }
-    for (const metric of [...Object.values(START_METRICS), ...Object.values(LEDGER_STATUS_METRICS)]) expect(metricsSection).toContain(`| \`${metric}\` |`);
+    for (const metric of [...Object.values(START_METRICS), ...Object.values(LEDGER_STATUS_METRICS)])
+      expect(metricsSection).toContain(`| \`${metric}\` |`);
   });
 
   it.each(REQUEST_OUTCOMES)("writes a valid EMF document in the one log line of a request answered %s", async (outcome) => {
@@ -159,7 +183,11 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
     expect(line.endsWith("\n")).toBe(true);
     expect(emfViolations(line.trimEnd(), new Date())).toEqual([]);
     expect(records[0].outcome).toBe(outcome);
-    const dimensions = { [METRIC_DIMENSIONS.environment]: "test", [METRIC_DIMENSIONS.workflow]: "notify-country", [METRIC_DIMENSIONS.outcome]: outcome };
+    const dimensions = {
+      [METRIC_DIMENSIONS.environment]: "test",
+      [METRIC_DIMENSIONS.workflow]: "notify-country",
+      [METRIC_DIMENSIONS.outcome]: outcome,
+    };
     expect(extractedMetrics(line)).toEqual([
       { namespace: METRICS_NAMESPACE, name: START_METRICS.requests, unit: "Count", value: 1, dimensions },
       { namespace: METRICS_NAMESPACE, name: START_METRICS.latency, unit: "Milliseconds", value: records[0].latencyMs, dimensions },

@@ -24,11 +24,19 @@ describe("requestValidatorSource", () => {
   });
 
   it.each([
-    ["a keyword Ajv does not know (strict)", { $schema: DRAFT_2020_12, type: "object", requird: ["country"] }, /strict mode: unknown keyword: "requird"/],
+    [
+      "a keyword Ajv does not know (strict)",
+      { $schema: DRAFT_2020_12, type: "object", requird: ["country"] },
+      /strict mode: unknown keyword: "requird"/,
+    ],
     ["a type that does not exist", { $schema: DRAFT_2020_12, type: "strng" }, /schema is invalid/],
     ["a keyword for another type (strictTypes)", { $schema: DRAFT_2020_12, maxLength: 3 }, /strict mode/],
     ["an asynchronous schema", { $schema: DRAFT_2020_12, $async: true, type: "object" }, /"\$async" schemas are not supported/],
-    ["a format", { type: "object", properties: { email: { type: "string", format: "email" } } }, /"format" is not supported.*use "pattern".*unknown format "email"/],
+    [
+      "a format",
+      { type: "object", properties: { email: { type: "string", format: "email" } } },
+      /"format" is not supported.*use "pattern".*unknown format "email"/,
+    ],
   ])("refuses %s, naming the file and Ajv's reason", (_case, schema, reason) => {
     const file = schemaFile(schema);
     expect(() => requestValidatorSource(file)).toThrow(reason);
@@ -38,6 +46,8 @@ describe("requestValidatorSource", () => {
   it("names a file that is not JSON, or not there", () => {
     const notJson = schemaFile("{ type: object }");
     expect(() => requestValidatorSource(notJson)).toThrow(`${notJson}: the request schema is not JSON`);
-    expect(() => requestValidatorSource("asl/missing.request.schema.json")).toThrow("asl/missing.request.schema.json: the request schema cannot be read (ENOENT)");
+    expect(() => requestValidatorSource("asl/missing.request.schema.json")).toThrow(
+      "asl/missing.request.schema.json: the request schema cannot be read (ENOENT)",
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { type DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { attemptExecutionName, MAX_ATTEMPTS } from "../functions/shared/execution-attempts";
 import { latestAttempt, rerunLatest, startRequest } from "../functions/start-execution/rerun-after-failure";
 import { type AlreadyExists, alreadyExists, describeExecution } from "../functions/start-execution/start-execution-once";
@@ -32,7 +32,8 @@ describe("re-running a failed request", () => {
     await service.settled(executionArn);
     return { first, executionArn };
   };
-  const described = async (executionArn: string): Promise<AlreadyExists> => alreadyExists(executionArn, await describeExecution(sfn, executionArn));
+  const described = async (executionArn: string): Promise<AlreadyExists> =>
+    alreadyExists(executionArn, await describeExecution(sfn, executionArn));
 
   beforeAll(async () => {
     service = new LocalStepFunctions({ taskHandlers: {} });
@@ -109,7 +110,11 @@ describe("the latest-attempt search", () => {
   it.each(Array.from({ length: MAX_ATTEMPTS }, (_, index) => index + 1))("finds attempt %d of %d within 13 calls", async (attempts) => {
     const startOf = (attempt: number) => new Date(Date.UTC(2026, 0, 1, 0, attempt));
     const { client, calls } = fakeStepFunctions(attempts, startOf);
-    const found = await latestAttempt(client, { stateMachineArn: STATE_MACHINE_ARN, executionName: "r", input: "{}", requestedAt: new Date() }, first(startOf(1)));
+    const found = await latestAttempt(
+      client,
+      { stateMachineArn: STATE_MACHINE_ARN, executionName: "r", input: "{}", requestedAt: new Date() },
+      first(startOf(1)),
+    );
     expect(found).toMatchObject({ outcome: "already-exists", executionArn: arnOf(attemptExecutionName("r", attempts)) });
     expect(calls.length).toBeLessThanOrEqual(13);
   });
@@ -117,7 +122,11 @@ describe("the latest-attempt search", () => {
   it("ignores attempts that started before attempt 1: an earlier run's, whose attempt 1 Step Functions forgot", async () => {
     // Attempts 2 and 3 ran last year; attempt 1 of this run started today.
     const { client } = fakeStepFunctions(3, (attempt) => new Date(Date.UTC(2025, 0, attempt)));
-    const found = await latestAttempt(client, { stateMachineArn: STATE_MACHINE_ARN, executionName: "r", input: "{}", requestedAt: new Date() }, first(new Date()));
+    const found = await latestAttempt(
+      client,
+      { stateMachineArn: STATE_MACHINE_ARN, executionName: "r", input: "{}", requestedAt: new Date() },
+      first(new Date()),
+    );
     expect(found).toMatchObject({ executionArn: arnOf("r") });
   });
 });

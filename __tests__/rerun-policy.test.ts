@@ -25,7 +25,9 @@ describe("the start functions' policies with rerun: after-failure", () => {
     const may = mayOf("sfn-dedup-prod-orders-start");
     for (const action of ["states:RedriveExecution", "states:GetExecutionHistory", "states:DescribeExecution"]) {
       expect(await may(action, execution("sfn-dedup-prod-orders"))).toBe("Allowed");
-      expect(await may(action, execution("sfn-dedup-prod-orders", "2e64e015cff82500f6b68003bcf401f2d80c22511535e01b8860f3c35fed2ed3-2"))).toBe("Allowed");
+      expect(
+        await may(action, execution("sfn-dedup-prod-orders", "2e64e015cff82500f6b68003bcf401f2d80c22511535e01b8860f3c35fed2ed3-2")),
+      ).toBe("Allowed");
     }
     expect(await may("states:StartExecution", arn("states", "stateMachine:sfn-dedup-prod-orders"))).toBe("Allowed");
   });

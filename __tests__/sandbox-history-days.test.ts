@@ -9,7 +9,9 @@ describe("the sandbox's Step Functions history", () => {
     [{}, 90],
     [{ stepFunctionsHistoryDays: 30 }, 30],
   ])("keeps closed executions for the days the stack's functions are deployed with (%j: %d)", (settings, days) => {
-    const { outdir, stackDir } = synthesizeToDirectory({ environments: { test: { account: "123456789012", region: "us-east-1", ...settings } } });
+    const { outdir, stackDir } = synthesizeToDirectory({
+      environments: { test: { account: "123456789012", region: "us-east-1", ...settings } },
+    });
     try {
       expect(stepFunctionsHistoryDaysOf(SynthesizedStack.read(stackDir).functions())).toBe(days);
     } finally {

@@ -6,7 +6,9 @@ import { schemaFile } from "./support/schema-file";
 
 /** The 400 a body gets from a schema, compiled as synth compiles it. */
 function problemFor(schema: object, body: Record<string, unknown>): ProblemError {
-  const { validate } = compileRequestSchema(schemaFile({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", ...schema }));
+  const { validate } = compileRequestSchema(
+    schemaFile({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", ...schema }),
+  );
   try {
     requireSchemaValid(validate, body);
   } catch (error) {
@@ -97,8 +99,12 @@ describe("schema violations", () => {
   });
 
   it("escapes ~ and / in pointers as RFC 6901 says", () => {
-    expect(violationsOf({ required: ["a/b~c"], properties: { "a/b~c": {} } }, {})).toEqual([{ pointer: "/a~1b~0c", problem: "is required" }]);
-    expect(violationsOf({ properties: { "a/b": { type: "string" } } }, { "a/b": 1 })).toEqual([{ pointer: "/a~1b", problem: "must be a string, not a number" }]);
+    expect(violationsOf({ required: ["a/b~c"], properties: { "a/b~c": {} } }, {})).toEqual([
+      { pointer: "/a~1b~0c", problem: "is required" },
+    ]);
+    expect(violationsOf({ properties: { "a/b": { type: "string" } } }, { "a/b": 1 })).toEqual([
+      { pointer: "/a~1b", problem: "must be a string, not a number" },
+    ]);
   });
 
   it("names a field as the function always has: a path, the top-level member's name for a top-level member", () => {
@@ -113,11 +119,18 @@ describe("the 400 for a body its schema refuses", () => {
     const problem = problemFor({ required: ["country"], properties: { country: {} } }, { nation: "France" });
     expect(problem.problem.slug).toBe("invalid-field");
     expect(problem.detail).toBe('Field "country" is required.');
-    expect(problem.extensions).toEqual({ field: "country", violations: [{ pointer: "/country", problem: "is required" }], violationCount: undefined });
+    expect(problem.extensions).toEqual({
+      field: "country",
+      violations: [{ pointer: "/country", problem: "is required" }],
+      violationCount: undefined,
+    });
   });
 
   it("names the first of several violations in detail and field, and lists them all", () => {
-    const problem = problemFor({ required: ["country", "orderId"], properties: { country: {}, orderId: {}, items: { type: "array" } } }, { items: {} });
+    const problem = problemFor(
+      { required: ["country", "orderId"], properties: { country: {}, orderId: {}, items: { type: "array" } } },
+      { items: {} },
+    );
     expect(problem.detail).toBe('Field "country" is required, and the body has 2 more violations (see "violations").');
     expect(problem.extensions.field).toBe("country");
     expect(problem.extensions.violations).toHaveLength(3);
@@ -125,7 +138,10 @@ describe("the 400 for a body its schema refuses", () => {
   });
 
   it(`lists at most ${MAX_LISTED_VIOLATIONS} and then says how many there were`, () => {
-    const problem = problemFor({ properties: { items: { type: "array", items: { type: "string" } } } }, { items: Array.from({ length: 25 }, (_, index) => index) });
+    const problem = problemFor(
+      { properties: { items: { type: "array", items: { type: "string" } } } },
+      { items: Array.from({ length: 25 }, (_, index) => index) },
+    );
     expect(problem.extensions.violations).toHaveLength(MAX_LISTED_VIOLATIONS);
     expect(problem.extensions.violationCount).toBe(25);
     expect(problem.extensions.field).toBe("items[0]");
@@ -135,6 +151,9 @@ describe("the 400 for a body its schema refuses", () => {
   it("names the body, and no field, for a violation of the body as a whole", () => {
     const problem = problemFor({ minProperties: 2 }, { country: "France" });
     expect(problem.detail).toBe("The request body must NOT have fewer than 2 properties.");
-    expect(problem.extensions).toMatchObject({ field: undefined, violations: [{ pointer: "", problem: "must NOT have fewer than 2 properties" }] });
+    expect(problem.extensions).toMatchObject({
+      field: undefined,
+      violations: [{ pointer: "", problem: "must NOT have fewer than 2 properties" }],
+    });
   });
 });

@@ -45,7 +45,9 @@ describe("the stacks' service roles", () => {
       expect(byService("states.amazonaws.com").map((role) => role.name)).toEqual([expect.stringMatching(/-notify-country-workflow$/)]);
       // start-execution, execution-status, ledger-status and the ledger reconciler.
       expect(byService("lambda.amazonaws.com")).toHaveLength(4);
-      expect(byService("scheduler.amazonaws.com").map((role) => role.name)).toEqual([`sfn-dedup-${environment}-ledger-reconciler-schedule`]);
+      expect(byService("scheduler.amazonaws.com").map((role) => role.name)).toEqual([
+        `sfn-dedup-${environment}-ledger-reconciler-schedule`,
+      ]);
       expect(roles).toHaveLength(6);
       for (const { trust } of roles) expect(trust.Statement).toHaveLength(1);
     });
@@ -57,10 +59,15 @@ describe("the stacks' service roles", () => {
       const group = `arn:${partition}:scheduler:${region}:${ACCOUNT}:schedule-group/default`;
       const own = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": group };
       expect(await assume("scheduler.amazonaws.com", own)).toBe("Allowed");
-      expect(await assume("scheduler.amazonaws.com", { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": group.replace(ACCOUNT, OTHER_ACCOUNT) })).toBe(
+      expect(
+        await assume("scheduler.amazonaws.com", {
+          "aws:SourceAccount": OTHER_ACCOUNT,
+          "aws:SourceArn": group.replace(ACCOUNT, OTHER_ACCOUNT),
+        }),
+      ).toBe("ImplicitlyDenied");
+      expect(await assume("scheduler.amazonaws.com", { ...own, "aws:SourceArn": group.replace(/default$/, "another-group") })).toBe(
         "ImplicitlyDenied",
       );
-      expect(await assume("scheduler.amazonaws.com", { ...own, "aws:SourceArn": group.replace(/default$/, "another-group") })).toBe("ImplicitlyDenied");
       expect(await assume("scheduler.amazonaws.com", {})).toBe("ImplicitlyDenied");
       expect(await assume("events.amazonaws.com", own)).toBe("ImplicitlyDenied");
     });

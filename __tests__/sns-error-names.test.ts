@@ -29,7 +29,10 @@ function publishErrors(): string[] {
 }
 
 function snsErrorNamesIn(rules: Array<{ ErrorEquals: string[] }> = []): string[] {
-  return rules.flatMap((rule) => rule.ErrorEquals).filter((name) => name.startsWith("SNS.")).map((name) => name.slice("SNS.".length));
+  return rules
+    .flatMap((rule) => rule.ErrorEquals)
+    .filter((name) => name.startsWith("SNS."))
+    .map((name) => name.slice("SNS.".length));
 }
 
 describe("the SNS error names in asl/notify-country.asl.json", () => {
@@ -42,7 +45,9 @@ describe("the SNS error names in asl/notify-country.asl.json", () => {
 
   it("reads the SDK's model (a sanity check of the reading itself)", () => {
     expect(exceptions.size).toBeGreaterThan(20);
-    expect(modelledByPublish).toEqual(expect.arrayContaining(["InternalErrorException", "KMSThrottlingException", "AuthorizationErrorException"]));
+    expect(modelledByPublish).toEqual(
+      expect.arrayContaining(["InternalErrorException", "KMSThrottlingException", "AuthorizationErrorException"]),
+    );
     expect(modelledByPublish.every((name) => exceptions.has(name))).toBe(true);
   });
 

@@ -35,11 +35,16 @@ describe("the synthesized start-execution bundle", () => {
   // Whatever a test's requests were answered (started, already-running, already-exists, invalid-request,
   // throttled, unavailable, rejected), each request's line is a valid EMF document counting it under its outcome.
   afterEach(() => {
-    for (const line of [running, fast].flatMap((trigger) => trigger.logs.filter((candidate) => candidate.includes('"execution request"')))) {
+    for (const line of [running, fast].flatMap((trigger) =>
+      trigger.logs.filter((candidate) => candidate.includes('"execution request"')),
+    )) {
       expect(emfViolations(line)).toEqual([]);
       const { outcome } = JSON.parse(line);
       for (const metric of extractedMetrics(line)) {
-        expect(metric).toMatchObject({ namespace: "sfn-dedup", dimensions: { Environment: "default", Workflow: "notify-country", Outcome: outcome } });
+        expect(metric).toMatchObject({
+          namespace: "sfn-dedup",
+          dimensions: { Environment: "default", Workflow: "notify-country", Outcome: outcome },
+        });
       }
     }
   });
@@ -77,7 +82,9 @@ describe("the synthesized start-execution bundle", () => {
     // StartExecution's answer for a running duplicate does not say whether it was redriven: no redriveCount.
     expect(second.body).toEqual({ ...first.body, duplicate: true, redriveCount: undefined });
     const stateMachineArn = running.stack.stateMachines()[0].arn;
-    const portugal = running.service.listExecutions({ stateMachineArn }).executions.filter((e) => e.executionArn === first.body.executionArn);
+    const portugal = running.service
+      .listExecutions({ stateMachineArn })
+      .executions.filter((e) => e.executionArn === first.body.executionArn);
     expect(portugal).toHaveLength(1);
   });
 
@@ -101,7 +108,9 @@ describe("the synthesized start-execution bundle", () => {
     const again = await fast.post({ country: "Spain" });
 
     expect(closed.status).toBe("SUCCEEDED");
-    expect(fast.published).toContainEqual(expect.objectContaining({ topic: expect.stringMatching(/:sfn-dedup-default-notifications$/), message: "I love my Spain" }));
+    expect(fast.published).toContainEqual(
+      expect.objectContaining({ topic: expect.stringMatching(/:sfn-dedup-default-notifications$/), message: "I love my Spain" }),
+    );
     expect(again.statusCode).toBe(409);
     expect(again.body).toMatchObject({
       executionArn: first.body.executionArn,
@@ -209,7 +218,10 @@ describe("the synthesized start-execution bundle", () => {
       environment: { ...fn.environment, AWS_ENDPOINT_URL_SFN: "http://127.0.0.1:9" },
     });
     try {
-      const response = (await unreachable.invoke(postExecutions({ country: "Malta" }))) as { statusCode: number; headers: Record<string, string> };
+      const response = (await unreachable.invoke(postExecutions({ country: "Malta" }))) as {
+        statusCode: number;
+        headers: Record<string, string>;
+      };
       expect(response.statusCode).toBe(503);
       expect(response.headers["retry-after"]).toBe("5");
     } finally {

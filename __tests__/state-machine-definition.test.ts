@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TerraformOutput, TerraformStack, Testing, Token } from "../lib/toolkit/cdktf";
-import { SnsTopic } from "../lib/toolkit/aws-provider";
 import { renderDefinition, substituteDefinition } from "../lib/state-machine-definition";
+import { SnsTopic } from "../lib/toolkit/aws-provider";
+import { TerraformOutput, TerraformStack, Testing, Token } from "../lib/toolkit/cdktf";
 
 describe("renderDefinition", () => {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "asl-"));

@@ -1,7 +1,15 @@
 import { serviceMayCall } from "./support/iam-simulation";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
 import { ACCOUNT, arn, REGION, resolvedDocument } from "./support/resolved-policy";
-import { type Attributes, notificationTopic, referenceTo, resourceWhere, synthProject, synthTrigger, type TerraformJson } from "./support/synth";
+import {
+  type Attributes,
+  notificationTopic,
+  referenceTo,
+  resourceWhere,
+  synthProject,
+  synthTrigger,
+  type TerraformJson,
+} from "./support/synth";
 
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
 const ALARM_TOPIC = arn("sns", "sfn-dedup-prod-alarms");
@@ -23,14 +31,19 @@ const prod = synthProject({
 const fresh = synthTrigger().tf;
 
 const alarms = (tf: TerraformJson): Attributes[] => Object.values(tf.resource.aws_cloudwatch_metric_alarm ?? {});
-const alarm = (tf: TerraformJson, name: string): Attributes => resourceWhere(tf, "aws_cloudwatch_metric_alarm", (candidate) => candidate.alarm_name === name)[1];
+const alarm = (tf: TerraformJson, name: string): Attributes =>
+  resourceWhere(tf, "aws_cloudwatch_metric_alarm", (candidate) => candidate.alarm_name === name)[1];
 const alarmTopic = (tf: TerraformJson): [string, Attributes] => resourceWhere(tf, "aws_sns_topic", (topic) => /-alarms$/.test(topic.name));
 const stateMachineArn = (tf: TerraformJson, name: string) =>
   `\${aws_sfn_state_machine.${resourceWhere(tf, "aws_sfn_state_machine", (machine) => machine.name === name)[0]}.arn}`;
 
 describe("the alarms", () => {
   it("are one set for the environment and five per workflow, each named after what it watches", () => {
-    expect(alarms(prod).map((candidate) => candidate.alarm_name).sort()).toEqual(
+    expect(
+      alarms(prod)
+        .map((candidate) => candidate.alarm_name)
+        .sort(),
+    ).toEqual(
       [
         "sfn-dedup-prod-ledger-status-dead-letters",
         "sfn-dedup-prod-api-5xx",
@@ -54,7 +67,12 @@ describe("the alarms", () => {
   it("notify the alarm topic when they go off and when they are OK again, and treat no data as nothing wrong", () => {
     const topic = `\${aws_sns_topic.${alarmTopic(prod)[0]}.arn}`;
     for (const candidate of alarms(prod)) {
-      expect(candidate).toMatchObject({ actions_enabled: true, alarm_actions: [topic], ok_actions: [topic], treat_missing_data: "notBreaching" });
+      expect(candidate).toMatchObject({
+        actions_enabled: true,
+        alarm_actions: [topic],
+        ok_actions: [topic],
+        treat_missing_data: "notBreaching",
+      });
       expect(candidate.insufficient_data_actions).toBeUndefined();
     }
   });
@@ -92,13 +110,27 @@ describe("the alarms", () => {
     [
       "start-execution errors",
       "sfn-dedup-prod-orders-start-errors",
-      { namespace: "AWS/Lambda", metric_name: "Errors", dimensions: { FunctionName: "sfn-dedup-prod-orders-start" }, statistic: "Sum", period: 300, threshold: 1 },
+      {
+        namespace: "AWS/Lambda",
+        metric_name: "Errors",
+        dimensions: { FunctionName: "sfn-dedup-prod-orders-start" },
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      },
       ["/aws/lambda/sfn-dedup-prod-orders-start", "roll back"],
     ],
     [
       "start-execution throttles",
       "sfn-dedup-prod-start-execution-throttles",
-      { namespace: "AWS/Lambda", metric_name: "Throttles", dimensions: { FunctionName: "sfn-dedup-prod-start-execution" }, statistic: "Sum", period: 300, threshold: 1 },
+      {
+        namespace: "AWS/Lambda",
+        metric_name: "Throttles",
+        dimensions: { FunctionName: "sfn-dedup-prod-start-execution" },
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      },
       ["raise reservedConcurrency", "api.throttling"],
     ],
     [
@@ -168,7 +200,9 @@ describe("the alarm topic", () => {
     const [id, topic] = alarmTopic(prod);
     expect(topic).toMatchObject({ name: "sfn-dedup-prod-alarms", kms_master_key_id: KEY });
     expect(prod.resource.aws_kms_key).toBeUndefined();
-    const subscriptions = Object.values(prod.resource.aws_sns_topic_subscription).filter((subscription) => subscription.topic_arn === `\${aws_sns_topic.${id}.arn}`);
+    const subscriptions = Object.values(prod.resource.aws_sns_topic_subscription).filter(
+      (subscription) => subscription.topic_arn === `\${aws_sns_topic.${id}.arn}`,
+    );
     expect(subscriptions.map((subscription) => [subscription.protocol, subscription.endpoint]).sort()).toEqual([
       ["email", "oncall@example.com"],
       ["email", "ops@example.com"],
@@ -183,7 +217,9 @@ describe("the alarm topic", () => {
     expect(Object.values(fresh.resource.aws_kms_key)).toEqual([
       expect.objectContaining({ enable_key_rotation: true, is_enabled: true, deletion_window_in_days: 30 }),
     ]);
-    expect(Object.values(fresh.resource.aws_kms_key_policy)).toEqual([expect.objectContaining({ key_id: referenceTo(fresh, "aws_kms_key", "key_id") })]);
+    expect(Object.values(fresh.resource.aws_kms_key_policy)).toEqual([
+      expect.objectContaining({ key_id: referenceTo(fresh, "aws_kms_key", "key_id") }),
+    ]);
   });
 
   it("is named by the output alarm_topic_arn", () => {
@@ -192,24 +228,44 @@ describe("the alarm topic", () => {
 
   describe("its policy, evaluated as IAM would (@cloud-copilot/iam-simulate)", () => {
     const policy = resolvedDocument(prod, onlyPolicy(prod).policy);
-    const publish = (context: Record<string, string>, service = "cloudwatch.amazonaws.com") => serviceMayCall(service, "sns:Publish", ALARM_TOPIC, policy, context);
+    const publish = (context: Record<string, string>, service = "cloudwatch.amazonaws.com") =>
+      serviceMayCall(service, "sns:Publish", ALARM_TOPIC, policy, context);
 
     it("lets CloudWatch publish for every alarm of the environment", async () => {
       for (const { alarm_name: name } of alarms(prod)) {
-        expect({ name, decision: await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", `alarm:${name}`) }) }).toEqual({ name, decision: "Allowed" });
+        expect({
+          name,
+          decision: await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", `alarm:${name}`) }),
+        }).toEqual({ name, decision: "Allowed" });
       }
     });
 
     it("not for another alarm, another account's alarm, or another region's, and lets no other service publish", async () => {
-      expect(await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-dev-api-5xx") })).toBe("ImplicitlyDenied");
-      expect(await publish({ "aws:SourceAccount": "222222222222", "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:222222222222:alarm:sfn-dedup-prod-api-5xx" })).toBe("ImplicitlyDenied");
-      expect(await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-prod-api-5xx", "us-east-1") })).toBe("ImplicitlyDenied");
-      expect(await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-prod-api-5xx") }, "events.amazonaws.com")).toBe("ImplicitlyDenied");
+      expect(await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-dev-api-5xx") })).toBe(
+        "ImplicitlyDenied",
+      );
+      expect(
+        await publish({
+          "aws:SourceAccount": "222222222222",
+          "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:222222222222:alarm:sfn-dedup-prod-api-5xx",
+        }),
+      ).toBe("ImplicitlyDenied");
+      expect(
+        await publish({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-prod-api-5xx", "us-east-1") }),
+      ).toBe("ImplicitlyDenied");
+      expect(
+        await publish(
+          { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": arn("cloudwatch", "alarm:sfn-dedup-prod-api-5xx") },
+          "events.amazonaws.com",
+        ),
+      ).toBe("ImplicitlyDenied");
     });
   });
 
   describe("its own key's policy", () => {
-    const policy = resolvedDocument(fresh, Object.values(fresh.resource.aws_kms_key_policy)[0].policy) as { Statement: Array<Record<string, any>> };
+    const policy = resolvedDocument(fresh, Object.values(fresh.resource.aws_kms_key_policy)[0].policy) as {
+      Statement: Array<Record<string, any>>;
+    };
     const key = arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab");
     const topic = arn("sns", "sfn-dedup-default-alarms");
 
@@ -231,7 +287,8 @@ describe("the alarm topic", () => {
       // condition is asserted as written, above, and left out of the simulated policy.
       const simulated = structuredClone(policy);
       delete simulated.Statement[1].Condition.StringEquals["kms:EncryptionContext:aws:sns:topicArn"];
-      const use = (action: string, account: string) => serviceMayCall("cloudwatch.amazonaws.com", action, key, simulated, { "aws:SourceAccount": account });
+      const use = (action: string, account: string) =>
+        serviceMayCall("cloudwatch.amazonaws.com", action, key, simulated, { "aws:SourceAccount": account });
 
       it("lets CloudWatch generate data keys and decrypt on behalf of the account", async () => {
         expect(await use("kms:GenerateDataKey", ACCOUNT)).toBe("Allowed");
@@ -276,7 +333,8 @@ describe("alarms: false", () => {
   const { tf } = synthTrigger({ alarms: false });
 
   it("creates no alarm, no alarm topic and no key, and outputs no alarm topic; the dashboard stays", () => {
-    for (const type of ["aws_cloudwatch_metric_alarm", "aws_sns_topic_policy", "aws_kms_key", "aws_kms_key_policy"]) expect({ type, resources: tf.resource[type] }).toEqual({ type, resources: undefined });
+    for (const type of ["aws_cloudwatch_metric_alarm", "aws_sns_topic_policy", "aws_kms_key", "aws_kms_key_policy"])
+      expect({ type, resources: tf.resource[type] }).toEqual({ type, resources: undefined });
     expect(Object.values(tf.resource.aws_sns_topic).map((topic) => topic.name)).toEqual(["sfn-dedup-default-notifications"]);
     expect(tf.output.alarm_topic_arn).toBeUndefined();
     expect(Object.keys(tf.resource.aws_cloudwatch_dashboard)).toHaveLength(1);

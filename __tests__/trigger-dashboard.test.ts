@@ -1,4 +1,10 @@
-import { DUPLICATE_OUTCOMES, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metrics-contract";
+import {
+  DUPLICATE_OUTCOMES,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  RECONCILER_METRICS,
+  START_METRICS,
+} from "../functions/shared/metrics-contract";
 import { TWO_WORKFLOWS } from "./support/multi-workflow-stack";
 import { unpublished } from "./support/published-metrics";
 import { type Attributes, synthProject, synthTrigger, type TerraformJson } from "./support/synth";
@@ -49,7 +55,12 @@ function metricsOf(widget: Widget): ReadMetric[] {
     return [...expression.matchAll(SEARCH)].map(([, namespace, schema, name, filters]) => {
       const values = Object.fromEntries([...filters.matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
       // A dimension of the schema that no filter names is read for every value (the outcome, on these widgets).
-      return { where, namespace, name, dimensions: Object.fromEntries(schema.split(",").map((dimension) => [dimension, values[dimension] ?? "*"])) };
+      return {
+        where,
+        namespace,
+        name,
+        dimensions: Object.fromEntries(schema.split(",").map((dimension) => [dimension, values[dimension] ?? "*"])),
+      };
     });
   });
 }
@@ -59,7 +70,12 @@ function alarmMetrics(tf: TerraformJson): ReadMetric[] {
     alarm.metric_query
       ? alarm.metric_query
           .filter((query: Attributes) => query.metric)
-          .map((query: Attributes) => ({ where: alarm.alarm_name, namespace: query.metric.namespace, name: query.metric.metric_name, dimensions: query.metric.dimensions }))
+          .map((query: Attributes) => ({
+            where: alarm.alarm_name,
+            namespace: query.metric.namespace,
+            name: query.metric.metric_name,
+            dimensions: query.metric.dimensions,
+          }))
       : [{ where: alarm.alarm_name, namespace: alarm.namespace, name: alarm.metric_name, dimensions: alarm.dimensions }],
   );
 }
@@ -101,7 +117,9 @@ describe("the dashboard", () => {
   });
 
   it("reads the project's metrics of this environment and its workflows, the duplicate outcomes by name", () => {
-    const own = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)].filter((metric) => metric.namespace === METRICS_NAMESPACE);
+    const own = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)].filter(
+      (metric) => metric.namespace === METRICS_NAMESPACE,
+    );
     expect(new Set(own.map((metric) => metric.dimensions[METRIC_DIMENSIONS.environment]))).toEqual(new Set(["prod"]));
     const workflows = own.map((metric) => metric.dimensions[METRIC_DIMENSIONS.workflow]).filter((workflow) => workflow !== undefined);
     expect(new Set(workflows)).toEqual(new Set(["notify-country", "orders"]));
@@ -127,12 +145,18 @@ describe("the dashboard", () => {
 
   it("shows the latency's p50 and p99 and the executions started, succeeded and failed of each workflow", () => {
     const widget = (title: string) => dashboard(prod).widgets.find((candidate) => candidate.properties.title === title)!;
-    expect(widget("orders: latency p99 by outcome (ms)").properties.metrics[0][0].expression).toContain(`MetricName="${START_METRICS.latency}"`);
+    expect(widget("orders: latency p99 by outcome (ms)").properties.metrics[0][0].expression).toContain(
+      `MetricName="${START_METRICS.latency}"`,
+    );
     expect(widget("orders: latency p99 by outcome (ms)").properties.metrics[0][0].expression).toMatch(/'p99', 60\)$/);
     expect(widget("notify-country: latency p50 by outcome (ms)").properties.metrics[0][0].expression).toMatch(/'p50', 60\)$/);
     const executions = metricsOf(widget("orders: executions"));
-    expect(executions.map((metric) => metric.name)).toEqual(expect.arrayContaining(["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed"]));
-    expect(new Set(executions.map((metric) => metric.dimensions.StateMachineArn))).toEqual(new Set([`\${aws_sfn_state_machine.${stateMachineId(prod, "sfn-dedup-prod-orders")}.arn}`]));
+    expect(executions.map((metric) => metric.name)).toEqual(
+      expect.arrayContaining(["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed"]),
+    );
+    expect(new Set(executions.map((metric) => metric.dimensions.StateMachineArn))).toEqual(
+      new Set([`\${aws_sfn_state_machine.${stateMachineId(prod, "sfn-dedup-prod-orders")}.arn}`]),
+    );
   });
 
   it("shows the dead-letter queue's depth and the records the reconciler healed, with the ledger", () => {
@@ -140,7 +164,12 @@ describe("the dashboard", () => {
     const [queue, healed] = widgets.flatMap(metricsOf);
     expect(queue).toMatchObject({ namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible" });
     expect(queue.dimensions.QueueName).toMatch(/^\$\{aws_sqs_queue\.ledger-status_dead-letter-queue_\w+\.name\}$/);
-    expect(healed).toEqual({ where: "Ledger: records healed by the reconciler", namespace: METRICS_NAMESPACE, name: RECONCILER_METRICS.healed, dimensions: { Environment: "prod" } });
+    expect(healed).toEqual({
+      where: "Ledger: records healed by the reconciler",
+      namespace: METRICS_NAMESPACE,
+      name: RECONCILER_METRICS.healed,
+      dimensions: { Environment: "prod" },
+    });
   });
 
   it("lists every alarm of the environment by state, and none with alarms: false", () => {
@@ -158,13 +187,18 @@ describe("the dashboard", () => {
       if (widget.type === "metric") expect(widget.properties.region).toBe("eu-west-1");
     }
     const cells = widgets.flatMap((widget) =>
-      Array.from({ length: widget.width * widget.height }, (_, index) => `${widget.x + (index % widget.width)},${widget.y + Math.floor(index / widget.width)}`),
+      Array.from(
+        { length: widget.width * widget.height },
+        (_, index) => `${widget.x + (index % widget.width)},${widget.y + Math.floor(index / widget.width)}`,
+      ),
     );
     expect(new Set(cells).size).toBe(cells.length);
   });
 
   it("names the stack's resources by Terraform reference only, and no dynamic label that Terraform would read as one", () => {
-    const [body] = Object.values<Attributes>(prod.resource.aws_cloudwatch_dashboard).map((attributes) => attributes.dashboard_body as string);
+    const [body] = Object.values<Attributes>(prod.resource.aws_cloudwatch_dashboard).map(
+      (attributes) => attributes.dashboard_body as string,
+    );
     const references = [...body.matchAll(/\$\{([^}]*)\}/g)].map(([, reference]) => reference);
     expect(references.length).toBeGreaterThan(0);
     for (const reference of references) {

@@ -1,13 +1,13 @@
 import * as path from "node:path";
-import { DynamodbTable, LambdaFunction, SnsTopic } from "../lib/toolkit/aws-provider";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { TerraformOutput, TerraformStack, Testing } from "../lib/toolkit/cdktf";
 import { AwsEnvironment } from "../lib/aws-environment";
 import { policyDocument } from "../lib/iam-policy";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { substituteDefinition } from "../lib/state-machine-definition";
+import { DynamodbTable, LambdaFunction, SnsTopic } from "../lib/toolkit/aws-provider";
+import { TerraformOutput, TerraformStack, Testing } from "../lib/toolkit/cdktf";
 import { WorkflowPermissionsError } from "../lib/workflow-permissions-error";
-import { type TaskGrant, deriveTaskGrants, taskGrantStatements } from "../lib/workflow-task-grants";
+import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "../lib/workflow-task-grants";
 
 const ACCOUNT = "111122223333";
 const OTHER_ACCOUNT = "444455556666";
@@ -457,10 +457,7 @@ describe("deriveTaskGrants: targets that cannot be scoped at synth are refused, 
     ["top level", { QueryLanguage: "JSONata" }, {}],
     ["state", {}, { QueryLanguage: "JSONata" }],
   ])("refuses a JSONata expression as target, JSONata set at the %s", (_, top, onState) => {
-    const definition = machine(
-      { Call: jsonataTask(integration("sns:publish"), { TopicArn: "{% $states.input.topic %}" }, onState) },
-      top,
-    );
+    const definition = machine({ Call: jsonataTask(integration("sns:publish"), { TopicArn: "{% $states.input.topic %}" }, onState) }, top);
     expect(() => derive(definition)).toThrow(
       /State "Call": TopicArn is chosen at run time \(the JSONata expression \{% \$states\.input\.topic %\}\)/,
     );
@@ -468,9 +465,7 @@ describe("deriveTaskGrants: targets that cannot be scoped at synth are refused, 
 
   it("refuses JSONata Arguments that are one expression", () => {
     const definition = machine({ Call: jsonataTask(integration("lambda:invoke"), "{% $states.input %}", { QueryLanguage: "JSONata" }) });
-    expect(() => derive(definition)).toThrow(
-      /its arguments are all chosen at run time \(the JSONata expression \{% \$states\.input %\}\)/,
-    );
+    expect(() => derive(definition)).toThrow(/its arguments are all chosen at run time \(the JSONata expression \{% \$states\.input %\}\)/);
   });
 
   it("refuses a distributed Map, whose own permissions are not derived, and still reads its item processor", () => {
@@ -566,7 +561,8 @@ describe("deriveTaskGrants with Terraform references", () => {
   const synthesized = (build: (stack: TerraformStack) => Record<string, unknown>): unknown => JSON.parse(synthesizedText(build));
   /** `${data.aws_region.aws-environment_….id}`, as AwsEnvironment's references synthesize (the region's name is its id). */
   const environment = (field: "partition" | "region" | "account") => {
-    const [source, attribute] = field === "account" ? ["caller_identity", "account_id"] : field === "region" ? ["region", "id"] : [field, field];
+    const [source, attribute] =
+      field === "account" ? ["caller_identity", "account_id"] : field === "region" ? ["region", "id"] : [field, field];
     return new RegExp(`\\$\\{data\\.aws_${source}\\.aws-environment_\\w+\\.${attribute}\\}`);
   };
 

@@ -23,7 +23,11 @@ describe("a stack with two workflows", () => {
   const stateMachineId = (name: string) => Object.entries(tf.resource.aws_sfn_state_machine).find(([, sm]) => sm.name === name)![0];
 
   it("gives each workflow its own state machine, role, log group, start and status functions, and the default its old names", () => {
-    expect(Object.values(tf.resource.aws_sfn_state_machine).map((sm) => sm.name).sort()).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
+    expect(
+      Object.values(tf.resource.aws_sfn_state_machine)
+        .map((sm) => sm.name)
+        .sort(),
+    ).toEqual(["sfn-dedup-dev-notify-country", "sfn-dedup-dev-orders"]);
     expect(functions.map((fn) => fn.function_name).sort()).toEqual([
       "sfn-dedup-dev-execution-status",
       "sfn-dedup-dev-ledger-reconciler",
@@ -32,7 +36,11 @@ describe("a stack with two workflows", () => {
       "sfn-dedup-dev-orders-status",
       "sfn-dedup-dev-start-execution",
     ]);
-    expect(Object.values(tf.resource.aws_iam_role).map((role) => role.name).sort()).toEqual([
+    expect(
+      Object.values(tf.resource.aws_iam_role)
+        .map((role) => role.name)
+        .sort(),
+    ).toEqual([
       "sfn-dedup-dev-execution-status-function",
       "sfn-dedup-dev-ledger-reconciler-function",
       "sfn-dedup-dev-ledger-reconciler-schedule",
@@ -44,15 +52,23 @@ describe("a stack with two workflows", () => {
       "sfn-dedup-dev-start-execution-function",
     ]);
     expect(Object.values(tf.resource.aws_cloudwatch_log_group).map((group) => group.name)).toEqual(
-      expect.arrayContaining(["/aws/vendedlogs/states/sfn-dedup-dev-orders", "/aws/lambda/sfn-dedup-dev-orders-start", "/aws/lambda/sfn-dedup-dev-orders-status"]),
+      expect.arrayContaining([
+        "/aws/vendedlogs/states/sfn-dedup-dev-orders",
+        "/aws/lambda/sfn-dedup-dev-orders-start",
+        "/aws/lambda/sfn-dedup-dev-orders-status",
+      ]),
     );
   });
 
   it("puts every route on the environment's one HTTP API, each to its own function, invocable from its own route only", () => {
     expect(Object.keys(tf.resource.aws_apigatewayv2_api)).toHaveLength(1);
-    const routes = Object.values(tf.resource.aws_apigatewayv2_route).map((route) => route.route_key).sort();
+    const routes = Object.values(tf.resource.aws_apigatewayv2_route)
+      .map((route) => route.route_key)
+      .sort();
     expect(routes).toEqual(["GET /executions/{executionName}", "GET /orders/{executionName}", "POST /executions", "POST /orders"]);
-    expect(routeTo(tf, "GET /orders/{executionName}").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-dev-orders-status", "invoke_arn"));
+    expect(routeTo(tf, "GET /orders/{executionName}").integration.integration_uri).toBe(
+      functionReference(tf, "sfn-dedup-dev-orders-status", "invoke_arn"),
+    );
     expect(routeTo(tf, "POST /orders").integration.integration_uri).toBe(functionReference(tf, "sfn-dedup-dev-orders-start", "invoke_arn"));
     const permissions = Object.values(tf.resource.aws_lambda_permission).filter((p) => p.principal === "apigateway.amazonaws.com");
     expect(permissions.map((p) => [p.function_name, p.source_arn.split("/*/")[1]])).toEqual(
@@ -61,7 +77,12 @@ describe("a stack with two workflows", () => {
         [functionReference(tf, "sfn-dedup-dev-execution-status", "function_name"), "GET/executions/*"],
       ]),
     );
-    expect(permissions.map((p) => p.source_arn.split("/*/")[1]).sort()).toEqual(["GET/executions/*", "GET/orders/*", "POST/executions", "POST/orders"]);
+    expect(permissions.map((p) => p.source_arn.split("/*/")[1]).sort()).toEqual([
+      "GET/executions/*",
+      "GET/orders/*",
+      "POST/executions",
+      "POST/orders",
+    ]);
   });
 
   it("lets each status function describe its own workflow's executions and read the ledger, nothing else", () => {
@@ -97,7 +118,9 @@ describe("a stack with two workflows", () => {
     const orders = rolePolicy(tf, "-orders-start-function").statements;
     const ordersMachine = `aws_sfn_state_machine.${stateMachineId("sfn-dedup-dev-orders")}`;
     expect(orders.find((s) => s.Sid === "StartWorkflowExecutions")!.Resource).toEqual([`\${${ordersMachine}.arn}`]);
-    expect(orders.find((s) => s.Sid === "DescribeWorkflowExecutions")!.Resource[0]).toMatch(new RegExp(`:execution:\\$\\{${ordersMachine}\\.name\\}:\\*$`));
+    expect(orders.find((s) => s.Sid === "DescribeWorkflowExecutions")!.Resource[0]).toMatch(
+      new RegExp(`:execution:\\$\\{${ordersMachine}\\.name\\}:\\*$`),
+    );
     expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
   });
 
@@ -111,7 +134,9 @@ describe("a stack with two workflows", () => {
     const notify = fns.find((fn) => fn.function_name === "sfn-dedup-dev-start-execution")!;
     expect(orders.environment.variables.RERUN).toBe("after-failure");
     expect(notify.environment.variables).not.toHaveProperty("RERUN");
-    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find((statement) => statement.Sid === "RerunFailedExecutions")!;
+    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find(
+      (statement) => statement.Sid === "RerunFailedExecutions",
+    )!;
     expect(redrive.Action).toEqual(["states:GetExecutionHistory", "states:RedriveExecution"]);
     expect(redrive.Resource).toEqual([expect.stringMatching(/:execution:\$\{aws_sfn_state_machine\.[\w-]+\.name\}:\*$/)]);
     expect(redrive.Resource[0]).toContain("orders");
@@ -140,7 +165,14 @@ describe("a stack with two workflows", () => {
   });
 
   it("outputs each workflow's endpoint and state machine, the default's under the names it had", () => {
-    expect(Object.keys(tf.output).sort()).toEqual(["alarm_topic_arn", "endpoint_url", "orders_endpoint_url", "orders_state_machine_arn", "state_machine_arn", "topic_arn"]);
+    expect(Object.keys(tf.output).sort()).toEqual([
+      "alarm_topic_arn",
+      "endpoint_url",
+      "orders_endpoint_url",
+      "orders_state_machine_arn",
+      "state_machine_arn",
+      "topic_arn",
+    ]);
     expect(tf.output.orders_endpoint_url.value).toMatch(/\/orders$/);
   });
 
@@ -148,18 +180,33 @@ describe("a stack with two workflows", () => {
     expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ LEDGER_KEY_SCOPE: "sfn-dedup-dev-orders" });
     expect(starter("sfn-dedup-dev-start-execution").environment.variables.LEDGER_KEY_SCOPE).toBeUndefined();
     // Each status function reads the records its start function writes: the same table, the same scope.
-    for (const [start, status] of [["sfn-dedup-dev-orders-start", "sfn-dedup-dev-orders-status"], ["sfn-dedup-dev-start-execution", "sfn-dedup-dev-execution-status"]]) {
+    for (const [start, status] of [
+      ["sfn-dedup-dev-orders-start", "sfn-dedup-dev-orders-status"],
+      ["sfn-dedup-dev-start-execution", "sfn-dedup-dev-execution-status"],
+    ]) {
       const { LEDGER_TABLE_NAME, LEDGER_KEY_SCOPE } = starter(start).environment.variables;
-      expect(starter(status).environment.variables).toEqual({ STATE_MACHINE_ARN: expect.any(String), LEDGER_TABLE_NAME, ...(LEDGER_KEY_SCOPE ? { LEDGER_KEY_SCOPE } : {}) });
+      expect(starter(status).environment.variables).toEqual({
+        STATE_MACHINE_ARN: expect.any(String),
+        LEDGER_TABLE_NAME,
+        ...(LEDGER_KEY_SCOPE ? { LEDGER_KEY_SCOPE } : {}),
+      });
     }
-    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders" });
+    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({
+      LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
+    });
     const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
     expect(pattern.detail.stateMachineArn).toHaveLength(2);
   });
 
   it("names each start function's environment and workflow for its metrics, and the ledger-status function's environment", () => {
-    expect(starter("sfn-dedup-dev-start-execution").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev", METRICS_WORKFLOW: "notify-country" });
-    expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev", METRICS_WORKFLOW: "orders" });
+    expect(starter("sfn-dedup-dev-start-execution").environment.variables).toMatchObject({
+      METRICS_ENVIRONMENT: "dev",
+      METRICS_WORKFLOW: "notify-country",
+    });
+    expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({
+      METRICS_ENVIRONMENT: "dev",
+      METRICS_WORKFLOW: "orders",
+    });
     expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({ METRICS_ENVIRONMENT: "dev" });
     expect(starter("sfn-dedup-dev-ledger-status").environment.variables).not.toHaveProperty("METRICS_WORKFLOW");
     // The status functions emit no metrics.
@@ -175,7 +222,9 @@ describe("a stack with two workflows", () => {
       LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
       METRICS_ENVIRONMENT: "dev",
     });
-    const describe = rolePolicy(tf, "-ledger-reconciler-function").statements.find((statement) => statement.Sid === "DescribeServedExecutions")!;
+    const describe = rolePolicy(tf, "-ledger-reconciler-function").statements.find(
+      (statement) => statement.Sid === "DescribeServedExecutions",
+    )!;
     expect(describe.Resource.map((resource: string) => resource.split(":").slice(-2).join(":"))).toEqual([
       "sfn-dedup-dev-notify-country:*",
       "sfn-dedup-dev-orders:*",

@@ -22,7 +22,12 @@ function residentMemory(pid: number): { rss: number; peak: number } {
  * The start-execution zip in its own process (the sandbox's Lambda host) under load, with every service
  * it calls running locally: how much memory the function really needs, which decided its memory size.
  */
-export async function measureFunctionMemory(stackDir: string, label: string, requests: number, concurrency: number): Promise<FunctionMemory | undefined> {
+export async function measureFunctionMemory(
+  stackDir: string,
+  label: string,
+  requests: number,
+  concurrency: number,
+): Promise<FunctionMemory | undefined> {
   if (!fs.existsSync("/proc/self/status")) {
     return undefined;
   }
@@ -37,7 +42,15 @@ export async function measureFunctionMemory(stackDir: string, label: string, req
         while (sent < requests) {
           const id = ++sent;
           const body = Buffer.from(JSON.stringify({ country: `Country ${id}` }));
-          await host.invoke(httpApiEvent({ method: "POST", path: "/executions", routeKey: "POST /executions", headers: { "content-type": "application/json" }, body }));
+          await host.invoke(
+            httpApiEvent({
+              method: "POST",
+              path: "/executions",
+              routeKey: "POST /executions",
+              headers: { "content-type": "application/json" },
+              body,
+            }),
+          );
         }
       }),
     );

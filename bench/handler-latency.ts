@@ -1,6 +1,6 @@
 import * as diagnostics from "node:diagnostics_channel";
-import type { ClientRequest, IncomingMessage } from "node:http";
 import * as fs from "node:fs";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -68,7 +68,11 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     fs.writeFileSync(path.join(taskRoot, name), contents);
   }
   const { handler } = (await import(pathToFileURL(path.join(taskRoot, "index.mjs")).href)) as { handler: Handler };
-  const sfn = new SFNClient({ endpoint: endpoint.url, region: stack.region, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const sfn = new SFNClient({
+    endpoint: endpoint.url,
+    region: stack.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   const stateMachineArn = stack.stateMachines()[0].arn;
 
   let counter = 0;
@@ -76,9 +80,18 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
     const id = ++counter;
     const body = Buffer.from(JSON.stringify({ country: `Country ${id}` }));
     return () =>
-      handler(httpApiEvent({ method: "POST", path: "/executions", routeKey: "POST /executions", headers: { "content-type": "application/json" }, body }), {
-        awsRequestId: `bench-${id}`,
-      });
+      handler(
+        httpApiEvent({
+          method: "POST",
+          path: "/executions",
+          routeKey: "POST /executions",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+        {
+          awsRequestId: `bench-${id}`,
+        },
+      );
   };
   const direct = () => {
     const id = ++counter;
@@ -144,7 +157,15 @@ export async function measureHandlerLatency(stackDir: string, requests: number, 
       }),
     );
     const perSecond = throughputRequests / ((performance.now() - started) / 1000);
-    return { handlerMs, roundTripMs, endpointMs, wireMs, overheadMs, sdkClientMs, throughput: { requests: throughputRequests, concurrency, perSecond } };
+    return {
+      handlerMs,
+      roundTripMs,
+      endpointMs,
+      wireMs,
+      overheadMs,
+      sdkClientMs,
+      throughput: { requests: throughputRequests, concurrency, perSecond },
+    };
   } finally {
     diagnostics.unsubscribe("http.client.request.start", onRequestStart);
     process.stdout.write = write;

@@ -45,7 +45,12 @@ export function measureNode(
         reject(new Error(`node ${args.join(" ")} failed (${code}):\n${stderr}${stdout}`));
         return;
       }
-      resolve({ wallMs, maxRssMiB: Number(rss[1]) / 1024, childrenPeakMiB: rss[2] === undefined ? undefined : Number(rss[2]) / 1024, stdout });
+      resolve({
+        wallMs,
+        maxRssMiB: Number(rss[1]) / 1024,
+        childrenPeakMiB: rss[2] === undefined ? undefined : Number(rss[2]) / 1024,
+        stdout,
+      });
     });
   });
 }

@@ -38,7 +38,10 @@ process.on("exit", () => {
     } catch {
       children = undefined;
     }
-    fs.writeSync(2, `\n@@bench-max-rss-kib ${process.resourceUsage().maxRSS}${children === undefined ? "" : ` children-peak-kib ${children}`}\n`);
+    fs.writeSync(
+      2,
+      `\n@@bench-max-rss-kib ${process.resourceUsage().maxRSS}${children === undefined ? "" : ` children-peak-kib ${children}`}\n`,
+    );
   } catch {
     // stderr already closed: nothing to report to
   }

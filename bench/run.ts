@@ -6,20 +6,20 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, FUNCTION_ENTRIES } from "../lib/function-entries";
+import { NODEJS_RUNTIME } from "../lib/nodejs-runtime";
+import { triggerStacks } from "../local/trigger-stacks";
+import { printUsage, reportedAsUsageError } from "../scripts/command-line";
 import { baselineModules, measureBundleCost } from "./bundle-cost";
 import { measureFunctionMemory } from "./function-memory";
 import { measureHandlerLatency } from "./handler-latency";
 import { measureNode } from "./measured-process";
 import { LAMBDA_NODE_MAJOR, type NodeBinary, nodeBinaries } from "./node-binaries";
+import { BENCH_COMMAND, parseBenchArguments, type Settings } from "./run-arguments";
 import { measureSchemaValidation } from "./schema-validation";
 import { median, percentile } from "./statistics";
 import { measureSynthCost, SYNTH_COMMAND } from "./synth-cost";
 import { measureTestSuite } from "./test-suite-time";
-import { BUNDLE_TARGET_BYTES, DEFAULT_REQUEST_SCHEMA, FUNCTION_BUNDLES, FUNCTION_ENTRIES } from "../lib/function-entries";
-import { NODEJS_RUNTIME } from "../lib/nodejs-runtime";
-import { triggerStacks } from "../local/trigger-stacks";
-import { printUsage, reportedAsUsageError } from "../scripts/command-line";
-import { BENCH_COMMAND, parseBenchArguments, type Settings } from "./run-arguments";
 
 interface Row {
   readonly measure: string;
@@ -199,7 +199,10 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
       target: "p99 <= 2 ms",
       met: overheadP99 <= 2,
     },
-    { measure: `handler throughput (${latency.throughput.concurrency} at once)`, value: `${fixed(latency.throughput.perSecond, 0)} requests/s` },
+    {
+      measure: `handler throughput (${latency.throughput.concurrency} at once)`,
+      value: `${fixed(latency.throughput.perSecond, 0)} requests/s`,
+    },
   );
   const quantiles = (values: readonly number[]) => ({ p50: p(values, 50), p99: p(values, 99) });
   figures.handler = {
@@ -237,7 +240,9 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
   log("function memory under load…");
   const memory = [await measureFunctionMemory(projectStack, "start-execution", settings.memoryRequests, 50)];
   const ledgerOut = await synthesizeLedgerVariant(workspace);
-  memory.push(await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50));
+  memory.push(
+    await measureFunctionMemory(path.join(ledgerOut, "stacks", "bench"), "start-execution, ledger build", settings.memoryRequests, 50),
+  );
   for (const figure of memory) {
     if (figure) {
       rows.push({
@@ -294,7 +299,11 @@ function printTable(rows: readonly Row[], settings: Settings, nodes: readonly No
   ]);
   const header = ["measure", "median", "baseline, same run", "ratio", "target", ""];
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column].length)));
-  const line = (values: readonly string[]) => values.map((value, column) => value.padEnd(widths[column])).join("  ").trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((value, column) => value.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd();
   const { cpu, cores, memoryGiB, node } = machine();
   process.stdout.write(
     [

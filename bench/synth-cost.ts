@@ -79,7 +79,10 @@ export async function measureSynthCost(runs: number, workspace: string): Promise
   const barrelImport: ProcessMeasure[] = [];
   const outdirs = { project: "", matrix: "" };
   for (let run = 0; run < runs; run++) {
-    for (const [kind, measures] of [["project", project], ["matrix", matrix]] as const) {
+    for (const [kind, measures] of [
+      ["project", project],
+      ["matrix", matrix],
+    ] as const) {
       // A new directory each run, as a fresh clone would synthesize into; the caller removes the workspace.
       outdirs[kind] = path.join(workspace, `synth-${kind}-${run}`);
       const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdirs[kind] };

@@ -1,7 +1,7 @@
-import { KmsKey, KmsKeyPolicy, SnsTopic, SnsTopicPolicy } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import { subscribeByEmail } from "./notification-topic";
+import { KmsKey, KmsKeyPolicy, SnsTopic, SnsTopicPolicy } from "./toolkit/aws-provider";
 
 export interface AlarmTopicProps {
   /** `sfn-dedup-<env>-alarms`. */

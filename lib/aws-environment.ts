@@ -1,6 +1,6 @@
+import { Construct } from "constructs";
 import { DataAwsCallerIdentity, DataAwsPartition, DataAwsRegion } from "./toolkit/aws-provider";
 import { TerraformStack } from "./toolkit/cdktf";
-import { Construct } from "constructs";
 
 const ID = "aws-environment";
 

@@ -1,5 +1,5 @@
-import { AwsProvider } from "./toolkit/aws-provider";
 import type { Construct } from "constructs";
+import { AwsProvider } from "./toolkit/aws-provider";
 
 export interface AwsProviderProps {
   readonly region: string;

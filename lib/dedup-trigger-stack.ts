@@ -1,10 +1,8 @@
 import * as path from "node:path";
-import { TerraformOutput, TerraformStack } from "./toolkit/cdktf";
 import type { Construct } from "constructs";
 import { EXECUTION_NAME_PARAMETER, STATUS_ENVIRONMENT } from "../functions/execution-status/contract";
 import { LEDGER_KEY_SCOPE_VARIABLE } from "../functions/shared/ledger-contract";
-import type { ExecutionNameStrategy } from "../functions/start-execution/contract";
-import type { RequestMetricDimensions } from "../functions/start-execution/contract";
+import type { ExecutionNameStrategy, RequestMetricDimensions } from "../functions/start-execution/contract";
 import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, ENVIRONMENT } from "../functions/start-execution/contract";
 import { AwsEnvironment } from "./aws-environment";
 import { awsProvider } from "./aws-provider";
@@ -22,12 +20,13 @@ import { NotificationTopic } from "./notification-topic";
 import { PROJECT_ROOT } from "./project-root";
 import { defaultTags } from "./project-tags";
 import { resourcePrefix } from "./resource-names";
-import { substituteDefinition } from "./state-machine-definition";
 import { stateBackend } from "./state-backend";
+import { substituteDefinition } from "./state-machine-definition";
+import { TerraformOutput, TerraformStack } from "./toolkit/cdktf";
 import { TriggerAlarms } from "./trigger-alarms";
 import { TriggerDashboard } from "./trigger-dashboard";
-import { WorkflowStateMachine } from "./workflow-state-machine";
 import { type WorkflowIdentity, workflowIdentity } from "./workflow-identity";
+import { WorkflowStateMachine } from "./workflow-state-machine";
 import { deriveTaskGrants, type TaskGrant, taskGrantStatements } from "./workflow-task-grants";
 
 /**
@@ -86,7 +85,9 @@ export class DedupTriggerStack extends TerraformStack {
       });
     }
 
-    const starters = workflows.map(({ workflow, identity, stateMachine }) => startExecutionFunction(this, config, workflow, identity, stateMachine, this.ledger));
+    const starters = workflows.map(({ workflow, identity, stateMachine }) =>
+      startExecutionFunction(this, config, workflow, identity, stateMachine, this.ledger),
+    );
     const statusFunctions = workflows.map(({ workflow, identity, stateMachine }) =>
       executionStatusFunction(this, config, workflow, identity, stateMachine, this.ledger),
     );
@@ -239,7 +240,12 @@ function workflowStateMachine(stack: TerraformStack, config: EnvironmentConfig, 
  * What the tasks may do: publishing to the project's topic comes with the topic's encryption statements (as
  * the topic grants it); every other target as derived from the ASL; then the workflow's own statements.
  */
-function taskStatementsOf(grants: readonly TaskGrant[], topic: NotificationTopic, topicArn: string, workflow: WorkflowConfig): PolicyStatement[] {
+function taskStatementsOf(
+  grants: readonly TaskGrant[],
+  topic: NotificationTopic,
+  topicArn: string,
+  workflow: WorkflowConfig,
+): PolicyStatement[] {
   const publishesToTopic = grants.some((grant) => grant.actions.includes("sns:Publish") && grant.resources.includes(topicArn));
   const otherGrants = grants
     .map((grant) => ({ ...grant, resources: grant.resources.filter((resource) => resource !== topicArn) }))
@@ -280,7 +286,9 @@ function startExecutionFunction(
       // Unset means "never", so that the functions of workflows that do not re-run keep their configuration.
       ...(workflow.rerun === "after-failure" ? { [ENVIRONMENT.rerun]: workflow.rerun } : {}),
       // Unset means 90, AWS's default, for the same reason.
-      ...(config.stepFunctionsHistoryDays === DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS ? {} : { [ENVIRONMENT.stepFunctionsHistoryDays]: String(config.stepFunctionsHistoryDays) }),
+      ...(config.stepFunctionsHistoryDays === DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS
+        ? {}
+        : { [ENVIRONMENT.stepFunctionsHistoryDays]: String(config.stepFunctionsHistoryDays) }),
       ...(ledger ? ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity) : {}),
     },
     statements: [
@@ -321,7 +329,13 @@ function executionStatusFunction(
       // Only when asked for: outputs may hold personal data.
       ...(workflow.exposeOutput ? { [STATUS_ENVIRONMENT.exposeOutput]: "true" } : {}),
       // The table and the key scope exactly as the start function gets them, so it reads the records that one writes.
-      ...(ledger ? pick(ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity), STATUS_ENVIRONMENT.ledgerTableName, STATUS_ENVIRONMENT.ledgerKeyScope) : {}),
+      ...(ledger
+        ? pick(
+            ledgerEnvironment(ledger.name, config.ledger?.retentionDays, identity),
+            STATUS_ENVIRONMENT.ledgerTableName,
+            STATUS_ENVIRONMENT.ledgerKeyScope,
+          )
+        : {}),
     },
     statements: [...stateMachine.describeStatements(), ...(ledger ? [ledger.readStatement()] : [])],
     policyName: "describe-workflow-executions",
@@ -357,7 +371,11 @@ function ledgerEnvironment(tableName: string, retentionDays: number | undefined,
 }
 
 /** The start-execution function's configuration, in the variables functions/start-execution/settings.ts reads. */
-function startExecutionEnvironment(stateMachineArn: string, strategy: ExecutionNameStrategy, metrics: RequestMetricDimensions): Record<string, string> {
+function startExecutionEnvironment(
+  stateMachineArn: string,
+  strategy: ExecutionNameStrategy,
+  metrics: RequestMetricDimensions,
+): Record<string, string> {
   return {
     [ENVIRONMENT.stateMachineArn]: stateMachineArn,
     // The dimension values of the metrics in its log lines (functions/start-execution/request-log.ts).

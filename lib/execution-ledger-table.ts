@@ -1,7 +1,14 @@
-import { DynamodbTable } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { CHECK_AFTER_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "../functions/shared/ledger-contract";
+import {
+  CHECK_AFTER_ATTRIBUTE,
+  LEDGER_KEY,
+  LEDGER_TTL_ATTRIBUTE,
+  OPEN_RECORD_PROJECTION,
+  OPEN_RECORDS_INDEX,
+  OPEN_SHARD_ATTRIBUTE,
+} from "../functions/shared/ledger-contract";
 import type { PolicyStatement } from "./iam-policy";
+import { DynamodbTable } from "./toolkit/aws-provider";
 
 export interface ExecutionLedgerTableProps {
   readonly name: string;

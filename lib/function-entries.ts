@@ -71,7 +71,10 @@ export const FUNCTION_BUNDLES = {
  * DynamoDB client; the other ships without one), carrying the validator made from the workflow's request schema.
  */
 export function startExecutionBundle(workflow: WorkflowConfig, withLedger: boolean): NodejsBundleOptions {
-  return { entry: withLedger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution, requestSchema: workflow.request };
+  return {
+    entry: withLedger ? FUNCTION_ENTRIES.startExecutionWithLedger : FUNCTION_ENTRIES.startExecution,
+    requestSchema: workflow.request,
+  };
 }
 
 /**
@@ -88,6 +91,11 @@ export function executionStatusBundle(withLedger: boolean): NodejsBundleOptions 
  */
 export function functionBundlesFor(environment: EnvironmentConfig): NodejsBundleOptions[] {
   const withLedger = environment.ledger !== undefined;
-  const perWorkflow = environment.workflows.flatMap((workflow) => [startExecutionBundle(workflow, withLedger), executionStatusBundle(withLedger)]);
-  return withLedger ? [...perWorkflow, { entry: FUNCTION_ENTRIES.ledgerStatus }, { entry: FUNCTION_ENTRIES.ledgerReconciler }] : perWorkflow;
+  const perWorkflow = environment.workflows.flatMap((workflow) => [
+    startExecutionBundle(workflow, withLedger),
+    executionStatusBundle(withLedger),
+  ]);
+  return withLedger
+    ? [...perWorkflow, { entry: FUNCTION_ENTRIES.ledgerStatus }, { entry: FUNCTION_ENTRIES.ledgerReconciler }]
+    : perWorkflow;
 }

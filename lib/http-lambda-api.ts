@@ -1,3 +1,6 @@
+import { Construct } from "constructs";
+import type { AuthorizationConfig, CorsConfig, ThrottlingConfig } from "./config/api-config";
+import { managedLogGroup } from "./managed-log-group";
 import {
   Apigatewayv2Api,
   Apigatewayv2Authorizer,
@@ -8,9 +11,6 @@ import {
   type LambdaFunction,
   LambdaPermission,
 } from "./toolkit/aws-provider";
-import { Construct } from "constructs";
-import type { AuthorizationConfig, CorsConfig, ThrottlingConfig } from "./config/api-config";
-import { managedLogGroup } from "./managed-log-group";
 
 export interface HttpLambdaApiProps {
   readonly name: string;
@@ -85,7 +85,6 @@ export class HttpLambdaApi extends Construct {
         throttlingBurstLimit: props.throttling.burstLimit,
       },
     });
-
   }
 
   /**

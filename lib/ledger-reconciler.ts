@@ -1,7 +1,6 @@
-import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
-import { SchedulerSchedule } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/contract";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
 import { AwsEnvironment } from "./aws-environment";
 import type { ExecutionLedgerTable } from "./execution-ledger-table";
 import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
@@ -10,6 +9,7 @@ import { type LedgerStateMachine, scopedStateMachinesEnvironment } from "./ledge
 import { NodejsFunction } from "./nodejs-function";
 import { reconcilerScheduleRoleName } from "./resource-names";
 import { ServiceRole } from "./service-role";
+import { SchedulerSchedule } from "./toolkit/aws-provider";
 
 export interface LedgerReconcilerProps {
   /** Resource name prefix, `sfn-dedup-<env>`. */

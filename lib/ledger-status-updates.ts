@@ -1,3 +1,13 @@
+import { Construct } from "constructs";
+import {
+  LEDGER_SCOPED_STATE_MACHINES_VARIABLE,
+  LEDGER_TABLE_VARIABLE,
+  STATUS_CHANGE_DETAIL_TYPE,
+} from "../functions/shared/ledger-contract";
+import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
+import type { ExecutionLedgerTable } from "./execution-ledger-table";
+import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
+import { NodejsFunction } from "./nodejs-function";
 import {
   CloudwatchEventRule,
   CloudwatchEventTarget,
@@ -5,12 +15,6 @@ import {
   LambdaPermission,
   SqsQueue,
 } from "./toolkit/aws-provider";
-import { Construct } from "constructs";
-import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, LEDGER_TABLE_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../functions/shared/ledger-contract";
-import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
-import type { ExecutionLedgerTable } from "./execution-ledger-table";
-import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
-import { NodejsFunction } from "./nodejs-function";
 
 export interface LedgerStateMachine {
   readonly workflow: string;

@@ -1,5 +1,5 @@
-import { CloudwatchLogGroup } from "./toolkit/aws-provider";
 import type { Construct } from "constructs";
+import { CloudwatchLogGroup } from "./toolkit/aws-provider";
 
 export interface ManagedLogGroupProps {
   readonly name: string;

@@ -208,7 +208,10 @@ function entriesBuildOptions(entries: readonly NodejsBundleOptions[]): BuildOpti
   const { outfile: _, ...options } = entryBuildOptions(entries[0]);
   return {
     ...options,
-    entryPoints: entries.map(({ entry }, index) => ({ in: path.join(PROJECT_ROOT, entry), out: path.basename(outputPathOf(index), ".mjs") })),
+    entryPoints: entries.map(({ entry }, index) => ({
+      in: path.join(PROJECT_ROOT, entry),
+      out: path.basename(outputPathOf(index), ".mjs"),
+    })),
     outdir: ENTRIES_OUTDIR,
     outExtension: { ".js": ".mjs" },
   };

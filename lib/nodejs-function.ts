@@ -1,13 +1,13 @@
-import { type CloudwatchLogGroup, LambdaFunction } from "./toolkit/aws-provider";
-import { AssetType, TerraformAsset } from "./toolkit/cdktf";
 import { Construct } from "constructs";
+import type { FunctionLimits } from "./function-entries";
 import type { PolicyStatement } from "./iam-policy";
 import { managedLogGroup } from "./managed-log-group";
-import type { FunctionLimits } from "./function-entries";
 import { bundleNodejsFunction } from "./nodejs-bundle";
 import { NODEJS_RUNTIME } from "./nodejs-runtime";
 import { ServiceRole } from "./service-role";
 import { xrayTracingStatement } from "./service-telemetry";
+import { type CloudwatchLogGroup, LambdaFunction } from "./toolkit/aws-provider";
+import { AssetType, TerraformAsset } from "./toolkit/cdktf";
 
 export interface NodejsFunctionProps {
   readonly name: string;

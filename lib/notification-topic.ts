@@ -1,7 +1,7 @@
-import { SnsTopic, SnsTopicSubscription } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import type { PolicyStatement } from "./iam-policy";
+import { SnsTopic, SnsTopicSubscription } from "./toolkit/aws-provider";
 
 export interface NotificationTopicProps {
   readonly name: string;
@@ -40,7 +40,12 @@ export class NotificationTopic extends Construct {
     return [
       { sid: "PublishToNotificationTopic", actions: ["sns:Publish"], resources: [this.topic.arn] },
       this.kmsKeyArn
-        ? { sid: "EncryptForNotificationTopic", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [this.kmsKeyArn], conditions: { StringEquals: viaSns } }
+        ? {
+            sid: "EncryptForNotificationTopic",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [this.kmsKeyArn],
+            conditions: { StringEquals: viaSns },
+          }
         : {
             sid: "EncryptForNotificationTopic",
             actions: ["kms:GenerateDataKey", "kms:Decrypt"],

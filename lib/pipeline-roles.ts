@@ -41,7 +41,9 @@ export class PipelineRoleError extends Error {
  */
 function deployableAccount(environment: EnvironmentConfig): string {
   if (!environment.account) {
-    throw new PipelineRoleError(`Environment ${environment.name} has no account: only configured environments are deployed by the pipeline.`);
+    throw new PipelineRoleError(
+      `Environment ${environment.name} has no account: only configured environments are deployed by the pipeline.`,
+    );
   }
   if (environment.name === "github" || environment.name.startsWith("github-")) {
     throw new PipelineRoleError(
@@ -99,7 +101,9 @@ export interface PipelineRoles {
  * (`deploy`). A test fails when a stack uses a type missing here, so the documented roles keep up with
  * the code.
  */
-export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof ResourceScopes; read: readonly string[]; write: readonly string[] }>> = {
+export const ACTIONS_BY_RESOURCE_TYPE: Readonly<
+  Record<string, { service: keyof ResourceScopes; read: readonly string[]; write: readonly string[] }>
+> = {
   aws_sns_topic: {
     service: "sns",
     read: ["sns:GetTopicAttributes", "sns:ListTagsForResource"],
@@ -116,7 +120,11 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
     write: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
   },
-  aws_cloudwatch_dashboard: { service: "cloudwatch", read: ["cloudwatch:GetDashboard"], write: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"] },
+  aws_cloudwatch_dashboard: {
+    service: "cloudwatch",
+    read: ["cloudwatch:GetDashboard"],
+    write: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
+  },
   // The alarm topic's own key, when the environment has no kmsKeyArn (lib/alarm-topic.ts). Creating it is apart
   // (createAlarmTopicKey): CreateKey names no key.
   aws_kms_key: {
@@ -137,7 +145,13 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
   aws_sfn_state_machine: {
     service: "states",
     read: ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource"],
-    write: ["states:CreateStateMachine", "states:UpdateStateMachine", "states:DeleteStateMachine", "states:TagResource", "states:UntagResource"],
+    write: [
+      "states:CreateStateMachine",
+      "states:UpdateStateMachine",
+      "states:DeleteStateMachine",
+      "states:TagResource",
+      "states:UntagResource",
+    ],
   },
   aws_iam_role: {
     service: "iam",
@@ -228,11 +242,31 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, { service: keyof 
     read: ["scheduler:GetSchedule"],
     write: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
   },
-  aws_apigatewayv2_api: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE", "apigateway:PUT"] },
-  aws_apigatewayv2_integration: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
-  aws_apigatewayv2_route: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
-  aws_apigatewayv2_stage: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
-  aws_apigatewayv2_authorizer: { service: "apigateway", read: ["apigateway:GET"], write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"] },
+  aws_apigatewayv2_api: {
+    service: "apigateway",
+    read: ["apigateway:GET"],
+    write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE", "apigateway:PUT"],
+  },
+  aws_apigatewayv2_integration: {
+    service: "apigateway",
+    read: ["apigateway:GET"],
+    write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+  },
+  aws_apigatewayv2_route: {
+    service: "apigateway",
+    read: ["apigateway:GET"],
+    write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+  },
+  aws_apigatewayv2_stage: {
+    service: "apigateway",
+    read: ["apigateway:GET"],
+    write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+  },
+  aws_apigatewayv2_authorizer: {
+    service: "apigateway",
+    read: ["apigateway:GET"],
+    write: ["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+  },
 };
 
 /** Data sources read at plan time; they need no permission (sts:GetCallerIdentity never does). */
@@ -269,7 +303,11 @@ interface ResourceScopes {
  * the pipeline's own roles then keep only the state and the right to assume it, and that role has what
  * the deploy role would otherwise have.
  */
-export function pipelineRolesFor(environment: EnvironmentConfig, environments: readonly EnvironmentConfig[], repository: string): PipelineRoles {
+export function pipelineRolesFor(
+  environment: EnvironmentConfig,
+  environments: readonly EnvironmentConfig[],
+  repository: string,
+): PipelineRoles {
   const account = deployableAccount(environment);
   const inAccount = environments.filter((candidate) => candidate.account === account);
   inAccount.forEach(deployableAccount);
@@ -305,9 +343,17 @@ export function pipelineRolesFor(environment: EnvironmentConfig, environments: r
   return {
     plan,
     deploy,
-    state: stateRoleArn ? stateRole(stateRoleArn, environments.filter((candidate) => candidate.state?.roleArn === stateRoleArn)) : undefined,
+    state: stateRoleArn
+      ? stateRole(
+          stateRoleArn,
+          environments.filter((candidate) => candidate.state?.roleArn === stateRoleArn),
+        )
+      : undefined,
     providerRole: providerRoleArn
-      ? providerRole(providerRoleArn, environments.filter((candidate) => candidate.deployRoleArn === providerRoleArn))
+      ? providerRole(
+          providerRoleArn,
+          environments.filter((candidate) => candidate.deployRoleArn === providerRoleArn),
+        )
       : undefined,
   };
 }
@@ -500,11 +546,23 @@ function stateAccessStatements(environments: readonly EnvironmentConfig[], acces
           Condition: { StringEquals: { "s3:prefix": [state.key, `${state.key}.tflock`] } },
         },
         { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
-        ...(access === "deploy" ? [{ Sid: "WriteOwnState", Effect: "Allow" as const, Action: ["s3:PutObject"], Resource: [stateObject] }] : []),
-        { Sid: "TakeAndReleaseStateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [lockFile] },
+        ...(access === "deploy"
+          ? [{ Sid: "WriteOwnState", Effect: "Allow" as const, Action: ["s3:PutObject"], Resource: [stateObject] }]
+          : []),
+        {
+          Sid: "TakeAndReleaseStateLock",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          Resource: [lockFile],
+        },
       ];
       if (state.kmsKeyId) {
-        statements.push({ Sid: "UseStateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: [state.kmsKeyId] });
+        statements.push({
+          Sid: "UseStateKey",
+          Effect: "Allow",
+          Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+          Resource: [state.kmsKeyId],
+        });
       }
       return statements;
     }),

@@ -1,6 +1,6 @@
-import { IamRole, IamRolePolicy } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
-import { policyDocument, type PolicyStatement, type ServiceSource, serviceTrustPolicy } from "./iam-policy";
+import { type PolicyStatement, policyDocument, type ServiceSource, serviceTrustPolicy } from "./iam-policy";
+import { IamRole, IamRolePolicy } from "./toolkit/aws-provider";
 
 export interface ServiceRoleProps {
   readonly name: string;

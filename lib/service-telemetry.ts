@@ -9,7 +9,7 @@ export function xrayTracingStatement(): PolicyStatement {
     sid: "SendXRayTraces",
     actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
     resources: ["*"],
-    wildcardResourceReason: "X-Ray actions have no resource types; AWS requires Resource \"*\".",
+    wildcardResourceReason: 'X-Ray actions have no resource types; AWS requires Resource "*".',
   };
 }
 
@@ -32,6 +32,6 @@ export function logDeliveryStatement(): PolicyStatement {
       "logs:DescribeLogGroups",
     ],
     resources: ["*"],
-    wildcardResourceReason: "Log delivery actions take no resource; AWS requires Resource \"*\" for vended logs.",
+    wildcardResourceReason: 'Log delivery actions take no resource; AWS requires Resource "*" for vended logs.',
   };
 }

@@ -1,5 +1,5 @@
-import { LocalBackend, S3Backend, type TerraformStack } from "./toolkit/cdktf";
 import type { StateConfig } from "./config/environment-config";
+import { LocalBackend, S3Backend, type TerraformStack } from "./toolkit/cdktf";
 
 /**
  * Where the stack's state lives. Remote: S3, encrypted, locked with S3's own lock file (Terraform >= 1.10;

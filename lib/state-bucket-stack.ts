@@ -1,3 +1,9 @@
+import type { Construct } from "constructs";
+import { awsProvider } from "./aws-provider";
+import { type StateBucketConfig, stateBucketStackName } from "./config/project-config";
+import { defaultTags } from "./project-tags";
+import { PROJECT_NAME } from "./resource-names";
+import { stateBackend } from "./state-backend";
 import {
   S3Bucket,
   S3BucketLifecycleConfiguration,
@@ -8,12 +14,6 @@ import {
   S3BucketVersioningA,
 } from "./toolkit/aws-provider";
 import { TerraformOutput, TerraformStack } from "./toolkit/cdktf";
-import type { Construct } from "constructs";
-import { awsProvider } from "./aws-provider";
-import { type StateBucketConfig, stateBucketStackName } from "./config/project-config";
-import { defaultTags } from "./project-tags";
-import { PROJECT_NAME } from "./resource-names";
-import { stateBackend } from "./state-backend";
 
 /** Old state versions are kept this long after being replaced: long enough to roll back a bad apply. */
 export const NONCURRENT_STATE_VERSION_DAYS = 90;
@@ -90,7 +90,10 @@ export class StateBucketStack extends TerraformStack {
       dependsOn: [versioning],
     });
 
-    new TerraformOutput(this, "bucket_name", { value: this.bucket.bucket, description: `State bucket of: ${config.environments.join(", ")}.` });
+    new TerraformOutput(this, "bucket_name", {
+      value: this.bucket.bucket,
+      description: `State bucket of: ${config.environments.join(", ")}.`,
+    });
     new TerraformOutput(this, "bucket_arn", { value: this.bucket.arn });
   }
 }

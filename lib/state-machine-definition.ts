@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Token } from "./toolkit/cdktf";
 import { PROJECT_ROOT } from "./project-root";
+import { Token } from "./toolkit/cdktf";
 
 /** `${Name}` in a string value of the ASL, as in AWS CDK's `definitionSubstitutions`. */
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
@@ -84,11 +84,13 @@ export function substituteDefinition(
   }
   if (missing.size > 0) {
     throw new Error(
-      `${displayPath}: ${[...missing].map((name) => "${" + name + "}").join(", ")} ${missing.size === 1 ? "has" : "have"} no value; ` +
+      `${displayPath}: ${[...missing].map((name) => `\${${name}}`).join(", ")} ${missing.size === 1 ? "has" : "have"} no value; ` +
         `values given: ${known.length > 0 ? known.join(", ") : "none"}.`,
     );
   }
-  const unused = Object.keys(substitutions).sort().filter((name) => !used.has(name));
+  const unused = Object.keys(substitutions)
+    .sort()
+    .filter((name) => !used.has(name));
   if (unused.length > 0) {
     throw new Error(
       `${displayPath}: ${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} never used by the definition; ` +
@@ -118,4 +120,3 @@ function mapJson(value: unknown, mapString: (text: string) => string, mapKey: (k
   }
   return value;
 }
-

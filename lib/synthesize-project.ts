@@ -1,7 +1,7 @@
-import { App, type TerraformStack } from "./toolkit/cdktf";
 import type { ProjectConfig } from "./config/project-config";
 import { DedupTriggerStack } from "./dedup-trigger-stack";
 import { StateBucketStack } from "./state-bucket-stack";
+import { App, type TerraformStack } from "./toolkit/cdktf";
 
 /** Every stack of the project: one per environment, one per state bucket, synthesized into the App's outdir. */
 export function synthesizeProject(project: ProjectConfig, context: Record<string, unknown>): { app: App; stacks: TerraformStack[] } {

@@ -1,10 +1,18 @@
-import { CloudwatchMetricAlarm } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { type RequestOutcome, START_METRICS } from "../functions/shared/metrics-contract";
 import { AlarmTopic } from "./alarm-topic";
 import type { AlarmsConfig } from "./config/alarms-config";
 import { FUNCTION_ERROR_RETRY_ATTEMPTS } from "./ledger-status-updates";
-import { AWS_METRICS, functionMetric, httpApiMetric, type MetricId, queueMetric, startMetric, stateMachineMetric } from "./observed-metrics";
+import {
+  AWS_METRICS,
+  functionMetric,
+  httpApiMetric,
+  type MetricId,
+  queueMetric,
+  startMetric,
+  stateMachineMetric,
+} from "./observed-metrics";
+import { CloudwatchMetricAlarm } from "./toolkit/aws-provider";
 
 /** A workflow as its alarms and its dashboard widgets name it. */
 export interface ObservedWorkflow {
@@ -119,7 +127,13 @@ function metricAlarm(scope: Construct, definition: AlarmDefinition, topicArn: st
       ...definition.metrics.map((metric, index) => ({
         id: ids[index],
         returnData: false,
-        metric: { namespace: metric.namespace, metricName: metric.name, dimensions: { ...metric.dimensions }, stat: definition.statistic, period: definition.periodSeconds },
+        metric: {
+          namespace: metric.namespace,
+          metricName: metric.name,
+          dimensions: { ...metric.dimensions },
+          stat: definition.statistic,
+          period: definition.periodSeconds,
+        },
       })),
       { id: "total", expression: ids.map((metricId) => `FILL(${metricId}, 0)`).join(" + "), label: "Total", returnData: true },
     ],
@@ -130,7 +144,13 @@ function metricAlarm(scope: Construct, definition: AlarmDefinition, topicArn: st
 function alarmDefinitions(props: TriggerAlarmsProps): AlarmDefinition[] {
   const { thresholds } = props.config;
   const named = (name: string) => ({ id: name.slice(props.prefix.length + 1), name });
-  const count = { statistic: "Sum" as const, periodSeconds: COUNT_PERIOD_SECONDS, evaluationPeriods: 1, datapointsToAlarm: 1, comparison: "GreaterThanOrEqualToThreshold" as const };
+  const count = {
+    statistic: "Sum" as const,
+    periodSeconds: COUNT_PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    comparison: "GreaterThanOrEqualToThreshold" as const,
+  };
   const environmentAlarms: AlarmDefinition[] = [
     ...(props.deadLetterQueueName
       ? [
@@ -202,7 +222,9 @@ function workflowAlarms(
         "timed out or were aborted in 5 minutes. Filter its executions by status in the Step Functions console, read the error and cause in " +
         `each history and in /aws/vendedlogs/states/${workflow.stateMachineName}; fix the cause, then redrive them (within 14 days) or, ` +
         "for a workflow with rerun after-failure, let clients resend.",
-      metrics: [stepFunctions.failed, stepFunctions.timedOut, stepFunctions.aborted].map((name) => stateMachineMetric(name, workflow.stateMachineArn)),
+      metrics: [stepFunctions.failed, stepFunctions.timedOut, stepFunctions.aborted].map((name) =>
+        stateMachineMetric(name, workflow.stateMachineArn),
+      ),
       ...count,
       threshold: thresholds.failedExecutions,
     },

@@ -1,7 +1,16 @@
-import { CloudwatchDashboard } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { DUPLICATE_OUTCOMES, RECONCILER_METRICS, START_METRICS } from "../functions/shared/metrics-contract";
-import { AWS_METRICS, environmentMetric, httpApiMetric, type MetricId, queueMetric, startMetric, startMetricSearch, stateMachineMetric } from "./observed-metrics";
+import {
+  AWS_METRICS,
+  environmentMetric,
+  httpApiMetric,
+  type MetricId,
+  queueMetric,
+  startMetric,
+  startMetricSearch,
+  stateMachineMetric,
+} from "./observed-metrics";
+import { CloudwatchDashboard } from "./toolkit/aws-provider";
 import type { ObservedWorkflow } from "./trigger-alarms";
 
 export interface TriggerDashboardProps {
@@ -71,31 +80,49 @@ function dashboardWidgets(props: TriggerDashboardProps): Widget[] {
     graph(
       "HTTP API: requests, 4xx, 5xx (every route)",
       GRID_WIDTH,
-      [httpApi.requests, httpApi.clientErrors, httpApi.serverErrors].map((name) => metricLine(httpApiMetric(name, props.apiId), { stat: "Sum", label: name })),
+      [httpApi.requests, httpApi.clientErrors, httpApi.serverErrors].map((name) =>
+        metricLine(httpApiMetric(name, props.apiId), { stat: "Sum", label: name }),
+      ),
       { period: REQUEST_PERIOD_SECONDS },
     ),
     ...props.workflows.flatMap((workflow) => {
-      const search = (name: string, statistic: string, period: number) => startMetricSearch(name, props.environment, workflow.name, statistic, period);
+      const search = (name: string, statistic: string, period: number) =>
+        startMetricSearch(name, props.environment, workflow.name, statistic, period);
       return [
-        graph(`${workflow.name}: requests by outcome`, 8, [[{ expression: search(START_METRICS.requests, "Sum", REQUEST_PERIOD_SECONDS), id: "requests" }]], {
-          period: REQUEST_PERIOD_SECONDS,
-        }),
-        graph(`${workflow.name}: duplicates, % of requests`, 8, duplicateRatio(props.environment, workflow.name, search(START_METRICS.requests, "Sum", COUNT_PERIOD_SECONDS)), {
-          period: COUNT_PERIOD_SECONDS,
-          yAxis: { left: { min: 0, max: 100 } },
-        }),
+        graph(
+          `${workflow.name}: requests by outcome`,
+          8,
+          [[{ expression: search(START_METRICS.requests, "Sum", REQUEST_PERIOD_SECONDS), id: "requests" }]],
+          {
+            period: REQUEST_PERIOD_SECONDS,
+          },
+        ),
+        graph(
+          `${workflow.name}: duplicates, % of requests`,
+          8,
+          duplicateRatio(props.environment, workflow.name, search(START_METRICS.requests, "Sum", COUNT_PERIOD_SECONDS)),
+          {
+            period: COUNT_PERIOD_SECONDS,
+            yAxis: { left: { min: 0, max: 100 } },
+          },
+        ),
         graph(
           `${workflow.name}: executions`,
           8,
-          [stepFunctions.started, stepFunctions.succeeded, stepFunctions.failed, stepFunctions.timedOut, stepFunctions.aborted].map((name) =>
-            metricLine(stateMachineMetric(name, workflow.stateMachineArn), { stat: "Sum", label: name }),
+          [stepFunctions.started, stepFunctions.succeeded, stepFunctions.failed, stepFunctions.timedOut, stepFunctions.aborted].map(
+            (name) => metricLine(stateMachineMetric(name, workflow.stateMachineArn), { stat: "Sum", label: name }),
           ),
           { period: COUNT_PERIOD_SECONDS },
         ),
         ...(["p50", "p99"] as const).map((percentile) =>
-          graph(`${workflow.name}: latency ${percentile} by outcome (ms)`, 12, [[{ expression: search(START_METRICS.latency, percentile, REQUEST_PERIOD_SECONDS), id: percentile }]], {
-            period: REQUEST_PERIOD_SECONDS,
-          }),
+          graph(
+            `${workflow.name}: latency ${percentile} by outcome (ms)`,
+            12,
+            [[{ expression: search(START_METRICS.latency, percentile, REQUEST_PERIOD_SECONDS), id: percentile }]],
+            {
+              period: REQUEST_PERIOD_SECONDS,
+            },
+          ),
         ),
       ];
     }),
@@ -104,13 +131,23 @@ function dashboardWidgets(props: TriggerDashboardProps): Widget[] {
           graph(
             "Ledger: status changes waiting in the dead-letter queue",
             12,
-            [metricLine(queueMetric(sqs.visibleMessages, props.deadLetterQueueName), { stat: "Maximum", label: props.deadLetterQueueName })],
+            [
+              metricLine(queueMetric(sqs.visibleMessages, props.deadLetterQueueName), {
+                stat: "Maximum",
+                label: props.deadLetterQueueName,
+              }),
+            ],
             { period: COUNT_PERIOD_SECONDS },
           ),
           graph(
             "Ledger: records healed by the reconciler",
             12,
-            [metricLine(environmentMetric(RECONCILER_METRICS.healed, props.environment), { stat: "Sum", label: RECONCILER_METRICS.healed })],
+            [
+              metricLine(environmentMetric(RECONCILER_METRICS.healed, props.environment), {
+                stat: "Sum",
+                label: RECONCILER_METRICS.healed,
+              }),
+            ],
             { period: COUNT_PERIOD_SECONDS },
           ),
         ]
@@ -124,7 +161,11 @@ function dashboardWidgets(props: TriggerDashboardProps): Widget[] {
  */
 function duplicateRatio(environment: string, workflow: string, allRequests: string): MetricLine[] {
   const duplicates = DUPLICATE_OUTCOMES.map((outcome, index) =>
-    metricLine(startMetric(START_METRICS.requests, environment, workflow, outcome), { stat: "Sum", id: `duplicate${index}`, visible: false }),
+    metricLine(startMetric(START_METRICS.requests, environment, workflow, outcome), {
+      stat: "Sum",
+      id: `duplicate${index}`,
+      visible: false,
+    }),
   );
   const sum = DUPLICATE_OUTCOMES.map((_, index) => `FILL(duplicate${index}, 0)`).join(" + ");
   return [

@@ -107,7 +107,10 @@ export function requireDistinctIdentities(environment: string, workflows: readon
       ["state machine", `state-machine:${identity.stateMachineName}`],
       ["start function", `function:${identity.startFunctionName}`],
       ["status function", `function:${identity.statusFunctionName}`],
-      ...[identity.ids.workflow, identity.ids.startFunction, identity.ids.statusFunction].map((id): [string, string] => ["construct id", `id:${id}`]),
+      ...[identity.ids.workflow, identity.ids.startFunction, identity.ids.statusFunction].map((id): [string, string] => [
+        "construct id",
+        `id:${id}`,
+      ]),
       ...routeIds(identity.ids.route).map((id): [string, string] => ["route's construct id", `id:${id}`]),
       ...routeIds(identity.ids.statusRoute).map((id): [string, string] => ["status route's construct id", `id:${id}`]),
     ];

@@ -1,4 +1,3 @@
-import { type CloudwatchLogGroup, SfnStateMachine } from "./toolkit/aws-provider";
 import { Construct } from "constructs";
 import { AwsEnvironment } from "./aws-environment";
 import type { WorkflowLogLevel } from "./config/logging-config";
@@ -6,6 +5,7 @@ import type { PolicyStatement } from "./iam-policy";
 import { managedLogGroup } from "./managed-log-group";
 import { ServiceRole } from "./service-role";
 import { logDeliveryStatement, xrayTracingStatement } from "./service-telemetry";
+import { type CloudwatchLogGroup, SfnStateMachine } from "./toolkit/aws-provider";
 
 export interface WorkflowStateMachineProps {
   readonly name: string;
@@ -78,14 +78,15 @@ export class WorkflowStateMachine extends Construct {
 
   /** Start executions of this state machine and read their status; nothing else. */
   public startAndDescribeStatements(): PolicyStatement[] {
-    return [{ sid: "StartWorkflowExecutions", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] }, ...this.describeStatements()];
+    return [
+      { sid: "StartWorkflowExecutions", actions: ["states:StartExecution"], resources: [this.stateMachine.arn] },
+      ...this.describeStatements(),
+    ];
   }
 
   /** Read the status of this state machine's executions; nothing else. */
   public describeStatements(): PolicyStatement[] {
-    return [
-      { sid: "DescribeWorkflowExecutions", actions: ["states:DescribeExecution"], resources: [this.executionsArn()] },
-    ];
+    return [{ sid: "DescribeWorkflowExecutions", actions: ["states:DescribeExecution"], resources: [this.executionsArn()] }];
   }
 
   /**

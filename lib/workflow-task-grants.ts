@@ -1,5 +1,5 @@
-import { Fn, Token } from "./toolkit/cdktf";
 import type { PolicyStatement } from "./iam-policy";
+import { Fn, Token } from "./toolkit/cdktf";
 import { type TaskRefusal, WorkflowPermissionsError } from "./workflow-permissions-error";
 
 /** `arn:<partition>:<service>:<region>:<account>:<resource>` in the stack's own account and region. */
@@ -223,9 +223,7 @@ function analyzeState(visit: StateVisit, resolver: ResourceResolver): Analysis {
   if (!(DERIVED_INTEGRATIONS as readonly string[]).includes(api)) {
     return {
       targets: [],
-      problems: [
-        `${display(integration)} is not an integration this project derives permissions for (${DERIVED_INTEGRATIONS.join(", ")})`,
-      ],
+      problems: [`${display(integration)} is not an integration this project derives permissions for (${DERIVED_INTEGRATIONS.join(", ")})`],
     };
   }
   // Waiting for a task token changes nothing the role needs: the token comes back through SendTaskSuccess,
@@ -403,19 +401,21 @@ class ResourceResolver {
 
   /** QueueUrl: the queue's ARN is read from its URL's region, account and name. */
   public queueArn(field: Field): Outcome {
-    return this.value("QueueUrl", field, "the queue", (url) => this.memoized(JSON.stringify(["queue", url]), () => {
-      const parts = SQS_QUEUE_URL.map((pattern) => pattern.exec(url)).find((match) => match !== null);
-      if (parts) {
-        const [, region, account, queue] = parts;
-        return { resources: [this.arnIn(region, account, "sqs", queue)] };
-      }
-      return {
-        problem: Token.isUnresolved(url)
-          ? "QueueUrl is a Terraform reference, whose queue ARN cannot be read at synth (the URL is only known at plan); " +
-            "write the URL in the definition, or name the queue's ARN in a permissions entry"
-          : `QueueUrl ${display(JSON.stringify(url))} is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`,
-      };
-    }));
+    return this.value("QueueUrl", field, "the queue", (url) =>
+      this.memoized(JSON.stringify(["queue", url]), () => {
+        const parts = SQS_QUEUE_URL.map((pattern) => pattern.exec(url)).find((match) => match !== null);
+        if (parts) {
+          const [, region, account, queue] = parts;
+          return { resources: [this.arnIn(region, account, "sqs", queue)] };
+        }
+        return {
+          problem: Token.isUnresolved(url)
+            ? "QueueUrl is a Terraform reference, whose queue ARN cannot be read at synth (the URL is only known at plan); " +
+              "write the URL in the definition, or name the queue's ARN in a permissions entry"
+            : `QueueUrl ${display(JSON.stringify(url))} is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`,
+        };
+      }),
+    );
   }
 
   /** lambda:invoke's FunctionName (name, partial or full ARN, maybe qualified) and Qualifier. */

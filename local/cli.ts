@@ -49,7 +49,9 @@ function synthesizeIfNeeded(): void {
   // What `npm run synth` runs, without npm.
   const synth = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
   if (synth.status !== 0) {
-    throw new StartError(`Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`);
+    throw new StartError(
+      `Synth failed, so there is nothing to run:\n${(synth.stderr || synth.stdout || synth.error?.message || "").trim()}`,
+    );
   }
   fs.writeFileSync(FINGERPRINT_FILE, `${sourcesFingerprint()} ${outputsFingerprint()}`);
 }
@@ -60,7 +62,9 @@ function outputsFingerprint(): string {
   const manifest = path.join(OUTDIR, "manifest.json");
   if (!fs.existsSync(manifest)) return "none";
   hash.update(fs.readFileSync(manifest));
-  for (const { synthesizedStackPath } of Object.values(JSON.parse(fs.readFileSync(manifest, "utf8")).stacks as Record<string, { synthesizedStackPath: string }>)) {
+  for (const { synthesizedStackPath } of Object.values(
+    JSON.parse(fs.readFileSync(manifest, "utf8")).stacks as Record<string, { synthesizedStackPath: string }>,
+  )) {
     const file = path.join(OUTDIR, synthesizedStackPath);
     hash.update(fs.existsSync(file) ? fs.readFileSync(file) : "missing");
   }
@@ -164,7 +168,12 @@ async function main(): Promise<void> {
   const metrics = options.metrics ? new MetricTally() : undefined;
   const stopWhenAsked = stopOnRequest(() => {
     const totals = metrics?.summary() ?? [];
-    if (metrics) say(totals.length === 0 ? "[metrics] none received" : ["[metrics] totals:", ...totals.map((total) => `[metrics]   ${total}`)].join("\n"));
+    if (metrics)
+      say(
+        totals.length === 0
+          ? "[metrics] none received"
+          : ["[metrics] totals:", ...totals.map((total) => `[metrics]   ${total}`)].join("\n"),
+      );
   });
   synthesizeIfNeeded();
   const stackName = chooseStack(options.env);
@@ -225,5 +234,7 @@ main().catch((error: unknown) => {
 /** Each workflow's request schema, by its route, as the configuration synth just used names them. */
 function requestSchemasByRoute(): Map<string, unknown> {
   const { workflows } = projectConfigFrom(appContext(), appContextSource());
-  return new Map(workflows.map((workflow) => [workflow.route, JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, workflow.request), "utf8"))]));
+  return new Map(
+    workflows.map((workflow) => [workflow.route, JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, workflow.request), "utf8"))]),
+  );
 }

@@ -54,7 +54,9 @@ export function dynamoDbTaskHandlers(options: {
         throw taskError(error, options.hintFor?.((error as Error).name, parameters));
       }
     };
-  const handlers = Object.fromEntries(Object.entries(COMMANDS).map(([resource, Command]) => [resource, handler(Command as AnyItemCommand)]));
+  const handlers = Object.fromEntries(
+    Object.entries(COMMANDS).map(([resource, Command]) => [resource, handler(Command as AnyItemCommand)]),
+  );
   return { handlers: handlers as Record<DynamoDbTaskResource, TaskHandler>, close: () => client.destroy() };
 }
 

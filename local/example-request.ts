@@ -28,7 +28,9 @@ export function exampleRequestHeaders(functionEnvironment: Readonly<Record<strin
  * names are identifiers (lib/config/patterns.ts, HTTP_HEADER_NAME), and the values are ours.
  */
 export function curlCommand(url: string, body: string, headers: Readonly<Record<string, string>> = {}): string {
-  const extra = Object.entries(headers).map(([name, value]) => ` -H '${name}: ${value}'`).join("");
+  const extra = Object.entries(headers)
+    .map(([name, value]) => ` -H '${name}: ${value}'`)
+    .join("");
   return `curl -i -X POST ${url} -H 'content-type: application/json'${extra} -d '${body}'`;
 }
 

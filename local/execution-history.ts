@@ -285,7 +285,11 @@ export function validateHistoryRequest(request: HistoryRequest): void {
  * that id, so events appended meanwhile (the execution still runs) neither shift nor repeat a page. A token of
  * another execution or direction, or none of ours, is InvalidToken ("Keep all other arguments unchanged").
  */
-export function historyPage(executionArn: string, runs: readonly RunHistory[], request: HistoryRequest): {
+export function historyPage(
+  executionArn: string,
+  runs: readonly RunHistory[],
+  request: HistoryRequest,
+): {
   events: ExecutionHistoryEvent[];
   nextToken?: string;
 } {

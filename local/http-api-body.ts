@@ -36,8 +36,12 @@ export function deliveredBody(contentType: string | undefined, bytes: Buffer | u
 function isUtf8TextType(contentType: string): boolean {
   const [mediaType, ...parameters] = contentType.split(";").map((part) => part.trim());
   if (!TEXT_MEDIA_TYPE.test(mediaType)) return false;
-  const charset = parameters
-    .map((parameter) => parameter.split("="))
-    .find(([name]) => name.trim().toLowerCase() === "charset")?.[1];
-  return charset === undefined || charset.trim().replace(/^"(.*)"$/, "$1").toLowerCase() === "utf-8";
+  const charset = parameters.map((parameter) => parameter.split("=")).find(([name]) => name.trim().toLowerCase() === "charset")?.[1];
+  return (
+    charset === undefined ||
+    charset
+      .trim()
+      .replace(/^"(.*)"$/, "$1")
+      .toLowerCase() === "utf-8"
+  );
 }

@@ -53,7 +53,9 @@ export async function startHttpApiServer(options: {
         routeKey: route.routeKey,
         pathParameters: route.pathParameters,
         rawQueryString: url.search.slice(1),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : (value ?? "")])),
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : (value ?? "")]),
+        ),
         body: Buffer.concat(chunks),
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ""),
       });

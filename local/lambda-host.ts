@@ -49,7 +49,10 @@ const RUNNER = path.join(__dirname, "lambda-runner.mjs");
  * real AWS credentials leak in). Invocations may overlap; each is answered by id.
  */
 export class LambdaHost {
-  private readonly pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
   private exited = false;
 
   private constructor(
@@ -84,7 +87,7 @@ export class LambdaHost {
       stream.on("data", (chunk: string) => {
         const lines = (buffered + chunk).split("\n");
         buffered = lines.pop()!;
-        lines.filter((line) => line !== "").forEach((line) => options.onLog?.(line));
+        for (const line of lines) if (line !== "") options.onLog?.(line);
       });
     }
     await new Promise<void>((resolve, reject) => {
@@ -95,7 +98,9 @@ export class LambdaHost {
           reject(new LambdaInvocationError(message.error.errorType, `Init failed: ${message.error.errorMessage}`));
         }
       });
-      child.once("exit", (code) => reject(new LambdaInvocationError("Runtime.ExitError", `The runtime exited with code ${code} during init.`)));
+      child.once("exit", (code) =>
+        reject(new LambdaInvocationError("Runtime.ExitError", `The runtime exited with code ${code} during init.`)),
+      );
     }).catch((error: Error) => {
       child.kill();
       fs.rmSync(taskRoot, { recursive: true, force: true });

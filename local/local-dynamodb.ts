@@ -23,7 +23,11 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const requests = requestsUnderWay(server);
   const { url, port, close } = await listen(server, options.port ?? 0, host);
-  const client = new DynamoDBClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   return {
     url,
     port,
@@ -37,7 +41,10 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
               { AttributeName: table.hashKey, KeyType: "HASH" },
               ...(table.rangeKey ? [{ AttributeName: table.rangeKey, KeyType: "RANGE" as const }] : []),
             ],
-            AttributeDefinitions: table.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type as "S" | "N" | "B" })),
+            AttributeDefinitions: table.attributes.map(({ name, type }) => ({
+              AttributeName: name,
+              AttributeType: type as "S" | "N" | "B",
+            })),
             ...(table.globalSecondaryIndexes?.length
               ? {
                   GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
@@ -70,4 +77,3 @@ export async function startLocalDynamoDb(options: { port?: number; host?: string
 
 /** How long closing waits for requests under way; dynalite answers in milliseconds, even on a busy machine. */
 const CLOSE_GRACE_MS = 10_000;
-

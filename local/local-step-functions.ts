@@ -6,9 +6,10 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import { executionArnFor } from "../functions/shared/execution-arn";
 import {
-  type ExecutionHistoryEvent,
   EventLogTranslator,
+  type ExecutionHistoryEvent,
   type HistoryEntry,
   type HistoryRequest,
   historyPage,
@@ -16,7 +17,6 @@ import {
   RunHistory,
   validateHistoryRequest,
 } from "./execution-history";
-import { executionArnFor } from "../functions/shared/execution-arn";
 import { type MockConfig, MockConfigError, type MockedAnswer, type TestCase } from "./mock-config";
 import { ServiceError } from "./service-error";
 
@@ -139,6 +139,7 @@ const MAX_INPUT_BYTES = 262_144;
  * What Step Functions refuses in a name: whitespace, `< > { } [ ] ? * " # % \ ^ | ~ \` $ & , ; : /` and
  * control characters (C0, DEL, C1). Anything else is accepted, `order.1` or non-ASCII letters included.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Step Functions refuses control characters in names; this finds them.
 const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
 
 /** A name Step Functions accepts for an execution: 1 to 80 characters, none of them forbidden. */
@@ -411,12 +412,10 @@ export class LocalStepFunctions {
     return description;
   }
 
-  public listExecutions(request: {
-    stateMachineArn?: string;
-    statusFilter?: ExecutionStatus;
-    maxResults?: number;
+  public listExecutions(request: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): {
+    executions: ExecutionRecord[];
     nextToken?: string;
-  }): { executions: ExecutionRecord[]; nextToken?: string } {
+  } {
     const stateMachine = this.requireStateMachine(request.stateMachineArn);
     const maxResults = request.maxResults || 100;
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000) {

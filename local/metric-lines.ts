@@ -39,16 +39,25 @@ function directivesOf(line: string): { root: Record<string, unknown>; directives
     return undefined;
   }
   const metrics = (root as { _aws?: { CloudWatchMetrics?: unknown } })?._aws?.CloudWatchMetrics;
-  return Array.isArray(metrics) ? { root: root as Record<string, unknown>, directives: metrics.filter((directive) => typeof directive === "object" && directive !== null) } : undefined;
+  return Array.isArray(metrics)
+    ? {
+        root: root as Record<string, unknown>,
+        directives: metrics.filter((directive) => typeof directive === "object" && directive !== null),
+      }
+    : undefined;
 }
 
-const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "?");
-const numbers = (value: unknown): number[] => (Array.isArray(value) ? value : [value]).filter((item): item is number => typeof item === "number");
+const text = (value: unknown) => (typeof value === "string" ? value : (JSON.stringify(value) ?? "?"));
+const numbers = (value: unknown): number[] =>
+  (Array.isArray(value) ? value : [value]).filter((item): item is number => typeof item === "number");
 const dimensionSetsOf = (directive: Directive): string[][] =>
   Array.isArray(directive.Dimensions) ? directive.Dimensions.filter(Array.isArray).map((set) => set.map(String)) : [];
 const definitionsOf = (directive: Directive): { Name: string; Unit: string }[] =>
   Array.isArray(directive.Metrics)
-    ? directive.Metrics.filter((definition) => typeof definition?.Name === "string").map((definition) => ({ Name: definition.Name, Unit: typeof definition.Unit === "string" ? definition.Unit : "None" }))
+    ? directive.Metrics.filter((definition) => typeof definition?.Name === "string").map((definition) => ({
+        Name: definition.Name,
+        Unit: typeof definition.Unit === "string" ? definition.Unit : "None",
+      }))
     : [];
 
 /**
@@ -115,7 +124,9 @@ export class MetricTally {
       const dimensions = `{${metric.dimensions.map(([key, value]) => `${key}=${value}`).join(", ")}}`;
       const suffix = UNIT_SUFFIXES[metric.unit] ?? ` ${metric.unit}`;
       const figures =
-        metric.unit === "Count" ? `${sum}` : `${samples} sample${samples === 1 ? "" : "s"}, average ${round(sum / samples)}${suffix}, maximum ${round(max)}${suffix}`;
+        metric.unit === "Count"
+          ? `${sum}`
+          : `${samples} sample${samples === 1 ? "" : "s"}, average ${round(sum / samples)}${suffix}, maximum ${round(max)}${suffix}`;
       return `${metric.namespace} ${metric.name} ${dimensions}: ${figures}`;
     });
   }

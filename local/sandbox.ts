@@ -90,7 +90,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const tables = [...stack.tables(), ...(options.tables ?? [])];
     const declared = new Set<string>();
     for (const table of tables) {
-      if (declared.has(table.name)) throw new TableDeclarationError(`Table ${table.name} is given twice (the stack declares its own tables).`);
+      if (declared.has(table.name))
+        throw new TableDeclarationError(`Table ${table.name} is given twice (the stack declares its own tables).`);
       declared.add(table.name);
     }
     const dynamoDbTasks = stateMachines.flatMap((stateMachine) =>
@@ -140,7 +141,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const stateMachine of stateMachines) {
       service.createStateMachine(stateMachine.arn, stateMachine.definition);
     }
-    checkMocksMatchStack(options.mocks, options.mockCase, stateMachines.map((stateMachine) => stateMachine.name));
+    checkMocksMatchStack(
+      options.mocks,
+      options.mockCase,
+      stateMachines.map((stateMachine) => stateMachine.name),
+    );
     const sfn: StepFunctionsEndpoint = await startStepFunctionsEndpoint(service, {
       host,
       port: options.sfnPort ?? 8083,
@@ -190,7 +195,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const everyMs = rateMs(schedule.scheduleExpression);
       if (everyMs === undefined) continue;
       const timer = setInterval(() => {
-        runSchedule(schedule.name).catch((error: unknown) => log("scheduler", `${schedule.name} failed: ${error instanceof Error ? error.message : String(error)}`));
+        runSchedule(schedule.name).catch((error: unknown) =>
+          log("scheduler", `${schedule.name} failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
       }, everyMs);
       timer.unref();
       cleanups.push(async () => clearInterval(timer));
@@ -199,7 +206,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const routes = stack.routes();
     let api: HttpApiServer | undefined;
     if (options.port !== null) {
-      const integrations = new Map<string, RouteIntegration>(routes.map((route) => [route.routeKey, (event) => hosts.get(route.functionName)!.invoke(event)]));
+      const integrations = new Map<string, RouteIntegration>(
+        routes.map((route) => [route.routeKey, (event) => hosts.get(route.functionName)!.invoke(event)]),
+      );
       api = await startHttpApiServer({ routes: integrations, host, port: options.port ?? 3000 });
       const started = api;
       cleanups.push(() => started.close());

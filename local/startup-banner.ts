@@ -32,16 +32,26 @@ export function startupBanner(
   // In the order of their paths, whatever order the synthesized JSON lists them in: each workflow's POST
   // route, then its status route (`GET <path>/{executionName}`).
   const pathOf = (routeKey: string) => routeKey.split(" ")[1];
-  const routes = [...sandbox.routes].sort((a, b) => pathOf(a.routeKey).localeCompare(pathOf(b.routeKey)) || a.routeKey.localeCompare(b.routeKey));
+  const routes = [...sandbox.routes].sort(
+    (a, b) => pathOf(a.routeKey).localeCompare(pathOf(b.routeKey)) || a.routeKey.localeCompare(b.routeKey),
+  );
   const bodies = new Map(
     routes
       .filter((route) => route.routeKey.startsWith("POST "))
-      .map((route) => [pathOf(route.routeKey), { route, body: exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey)) }]),
+      .map((route) => [
+        pathOf(route.routeKey),
+        { route, body: exampleRequestBody(sandbox.routeFunction(route.routeKey).environment, options.requestSchemas?.get(route.routeKey)) },
+      ]),
   );
   const tries = routes.map((route) => {
     const path = pathOf(route.routeKey);
     const started = route.routeKey.startsWith("POST ") ? bodies.get(path) : undefined;
-    if (started) return curlCommand(`${sandbox.apiUrl}${path}`, started.body, exampleRequestHeaders(sandbox.routeFunction(route.routeKey).environment));
+    if (started)
+      return curlCommand(
+        `${sandbox.apiUrl}${path}`,
+        started.body,
+        exampleRequestHeaders(sandbox.routeFunction(route.routeKey).environment),
+      );
     // A status route: the execution the POST hint above starts, when its name follows from the body.
     const post = bodies.get(path.replace(/\/\{[^/]+\}$/, ""));
     const name = post && exampleExecutionName(sandbox.routeFunction(post.route.routeKey).environment, post.body);
@@ -54,7 +64,9 @@ sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.time
 ${sandbox.stack
   .stateMachines()
   .map(({ arn }) => `  State machine    ${arn}${testCase(arn)}`)
-  .join("\n")}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${sandbox.tables.map((table) => table.name).join(", ") || "none"}` : ""}
+  .join(
+    "\n",
+  )}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${sandbox.tables.map((table) => table.name).join(", ") || "none"}` : ""}
   Outbox           ${options.outbox}
 ${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
 ${sandbox.schedules.map((schedule) => `  Schedule         ${schedule.name}   ${schedule.scheduleExpression} -> ${schedule.functionName}\n`).join("")}${warnings.map((warning) => `\nWarning: ${warning}`).join("")}
@@ -62,4 +74,3 @@ Try: ${tries.join("\n     ")}
 Press Ctrl-C to stop.
 `;
 }
-

@@ -1,6 +1,6 @@
 import * as http from "node:http";
-import { type ListeningServer, listen } from "./listen";
 import type { ExecutionHistoryEvent } from "./execution-history";
+import { type ListeningServer, listen } from "./listen";
 import type { DescribedExecution, ExecutionRecord, LocalStepFunctions } from "./local-step-functions";
 import { ServiceError } from "./service-error";
 
@@ -54,8 +54,7 @@ export async function startStepFunctionsEndpoint(
         send(res, 200, {}, dispatch(service, operation as StepFunctionsOperation, request as Record<string, never>));
       })
       .catch((error: unknown) => {
-        const failure =
-          error instanceof ServiceError ? error : new ServiceError("InternalFailure", "The local service failed.", 500);
+        const failure = error instanceof ServiceError ? error : new ServiceError("InternalFailure", "The local service failed.", 500);
         send(res, failure.httpStatus, { "x-amzn-errortype": failure.code }, { __type: failure.code, message: failure.message });
       })
       .finally(() => {

@@ -133,7 +133,10 @@ export class SynthesizedStack {
     return this.resources("aws_apigatewayv2_route").map(([, route]) => {
       const integrationId = /^integrations\/\$\{aws_apigatewayv2_integration\.([^.]+)\.id\}$/.exec(route.target as string)?.[1];
       const integration = integrationId ? this.json.resource?.aws_apigatewayv2_integration?.[integrationId] : undefined;
-      return { routeKey: route.route_key as string, functionName: this.functionNameOf(integration?.integration_uri, `route ${String(route.route_key)}`) };
+      return {
+        routeKey: route.route_key as string,
+        functionName: this.functionNameOf(integration?.integration_uri, `route ${String(route.route_key)}`),
+      };
     });
   }
 

@@ -6,7 +6,15 @@ export interface DynamoDbTask {
   readonly tableName?: string;
 }
 
-type AnyState = { Type?: string; Resource?: string; Parameters?: unknown; Arguments?: unknown; Branches?: unknown[]; Iterator?: unknown; ItemProcessor?: unknown };
+type AnyState = {
+  Type?: string;
+  Resource?: string;
+  Parameters?: unknown;
+  Arguments?: unknown;
+  Branches?: unknown[];
+  Iterator?: unknown;
+  ItemProcessor?: unknown;
+};
 
 /**
  * A definition's DynamoDB tasks, Parallel branches and Map processors included, with the table each names,

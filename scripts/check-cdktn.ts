@@ -16,10 +16,10 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { TOOLKIT_CLI } from "../lib/toolkit/names";
 import { CHECK_CONFIGURATIONS, type CheckConfiguration } from "./cdktn/check-configurations";
-import { CHECK_CDKTN_COMMAND, type CheckCdktnOptions, parseCheckCdktnArguments } from "./check-cdktn-arguments";
-import { printUsage, reportedAsUsageError } from "./command-line";
 import { movePackageJson, moveSeamModule, moveWorkflow, PACKAGE_MOVES, SEAM_MODULES, WORKFLOW_FILE } from "./cdktn/move-to-cdktn";
 import { changesDeployedThings, compareOutputs, formatComparison } from "./cdktn/synth-comparison";
+import { CHECK_CDKTN_COMMAND, type CheckCdktnOptions, parseCheckCdktnArguments } from "./check-cdktn-arguments";
+import { printUsage, reportedAsUsageError } from "./command-line";
 
 /** The moved copy's CLI: cdktn-cli's command. */
 const MOVED_CLI = "cdktn";
@@ -110,7 +110,9 @@ function main(argv: string[]): number {
 
 /** The files git tracks, as they are in the working tree now (a deleted one is left out), copied to `target`. */
 function copyTrackedFiles(target: string): string {
-  const files = execFileSync("git", ["ls-files", "-z"], { cwd: PROJECT_ROOT, encoding: "utf8" }).split("\0").filter((file) => file !== "");
+  const files = execFileSync("git", ["ls-files", "-z"], { cwd: PROJECT_ROOT, encoding: "utf8" })
+    .split("\0")
+    .filter((file) => file !== "");
   for (const file of files) {
     const source = path.join(PROJECT_ROOT, file);
     if (!fs.existsSync(source)) continue;
@@ -170,7 +172,11 @@ function installedToolkit(before: Side, after: Side): string[] {
     const versions = names.map((name) => `${name} ${packageJsonOf(side.dir, name).version}`).join(", ");
     // The version's line: the CLI may warn about Terraform's configuration after it (none is needed to synthesize).
     const cliOutput = run(cliPath(side), ["--version"], side.dir, cliEnvironment(), `${side.cli} --version`);
-    const cliVersion = cliOutput.split("\n").find((line) => /^\d+\.\d+\.\d+/.test(line.trim()))?.trim() ?? "(no version printed)";
+    const cliVersion =
+      cliOutput
+        .split("\n")
+        .find((line) => /^\d+\.\d+\.\d+/.test(line.trim()))
+        ?.trim() ?? "(no version printed)";
     const providerPackage = side === before ? "@cdktf/provider-aws" : PACKAGE_MOVES["@cdktf/provider-aws"].name;
     // Each provider binding names the Terraform provider it wraps in its package.json.
     const wrapped = packageJsonOf(side.dir, providerPackage).cdktf?.provider;
@@ -225,7 +231,10 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 function lastLinesMatching(output: string, pattern: RegExp): string[] {
-  return output.split("\n").filter((line) => pattern.test(line.trim())).map((line) => line.trim());
+  return output
+    .split("\n")
+    .filter((line) => pattern.test(line.trim()))
+    .map((line) => line.trim());
 }
 
 function print(line: string): void {

@@ -74,7 +74,7 @@ function withDashedValuesAttached(argv: readonly string[], options: ParseArgsOpt
     const next = argv[index + 1];
     const name = argument.startsWith("--") ? argument.slice(2) : undefined;
     const takesValue = name !== undefined && Object.hasOwn(options, name) && options[name].type === "string";
-    if (takesValue && next !== undefined && next.startsWith("-") && !next.startsWith("--")) {
+    if (takesValue && next?.startsWith("-") && !next.startsWith("--")) {
       args.push(`${argument}=${next}`);
       index++;
     } else {

@@ -25,7 +25,7 @@ export class LocalStateError extends Error {
     super(
       `Environment(s) ${list} keep local state (no "state" in cdktf.json context.environments.<name>). ` +
         "A pipeline runner throws its files away after each job, so every deploy would start from empty state " +
-        "and try to create everything again. Add \"state\": { \"bucket\": \"<your-state-bucket>\" } to each " +
+        'and try to create everything again. Add "state": { "bucket": "<your-state-bucket>" } to each ' +
         `(README.md, State), or deploy them by hand and list only the others: npm run --silent environments -- ${SKIP_LOCAL_STATE_FLAG}.`,
     );
   }
@@ -49,7 +49,14 @@ export function pipelineEnvironments(
     .filter((environment) => environment.state !== undefined)
     .map((environment) => {
       const { plan, deploy } = pipelineRoleArns(environment);
-      return { name: environment.name, account: environment.account!, region: environment.region, stateBucket: environment.state!.bucket, planRole: plan, deployRole: deploy };
+      return {
+        name: environment.name,
+        account: environment.account!,
+        region: environment.region,
+        stateBucket: environment.state!.bucket,
+        planRole: plan,
+        deployRole: deploy,
+      };
     });
   return { listed, skipped };
 }

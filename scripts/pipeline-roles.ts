@@ -17,8 +17,12 @@ function main(argv: readonly string[]): void {
   }
   const { environments } = projectConfigFrom(appContext());
   const environment = environments.find((candidate) => candidate.name === request.environment);
-  if (!environment || !environment.account) {
-    const known = environments.filter((candidate) => candidate.account).map((candidate) => candidate.name).join(", ") || "none";
+  if (!environment?.account) {
+    const known =
+      environments
+        .filter((candidate) => candidate.account)
+        .map((candidate) => candidate.name)
+        .join(", ") || "none";
     throw new UsageError(`No configured environment "${request.environment}"; environments with an account: ${known}.`);
   }
   process.stdout.write(`${JSON.stringify(pipelineRolesFor(environment, environments, request.repository), null, 2)}\n`);

@@ -72,10 +72,27 @@ describe("npm run bench --quick", () => {
     // The bench runs in the repository itself and synthesizes its configuration: an empty context keeps
     // the environments a user declared in cdktf.json out of it, so it synthesizes the one default stack.
     env.CDKTF_CONTEXT_JSON = "{}";
-    const table = execFileSync("npm", ["run", "--silent", "bench", "--", "--quick", "--runs", "1", "--requests", "50", "--json", json], { cwd: PROJECT_ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const table = execFileSync("npm", ["run", "--silent", "bench", "--", "--quick", "--runs", "1", "--requests", "50", "--json", json], {
+      cwd: PROJECT_ROOT,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
 
     const matrix = "synth, 3 environments x 3 workflows (3 stacks, 20 functions from 8 distinct bundles)";
-    for (const measure of ["synth, 1 stack(s)", matrix, "start-execution bundle: code", "ledger-status bundle: code", "cold import", "handler latency", "handler overhead", "throughput", "schema validation per request, accepted", "schema validation per request, refused", "resident memory"]) {
+    for (const measure of [
+      "synth, 1 stack(s)",
+      matrix,
+      "start-execution bundle: code",
+      "ledger-status bundle: code",
+      "cold import",
+      "handler latency",
+      "handler overhead",
+      "throughput",
+      "schema validation per request, accepted",
+      "schema validation per request, refused",
+      "resident memory",
+    ]) {
       expect(table).toContain(measure);
     }
     expect(table).toMatch(/All targets met\.|target\(s\) not met\./);
@@ -88,7 +105,11 @@ describe("npm run bench --quick", () => {
     // Every bundle: its size, and its cold import on the Lambda runtime's Node.js major against the unbundled SDK.
     const bundleTargets = Array.from({ length: 6 }, () => ["<= 300 KB", "<= 0.5x"]).flat();
     expect(report.rows.filter((row: { target?: string }) => row.target).map((row: { target: string }) => row.target)).toEqual([
-      "<= 0.5x", "<= 0.6x", ...bundleTargets, "p99 <= 2 ms", "p99 <= 0.1 ms",
+      "<= 0.5x",
+      "<= 0.6x",
+      ...bundleTargets,
+      "p99 <= 2 ms",
+      "p99 <= 0.1 ms",
     ]);
     // Every function's bundle is judged, in bytes: 300 KB is 300,000 of them.
     const bundleRows = report.rows.filter((row: { measure: string }) => row.measure.endsWith("bundle: code (gzip; zip)"));
@@ -106,7 +127,12 @@ describe("npm run bench --quick", () => {
     // the Lambda runtime's major) first, then on every other major on PATH, such as the system's.
     const bundleFigures: BundleFigure[] = report.figures.bundles;
     expect(bundleFigures.map(({ clients }) => clients)).toEqual([
-      ["sfn"], ["sfn", "dynamodb"], ["sfn"], ["sfn", "dynamodb"], ["dynamodb"], ["sfn", "dynamodb"],
+      ["sfn"],
+      ["sfn", "dynamodb"],
+      ["sfn"],
+      ["sfn", "dynamodb"],
+      ["dynamodb"],
+      ["sfn", "dynamodb"],
     ]);
     for (const { coldImports } of bundleFigures) {
       expect(coldImports[0]).toMatchObject({ node: process.version, lambdaMajor: true });

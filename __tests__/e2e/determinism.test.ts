@@ -124,7 +124,11 @@ describe("synth output after an edit", () => {
     });
     before = synthesize(project, path.join(workspace, "tmp-1"), "UTC");
     // A response detail the handler sends: a string minification keeps, in start-execution's own code only.
-    replaceOnce(path.join(project, "functions", "start-execution", "http-response.ts"), "; nothing was started.`", "; nothing was started, edited.`");
+    replaceOnce(
+      path.join(project, "functions", "start-execution", "http-response.ts"),
+      "; nothing was started.`",
+      "; nothing was started, edited.`",
+    );
     afterHandlerEdit = synthesize(project, path.join(workspace, "tmp-2"), "UTC");
     replaceOnce(path.join(project, "asl", "notify-country.asl.json"), "'I love my {}'", "'I really love my {}'");
     afterWorkflowEdit = synthesize(project, path.join(workspace, "tmp-3"), "UTC");

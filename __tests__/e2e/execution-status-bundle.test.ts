@@ -41,7 +41,13 @@ describe("the synthesized execution-status bundles", () => {
   /** POST to a workflow's start route, as API Gateway would invoke its function. */
   async function start(trigger: LocalTrigger, path: string, body: unknown): Promise<any> {
     const host = trigger.sandbox.hosts.get(trigger.sandbox.routeFunction(`POST ${path}`).functionName)!;
-    const event = httpApiEvent({ method: "POST", path, routeKey: `POST ${path}`, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(body)) });
+    const event = httpApiEvent({
+      method: "POST",
+      path,
+      routeKey: `POST ${path}`,
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify(body)),
+    });
     const response = (await host.invoke(event)) as { statusCode: number; body: string };
     expect(response.statusCode).toBe(202);
     return JSON.parse(response.body);
@@ -143,7 +149,10 @@ describe("the synthesized execution-status bundles", () => {
   it("answers 404 for a name never started, and 400 for one no execution can have, without asking Step Functions", async () => {
     const unknown = await running.status("0".repeat(32));
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.body).toMatchObject({ type: "urn:sfn-dedup:problem:execution-not-found", executionArn: expect.stringMatching(/:execution:sfn-dedup-default-notify-country:0{32}$/) });
+    expect(unknown.body).toMatchObject({
+      type: "urn:sfn-dedup:problem:execution-not-found",
+      executionArn: expect.stringMatching(/:execution:sfn-dedup-default-notify-country:0{32}$/),
+    });
     running.calls.length = 0;
 
     const malformed = await running.status("not.a.name");
@@ -157,7 +166,10 @@ describe("the synthesized execution-status bundles", () => {
     const response = await running.status("0".repeat(32));
     expect(response.statusCode).toBe(503);
     expect(response.headers["retry-after"]).toBe("5");
-    expect(response.body).toMatchObject({ type: "urn:sfn-dedup:problem:service-unavailable", detail: expect.stringMatching(/^Step Functions /) });
+    expect(response.body).toMatchObject({
+      type: "urn:sfn-dedup:problem:service-unavailable",
+      detail: expect.stringMatching(/^Step Functions /),
+    });
   });
 
   it("with the ledger, answers from it once Step Functions has forgotten the execution, for every workflow", async () => {
@@ -171,7 +183,10 @@ describe("the synthesized execution-status bundles", () => {
     expect(() => fast.service.describeExecution({ executionArn: france.executionArn })).toThrow(/Execution Does Not Exist/);
     // Two workflows keyed alike: the same name, a record for each within its own state machine.
     expect(chile.executionName).toBe(france.executionName);
-    for (const [started, path] of [[france, "/executions"], [chile, "/shown"]] as const) {
+    for (const [started, path] of [
+      [france, "/executions"],
+      [chile, "/shown"],
+    ] as const) {
       const response = await fast.status(started.executionName, path);
       expect(response.statusCode).toBe(200);
       expect(response.body).toEqual({

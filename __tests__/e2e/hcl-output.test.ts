@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseHcl, Testing } from "../../lib/toolkit/cdktf";
-import { TOOLKIT_CLI } from "../../lib/toolkit/names";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import { blockSchemaOf } from "../../lib/hcl/block-schema";
 import { renderHcl, template } from "../../lib/hcl/render-hcl";
 import { StateBucketStack } from "../../lib/state-bucket-stack";
+import { parseHcl, Testing } from "../../lib/toolkit/cdktf";
+import { TOOLKIT_CLI } from "../../lib/toolkit/names";
 import { directorySnapshot } from "../support/directory-snapshot";
 import { copyProject } from "../support/project-copy";
 
@@ -39,7 +39,11 @@ function normalize(value: unknown, key = ""): unknown {
     return items.length === 1 && typeof items[0] === "object" && items[0] !== null && !Array.isArray(items[0]) ? items[0] : items;
   }
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([name]) => name !== "//").map(([name, item]) => [name, normalize(item, name)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([name]) => name !== "//")
+        .map(([name, item]) => [name, normalize(item, name)]),
+    );
   }
   return value;
 }
@@ -51,7 +55,11 @@ function synthesizedStacks() {
     ...project.environments.map((environment) => new DedupTriggerStack(app, environment)),
     ...project.stateBuckets.map((bucket) => new StateBucketStack(app, bucket)),
     new DedupTriggerStack(Testing.app(), projectConfigFrom({}).environments[0]),
-  ].map((stack) => ({ name: stack.node.id, json: JSON.parse(Testing.synth(stack)), hcl: renderHcl(JSON.parse(Testing.synth(stack)), blockSchemaOf(stack)) }));
+  ].map((stack) => ({
+    name: stack.node.id,
+    json: JSON.parse(Testing.synth(stack)),
+    hcl: renderHcl(JSON.parse(Testing.synth(stack)), blockSchemaOf(stack)),
+  }));
 }
 
 describe("native-syntax (HCL) output", () => {
@@ -83,14 +91,20 @@ describe("native-syntax (HCL) output", () => {
   it("keeps IAM policies and the workflow definition as the same JSON documents, references interpolated", () => {
     const prod = stacks.find((stack) => stack.name === "prod")!;
     expect(prod.hcl).toContain('\\"Action\\":[\\"sns:Publish\\"],\\"Resource\\":[\\"${aws_sns_topic.');
-    expect(prod.hcl).toContain('\\"Comment\\":\\"Waits 30 seconds, then publishes \\\\\\"I love my <country>\\\\\\" to the notification topic.');
+    expect(prod.hcl).toContain(
+      '\\"Comment\\":\\"Waits 30 seconds, then publishes \\\\\\"I love my <country>\\\\\\" to the notification topic.',
+    );
   });
 
   describe("template", () => {
     it.each([
       ["plain text", 'say "hi"\\now', '"say \\"hi\\"\\\\now"'],
       ["one interpolation, written bare", "${aws_sns_topic.t.arn}", "aws_sns_topic.t.arn"],
-      ["text around interpolations, expressions untouched", '{"a":"${x.y}","b":"${replace(z, "\\"", "")}"}', '"{\\"a\\":\\"${x.y}\\",\\"b\\":\\"${replace(z, "\\"", "")}\\"}"'],
+      [
+        "text around interpolations, expressions untouched",
+        '{"a":"${x.y}","b":"${replace(z, "\\"", "")}"}',
+        '"{\\"a\\":\\"${x.y}\\",\\"b\\":\\"${replace(z, "\\"", "")}\\"}"',
+      ],
       ["escaped template sequences, kept literal", "$${not} %%{this}", '"$${not} %%{this}"'],
       ["control characters", "a\tb\nc\u0001", '"a\\tb\\nc\\u0001"'],
     ])("writes %s", (_case, json, hcl) => {
@@ -128,8 +142,14 @@ describe("native-syntax (HCL) output", () => {
       execFileSync("npm", ["run", "--silent", "synth:hcl"], { cwd: project, env, stdio: "pipe" });
       execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env, stdio: "pipe" });
 
-      const stackFiles = Object.keys(directorySnapshot(path.join(project, "cdktf.out"))).filter((file) => /^stacks\/[^/]+\/cdk\.tf(\.json)?$/.test(file));
-      expect(stackFiles.sort()).toEqual(["stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json", "stacks/state-acme-terraform-state/cdk.tf.json"]);
+      const stackFiles = Object.keys(directorySnapshot(path.join(project, "cdktf.out"))).filter((file) =>
+        /^stacks\/[^/]+\/cdk\.tf(\.json)?$/.test(file),
+      );
+      expect(stackFiles.sort()).toEqual([
+        "stacks/dev/cdk.tf.json",
+        "stacks/prod/cdk.tf.json",
+        "stacks/state-acme-terraform-state/cdk.tf.json",
+      ]);
     });
   });
 });

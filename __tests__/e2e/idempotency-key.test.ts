@@ -46,7 +46,12 @@ describe.each([
       headers: { "content-type": "application/json", ...(key === undefined ? {} : { "idempotency-key": key }) },
       body: JSON.stringify(body),
     });
-    return { status: response.status, location: response.headers.get("location"), retryAfter: response.headers.get("retry-after"), body: await response.json() };
+    return {
+      status: response.status,
+      location: response.headers.get("location"),
+      retryAfter: response.headers.get("retry-after"),
+      body: await response.json(),
+    };
   };
   const stateMachineArn = () => sandbox.stack.stateMachines()[0].arn;
   const executions = () => sandbox.service.listExecutions({ stateMachineArn: stateMachineArn(), maxResults: 1000 }).executions;
@@ -61,7 +66,11 @@ describe.each([
     const before = executions().length;
     const answer = await send({ country: "France" }, key);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ type: "urn:sfn-dedup:problem:invalid-idempotency-key", header: "Idempotency-Key", detail: expect.stringMatching(detail) });
+    expect(answer.body).toMatchObject({
+      type: "urn:sfn-dedup:problem:invalid-idempotency-key",
+      header: "Idempotency-Key",
+      detail: expect.stringMatching(detail),
+    });
     expect(executions()).toHaveLength(before);
   });
 

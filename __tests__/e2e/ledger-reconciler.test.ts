@@ -67,7 +67,9 @@ describe("the ledger reconciler", () => {
       );
 
     it("is one of the stack's schedules, every 5 minutes, and its table has the open-records index", () => {
-      expect(trigger.sandbox.schedules).toEqual([{ name: SCHEDULE, scheduleExpression: "rate(5 minutes)", functionName: SCHEDULE, input: {} }]);
+      expect(trigger.sandbox.schedules).toEqual([
+        { name: SCHEDULE, scheduleExpression: "rate(5 minutes)", functionName: SCHEDULE, input: {} },
+      ]);
       expect(trigger.stack.tables()[0].globalSecondaryIndexes?.map((index) => index.name)).toEqual([OPEN_RECORDS_INDEX]);
     });
 
@@ -100,7 +102,13 @@ describe("the ledger reconciler", () => {
     it("settles a claim whose holder died before starting anything: the retry starts the execution, once", async () => {
       const ledger = new DynamoDbLedger(client, tableName());
       // Claimed 20 minutes ago by an invocation that died; due since 5 minutes.
-      await ledger.claim({ executionName: nameOf("Chile"), owner: "dead", inputSha256: sha256(inputOf("Chile")), now: new Date(Date.now() - 20 * 60_000), leaseMs: 20_000 });
+      await ledger.claim({
+        executionName: nameOf("Chile"),
+        owner: "dead",
+        inputSha256: sha256(inputOf("Chile")),
+        now: new Date(Date.now() - 20 * 60_000),
+        leaseMs: 20_000,
+      });
 
       await expect(trigger.sandbox.runSchedule(SCHEDULE)).resolves.toMatchObject({ RecordsExamined: 1, ClaimsSettled: 1 });
 
@@ -114,13 +122,30 @@ describe("the ledger reconciler", () => {
 
     it("records the execution of a claim whose holder died after starting it", async () => {
       const ledger = new DynamoDbLedger(client, tableName());
-      await ledger.claim({ executionName: nameOf("Peru"), owner: "dead", inputSha256: sha256(inputOf("Peru")), now: new Date(Date.now() - 20 * 60_000), leaseMs: 20_000 });
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: nameOf("Peru"), input: inputOf("Peru") }));
+      await ledger.claim({
+        executionName: nameOf("Peru"),
+        owner: "dead",
+        inputSha256: sha256(inputOf("Peru")),
+        now: new Date(Date.now() - 20 * 60_000),
+        leaseMs: 20_000,
+      });
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: nameOf("Peru"), input: inputOf("Peru") }),
+      );
       await trigger.service.settled(executionArn!);
 
-      await expect(trigger.sandbox.runSchedule(SCHEDULE)).resolves.toMatchObject({ RecordsExamined: 1, RecordsHealed: 1, ClaimsSettled: 0 });
+      await expect(trigger.sandbox.runSchedule(SCHEDULE)).resolves.toMatchObject({
+        RecordsExamined: 1,
+        RecordsHealed: 1,
+        ClaimsSettled: 0,
+      });
 
-      await expect(ledger.read(nameOf("Peru"))).resolves.toMatchObject({ state: "STARTED", executionArn, executionStatus: "SUCCEEDED", inputSha256: sha256(inputOf("Peru")) });
+      await expect(ledger.read(nameOf("Peru"))).resolves.toMatchObject({
+        state: "STARTED",
+        executionArn,
+        executionStatus: "SUCCEEDED",
+        inputSha256: sha256(inputOf("Peru")),
+      });
       const before = startCalls();
       await expect(trigger.post({ country: "Peru" })).resolves.toMatchObject({ statusCode: 409 });
       expect(startCalls()).toBe(before);
@@ -168,21 +193,44 @@ describe("the ledger reconciler", () => {
       // And some closed the way the ledger closes them, through its own writes: claimed, started, ended.
       for (const country of ["Ghana", "Kenya", "Togo"]) {
         await writer.claim({ executionName: `done-${nameOf(country)}`, owner: "done", inputSha256: "sha", now: longAgo, leaseMs: 20_000 });
-        await writer.recordStarted(`done-${nameOf(country)}`, "done", { executionArn: executionArnOf(`done-${nameOf(country)}`), executionStatus: "RUNNING", startDate: longAgo });
-        await writer.recordStatus(`done-${nameOf(country)}`, { executionArn: executionArnOf(`done-${nameOf(country)}`), executionStatus: "SUCCEEDED", stopDate: longAgo });
+        await writer.recordStarted(`done-${nameOf(country)}`, "done", {
+          executionArn: executionArnOf(`done-${nameOf(country)}`),
+          executionStatus: "RUNNING",
+          startDate: longAgo,
+        });
+        await writer.recordStatus(`done-${nameOf(country)}`, {
+          executionArn: executionArnOf(`done-${nameOf(country)}`),
+          executionStatus: "SUCCEEDED",
+          stopDate: longAgo,
+        });
       }
 
       // 3 open: a started execution whose end the ledger never learned, and two claims whose holders died, one before
       // starting the execution and one after.
       const running = nameOf("Iceland");
-      await writer.claim({ executionName: running, owner: "holder", inputSha256: sha256(inputOf("Iceland")), now: longAgo, leaseMs: 20_000 });
-      const { executionArn: runningArn, startDate } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: running, input: inputOf("Iceland") }));
-      await writer.recordStarted(running, "holder", { executionArn: runningArn!, executionStatus: "RUNNING", startDate }, sha256(inputOf("Iceland")));
+      await writer.claim({
+        executionName: running,
+        owner: "holder",
+        inputSha256: sha256(inputOf("Iceland")),
+        now: longAgo,
+        leaseMs: 20_000,
+      });
+      const { executionArn: runningArn, startDate } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: running, input: inputOf("Iceland") }),
+      );
+      await writer.recordStarted(
+        running,
+        "holder",
+        { executionArn: runningArn!, executionStatus: "RUNNING", startDate },
+        sha256(inputOf("Iceland")),
+      );
       const dead = nameOf("Mali");
       await writer.claim({ executionName: dead, owner: "dead", inputSha256: "sha", now: longAgo, leaseMs: 20_000 });
       const diedAfterStart = nameOf("Niger");
       await writer.claim({ executionName: diedAfterStart, owner: "dead", inputSha256: "sha", now: longAgo, leaseMs: 20_000 });
-      const { executionArn: startedArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: diedAfterStart, input: inputOf("Niger") }));
+      const { executionArn: startedArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: diedAfterStart, input: inputOf("Niger") }),
+      );
       await Promise.all([trigger.service.settled(runningArn!), trigger.service.settled(startedArn!)]);
 
       // Every request the reconciler's DynamoDB client sends, and how many items each answer holds and DynamoDB read.
@@ -193,7 +241,12 @@ describe("the ledger reconciler", () => {
           const result = await next(args);
           const input = args.input as { IndexName?: string };
           const output = result.output as { Items?: unknown[]; ScannedCount?: number };
-          requests.push({ command: context.commandName!, indexName: input.IndexName, items: output.Items?.length, scanned: output.ScannedCount });
+          requests.push({
+            command: context.commandName!,
+            indexName: input.IndexName,
+            items: output.Items?.length,
+            scanned: output.ScannedCount,
+          });
           return result;
         },
         { step: "initialize", name: "countRequests" },
@@ -216,16 +269,21 @@ describe("the ledger reconciler", () => {
       expect(queries.reduce((sum, { items }) => sum + items!, 0)).toBe(3);
       expect(queries.reduce((sum, { scanned }) => sum + scanned!, 0)).toBe(3);
       // Besides the Queries: one write per open record, and no read of any item.
-      expect(requests.filter(({ command }) => command !== "QueryCommand").map(({ command }) => command).sort()).toEqual([
-        "DeleteItemCommand",
-        "UpdateItemCommand",
-        "UpdateItemCommand",
-      ]);
+      expect(
+        requests
+          .filter(({ command }) => command !== "QueryCommand")
+          .map(({ command }) => command)
+          .sort(),
+      ).toEqual(["DeleteItemCommand", "UpdateItemCommand", "UpdateItemCommand"]);
 
       const ledger = new DynamoDbLedger(client, table);
       await expect(ledger.read(running)).resolves.toMatchObject({ executionStatus: "SUCCEEDED" });
       await expect(ledger.read(dead)).resolves.toBeUndefined();
-      await expect(ledger.read(diedAfterStart)).resolves.toMatchObject({ state: "STARTED", executionArn: startedArn, executionStatus: "SUCCEEDED" });
+      await expect(ledger.read(diedAfterStart)).resolves.toMatchObject({
+        state: "STARTED",
+        executionArn: startedArn,
+        executionStatus: "SUCCEEDED",
+      });
       // Nothing open is left: the next sweep reads nothing at all.
       requests.length = 0;
       await expect(handler({}, { getRemainingTimeInMillis: () => 60_000 })).resolves.toMatchObject({ RecordsExamined: 0 });

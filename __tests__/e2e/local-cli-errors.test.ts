@@ -33,7 +33,10 @@ describe("npm run local", () => {
       [["--port", "http"], '--port must be a port number from 0 to 65535; got "http".'],
       [["--time-scale", "-1"], '--time-scale must be a number >= 0, e.g. 0.01; got "-1".'],
       [["--env", "prod"], 'No environment "prod"; environments: default.'],
-      [["--table", "team-orders"], '--table takes <name>=<partition key>[:S|N|B][,<sort key>[:S|N|B]], e.g. team-orders=orderId; got "team-orders".'],
+      [
+        ["--table", "team-orders"],
+        '--table takes <name>=<partition key>[:S|N|B][,<sort key>[:S|N|B]], e.g. team-orders=orderId; got "team-orders".',
+      ],
       [["--table", "t1=id:X"], "--table takes"],
       [["--mock-config"], "--mock-config needs a value."],
     ])("on bad options %j", async (args, message) => {
@@ -47,7 +50,10 @@ describe("npm run local", () => {
 
     it("when the mock configuration does not fit the stack", async () => {
       const project = copyProject(path.join(workspace, "mocks"));
-      fs.writeFileSync(path.join(project, "mocks.json"), JSON.stringify({ StateMachines: { "sfn-dedup-prod-notify-country": { TestCases: {} } } }));
+      fs.writeFileSync(
+        path.join(project, "mocks.json"),
+        JSON.stringify({ StateMachines: { "sfn-dedup-prod-notify-country": { TestCases: {} } } }),
+      );
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--mock-config", "mocks.json"]);
       expect(await cli.exited).toBe(1);
       expect(cli.output).toContain(
@@ -61,7 +67,9 @@ describe("npm run local", () => {
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0"]);
       expect(await cli.exited).toBe(1);
       expect(cli.output).toContain("Synth failed, so there is nothing to run:");
-      expect(cli.output).toContain('cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "1".');
+      expect(cli.output).toContain(
+        'cdktf.json context.environments.prod.account: must be a 12-digit AWS account id, as a string ("123456789012"); got "1".',
+      );
     });
   });
 });

@@ -6,7 +6,11 @@ import { acceptsConnections, LocalCli, stopStartedClis } from "../support/local-
 import { copyProject } from "../support/project-copy";
 
 async function post(apiUrl: string, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${apiUrl}/executions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -29,7 +33,10 @@ describe("npm run local with the ledger", () => {
     expect(started.status).toBe(202);
     // The ledger knows a duplicate at once: no clock-skew margin to wait for.
     const duplicate = await post(apiUrl, { country: "Japan" });
-    expect(duplicate).toMatchObject({ status: 200, body: { executionArn: started.body.executionArn, duplicate: true, firstSeenAt: expect.any(String) } });
+    expect(duplicate).toMatchObject({
+      status: 200,
+      body: { executionArn: started.body.executionArn, duplicate: true, firstSeenAt: expect.any(String) },
+    });
 
     for (let attempt = 0; attempt < 200 && !fs.existsSync(outbox); attempt++) await sleep(50);
     await cli.waitFor(/\[sns\] arn:aws:sns:eu-west-1:000000000000:sfn-dedup-sandbox-notifications: I love my Japan/);
@@ -38,7 +45,10 @@ describe("npm run local with the ledger", () => {
     await cli.waitFor(/\[sfn-dedup-sandbox-ledger-status\] .*"executionStatus":"SUCCEEDED"/);
 
     const again = await post(apiUrl, { country: "Japan" });
-    expect(again).toMatchObject({ status: 409, body: { executionArn: started.body.executionArn, executionStatus: "SUCCEEDED", firstSeenAt: duplicate.body.firstSeenAt } });
+    expect(again).toMatchObject({
+      status: 409,
+      body: { executionArn: started.body.executionArn, executionStatus: "SUCCEEDED", firstSeenAt: duplicate.body.firstSeenAt },
+    });
 
     cli.interrupt();
     await cli.waitFor(/Stopped\./);

@@ -63,7 +63,11 @@ describe("npm run local: start, follow, re-run, key", () => {
     const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.01", "--table", "team-orders=orderId"]);
     const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
     const [, dynamodbUrl] = await cli.waitFor(/DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    const dynamodb = new DynamoDBClient({ endpoint: dynamodbUrl, region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const dynamodb = new DynamoDBClient({
+      endpoint: dynamodbUrl,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     try {
       // The order is already in the team's table: the workflow's conditional put fails, and a Catch ends it in a Fail state.
       await dynamodb.send(new PutItemCommand({ TableName: "team-orders", Item: { orderId: { S: "e2e-1" } } }));
@@ -72,7 +76,10 @@ describe("npm run local: start, follow, re-run, key", () => {
       expect(started).toMatchObject({ status: 202, body: { attempt: 1 } });
       expect(started.location).toBe(`/orders/${started.body.executionName}`);
       const failed = await followUntilEnded(apiUrl, started.location!);
-      expect(failed).toMatchObject({ status: 200, body: { status: "FAILED", error: "DynamoDB.ConditionalCheckFailedException", attempt: 1 } });
+      expect(failed).toMatchObject({
+        status: 200,
+        body: { status: "FAILED", error: "DynamoDB.ConditionalCheckFailedException", attempt: 1 },
+      });
 
       await dynamodb.send(new DeleteItemCommand({ TableName: "team-orders", Key: { orderId: { S: "e2e-1" } } }));
       const rerun = await post(`${apiUrl}/orders`, order);
@@ -83,11 +90,17 @@ describe("npm run local: start, follow, re-run, key", () => {
       expect(done).toMatchObject({ status: 409, body: { executionStatus: "SUCCEEDED", attempt: 2 } });
       expect(done.location).toBe(rerun.location);
 
-      expect(await post(`${apiUrl}/payments`, { country: "France" })).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-idempotency-key" } });
+      expect(await post(`${apiUrl}/payments`, { country: "France" })).toMatchObject({
+        status: 400,
+        body: { type: "urn:sfn-dedup:problem:invalid-idempotency-key" },
+      });
       const key = { "Idempotency-Key": "7c9e6679-7425-40de-944b-e07fc1f90ae7" };
       const payment = await post(`${apiUrl}/payments`, { country: "France" }, key);
       expect(payment.status).toBe(202);
-      expect(await post(`${apiUrl}/payments`, { country: "Spain" }, key)).toMatchObject({ status: 422, body: { type: "urn:sfn-dedup:problem:idempotency-key-reused" } });
+      expect(await post(`${apiUrl}/payments`, { country: "Spain" }, key)).toMatchObject({
+        status: 422,
+        body: { type: "urn:sfn-dedup:problem:idempotency-key-reused" },
+      });
       expect(await call(`${apiUrl}${payment.location}`)).toMatchObject({ status: 200, body: { executionArn: payment.body.executionArn } });
     } finally {
       dynamodb.destroy();

@@ -9,7 +9,11 @@ import { copyProject } from "../support/project-copy";
 
 /** POST /executions over real HTTP. */
 async function post(apiUrl: string, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${apiUrl}/executions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${apiUrl}/executions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -71,7 +75,9 @@ describe("npm run local", () => {
     const project = copyProject(path.join(workspace, "status"));
     // The 30 s wait takes 6 s: long enough to find the execution running on a busy machine, short enough to see it end.
     const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.2"]);
-    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)\s+POST \/executions, GET \/executions\/\{executionName\}\n/);
+    const [, apiUrl] = await cli.waitFor(
+      /HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)\s+POST \/executions, GET \/executions\/\{executionName\}\n/,
+    );
     // The banner's hint for the status route names the execution its POST hint starts.
     const [, statusUrl] = await cli.waitFor(/\n\s+curl -i '(http:\/\/[^']+\/executions\/[0-9a-f]{32})'\n/);
     const get = async (url: string) => {
@@ -101,10 +107,20 @@ describe("npm run local", () => {
       await sleep(100);
       ended = await get(statusUrl);
     }
-    expect(ended).toMatchObject({ status: 200, cacheControl: "private, max-age=60", body: { status: "SUCCEEDED", stopDate: expect.any(String) } });
+    expect(ended).toMatchObject({
+      status: 200,
+      cacheControl: "private, max-age=60",
+      body: { status: "SUCCEEDED", stopDate: expect.any(String) },
+    });
 
-    expect(await get(`${apiUrl}/executions/${"0".repeat(32)}`)).toMatchObject({ status: 404, body: { type: "urn:sfn-dedup:problem:execution-not-found" } });
-    expect(await get(`${apiUrl}/executions/not.a.name`)).toMatchObject({ status: 400, body: { type: "urn:sfn-dedup:problem:invalid-execution-name" } });
+    expect(await get(`${apiUrl}/executions/${"0".repeat(32)}`)).toMatchObject({
+      status: 404,
+      body: { type: "urn:sfn-dedup:problem:execution-not-found" },
+    });
+    expect(await get(`${apiUrl}/executions/not.a.name`)).toMatchObject({
+      status: 400,
+      body: { type: "urn:sfn-dedup:problem:invalid-execution-name" },
+    });
 
     cli.interrupt();
     await cli.waitFor(/Stopped\./);
@@ -122,7 +138,9 @@ describe("npm run local", () => {
     await cli.waitFor(/\[sfn-dedup-default-start-execution\] \{.*"outcome":"started".*\}\n/);
     await cli.waitFor(/\[metrics\] sfn-dedup Requests=1 Latency=\d+ms \{Environment=default, Workflow=notify-country, Outcome=started\}\n/);
     cli.interrupt();
-    await cli.waitFor(/\[metrics\] totals:\n\[metrics\] {3}sfn-dedup Requests \{Environment=default, Workflow=notify-country, Outcome=started\}: 1\n/);
+    await cli.waitFor(
+      /\[metrics\] totals:\n\[metrics\] {3}sfn-dedup Requests \{Environment=default, Workflow=notify-country, Outcome=started\}: 1\n/,
+    );
     await cli.waitFor(/Stopped\./);
     expect(await cli.allGone()).toBe(true);
   });

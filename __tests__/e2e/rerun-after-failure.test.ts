@@ -16,7 +16,12 @@ const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const RERUNNING = {
   "notify-country": { ...TWO_WORKFLOWS["notify-country"], rerun: "after-failure" },
   orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" },
-  records: { ...TWO_WORKFLOWS.orders, definition: "__tests__/fixtures/workflows/record-order.asl.json", route: "POST /records", rerun: "after-failure" },
+  records: {
+    ...TWO_WORKFLOWS.orders,
+    definition: "__tests__/fixtures/workflows/record-order.asl.json",
+    route: "POST /records",
+    rerun: "after-failure",
+  },
 };
 
 interface Answer {
@@ -69,7 +74,12 @@ describe.each([
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    return { status: response.status, location: response.headers.get("location"), retryAfter: response.headers.get("retry-after"), body: await response.json() };
+    return {
+      status: response.status,
+      location: response.headers.get("location"),
+      retryAfter: response.headers.get("retry-after"),
+      body: await response.json(),
+    };
   };
   const order = (orderId: string) => ({ orderId, items: [{ sku: "tea", quantity: 1 }] });
   const ordersArn = () => sandbox.stack.stateMachines().find((machine) => machine.name.endsWith("-orders"))!.arn;
@@ -80,7 +90,8 @@ describe.each([
   const settled = (executionArn: string) => sandbox.service.settled(executionArn);
   const blockOrder = (orderId: string) =>
     dynamodb.send(new PutItemCommand({ TableName: TEAM_ORDERS_TABLE, Item: { orderId: { S: orderId }, blocker: { BOOL: true } } }));
-  const unblockOrder = (orderId: string) => dynamodb.send(new DeleteItemCommand({ TableName: TEAM_ORDERS_TABLE, Key: { orderId: { S: orderId } } }));
+  const unblockOrder = (orderId: string) =>
+    dynamodb.send(new DeleteItemCommand({ TableName: TEAM_ORDERS_TABLE, Key: { orderId: { S: orderId } } }));
   const nameOf = (orderId: string) => executionNameFor({ orderId }, { from: "field", field: "orderId" });
 
   /** An order whose first execution has failed (in the orders workflow, or the records one). */
@@ -100,10 +111,19 @@ describe.each([
     const first = await failedOrder(orderId, "/records");
     const rerun = await send("/records", order(orderId));
     expect(rerun.status).toBe(202);
-    expect(rerun.body).toMatchObject({ executionArn: first.body.executionArn, attempt: 1, redriveCount: 1, rerun: true, status: "RUNNING" });
+    expect(rerun.body).toMatchObject({
+      executionArn: first.body.executionArn,
+      attempt: 1,
+      redriveCount: 1,
+      rerun: true,
+      status: "RUNNING",
+    });
     expect(rerun.location).toBe(`/records/${first.body.executionName}`);
     await sandbox.service.settled(rerun.body.executionArn);
-    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({
+      status: "SUCCEEDED",
+      redriveCount: 1,
+    });
     expect(executionsOf(recordsArn(), first.body.executionName)).toHaveLength(1);
   });
 
@@ -113,7 +133,10 @@ describe.each([
     const rerun = await send("/orders", order(orderId));
     expect(rerun).toMatchObject({ status: 202, body: { executionName: `${nameOf(orderId)}-2`, attempt: 2, redriveCount: 0, rerun: true } });
     await settled(rerun.body.executionArn);
-    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({ status: "FAILED", redriveCount: 0 });
+    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({
+      status: "FAILED",
+      redriveCount: 0,
+    });
     expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED" });
   });
 
@@ -134,7 +157,11 @@ describe.each([
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ executionName: `${name}-2`, executionStatus: "SUCCEEDED", attempt: 2 });
     expect(again.location).toBe(`/records/${name}-2`);
-    expect(executionsOf(recordsArn(), name).map((execution) => execution.name).sort()).toEqual([name, `${name}-2`]);
+    expect(
+      executionsOf(recordsArn(), name)
+        .map((execution) => execution.name)
+        .sort(),
+    ).toEqual([name, `${name}-2`]);
   });
 
   it("never re-runs a request that succeeded, nor one that still runs", async () => {
@@ -151,8 +178,11 @@ describe.each([
     // Within a second of the first, a duplicate may still be told "started" (DUPLICATE_START_MARGIN_MS): same execution.
     expect(duplicate).toMatchObject({ body: { executionArn: running.body.executionArn, attempt: 1 } });
     expect(duplicate.location).toBe(`/executions/${running.body.executionName}`);
-    expect(sandbox.service.listExecutions({ stateMachineArn: running.body.executionArn.replace(/:execution:(.*):[^:]+$/, ":stateMachine:$1") }).executions
-      .filter((execution) => execution.name.startsWith(running.body.executionName))).toHaveLength(1);
+    expect(
+      sandbox.service
+        .listExecutions({ stateMachineArn: running.body.executionArn.replace(/:execution:(.*):[^:]+$/, ":stateMachine:$1") })
+        .executions.filter((execution) => execution.name.startsWith(running.body.executionName)),
+    ).toHaveLength(1);
     sandbox.service.stopExecution({ executionArn: running.body.executionArn });
   });
 
@@ -166,7 +196,10 @@ describe.each([
     // Sent again while the redrive runs: the same execution (within a second of its start, possibly told "started").
     const duplicate = await send("/executions", { country });
     expect(duplicate).toMatchObject({ body: { executionArn: first.body.executionArn, attempt: 1 } });
-    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({ status: "RUNNING", redriveCount: 1 });
+    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({
+      status: "RUNNING",
+      redriveCount: 1,
+    });
     sandbox.service.stopExecution({ executionArn: first.body.executionArn });
   });
 
@@ -188,7 +221,8 @@ describe.each([
     }
     // Every answer is about that one re-run: started (202), running or ended (200, 409), or, with the ledger,
     // being re-run by another request (409 STARTING, naming the failed attempt); never a 5xx.
-    const latestArn = offsetMs === 0 ? executions[0].executionArn : executions.find((execution) => execution.name === `${name}-2`)!.executionArn;
+    const latestArn =
+      offsetMs === 0 ? executions[0].executionArn : executions.find((execution) => execution.name === `${name}-2`)!.executionArn;
     expect(answers.filter((answer) => answer.status === 202 && answer.body.rerun).length).toBeGreaterThanOrEqual(1);
     for (const answer of answers) {
       expect([200, 202, 409]).toContain(answer.status);
@@ -218,12 +252,21 @@ describe.each([
       await sandbox.eventsDelivered();
       const tableName = sandbox.stack.tables()[0].name;
       const scopedKey = `${ordersArn().split(":").pop()}:${nameOf(orderId)}`;
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { executionName: { S: scopedKey } }, ConsistentRead: true }));
-      expect(Item).toMatchObject({ executionArn: { S: rerun.body.executionArn }, executionStatus: { S: "SUCCEEDED" }, attempt: { N: "2" } });
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: { executionName: { S: scopedKey } }, ConsistentRead: true }),
+      );
+      expect(Item).toMatchObject({
+        executionArn: { S: rerun.body.executionArn },
+        executionStatus: { S: "SUCCEEDED" },
+        attempt: { N: "2" },
+      });
 
       clockOffsetMs = 200 * DAY_MS; // both attempts forgotten by Step Functions: only the ledger remembers
       const again = await send("/orders", order(orderId));
-      expect(again).toMatchObject({ status: 409, body: { executionName: `${nameOf(orderId)}-2`, executionStatus: "SUCCEEDED", attempt: 2 } });
+      expect(again).toMatchObject({
+        status: 409,
+        body: { executionName: `${nameOf(orderId)}-2`, executionStatus: "SUCCEEDED", attempt: 2 },
+      });
       expect(executionsOf(ordersArn(), nameOf(orderId))).toEqual([]);
     });
   }

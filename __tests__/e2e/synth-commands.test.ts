@@ -97,7 +97,9 @@ describe("npm run synth and cdktf synth", () => {
       failure = error as { status: number; stderr: string };
     }
     expect(failure?.status).toBe(1);
-    expect(failure?.stderr).toContain('cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field, header; got "hash".');
+    expect(failure?.stderr).toContain(
+      'cdktf.json context.environments.prod.executionName.from: must be one of country, payload, field, header; got "hash".',
+    );
     expect(failure?.stderr).not.toMatch(/\bat .+:\d+/);
     expect(fs.existsSync(path.join(project, "cdktf.out"))).toBe(false);
   });
@@ -105,7 +107,11 @@ describe("npm run synth and cdktf synth", () => {
   it("let a pipeline replace the whole context through CDKTF_CONTEXT_JSON, without editing files", () => {
     const project = copyProject(path.join(workspace, "pipeline"));
     const context = JSON.stringify({ environments: { preview: { account: "123456789012", region: "ap-southeast-2" } } });
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: context }), stdio: "pipe" });
+    execFileSync("npm", ["run", "--silent", "synth"], {
+      cwd: project,
+      env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: context }),
+      stdio: "pipe",
+    });
     execFileSync(path.join(project, "node_modules", ".bin", TOOLKIT_CLI), ["synth", "--output", "cli.out"], {
       cwd: project,
       env: cleanEnvironment(PATH, { CI: "true", CDKTF_CONTEXT_JSON: context }),
@@ -119,7 +125,11 @@ describe("npm run synth and cdktf synth", () => {
 
     // The next context drops "preview": like cdktf synth, npm run synth leaves no folder of it for a scanner to read.
     const next = JSON.stringify({ environments: { review: { account: "123456789012", region: "ap-southeast-2" } } });
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: project, env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: next }), stdio: "pipe" });
+    execFileSync("npm", ["run", "--silent", "synth"], {
+      cwd: project,
+      env: cleanEnvironment(PATH, { CDKTF_CONTEXT_JSON: next }),
+      stdio: "pipe",
+    });
     expect(fs.readdirSync(path.join(project, "cdktf.out", "stacks"))).toEqual(["review"]);
   });
 

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../../lib/project-root";
 import { BEFORE_WORKFLOWS_FIXTURES, LEDGER_JWT_KMS, ledgerTableBeforeIndex } from "../support/before-workflows";
 import { TWO_WORKFLOWS } from "../support/multi-workflow-stack";
-import { findTerraformTools, planConfigurations, type PriorResource, type StackPlan } from "../support/terraform-plan";
+import { findTerraformTools, type PriorResource, planConfigurations, type StackPlan } from "../support/terraform-plan";
 
 /**
  * The synthesized Terraform is given to the real terraform CLI: init from the local provider mirror, validate,
@@ -185,7 +185,10 @@ const CONFIGURATIONS: {
     context: readmeExampleContext(),
     expected: {
       dev: WITH_ALARMS({ ...TRIGGER, aws_sns_topic_subscription: 1 }), // 34
-      prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key", subscribers: 1 }), // 53
+      prod: WITH_ALARMS(
+        { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 2, aws_apigatewayv2_authorizer: 1 },
+        { ledger: true, topic: "environment-key", subscribers: 1 },
+      ), // 53
       "state-acme-terraform-state": STATE_BUCKET,
     },
   },
@@ -209,7 +212,12 @@ const CONFIGURATIONS: {
     name: "the ledger deployed before its open-records index (the table in state as the fixture deployed it)",
     context: LEDGER_JWT_KMS,
     // LEDGER_JWT_KMS has kmsKeyArn: the alarm topic uses it, no key of its own.
-    expected: { prod: WITH_ALARMS({ ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 }, { ledger: true, topic: "environment-key" }) },
+    expected: {
+      prod: WITH_ALARMS(
+        { ...TRIGGER_WITH_LEDGER, aws_sns_topic_subscription: 1, aws_apigatewayv2_authorizer: 1 },
+        { ledger: true, topic: "environment-key" },
+      ),
+    },
     prior: { prod: [ledgerTableBeforeIndex()] },
   },
   {
@@ -299,7 +307,9 @@ describeWithTerraform(title, () => {
           const deployed = new Set((prior?.[stack] ?? []).map(({ type, name }) => `${type}.${name}`));
           expect({ stack, actions: Object.fromEntries(plan.resourceChanges.map((change) => [change.address, change.actions])) }).toEqual({
             stack,
-            actions: Object.fromEntries(plan.resourceChanges.map((change) => [change.address, deployed.has(change.address) ? ["update"] : ["create"]])),
+            actions: Object.fromEntries(
+              plan.resourceChanges.map((change) => [change.address, deployed.has(change.address) ? ["update"] : ["create"]]),
+            ),
           });
           const untouched = new Set(unchanged?.[stack] ?? []);
           expect(plan.resourceChanges.filter((change) => deployed.has(change.address))).toHaveLength(deployed.size - untouched.size);

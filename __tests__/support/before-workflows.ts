@@ -32,7 +32,10 @@ export function ledgerTableBeforeIndex(): PriorResource {
   const tf = JSON.parse(fs.readFileSync(path.join(BEFORE_WORKFLOWS_FIXTURES, "ledger-jwt-kms.tf.json"), "utf8"));
   const [[name, table]] = Object.entries<Record<string, any>>(tf.resource.aws_dynamodb_table);
   const tags = tf.provider.aws[0].default_tags[0].tags as Record<string, string>;
-  const { region, allowed_account_ids: [account] } = tf.provider.aws[0];
+  const {
+    region,
+    allowed_account_ids: [account],
+  } = tf.provider.aws[0];
   return {
     type: "aws_dynamodb_table",
     name,

@@ -56,7 +56,8 @@ const DIMENSION_VALUE = /^(?=.*\S)[ -~]{1,1024}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
-const extraMembers = (object: Record<string, unknown>, allowed: readonly string[]) => Object.keys(object).filter((key) => !allowed.includes(key));
+const extraMembers = (object: Record<string, unknown>, allowed: readonly string[]) =>
+  Object.keys(object).filter((key) => !allowed.includes(key));
 
 /**
  * Every rule of the specification the line breaks, as sentences; none for a valid EMF document.
@@ -89,8 +90,10 @@ export function emfViolations(line: string, now: Date = new Date()): string[] {
       violations.push(`${at} is not a MetricDirective object`);
       return;
     }
-    for (const extra of extraMembers(directive, ["Namespace", "Dimensions", "Metrics"])) violations.push(`${at} has a member the specification does not define: ${extra}`);
-    if (typeof directive.Namespace !== "string" || !NAME.test(directive.Namespace)) violations.push(`${at}.Namespace is not a namespace of 1-255 ASCII characters`);
+    for (const extra of extraMembers(directive, ["Namespace", "Dimensions", "Metrics"]))
+      violations.push(`${at} has a member the specification does not define: ${extra}`);
+    if (typeof directive.Namespace !== "string" || !NAME.test(directive.Namespace))
+      violations.push(`${at}.Namespace is not a namespace of 1-255 ASCII characters`);
     else if (directive.Namespace.startsWith("AWS/")) violations.push(`${at}.Namespace is in AWS's own namespaces`);
 
     if (!Array.isArray(directive.Dimensions)) {
@@ -101,7 +104,8 @@ export function emfViolations(line: string, now: Date = new Date()): string[] {
           violations.push(`${at}.Dimensions[${setIndex}] is not an array of dimension keys`);
           return;
         }
-        if (set.length > MAX_DIMENSIONS_PER_SET) violations.push(`${at}.Dimensions[${setIndex}] has more than ${MAX_DIMENSIONS_PER_SET} dimensions`);
+        if (set.length > MAX_DIMENSIONS_PER_SET)
+          violations.push(`${at}.Dimensions[${setIndex}] has more than ${MAX_DIMENSIONS_PER_SET} dimensions`);
         if (new Set(set).size !== set.length) violations.push(`${at}.Dimensions[${setIndex}] names a dimension twice`);
         for (const key of set as string[]) {
           if (!NAME.test(key)) violations.push(`dimension name ${JSON.stringify(key)} is not 1-255 ASCII characters`);
@@ -116,7 +120,8 @@ export function emfViolations(line: string, now: Date = new Date()): string[] {
       violations.push(`${at}.Metrics is not an array of MetricDefinitions`);
       return;
     }
-    if (directive.Metrics.length > MAX_METRICS_PER_DIRECTIVE) violations.push(`${at}.Metrics has more than ${MAX_METRICS_PER_DIRECTIVE} metrics`);
+    if (directive.Metrics.length > MAX_METRICS_PER_DIRECTIVE)
+      violations.push(`${at}.Metrics has more than ${MAX_METRICS_PER_DIRECTIVE} metrics`);
     const names = new Set<string>();
     directive.Metrics.forEach((definition: unknown, metricIndex) => {
       const where = `${at}.Metrics[${metricIndex}]`;
@@ -124,7 +129,8 @@ export function emfViolations(line: string, now: Date = new Date()): string[] {
         violations.push(`${where} is not a MetricDefinition object`);
         return;
       }
-      for (const extra of extraMembers(definition, ["Name", "Unit", "StorageResolution"])) violations.push(`${where} has a member the specification does not define: ${extra}`);
+      for (const extra of extraMembers(definition, ["Name", "Unit", "StorageResolution"]))
+        violations.push(`${where} has a member the specification does not define: ${extra}`);
       const { Name: name, Unit: unit, StorageResolution: resolution } = definition;
       if (typeof name !== "string" || !NAME.test(name)) {
         violations.push(`${where}.Name is not a metric name of 1-255 ASCII characters`);
@@ -132,8 +138,10 @@ export function emfViolations(line: string, now: Date = new Date()): string[] {
       }
       if (names.has(name)) violations.push(`${where} defines ${name} twice`);
       names.add(name);
-      if (unit !== undefined && (typeof unit !== "string" || !CLOUDWATCH_UNITS.has(unit))) violations.push(`${where}.Unit ${JSON.stringify(unit)} is not a CloudWatch unit`);
-      if (resolution !== undefined && resolution !== 1 && resolution !== 60) violations.push(`${where}.StorageResolution is neither 1 nor 60`);
+      if (unit !== undefined && (typeof unit !== "string" || !CLOUDWATCH_UNITS.has(unit)))
+        violations.push(`${where}.Unit ${JSON.stringify(unit)} is not a CloudWatch unit`);
+      if (resolution !== undefined && resolution !== 1 && resolution !== 60)
+        violations.push(`${where}.StorageResolution is neither 1 nor 60`);
       const value = root[name];
       if (!(name in root)) violations.push(`metric ${name} has no member on the root node`);
       else if (Array.isArray(value) ? value.length > MAX_VALUES_PER_METRIC || !value.every(isNumber) : !isNumber(value)) {
@@ -157,15 +165,16 @@ export interface ExtractedMetric {
 /** The metrics CloudWatch extracts from a valid line: one per metric and dimension set. */
 export function extractedMetrics(line: string): ExtractedMetric[] {
   const root = JSON.parse(line);
-  return root._aws.CloudWatchMetrics.flatMap((directive: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }) =>
-    directive.Dimensions.flatMap((set) =>
-      directive.Metrics.map((definition) => ({
-        namespace: directive.Namespace,
-        name: definition.Name,
-        unit: definition.Unit ?? "None",
-        value: root[definition.Name],
-        dimensions: Object.fromEntries(set.map((key) => [key, root[key]])),
-      })),
-    ),
+  return root._aws.CloudWatchMetrics.flatMap(
+    (directive: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }) =>
+      directive.Dimensions.flatMap((set) =>
+        directive.Metrics.map((definition) => ({
+          namespace: directive.Namespace,
+          name: definition.Name,
+          unit: definition.Unit ?? "None",
+          value: root[definition.Name],
+          dimensions: Object.fromEntries(set.map((key) => [key, root[key]])),
+        })),
+      ),
   );
 }

@@ -70,7 +70,8 @@ export async function roleMayCall(roleArn: string, policy: unknown, action: stri
     },
     {},
   );
-  if (response.resultType === "error") throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
+  if (response.resultType === "error")
+    throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }
 
@@ -79,7 +80,13 @@ export async function roleMayCall(roleArn: string, policy: unknown, action: stri
  * may call `action` on a resource whose resource policy is `resourcePolicy` (a topic's policy, a key's policy),
  * as IAM decides it: a service principal carries no identity policy.
  */
-export async function serviceMayCall(service: string, action: string, resource: string, resourcePolicy: unknown, context: Record<string, string>): Promise<Decision> {
+export async function serviceMayCall(
+  service: string,
+  action: string,
+  resource: string,
+  resourcePolicy: unknown,
+  context: Record<string, string>,
+): Promise<Decision> {
   const response = await runSimulation(
     {
       request: { principal: service, action, resource: { resource, accountId: resource.split(":")[4] }, contextVariables: context },
@@ -90,6 +97,7 @@ export async function serviceMayCall(service: string, action: string, resource: 
     },
     {},
   );
-  if (response.resultType === "error") throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
+  if (response.resultType === "error")
+    throw new Error(`IAM simulation of ${action} on ${resource} refused its input: ${JSON.stringify(response.errors)}`);
   return response.overallResult as Decision;
 }

@@ -1,5 +1,10 @@
 import { LEDGER_KEY } from "../../functions/shared/execution-ledger";
-import { CHECK_AFTER_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "../../functions/shared/ledger-index";
+import {
+  CHECK_AFTER_ATTRIBUTE,
+  OPEN_RECORD_PROJECTION,
+  OPEN_RECORDS_INDEX,
+  OPEN_SHARD_ATTRIBUTE,
+} from "../../functions/shared/ledger-index";
 import type { LocalTable } from "../../local/synthesized-stack";
 
 /**

@@ -39,7 +39,12 @@ export class LocalCli {
     fs.mkdirSync(tmpdir, { recursive: true });
     const environment: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir, ...env };
     for (const name of Object.keys(environment)) if (name.startsWith("CDKTF_") && !(name in env)) delete environment[name];
-    this.child = spawn("npm", ["run", "--silent", "local", "--", ...args], { cwd: project, env: environment, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn("npm", ["run", "--silent", "local", "--", ...args], {
+      cwd: project,
+      env: environment,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     started.add(this);
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       stream.setEncoding("utf8");

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App } from "../../lib/toolkit/cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+import { App } from "../../lib/toolkit/cdktf";
 import type { LambdaHost } from "../../local/lambda-host";
 import type { LocalDynamoDb } from "../../local/local-dynamodb";
 import type { LocalStepFunctions } from "../../local/local-step-functions";
@@ -89,12 +89,20 @@ export async function startLocalTrigger(
     },
     eventsDelivered: () => sandbox.eventsDelivered(),
     post: async (body, contentType) => {
-      const response = (await host.invoke(postExecutions(body, contentType))) as { statusCode: number; headers: Record<string, string>; body: string };
+      const response = (await host.invoke(postExecutions(body, contentType))) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
       return { ...response, body: JSON.parse(response.body) };
     },
     status: async (executionName, path = "/executions") => {
       const statusHost = sandbox.hosts.get(sandbox.routeFunction(`GET ${path}/{executionName}`).functionName)!;
-      const response = (await statusHost.invoke(getExecutionStatus(executionName, path))) as { statusCode: number; headers: Record<string, string>; body: string };
+      const response = (await statusHost.invoke(getExecutionStatus(executionName, path))) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
       return { ...response, body: JSON.parse(response.body) };
     },
     stop: () => sandbox.stop(),

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App } from "../../lib/toolkit/cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
+import { App } from "../../lib/toolkit/cdktf";
 
 export const ORDERS_ROUTE = "POST /orders";
 /** The team's own table: named by a substitution, not declared by the stack. */
@@ -39,7 +39,9 @@ export function synthesizeTwoWorkflows(
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-dedup-two-workflows-"));
   const context = {
     workflows,
-    ...(Object.keys(settings).length > 0 ? { environments: { default: { account: "123456789012", region: "us-east-1", ...settings } } } : {}),
+    ...(Object.keys(settings).length > 0
+      ? { environments: { default: { account: "123456789012", region: "us-east-1", ...settings } } }
+      : {}),
   };
   const app = new App({ outdir, context });
   const [environment] = projectConfigFrom(context).environments;

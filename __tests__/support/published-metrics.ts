@@ -1,4 +1,10 @@
-import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE, RECONCILER_METRICS, START_METRICS } from "../../functions/shared/metrics-contract";
+import {
+  LEDGER_STATUS_METRICS,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  RECONCILER_METRICS,
+  START_METRICS,
+} from "../../functions/shared/metrics-contract";
 
 /** Metrics of one namespace, each published with exactly one of the dimension sets listed. */
 export interface PublishedMetrics {
@@ -27,7 +33,15 @@ export interface PublishedMetrics {
  */
 export const AWS_PUBLISHED_METRICS: Readonly<Record<string, PublishedMetrics>> = {
   "AWS/States": {
-    metrics: ["ExecutionTime", "ExecutionThrottled", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsTimedOut"],
+    metrics: [
+      "ExecutionTime",
+      "ExecutionThrottled",
+      "ExecutionsAborted",
+      "ExecutionsFailed",
+      "ExecutionsStarted",
+      "ExecutionsSucceeded",
+      "ExecutionsTimedOut",
+    ],
     dimensionSets: [["StateMachineArn"]],
   },
   "AWS/Lambda": {
@@ -69,9 +83,14 @@ export const PROJECT_METRICS: ReadonlyArray<{ readonly namespace: string } & Pub
 /** Why a metric named so is not one the stack emits or AWS publishes, or undefined when it is. */
 export function unpublished(namespace: string, name: string, dimensionNames: readonly string[]): string | undefined {
   const sameSet = (set: readonly string[]) => [...set].sort().join(",") === [...dimensionNames].sort().join(",");
-  const candidates = [...(AWS_PUBLISHED_METRICS[namespace] ? [AWS_PUBLISHED_METRICS[namespace]] : []), ...PROJECT_METRICS.filter((entry) => entry.namespace === namespace)];
+  const candidates = [
+    ...(AWS_PUBLISHED_METRICS[namespace] ? [AWS_PUBLISHED_METRICS[namespace]] : []),
+    ...PROJECT_METRICS.filter((entry) => entry.namespace === namespace),
+  ];
   if (candidates.length === 0) return `${namespace} is neither an AWS namespace listed here nor the project's`;
   const named = candidates.filter((entry) => entry.metrics.includes(name));
   if (named.length === 0) return `${namespace} has no metric ${name}`;
-  return named.some((entry) => entry.dimensionSets.some(sameSet)) ? undefined : `${namespace} ${name} is not published with the dimensions ${dimensionNames.join(", ")}`;
+  return named.some((entry) => entry.dimensionSets.some(sameSet))
+    ? undefined
+    : `${namespace} ${name} is not published with the dimensions ${dimensionNames.join(", ")}`;
 }

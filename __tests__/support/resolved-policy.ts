@@ -23,10 +23,16 @@ export function resolvedDocument(tf: TerraformJson, document: string): unknown {
     .replace(/\$\{data\.aws_region\.[\w-]+\.id\}/g, REGION)
     .replace(/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}/g, ACCOUNT)
     .replace(/\$\{aws_sfn_state_machine\.([\w-]+)\.name\}/g, (_, id: string) => nameOf("aws_sfn_state_machine", id))
-    .replace(/\$\{aws_sfn_state_machine\.([\w-]+)\.arn\}/g, (_, id: string) => arn("states", `stateMachine:${nameOf("aws_sfn_state_machine", id)}`))
+    .replace(/\$\{aws_sfn_state_machine\.([\w-]+)\.arn\}/g, (_, id: string) =>
+      arn("states", `stateMachine:${nameOf("aws_sfn_state_machine", id)}`),
+    )
     .replace(/\$\{aws_dynamodb_table\.([\w-]+)\.arn\}/g, (_, id: string) => arn("dynamodb", `table/${nameOf("aws_dynamodb_table", id)}`))
-    .replace(/\$\{aws_cloudwatch_log_group\.([\w-]+)\.arn\}/g, (_, id: string) => arn("logs", `log-group:${nameOf("aws_cloudwatch_log_group", id)}`))
-    .replace(/\$\{aws_lambda_function\.([\w-]+)\.arn\}/g, (_, id: string) => arn("lambda", `function:${tf.resource.aws_lambda_function[id].function_name as string}`));
+    .replace(/\$\{aws_cloudwatch_log_group\.([\w-]+)\.arn\}/g, (_, id: string) =>
+      arn("logs", `log-group:${nameOf("aws_cloudwatch_log_group", id)}`),
+    )
+    .replace(/\$\{aws_lambda_function\.([\w-]+)\.arn\}/g, (_, id: string) =>
+      arn("lambda", `function:${tf.resource.aws_lambda_function[id].function_name as string}`),
+    );
   expect(text).not.toContain("${");
   return JSON.parse(text);
 }

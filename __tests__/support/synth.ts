@@ -1,9 +1,9 @@
-import { type TerraformStack, Testing } from "../../lib/toolkit/cdktf";
 import { projectConfigFrom } from "../../lib/config/project-config";
 import { DedupTriggerStack } from "../../lib/dedup-trigger-stack";
 import { blockSchemaOf } from "../../lib/hcl/block-schema";
 import { renderHcl } from "../../lib/hcl/render-hcl";
 import { StateBucketStack } from "../../lib/state-bucket-stack";
+import { type TerraformStack, Testing } from "../../lib/toolkit/cdktf";
 
 export type Attributes = Record<string, any>;
 export interface TerraformJson {
@@ -34,7 +34,9 @@ export function synthTrigger(settings?: Record<string, unknown>): SynthesizedTri
 }
 
 /** Every stack main.ts would create for a cdktf.json context, synthesized in memory, by stack name. */
-export function synthProject(context: Record<string, unknown>): Record<string, { synthesized: string; tf: TerraformJson; hcl: () => string }> {
+export function synthProject(
+  context: Record<string, unknown>,
+): Record<string, { synthesized: string; tf: TerraformJson; hcl: () => string }> {
   const project = projectConfigFrom(context);
   const app = Testing.app();
   const stacks: TerraformStack[] = [
@@ -109,7 +111,11 @@ export function rolePolicy(tf: TerraformJson, roleNameSuffix: string): { trust: 
 }
 
 /** The logical id and attributes of the one resource of a type that matches; fails the test otherwise. */
-export function resourceWhere(tf: TerraformJson, type: string, matches: (attributes: Attributes) => boolean): [id: string, attributes: Attributes] {
+export function resourceWhere(
+  tf: TerraformJson,
+  type: string,
+  matches: (attributes: Attributes) => boolean,
+): [id: string, attributes: Attributes] {
   const found = Object.entries(tf.resource[type] ?? {}).filter(([, attributes]) => matches(attributes));
   if (found.length !== 1) {
     throw new Error(`expected one matching ${type}, found ${found.length}`);

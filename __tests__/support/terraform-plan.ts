@@ -131,7 +131,10 @@ export async function planConfigurations(
     const planArguments = ["plan", "-json", "-input=false", "-lock=false", "-out=tfplan", ...(prior ? ["-refresh=false"] : [])];
     const output = await runTerraform(tools.terraform, planArguments, root, env, describe);
     const plans: Record<string, Record<string, { resourceChanges: PlannedResourceChange[] }>> = {};
-    for (const { configuration, stack } of modules.values()) (plans[configuration] ??= {})[stack] = { resourceChanges: [] };
+    for (const { configuration, stack } of modules.values()) {
+      plans[configuration] ??= {};
+      plans[configuration][stack] = { resourceChanges: [] };
+    }
     for (const { module, change } of plannedChanges(output)) {
       const stack = modules.get(module);
       if (!stack) throw new Error(`terraform planned ${change.address} outside every stack's module`);
@@ -145,7 +148,11 @@ export async function planConfigurations(
 }
 
 /** The root's local state holding the prior resources, each in its stack's module; false when there are none. */
-function writePriorState(root: string, modules: Map<string, StackModule>, priorState: Readonly<Record<string, Readonly<Record<string, readonly PriorResource[]>>>>): boolean {
+function writePriorState(
+  root: string,
+  modules: Map<string, StackModule>,
+  priorState: Readonly<Record<string, Readonly<Record<string, readonly PriorResource[]>>>>,
+): boolean {
   const resources = [...modules].flatMap(([name, { configuration, stack }]) =>
     (priorState[configuration]?.[stack] ?? []).map((resource) => ({
       module: `module.${name}`,
@@ -157,7 +164,9 @@ function writePriorState(root: string, modules: Map<string, StackModule>, priorS
     })),
   );
   const unknown = Object.entries(priorState).flatMap(([configuration, stacks]) =>
-    Object.keys(stacks).filter((stack) => !modules.has(`${configuration}_${stack}`)).map((stack) => `${configuration}/${stack}`),
+    Object.keys(stacks)
+      .filter((stack) => !modules.has(`${configuration}_${stack}`))
+      .map((stack) => `${configuration}/${stack}`),
   );
   if (unknown.length > 0) throw new Error(`prior state for stacks that are not planned: ${unknown.join(", ")}`);
   if (resources.length === 0) return false;
@@ -209,15 +218,10 @@ function linkAssets(stackDirectory: string, root: string): void {
 }
 
 /** A diagnostic as Terraform gives it, preceded by the stack it concerns (by its address, else by its file). */
-function describeDiagnostic(
-  diagnostic: Diagnostic,
-  modules: Map<string, StackModule>,
-  root: string,
-): string {
+function describeDiagnostic(diagnostic: Diagnostic, modules: Map<string, StackModule>, root: string): string {
   const byAddress = /^module\.([^.[]+)/.exec(diagnostic.address ?? "")?.[1];
   const file = diagnostic.range ? path.resolve(root, diagnostic.range.filename) : undefined;
-  const stack =
-    modules.get(byAddress ?? "") ?? [...modules.values()].find(({ directory }) => file?.startsWith(`${directory}${path.sep}`));
+  const stack = modules.get(byAddress ?? "") ?? [...modules.values()].find(({ directory }) => file?.startsWith(`${directory}${path.sep}`));
   const where = [
     stack ? `configuration ${stack.configuration}, stack ${stack.stack}` : "no stack named",
     diagnostic.address,

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type SFNClient } from "@aws-sdk/client-sfn";
 import { errorName, RETRY_AFTER_SECONDS, type ServiceErrorShape, STEP_FUNCTIONS_THROTTLING_ERRORS } from "../shared/aws-errors";
-import { parseAttemptName } from "../shared/execution-attempts";
 import { executionArnFor } from "../shared/execution-arn";
+import { parseAttemptName } from "../shared/execution-attempts";
 import { type LedgerRecord, LedgerUnavailableError } from "../shared/execution-ledger";
 
 /** A request's ledger record by the request's name (attempt 1's), read consistently; undefined: none. */
@@ -108,7 +108,7 @@ async function fromLedger(readLedger: LedgerRead, executionName: string, executi
       ? { outcome: "throttled", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.throttled }
       : { outcome: "unavailable", service: "DynamoDB", errorName: error.errorName, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable };
   }
-  if (!record || record.state !== "STARTED" || record.executionArn !== executionArn || (record.attempt ?? 1) !== attempt) {
+  if (record?.state !== "STARTED" || record.executionArn !== executionArn || (record.attempt ?? 1) !== attempt) {
     return { outcome: "not-found", executionArn };
   }
   return {

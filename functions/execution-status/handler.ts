@@ -3,9 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { errorName } from "../shared/aws-errors";
 import { EXECUTION_NAME_PATTERN } from "../shared/execution-arn";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
-import { executionStatus, type LedgerRead } from "./execution-status";
-import { type StatusSettings } from "./settings";
 import { EXECUTION_NAME_PARAMETER } from "./contract";
+import { executionStatus, type LedgerRead } from "./execution-status";
+import type { StatusSettings } from "./settings";
 import type { StatusLogRecord, StatusLogWriter } from "./status-log";
 import { statusResponseFor } from "./status-response";
 
@@ -51,7 +51,11 @@ export function createStatusHandler(dependencies: StatusHandlerDependencies): St
       );
     }
     try {
-      const outcome = await executionStatus(sfn, readLedger, { stateMachineArn: settings.stateMachineArn, executionName, exposeOutput: settings.exposeOutput });
+      const outcome = await executionStatus(sfn, readLedger, {
+        stateMachineArn: settings.stateMachineArn,
+        executionName,
+        exposeOutput: settings.exposeOutput,
+      });
       const response = statusResponseFor(outcome);
       record({
         executionName,

@@ -1,7 +1,7 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { RECONCILER_METRICS } from "../shared/metrics-contract";
-import { type ReconcilingLedger, type RecordLogRecord, sweep, type SweepReport } from "./reconcile";
+import { type ReconcilingLedger, type RecordLogRecord, type SweepReport, sweep } from "./reconcile";
 import type { ServedStateMachines } from "./settings";
 
 /**
@@ -55,7 +55,12 @@ export function createReconcilerHandler({
     const startedAt = Date.now();
     const report = await sweep({ ledger, sfn, stateMachines, log }, { now: clock(), timeLeftMs: () => context.getRemainingTimeInMillis() });
     const line: SweepLogRecord = {
-      level: report.stoppedBecause === "ledger-unavailable" ? "ERROR" : report.failed > 0 || report.stoppedBecause === "throttled" ? "WARN" : "INFO",
+      level:
+        report.stoppedBecause === "ledger-unavailable"
+          ? "ERROR"
+          : report.failed > 0 || report.stoppedBecause === "throttled"
+            ? "WARN"
+            : "INFO",
       message: "ledger reconciled",
       [RECONCILER_METRICS.examined]: report.examined,
       [RECONCILER_METRICS.healed]: report.healed,

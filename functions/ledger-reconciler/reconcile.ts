@@ -87,7 +87,10 @@ export interface RecordLogRecord {
 }
 
 /** What the sweep does with the ledger: query the index, and the conditional writes (functions/shared/ledger-protocol.ts). */
-export type ReconcilingLedger = Pick<DynamoDbLedger, "dueRecords" | "deferCheck" | "closeOpenRecord" | "recordStarted" | "recordStatus" | "release" | "releaseRerun">;
+export type ReconcilingLedger = Pick<
+  DynamoDbLedger,
+  "dueRecords" | "deferCheck" | "closeOpenRecord" | "recordStarted" | "recordStatus" | "release" | "releaseRerun"
+>;
 
 export interface SweepDependencies {
   readonly ledger: ReconcilingLedger;
@@ -117,7 +120,17 @@ class StopSweep extends Error {
 }
 
 export async function sweep(deps: SweepDependencies, options: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { examined: 0, healed: 0, settled: 0, deferred: 0, forgotten: 0, closed: 0, superseded: 0, failed: 0, queries: 0 };
+  const report: SweepReport = {
+    examined: 0,
+    healed: 0,
+    settled: 0,
+    deferred: 0,
+    forgotten: 0,
+    closed: 0,
+    superseded: 0,
+    failed: 0,
+    queries: 0,
+  };
   const maxRecords = options.maxRecords ?? MAX_RECORDS_PER_SWEEP;
   const pageSize = options.pageSize ?? QUERY_PAGE_SIZE;
   // Another shard first each minute: when a sweep stops at its limit, the next one does not start where it did.
@@ -209,14 +222,22 @@ async function settleClaim(deps: SweepDependencies, record: OpenRecord, target: 
   const holder = record.claimedBy;
   const found = await describe(deps.sfn, executionArn);
   if (found.kind === "failed" || holder === undefined) {
-    return failed(deps, record, now, log, { executionArn, ...(found.kind === "failed" ? { errorName: found.errorName } : { problem: "a claim without its holder" }) });
+    return failed(deps, record, now, log, {
+      executionArn,
+      ...(found.kind === "failed" ? { errorName: found.errorName } : { problem: "a claim without its holder" }),
+    });
   }
   if (found.kind === "absent") {
     const released = await ledgerCall(() => deps.ledger.release(record.recordKey, holder));
     return log(released ? "settled" : "superseded", { executionArn });
   }
   const recorded = await ledgerCall(() =>
-    deps.ledger.recordStarted(record.recordKey, holder, statusOf(executionArn, found), found.input === undefined ? undefined : sha256(found.input)),
+    deps.ledger.recordStarted(
+      record.recordKey,
+      holder,
+      statusOf(executionArn, found),
+      found.input === undefined ? undefined : sha256(found.input),
+    ),
   );
   return log(recorded ? "healed" : "superseded", { executionArn, executionStatus: found.status });
 }
@@ -227,7 +248,13 @@ async function settleClaim(deps: SweepDependencies, record: OpenRecord, target: 
  * neither, the claim is given up, for the same reasons a claim is deleted (settleClaim): the record is the failure it
  * was, and the request's retry re-runs it, once.
  */
-async function settleRerunClaim(deps: SweepDependencies, record: OpenRecord, target: RecordTarget, now: Date, log: Log): Promise<RecordAction> {
+async function settleRerunClaim(
+  deps: SweepDependencies,
+  record: OpenRecord,
+  target: RecordTarget,
+  now: Date,
+  log: Log,
+): Promise<RecordAction> {
   const holder = record.claimedBy!;
   const attempt = record.attempt ?? 1;
   const latestArn = record.executionArn ?? executionArnFor(target.stateMachineArn, target.requestName);
@@ -236,7 +263,9 @@ async function settleRerunClaim(deps: SweepDependencies, record: OpenRecord, tar
     return failed(deps, record, now, log, { executionArn: latestArn, errorName: latest.errorName });
   }
   if (latest.kind === "found" && ((latest.redriveCount ?? 0) !== (record.redriveCount ?? 0) || latest.status !== record.executionStatus)) {
-    const recorded = await ledgerCall(() => deps.ledger.recordStarted(record.recordKey, holder, { ...statusOf(latestArn, latest), attempt }));
+    const recorded = await ledgerCall(() =>
+      deps.ledger.recordStarted(record.recordKey, holder, { ...statusOf(latestArn, latest), attempt }),
+    );
     return log(recorded ? "healed" : "superseded", { executionArn: latestArn, executionStatus: latest.status });
   }
   if (attempt < MAX_ATTEMPTS) {
@@ -273,7 +302,10 @@ async function healStatus(deps: SweepDependencies, record: OpenRecord, now: Date
   }
   if (found.kind === "absent") {
     const closed = await ledgerCall(() => deps.ledger.closeOpenRecord(record, now));
-    return log(closed ? "forgotten" : "superseded", { executionArn, problem: closed ? "Step Functions no longer knows the execution" : undefined });
+    return log(closed ? "forgotten" : "superseded", {
+      executionArn,
+      problem: closed ? "Step Functions no longer knows the execution" : undefined,
+    });
   }
   const status = found.status ?? "UNKNOWN";
   if (status === record.executionStatus && (found.redriveCount ?? 0) === (record.redriveCount ?? 0)) {
@@ -300,7 +332,13 @@ async function healStatus(deps: SweepDependencies, record: OpenRecord, now: Date
 }
 
 /** A record that could not be checked now: looked at again after RECONCILE_AFTER_MS, so that it cannot hold up the rest. */
-async function failed(deps: SweepDependencies, record: OpenRecord, now: Date, log: Log, details: Partial<RecordLogRecord>): Promise<RecordAction> {
+async function failed(
+  deps: SweepDependencies,
+  record: OpenRecord,
+  now: Date,
+  log: Log,
+  details: Partial<RecordLogRecord>,
+): Promise<RecordAction> {
   if (details.errorName !== undefined && STEP_FUNCTIONS_THROTTLING_ERRORS.has(details.errorName)) {
     log("failed", details);
     // Asking faster would not help: the rest waits for the next sweep, as this record does.

@@ -38,7 +38,9 @@ export class ServedStateMachines {
     }
     const missing = [...scopedNames].filter((name) => !scoped.has(name));
     if (missing.length > 0) {
-      throw new Error(`${RECONCILER_ENVIRONMENT.scopedStateMachines} names ${missing.join(", ")}, not in ${RECONCILER_ENVIRONMENT.stateMachineArns}.`);
+      throw new Error(
+        `${RECONCILER_ENVIRONMENT.scopedStateMachines} names ${missing.join(", ")}, not in ${RECONCILER_ENVIRONMENT.stateMachineArns}.`,
+      );
     }
     this.scoped = scoped;
     this.unscoped = unscoped[0];

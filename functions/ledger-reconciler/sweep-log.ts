@@ -10,7 +10,10 @@ import type { RecordLogRecord } from "./reconcile";
  * `ClaimsSettled`, every sweep, zeros included, so that a sum over any period is a count. A record's own line
  * (one per record the sweep changed or could not check) is plain.
  */
-export function sweepLogWriter(environment: string, write: (line: object) => void = writeLogLine): (record: SweepLogRecord | RecordLogRecord) => void {
+export function sweepLogWriter(
+  environment: string,
+  write: (line: object) => void = writeLogLine,
+): (record: SweepLogRecord | RecordLogRecord) => void {
   return (record) => {
     if (record.message !== "ledger reconciled") {
       write(record);

@@ -1,7 +1,7 @@
-import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../shared/ledger-contract";
 import type { EventBridgeEvent } from "aws-lambda";
 import { parseAttemptName } from "../shared/execution-attempts";
 import type { ExecutionLedger } from "../shared/execution-ledger";
+import { LEDGER_SCOPED_STATE_MACHINES_VARIABLE, STATUS_CHANGE_DETAIL_TYPE } from "../shared/ledger-contract";
 import { scopedLedger } from "../shared/scoped-ledger";
 
 /** The names LEDGER_SCOPED_STATE_MACHINES lists. */

@@ -1,7 +1,6 @@
 import { embeddedMetrics, withEmbeddedMetrics } from "../shared/embedded-metrics";
 import { writeLogLine } from "../shared/log-line";
-import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_NAMESPACE } from "../shared/metrics-contract";
-import { METRICS_ENVIRONMENT_VARIABLES } from "../shared/metrics-contract";
+import { LEDGER_STATUS_METRICS, METRIC_DIMENSIONS, METRICS_ENVIRONMENT_VARIABLES, METRICS_NAMESPACE } from "../shared/metrics-contract";
 import { metricDimensionFrom } from "../shared/metrics-environment";
 import type { StatusLogRecord } from "./handler";
 

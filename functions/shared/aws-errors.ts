@@ -2,7 +2,11 @@
 export const RETRY_AFTER_SECONDS = { throttled: 1, unavailable: 5, executionLimit: 60 } as const;
 
 /** Step Functions' throttling errors, its KMS key's included. */
-export const STEP_FUNCTIONS_THROTTLING_ERRORS: ReadonlySet<string> = new Set(["ThrottlingException", "KmsThrottlingException", "TooManyRequestsException"]);
+export const STEP_FUNCTIONS_THROTTLING_ERRORS: ReadonlySet<string> = new Set([
+  "ThrottlingException",
+  "KmsThrottlingException",
+  "TooManyRequestsException",
+]);
 
 /** What an AWS SDK v3 error carries beyond its name. */
 export interface ServiceErrorShape {

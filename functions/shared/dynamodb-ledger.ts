@@ -11,8 +11,8 @@ import {
   type ClaimRequest,
   type ClaimResult,
   type ExecutionLedger,
-  LedgerUnavailableError,
   type LedgerRecord,
+  LedgerUnavailableError,
   type RerunClaimRequest,
   type StatusUpdate,
 } from "./execution-ledger";
@@ -226,7 +226,17 @@ function keyOf(executionName: string): Item {
   return { [LEDGER_KEY]: { S: executionName } };
 }
 
-const STRING_FIELDS = ["state", "firstSeenAt", "inputSha256", "claimedBy", "executionArn", "startDate", "executionStatus", "stopDate", "forgottenAt"] as const;
+const STRING_FIELDS = [
+  "state",
+  "firstSeenAt",
+  "inputSha256",
+  "claimedBy",
+  "executionArn",
+  "startDate",
+  "executionStatus",
+  "stopDate",
+  "forgottenAt",
+] as const;
 const NUMBER_FIELDS = ["leaseExpiresAt", "attempt", "redriveCount", LEDGER_TTL_ATTRIBUTE] as const;
 
 function itemOf(record: LedgerRecord): Item {

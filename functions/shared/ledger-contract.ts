@@ -38,7 +38,15 @@ export const CHECK_AFTER_ATTRIBUTE = "checkAfter";
  * conditional on the record as the index showed it, so a stale index entry (the index is eventually consistent)
  * makes a write fail, never a wrong one.
  */
-export const OPEN_RECORD_PROJECTION = ["state", "claimedBy", "leaseExpiresAt", "executionArn", "executionStatus", "attempt", "redriveCount"] as const;
+export const OPEN_RECORD_PROJECTION = [
+  "state",
+  "claimedBy",
+  "leaseExpiresAt",
+  "executionArn",
+  "executionStatus",
+  "attempt",
+  "redriveCount",
+] as const;
 
 /**
  * Names a start-execution function's state machine when its ledger records are kept within it: several

@@ -27,10 +27,12 @@ export function scopedLedger(ledger: ExecutionLedger, scope: string | undefined)
       const result = await ledger.claim({ ...request, executionName: key(request.executionName) });
       return result.claimed ? result : { claimed: false, record: named(result.record) };
     },
-    recordStarted: (executionName, owner, execution, startedInputSha256) => ledger.recordStarted(key(executionName), owner, execution, startedInputSha256),
+    recordStarted: (executionName, owner, execution, startedInputSha256) =>
+      ledger.recordStarted(key(executionName), owner, execution, startedInputSha256),
     release: (executionName, owner) => ledger.release(key(executionName), owner),
     recordStatus: (executionName, update) => ledger.recordStatus(key(executionName), update),
-    claimRerun: (executionName, request) => ledger.claimRerun(key(executionName), { ...request, seen: { ...request.seen, executionName: key(executionName) } }),
+    claimRerun: (executionName, request) =>
+      ledger.claimRerun(key(executionName), { ...request, seen: { ...request.seen, executionName: key(executionName) } }),
     releaseRerun: (executionName, owner) => ledger.releaseRerun(key(executionName), owner),
     read: async (executionName) => {
       const record = await ledger.read(key(executionName));

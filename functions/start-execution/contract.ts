@@ -1,6 +1,6 @@
+import { STATE_MACHINE_ARN_VARIABLE } from "../shared/function-contract";
 import { LEDGER_TABLE_VARIABLE } from "../shared/ledger-contract";
 import { METRICS_ENVIRONMENT_VARIABLES } from "../shared/metrics-contract";
-import { STATE_MACHINE_ARN_VARIABLE } from "../shared/function-contract";
 
 /**
  * What lib/ and the start-execution function share: the variables it is deployed with and the values and types

@@ -1,14 +1,14 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { describeStrategy, executionNameFor } from "./execution-name";
 import { executionNameOf } from "../shared/execution-arn";
-import { type NameMemory, responseFor } from "./http-response";
 import { PROBLEM_TYPES, ProblemError, problemResponse } from "../shared/problem";
+import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./contract";
+import { describeStrategy, executionNameFor } from "./execution-name";
+import { type NameMemory, responseFor } from "./http-response";
 import type { RequestLogRecord, RequestLogWriter } from "./request-log";
 import type { RequestValidator } from "./request-validator";
-import { type HandlerSettings } from "./settings";
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./contract";
 import { type StartPolicy, startRequest } from "./rerun-after-failure";
+import type { HandlerSettings } from "./settings";
 import { type LedgerSettings, startWithLedger } from "./start-with-ledger";
 import { parseTriggerRequest } from "./trigger-request";
 

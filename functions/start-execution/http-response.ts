@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { executionNameOf } from "../shared/execution-arn";
 import { parseAttemptName } from "../shared/execution-attempts";
 import { PROBLEM_TYPES, problemResponse } from "../shared/problem";
-import { executionNameOf } from "../shared/execution-arn";
 import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS } from "./contract";
 import type { StartOutcome } from "./start-execution-once";
 
@@ -11,7 +11,11 @@ import type { StartOutcome } from "./start-execution-once";
  *   `<statusPath>/<execution name>` (the workflow's GET route), which every answer naming an execution gives
  *   as its `Location`, a path relative to the host the client called (RFC 9110 allows a relative reference)
  */
-export function responseFor(outcome: StartOutcome, statusPath: string, memory: NameMemory = STEP_FUNCTIONS_ONLY): APIGatewayProxyStructuredResultV2 {
+export function responseFor(
+  outcome: StartOutcome,
+  statusPath: string,
+  memory: NameMemory = STEP_FUNCTIONS_ONLY,
+): APIGatewayProxyStructuredResultV2 {
   switch (outcome.outcome) {
     case "started":
     case "already-running":
@@ -98,10 +102,7 @@ export function responseFor(outcome: StartOutcome, statusPath: string, memory: N
         { "retry-after": String(outcome.retryAfterSeconds) },
       );
     case "rejected":
-      return problemResponse(
-        PROBLEM_TYPES.upstreamFailure,
-        `Step Functions refused to start the execution (${outcome.errorName}).`,
-      );
+      return problemResponse(PROBLEM_TYPES.upstreamFailure, `Step Functions refused to start the execution (${outcome.errorName}).`);
   }
 }
 

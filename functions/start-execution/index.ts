@@ -1,11 +1,11 @@
-import { SFNClient } from "@aws-sdk/client-sfn";
 // Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
 import validateRequest from "sfn-dedup:request-validator";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
+import { ENVIRONMENT } from "./contract";
 import { createHandler } from "./handler";
 import { requestLogWriter } from "./request-log";
 import { metricDimensionsFromEnvironment, settingsFromEnvironment } from "./settings";
-import { ENVIRONMENT } from "./contract";
 
 // The bundle without a ledger leaves the DynamoDB client out; deployed with a ledger table by mistake,
 // it refuses to start rather than silently skip the ledger.

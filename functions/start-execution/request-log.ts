@@ -44,7 +44,11 @@ export type RequestLogWriter = (record: RequestLogRecord) => void;
  * set would publish every value again as another custom metric, billed as such, while a total across
  * outcomes (or workflows) is the SUM of their series in a metric math or SEARCH expression.
  */
-export function requestMetrics(dimensions: RequestMetricDimensions, record: Pick<RequestLogRecord, "outcome" | "latencyMs">, timestamp: Date) {
+export function requestMetrics(
+  dimensions: RequestMetricDimensions,
+  record: Pick<RequestLogRecord, "outcome" | "latencyMs">,
+  timestamp: Date,
+) {
   return embeddedMetrics(
     METRICS_NAMESPACE,
     {

@@ -146,14 +146,24 @@ export async function latestAttempt(sfn: SFNClient, request: StartRequest, first
  * Step Functions accepts one, and of concurrent starts the name lets one run. A running attempt answers as a
  * duplicate, a succeeded one as a refusal, whoever started it.
  */
-export async function rerunLatest(sfn: SFNClient, request: StartRequest, policy: StartPolicy, latest: AlreadyExists): Promise<StartOutcome> {
+export async function rerunLatest(
+  sfn: SFNClient,
+  request: StartRequest,
+  policy: StartPolicy,
+  latest: AlreadyExists,
+): Promise<StartOutcome> {
   let current = latest;
   for (let round = 0; round < MAX_RERUN_ROUNDS; round++) {
     if (isOtherInput(policy, request, current)) {
       return { outcome: "key-reused", executionArn: current.executionArn };
     }
     if (current.status === "RUNNING" && current.input === request.input && current.startDate) {
-      return { outcome: "already-running", executionArn: current.executionArn, startDate: current.startDate, redriveCount: current.redriveCount };
+      return {
+        outcome: "already-running",
+        executionArn: current.executionArn,
+        startDate: current.startDate,
+        redriveCount: current.redriveCount,
+      };
     }
     if (!RERUNNABLE_STATUSES.has(current.status ?? "")) {
       return current;

@@ -69,7 +69,9 @@ function problemOf(error: ErrorObject, value: () => unknown): string {
 
 /** Ajv's `type` param: one name, or several joined with commas. */
 function typeNames(types: unknown): string {
-  const names = String(types).split(",").map((name) => (name === "null" ? "null" : `${/^[aeiou]/.test(name) ? "an" : "a"} ${name}`));
+  const names = String(types)
+    .split(",")
+    .map((name) => (name === "null" ? "null" : `${/^[aeiou]/.test(name) ? "an" : "a"} ${name}`));
   return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }
 
@@ -88,7 +90,12 @@ function valueAt(body: unknown, pointer: string): unknown {
 }
 
 function pointerTokens(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.slice(1).split("/").map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function escapePointerToken(token: string): string {

@@ -44,7 +44,9 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   }
   const historyDays = Number(env[ENVIRONMENT.stepFunctionsHistoryDays] || DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS);
   if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly number[]).includes(historyDays)) {
-    throw new Error(`${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got "${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`);
+    throw new Error(
+      `${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got "${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`,
+    );
   }
   return {
     stateMachineArn: stateMachineArnFromEnvironment(env),
@@ -56,7 +58,10 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
 
 /** Where the function is deployed and for which workflow, as its metrics name them; it refuses to start without. */
 export function metricDimensionsFromEnvironment(env: NodeJS.ProcessEnv): RequestMetricDimensions {
-  return { environment: metricDimensionFrom(env, ENVIRONMENT.metricsEnvironment), workflow: metricDimensionFrom(env, ENVIRONMENT.metricsWorkflow) };
+  return {
+    environment: metricDimensionFrom(env, ENVIRONMENT.metricsEnvironment),
+    workflow: metricDimensionFrom(env, ENVIRONMENT.metricsWorkflow),
+  };
 }
 
 /** The executionName strategy the deployment chose: what a request must carry to be named. */
@@ -76,7 +81,9 @@ export function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameSt
     case "header": {
       const header = env[ENVIRONMENT.executionNameHeader] ?? "";
       if (!HTTP_HEADER_NAME.test(header)) {
-        throw new Error(`${ENVIRONMENT.executionNameHeader} must name the request header when ${ENVIRONMENT.executionNameFrom} is "header"; got "${header}".`);
+        throw new Error(
+          `${ENVIRONMENT.executionNameHeader} must name the request header when ${ENVIRONMENT.executionNameFrom} is "header"; got "${header}".`,
+        );
       }
       return { from, header };
     }
@@ -90,7 +97,9 @@ export function ledgerSettingsFromEnvironment(env: NodeJS.ProcessEnv): LedgerEnv
   const tableName = ledgerTableFromEnvironment(env);
   const leaseSeconds = Number(env[ENVIRONMENT.ledgerLeaseSeconds]);
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) {
-    throw new Error(`${ENVIRONMENT.ledgerLeaseSeconds} must be a whole number of seconds; got "${env[ENVIRONMENT.ledgerLeaseSeconds] ?? ""}".`);
+    throw new Error(
+      `${ENVIRONMENT.ledgerLeaseSeconds} must be a whole number of seconds; got "${env[ENVIRONMENT.ledgerLeaseSeconds] ?? ""}".`,
+    );
   }
   const retention = env[ENVIRONMENT.ledgerRetentionDays];
   const retentionDays = retention === undefined || retention === "" ? undefined : Number(retention);

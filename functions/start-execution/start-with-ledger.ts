@@ -3,8 +3,14 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import { errorName, RETRY_AFTER_SECONDS } from "../shared/aws-errors";
 import { executionArnFor, executionNameOf } from "../shared/execution-arn";
 import { parseAttemptName } from "../shared/execution-attempts";
-import { type ExecutionLedger, LedgerUnavailableError, type LedgerRecord, TERMINAL_STATUSES } from "../shared/execution-ledger";
-import { isOtherInput, outOfTime, RERUNNABLE_STATUSES, rerunLatest, RUN_ONCE, type StartPolicy } from "./rerun-after-failure";
+import {
+  type ClaimResult,
+  type ExecutionLedger,
+  type LedgerRecord,
+  LedgerUnavailableError,
+  TERMINAL_STATUSES,
+} from "../shared/execution-ledger";
+import { isOtherInput, outOfTime, RERUNNABLE_STATUSES, RUN_ONCE, rerunLatest, type StartPolicy } from "./rerun-after-failure";
 import {
   type AlreadyExists,
   alreadyExists,
@@ -41,7 +47,7 @@ export async function startWithLedger(
 ): Promise<LedgerStart> {
   const { ledger } = settings;
   const inputSha256 = sha256(request.input);
-  let claim;
+  let claim: ClaimResult;
   try {
     claim = await ledger.claim({
       executionName: request.executionName,
@@ -58,7 +64,12 @@ export async function startWithLedger(
   if (!claim.claimed) {
     if (policy.refuseOtherInput && claim.record.inputSha256 !== inputSha256) {
       // The key's first request had another body: refused whatever became of it, and nothing changes.
-      return { outcome: { outcome: "key-reused", executionArn: claim.record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName) } };
+      return {
+        outcome: {
+          outcome: "key-reused",
+          executionArn: claim.record.executionArn ?? executionArnFor(request.stateMachineArn, request.executionName),
+        },
+      };
     }
     return answerDuplicate(sfn, settings, request, claim.record, inputSha256, policy);
   }
@@ -70,16 +81,23 @@ export async function startWithLedger(
     case "already-running":
     case "already-exists": {
       const ledgerError = await tryWrite(() =>
-        ledger.recordStarted(request.executionName, request.owner, {
-          executionArn: outcome.executionArn,
-          executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
-          startDate: outcome.startDate,
-          stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
-          redriveCount: outcome.outcome === "already-exists" ? outcome.redriveCount : undefined,
-        },
-        // The hash of the input the execution runs: this request's if it started it, the execution's own if
-        // it could be described; otherwise the claim's stays.
-        outcome.outcome === "started" ? inputSha256 : outcome.outcome === "already-exists" && outcome.input !== undefined ? sha256(outcome.input) : undefined,
+        ledger.recordStarted(
+          request.executionName,
+          request.owner,
+          {
+            executionArn: outcome.executionArn,
+            executionStatus: outcome.outcome === "already-exists" ? (outcome.status ?? "UNKNOWN") : "RUNNING",
+            startDate: outcome.startDate,
+            stopDate: outcome.outcome === "already-exists" ? outcome.stopDate : undefined,
+            redriveCount: outcome.outcome === "already-exists" ? outcome.redriveCount : undefined,
+          },
+          // The hash of the input the execution runs: this request's if it started it, the execution's own if
+          // it could be described; otherwise the claim's stays.
+          outcome.outcome === "started"
+            ? inputSha256
+            : outcome.outcome === "already-exists" && outcome.input !== undefined
+              ? sha256(outcome.input)
+              : undefined,
         ),
       );
       if (outcome.outcome === "already-exists" && outcome.describeError && (policy.refuseOtherInput || policy.rerunAfterFailure)) {
@@ -89,7 +107,12 @@ export async function startWithLedger(
       if (outcome.outcome === "already-exists" && isOtherInput(policy, request, outcome)) {
         return { outcome: { outcome: "key-reused", executionArn: outcome.executionArn }, ledgerError };
       }
-      if (outcome.outcome === "already-exists" && policy.rerunAfterFailure && RERUNNABLE_STATUSES.has(outcome.status ?? "") && !ledgerError) {
+      if (
+        outcome.outcome === "already-exists" &&
+        policy.rerunAfterFailure &&
+        RERUNNABLE_STATUSES.has(outcome.status ?? "") &&
+        !ledgerError
+      ) {
         // A takeover (or a ledger added after the fact) found the request's execution failed: run it again.
         return rerunFromLedger(sfn, settings, request, policy);
       }
@@ -159,7 +182,13 @@ async function answerDuplicate(
     return rerunFromLedger(sfn, settings, request, policy);
   }
   return {
-    outcome: { ...fromLedger, status: current.status, startDate: current.startDate, stopDate: current.stopDate, redriveCount: current.redriveCount },
+    outcome: {
+      ...fromLedger,
+      status: current.status,
+      startDate: current.startDate,
+      stopDate: current.stopDate,
+      redriveCount: current.redriveCount,
+    },
     ledgerError,
   };
 }
@@ -232,7 +261,14 @@ async function rerunFromLedger(
   let record: LedgerRecord | undefined;
   try {
     record = seen ?? (await ledger.read(request.executionName));
-    const claimed = record && (await ledger.claimRerun(request.executionName, { seen: record, owner: request.owner, now: request.requestedAt, leaseMs: settings.leaseMs }));
+    const claimed =
+      record &&
+      (await ledger.claimRerun(request.executionName, {
+        seen: record,
+        owner: request.owner,
+        now: request.requestedAt,
+        leaseMs: settings.leaseMs,
+      }));
     if (!claimed) {
       // Another request re-ran it, or holds the re-run now: answer from what the record says after it, as for
       // any duplicate (being re-run, running, ended), without trying again.

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { PROBLEM_TYPES, ProblemError } from "../shared/problem";
+import type { ExecutionNameStrategy } from "./contract";
 import { firstDuplicateMember } from "./duplicate-members";
 import { canonicalJson, type RequestPayload } from "./execution-name";
-import { type ExecutionNameStrategy } from "./contract";
-import { PROBLEM_TYPES, ProblemError } from "../shared/problem";
 import { type RequestValidator, requireSchemaValid } from "./request-validator";
 
 /** Step Functions refuses execution input above 256 KiB, counted as UTF-8 bytes. */
@@ -156,10 +156,13 @@ function refuseImpreciseIntegers(payload: RequestPayload): void {
   while (pending.length > 0) {
     const [path, value] = pending.pop()!;
     if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw invalidField(path, "is an integer beyond 2^53 - 1 in magnitude, which a JSON number cannot carry exactly here; send it as a string");
+      throw invalidField(
+        path,
+        "is an integer beyond 2^53 - 1 in magnitude, which a JSON number cannot carry exactly here; send it as a string",
+      );
     }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => pending.push([`${path}[${index}]`, item]));
+      for (const [index, item] of value.entries()) pending.push([`${path}[${index}]`, item]);
     } else if (typeof value === "object" && value !== null) {
       for (const [key, item] of Object.entries(value)) pending.push([`${path}.${key}`, item]);
     }

@@ -1,7 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SFNClient } from "@aws-sdk/client-sfn";
 // Generated at synth from the workflow's request schema (lib/request-validator.ts); no compiler is bundled.
 import validateRequest from "sfn-dedup:request-validator";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsCallLimitsFrom, awsClientConfig, longestCallMs } from "../shared/aws-client-config";
 import { DynamoDbLedger } from "../shared/dynamodb-ledger";
 import { scopedLedger } from "../shared/scoped-ledger";

@@ -1,6 +1,6 @@
 import { partitionOf } from "./aws-regions";
 import { ConfigError } from "./config-error";
-import { defaultsOf, fieldNames, type FieldsOf, readField, readFields } from "./config-field";
+import { defaultsOf, type FieldsOf, fieldNames, readField, readFields } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 import { EMAIL_ADDRESS } from "./patterns";
 
@@ -134,7 +134,10 @@ export function alarmsConfigFrom(reader: ConfigReader, field: string, region: st
     return false;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ConfigError(reader.fieldPath(field), `must be true, false or { "emails": [...], "topicArn": "...", <thresholds> }; got ${JSON.stringify(value)}.`);
+    throw new ConfigError(
+      reader.fieldPath(field),
+      `must be true, false or { "emails": [...], "topicArn": "...", <thresholds> }; got ${JSON.stringify(value)}.`,
+    );
   }
   const alarms = reader.requiredObject(field, "the alarms' settings").allowOnly(fieldNames(ALARMS_FIELDS));
   // The topic first: with one, emails are refused whatever they hold.

@@ -1,5 +1,5 @@
 import { ConfigError } from "./config-error";
-import { defaultsOf, fieldNames, type FieldsOf, readField, readObject } from "./config-field";
+import { defaultsOf, type FieldsOf, fieldNames, readField, readObject } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 
 export interface ThrottlingConfig {

@@ -12,7 +12,10 @@ function partitionTable(): ReadonlyMap<string, string> {
   if (!partitionByRegion) {
     const sfnClient = path.dirname(require.resolve("@aws-sdk/client-sfn/package.json"));
     const core = path.dirname(require.resolve("@aws-sdk/core/package.json", { paths: [sfnClient] }));
-    const source = fs.readFileSync(path.join(core, "dist-es", "submodules", "client", "util-endpoints", "lib", "aws", "partitions.js"), "utf8");
+    const source = fs.readFileSync(
+      path.join(core, "dist-es", "submodules", "client", "util-endpoints", "lib", "aws", "partitions.js"),
+      "utf8",
+    );
     const table = JSON.parse(source.replace(/^export const partitionsInfo = /, "").replace(/;\s*$/, "")) as {
       partitions: Array<{ id: string; regions: Record<string, unknown> }>;
     };

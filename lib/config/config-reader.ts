@@ -132,7 +132,10 @@ export class ConfigReader {
     }
     const value = this.value[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(this.fieldPath(field), `must be ${expected} (a whole number from ${min} to ${max}); got ${JSON.stringify(value)}.`);
+      throw new ConfigError(
+        this.fieldPath(field),
+        `must be ${expected} (a whole number from ${min} to ${max}); got ${JSON.stringify(value)}.`,
+      );
     }
     return value;
   }

@@ -1,14 +1,17 @@
-import { DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS, STEP_FUNCTIONS_HISTORY_DAYS, type StepFunctionsHistoryDays } from "../../functions/start-execution/contract";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
+import {
+  DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS,
+  STEP_FUNCTIONS_HISTORY_DAYS,
+  type StepFunctionsHistoryDays,
+} from "../../functions/start-execution/contract";
 import { PROJECT_NAME } from "../resource-names";
 import { ALARMS_DEFAULTS, ALARMS_FIELDS, type AlarmsConfig, alarmsConfigFrom } from "./alarms-config";
-import { type ApiConfig, API_DEFAULTS, API_FIELDS, apiConfigFrom } from "./api-config";
+import { API_DEFAULTS, API_FIELDS, type ApiConfig, apiConfigFrom } from "./api-config";
 import { partitionOf, regionProblem } from "./aws-regions";
 import { ConfigError } from "./config-error";
-import { defaultsOf, fieldNames, type FieldsOf, readField, readObject } from "./config-field";
+import { defaultsOf, type FieldsOf, fieldNames, readField, readObject } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 import { EXECUTION_NAME_FIELDS, executionNameFrom } from "./execution-name-config";
-import { defaultWorkflow, type WorkflowConfig } from "./workflow-config";
 import { LOGGING_DEFAULTS, LOGGING_FIELDS, type LoggingConfig, loggingConfigFrom } from "./logging-config";
 import {
   AWS_ACCOUNT_ID,
@@ -22,6 +25,7 @@ import {
   TAG_KEY,
   TAG_VALUE,
 } from "./patterns";
+import { defaultWorkflow, type WorkflowConfig } from "./workflow-config";
 
 /** Where an environment keeps its Terraform state, when not locally. */
 export interface StateConfig {
@@ -101,11 +105,7 @@ export const STATE_FIELDS = {
     doc: "the state bucket",
     default: { required: true },
     read: (reader, name) =>
-      reader.requiredString(
-        name,
-        S3_BUCKET_NAME,
-        "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
-      ),
+      reader.requiredString(name, S3_BUCKET_NAME, "an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)"),
   },
   region: {
     doc: "the bucket's region",
@@ -121,21 +121,13 @@ export const STATE_FIELDS = {
     doc: "role to assume for the state bucket",
     default: { value: undefined },
     read: (reader, name) =>
-      reader.optionalString(
-        name,
-        IAM_ROLE_ARN,
-        "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state",
-      ),
+      reader.optionalString(name, IAM_ROLE_ARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/terraform-state"),
   },
   kmsKeyId: {
     doc: "key the state objects are encrypted with",
     default: { value: undefined, shown: "S3 default encryption" },
     read: (reader, name) =>
-      reader.optionalString(
-        name,
-        KMS_KEY_ARN,
-        "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…",
-      ),
+      reader.optionalString(name, KMS_KEY_ARN, "a KMS key or alias ARN such as arn:aws:kms:eu-west-1:123456789012:key/…"),
   },
 } satisfies FieldsOf<StateConfig>;
 
@@ -300,7 +292,10 @@ function kmsKeyFrom(reader: ConfigReader, field: string, region: string): string
 function requireSameAccount(field: string, roleArn: string, account: string): void {
   const roleAccount = IAM_ROLE_ARN.exec(roleArn)![1];
   if (roleAccount !== account) {
-    throw new ConfigError(field, `is in account ${roleAccount}, not the environment's account ${account}: the provider would refuse to deploy with it.`);
+    throw new ConfigError(
+      field,
+      `is in account ${roleAccount}, not the environment's account ${account}: the provider would refuse to deploy with it.`,
+    );
   }
 }
 

@@ -1,7 +1,11 @@
-import { DEFAULT_IDEMPOTENCY_KEY_HEADER, EXECUTION_NAME_SOURCES, type ExecutionNameStrategy } from "../../functions/start-execution/contract";
-import { HTTP_HEADER_NAME } from "../../functions/start-execution/contract";
+import {
+  DEFAULT_IDEMPOTENCY_KEY_HEADER,
+  EXECUTION_NAME_SOURCES,
+  type ExecutionNameStrategy,
+  HTTP_HEADER_NAME,
+} from "../../functions/start-execution/contract";
 import { ConfigError } from "./config-error";
-import { fieldNames, type FieldsOf, readField } from "./config-field";
+import { type FieldsOf, fieldNames, readField } from "./config-field";
 import type { ConfigReader } from "./config-reader";
 import { REQUEST_FIELD_NAME } from "./patterns";
 

@@ -1,11 +1,11 @@
-import { ConfigError, type ConfigSource } from "./config-error";
-import { ConfigReader } from "./config-reader";
 import { PROJECT_ROOT } from "../project-root";
 import { requireDistinctIdentities, requireNamesWithinLimits } from "../workflow-identity";
-import { fieldNames, type FieldsOf, readField } from "./config-field";
+import { ConfigError, type ConfigSource } from "./config-error";
+import { type FieldsOf, fieldNames, readField } from "./config-field";
+import { ConfigReader } from "./config-reader";
 import { defaultEnvironment, ENVIRONMENT_FIELDS, type EnvironmentConfig, environmentConfigFrom } from "./environment-config";
-import { type WorkflowConfig, WORKFLOW_FIELDS, workflowsConfigFrom } from "./workflow-config";
 import { ENVIRONMENT_NAME, IAM_ROLE_ARN } from "./patterns";
+import { WORKFLOW_FIELDS, type WorkflowConfig, workflowsConfigFrom } from "./workflow-config";
 
 /** A state bucket to bootstrap: one per distinct bucket the environments use. */
 export interface StateBucketConfig {
@@ -42,7 +42,11 @@ export function stateBucketStackName(bucket: string): string {
  * named after it), or, when none is configured, the single default environment. Every mistake is refused
  * here, before anything is synthesized, naming the source, the environment and the field.
  */
-export function projectConfigFrom(context: unknown, source: ConfigSource = "cdktf.json", projectRoot: string = PROJECT_ROOT): ProjectConfig {
+export function projectConfigFrom(
+  context: unknown,
+  source: ConfigSource = "cdktf.json",
+  projectRoot: string = PROJECT_ROOT,
+): ProjectConfig {
   try {
     return readProjectConfig(context, projectRoot);
   } catch (error) {
@@ -107,10 +111,16 @@ function readProjectConfig(context: unknown, projectRoot: string): ProjectConfig
 
   for (const environment of environments) {
     for (const workflow of environment.workflows) requireNamesWithinLimits(environment.name, workflow.name);
-    requireDistinctIdentities(environment.name, environment.workflows.map((workflow) => workflow.name));
+    requireDistinctIdentities(
+      environment.name,
+      environment.workflows.map((workflow) => workflow.name),
+    );
   }
   const stateBuckets = stateBucketsOf(environments);
-  requireUniqueStackNames([...environments.map((environment) => environment.name), ...stateBuckets.map((bucket) => stateBucketStackName(bucket.bucket))]);
+  requireUniqueStackNames([
+    ...environments.map((environment) => environment.name),
+    ...stateBuckets.map((bucket) => stateBucketStackName(bucket.bucket)),
+  ]);
   return { environments, workflows: environments[0].workflows, stateBuckets };
 }
 
@@ -138,7 +148,14 @@ function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucket
     const known = buckets.get(state.bucket);
     if (!known) {
       const bucketAccount = state.roleArn ? IAM_ROLE_ARN.exec(state.roleArn)![1] : account;
-      buckets.set(state.bucket, { bucket: state.bucket, region: state.region, roleArn: state.roleArn, kmsKeyId: state.kmsKeyId, account: bucketAccount, environments: [name] });
+      buckets.set(state.bucket, {
+        bucket: state.bucket,
+        region: state.region,
+        roleArn: state.roleArn,
+        kmsKeyId: state.kmsKeyId,
+        account: bucketAccount,
+        environments: [name],
+      });
       continue;
     }
     for (const field of ["region", "roleArn", "kmsKeyId"] as const) {

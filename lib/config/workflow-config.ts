@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExecutionNameStrategy } from "../../functions/start-execution/contract";
 import { RERUN_POLICIES, type RerunPolicy } from "../../functions/start-execution/contract";
-import { ConfigError } from "./config-error";
-import { defaultsOf, fieldNames, type FieldsOf, readField } from "./config-field";
-import type { ConfigReader } from "./config-reader";
 import { compileRequestSchema } from "../request-validator";
+import { ConfigError } from "./config-error";
+import { defaultsOf, type FieldsOf, fieldNames, readField } from "./config-field";
+import type { ConfigReader } from "./config-reader";
 import { EXECUTION_NAME_FIELDS, executionNameFrom } from "./execution-name-config";
 
 /** An IAM statement a team's workflow needs beyond what its ASL shows (see lib/workflow-task-grants.ts). */
@@ -194,7 +194,10 @@ export function workflowsConfigFrom(reader: ConfigReader, projectRoot: string): 
     const workflow = workflowConfigFrom(name, reader.requiredObject(name, "the workflow's settings"), projectRoot);
     const other = routes.get(workflow.route);
     if (other) {
-      throw new ConfigError(`${reader.fieldPath(name)}.route`, `"${workflow.route}" already starts workflow ${other}; each workflow needs its own route.`);
+      throw new ConfigError(
+        `${reader.fieldPath(name)}.route`,
+        `"${workflow.route}" already starts workflow ${other}; each workflow needs its own route.`,
+      );
     }
     routes.set(workflow.route, name);
     return workflow;
@@ -249,10 +252,16 @@ function requestSchema(reader: ConfigReader, projectRoot: string, file: string):
   }
   const declared = (schema as Record<string, unknown>).$schema;
   if (declared !== undefined && declared !== DRAFT_2020_12) {
-    throw new ConfigError(reader.fieldPath("request"), `names ${file}, whose $schema is ${JSON.stringify(declared)}; only draft 2020-12 (${DRAFT_2020_12}) is supported.`);
+    throw new ConfigError(
+      reader.fieldPath("request"),
+      `names ${file}, whose $schema is ${JSON.stringify(declared)}; only draft 2020-12 (${DRAFT_2020_12}) is supported.`,
+    );
   }
   if ((schema as Record<string, unknown>).type !== "object") {
-    throw new ConfigError(reader.fieldPath("request"), `names ${file}, which must describe a JSON object ("type": "object"): every request is one.`);
+    throw new ConfigError(
+      reader.fieldPath("request"),
+      `names ${file}, which must describe a JSON object ("type": "object"): every request is one.`,
+    );
   }
   try {
     // Compiled here as synth will, so a schema Ajv refuses fails before anything is written.
@@ -305,7 +314,10 @@ function permissionsFrom(reader: ConfigReader, field: string): WorkflowPermissio
     const resources = readField(PERMISSION_FIELDS, "resources", statement);
     const reason = readField(PERMISSION_FIELDS, "reason", statement);
     if (resources.includes("*") && !reason) {
-      throw new ConfigError(statement.fieldPath("resources"), 'is "*": name the resources, or give the reason AWS allows nothing narrower ("reason").');
+      throw new ConfigError(
+        statement.fieldPath("resources"),
+        'is "*": name the resources, or give the reason AWS allows nothing narrower ("reason").',
+      );
     }
     return { actions, resources, reason, covers: readField(PERMISSION_FIELDS, "covers", statement) };
   });

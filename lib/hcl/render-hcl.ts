@@ -64,7 +64,9 @@ function terraformBody(terraform: JsonObject): string[] {
       return [block(key, [], attributes(value as JsonObject, 2), 1)];
     }
     if (key === "backend") {
-      return Object.entries(value as JsonObject).map(([type, settings]) => block("backend", [type], attributes(settings as JsonObject, 2), 1));
+      return Object.entries(value as JsonObject).map(([type, settings]) =>
+        block("backend", [type], attributes(settings as JsonObject, 2), 1),
+      );
     }
     return [attribute(key, value, 1)];
   });
@@ -185,6 +187,7 @@ function closingBrace(text: string, start: number): number {
 }
 
 function escapeLiteral(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes.
   return text.replace(/[\\"\n\r\t]|[\u0000-\u001f]/g, (char) => {
     switch (char) {
       case "\\":

@@ -36,6 +36,7 @@ export async function formatHcl(text: string): Promise<string> {
  * Native syntax parsed back into Terraform JSON's shape by HashiCorp's HCL parser (WebAssembly too). Tests read
  * `npm run synth:hcl`'s output with it; its package is a devDependency, which nothing else loads.
  */
+// biome-ignore lint/suspicious/noExplicitAny: Terraform JSON of any shape, which the tests read as __tests__/support/synth.ts does.
 export async function parseHcl(fileName: string, text: string): Promise<Record<string, any>> {
   const { parse } = await import("@cdktf/hcl2json");
   return parse(fileName, text);

@@ -87,7 +87,4 @@ export const RICH_CONTEXT = {
   },
 };
 
-export const CHECK_CONFIGURATIONS: readonly CheckConfiguration[] = [
-  { name: "cdktf.json" },
-  { name: "rich", context: RICH_CONTEXT },
-];
+export const CHECK_CONFIGURATIONS: readonly CheckConfiguration[] = [{ name: "cdktf.json" }, { name: "rich", context: RICH_CONTEXT }];

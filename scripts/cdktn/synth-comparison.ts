@@ -54,6 +54,7 @@ export interface OutputComparison {
   readonly manifest: readonly PathChange[];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON, of any shape, compared value by value.
 type Json = Record<string, any>;
 const EMPTY: AddressedDifferences = { identical: 0, added: [], removed: [], changed: [] };
 const NO_FILES: FileDifferences = { identical: 0, differing: [], added: [], removed: [] };
@@ -166,7 +167,12 @@ function filesBeside(dir: string): Map<string, string> {
     if (!entry.isFile()) continue;
     const file = path.relative(dir, path.join(entry.parentPath, entry.name));
     if (file === "cdk.tf.json") continue;
-    files.set(file, createHash("sha256").update(fs.readFileSync(path.join(dir, file))).digest("hex"));
+    files.set(
+      file,
+      createHash("sha256")
+        .update(fs.readFileSync(path.join(dir, file)))
+        .digest("hex"),
+    );
   }
   return files;
 }
