@@ -3,23 +3,12 @@ import { parseBenchArguments } from "../bench/run-arguments";
 import { PROJECT_ROOT } from "../lib/project-root";
 import { DEFAULT_OUTBOX, parseLocalArguments } from "../local/cli-arguments";
 import { TABLE_SPEC_SYNTAX } from "../local/table-spec";
-import { UsageError } from "../scripts/command-line";
 import { parseEnvironmentsArguments } from "../scripts/environments-arguments";
 import { parsePipelineRolesArguments } from "../scripts/pipeline-roles-arguments";
+import { usageErrorOf } from "./support/usage-error";
 
 /** Where the user ran npm, for the options that take a file. */
 const userCwd = path.join(path.sep, "home", "user", "work");
-
-/** The message of the UsageError `parse` throws; fails when it throws none, or another error. */
-function usageErrorOf(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("no usage error");
-}
 
 describe("npm run local's arguments", () => {
   const parse = (...argv: string[]) => parseLocalArguments(argv, userCwd);

@@ -1,21 +1,11 @@
 import { parseCommandLine, printUsage, reportedAsUsageError, USAGE_EXIT_STATUS, UsageError } from "../scripts/command-line";
+import { usageErrorOf } from "./support/usage-error";
 
 const command = {
   usage: "usage: example [--name <value>] [--tag <value>]... [--verbose]",
   options: { name: { type: "string" }, tag: { type: "string", multiple: true }, verbose: { type: "boolean" } },
 } as const;
 const withPositionals = { ...command, positionals: true } as const;
-
-/** The message of the UsageError `parse` throws; fails when it throws none, or another error. */
-function usageErrorOf(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("no usage error");
-}
 
 describe("the CLIs' command line", () => {
   describe("parses strictly", () => {
