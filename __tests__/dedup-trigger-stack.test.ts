@@ -553,7 +553,8 @@ describe("DedupTriggerStack", () => {
             StringEquals: { "aws:SourceAccount": dataReferenceTo(forever.tf, "aws_caller_identity", "account_id") },
             ArnEquals: {
               "aws:SourceArn":
-                `arn:${dataReferenceTo(forever.tf, "aws_partition", "partition")}:scheduler:${dataReferenceTo(forever.tf, "aws_region", "id")}:` +
+                `arn:${dataReferenceTo(forever.tf, "aws_partition", "partition")}:scheduler:` +
+                `${dataReferenceTo(forever.tf, "aws_region", "id")}:` +
                 `${dataReferenceTo(forever.tf, "aws_caller_identity", "account_id")}:schedule-group/default`,
             },
           },

@@ -241,23 +241,26 @@ describe("start-execution handler", () => {
       }
     });
 
-    it("says the name is free again 30 days after the stop in an account whose Step Functions keeps 30 days (stepFunctionsHistoryDays)", async () => {
-      sfnMock.on(DescribeExecutionCommand).resolves({
-        executionArn: FRANCE_ARN,
-        status: "SUCCEEDED",
-        startDate: new Date("2026-08-01T08:00:00.000Z"),
-        stopDate: new Date("2026-08-01T08:00:31.000Z"),
-      });
-      const handler = createHandler({
-        settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" }, stepFunctionsHistoryDays: 30 },
-        sfn: new SFNClient({ region: "eu-west-1" }),
-        validateRequest: notifyCountryRequestValidator(),
-        log: (record) => logs.push(record),
-        now: () => new Date(clockMs),
-      });
-      const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" })) as { body: string };
-      expect(bodyOf(response)).toMatchObject({ status: 409, reusableAfter: "2026-08-31T08:00:31.000Z" });
-    });
+    it(
+      "says the name is free again 30 days after the stop " + "in an account whose Step Functions keeps 30 days (stepFunctionsHistoryDays)",
+      async () => {
+        sfnMock.on(DescribeExecutionCommand).resolves({
+          executionArn: FRANCE_ARN,
+          status: "SUCCEEDED",
+          startDate: new Date("2026-08-01T08:00:00.000Z"),
+          stopDate: new Date("2026-08-01T08:00:31.000Z"),
+        });
+        const handler = createHandler({
+          settings: { stateMachineArn: STATE_MACHINE_ARN, executionName: { from: "country" }, stepFunctionsHistoryDays: 30 },
+          sfn: new SFNClient({ region: "eu-west-1" }),
+          validateRequest: notifyCountryRequestValidator(),
+          log: (record) => logs.push(record),
+          now: () => new Date(clockMs),
+        });
+        const response = (await handler(postExecutions({ country: "France" }), { awsRequestId: "request-1" })) as { body: string };
+        expect(bodyOf(response)).toMatchObject({ status: 409, reusableAfter: "2026-08-31T08:00:31.000Z" });
+      },
+    );
 
     it("still answers 409 with the ARN when the execution cannot be described", async () => {
       sfnMock.on(DescribeExecutionCommand).rejects(serviceError("AccessDeniedException", 400));

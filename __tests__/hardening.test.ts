@@ -41,7 +41,8 @@ describe("hardening", () => {
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: [
-          `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:kms:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:key/*`,
+          `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:kms:${dataReferenceTo(tf, "aws_region", "id")}:` +
+            `${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:key/*`,
         ],
         Condition: {
           StringEquals: { "kms:ViaService": `sns.${dataReferenceTo(tf, "aws_region", "id")}.amazonaws.com` },

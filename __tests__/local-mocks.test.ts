@@ -101,67 +101,74 @@ describe("the sandbox's Task states without a local service, and mocks in AWS St
     return sfn.send(new DescribeExecutionCommand({ executionArn }));
   };
 
-  it("without a mock: warns at startup, and fails an execution reaching the task, past its Catch, naming the state and --mock-config", async () => {
-    await withSandbox({}, async (sandbox, sfn) => {
-      expect(sandbox.unservedTasks).toEqual([
-        { stateMachineArn: STATE_MACHINE_ARN, stateName: "Enrich", resource: "arn:aws:states:::lambda:invoke" },
-      ]);
-      expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
-        `Warning: ${NAME}: Task state Enrich calls arn:aws:states:::lambda:invoke, which has no local service: executions reaching it fail until --mock-config <file> mocks it.`,
-      );
-      expect(await run(sandbox, sfn, STATE_MACHINE_ARN, "unmocked")).toMatchObject({
-        status: "FAILED",
-        error: "States.Runtime",
-        cause: expect.stringMatching(
-          /^Task state 'Enrich' calls arn:aws:states:::lambda:invoke, which the sandbox has no local service for: .*--mock-config <file>/,
-        ),
+  it(
+    "without a mock: warns at startup, and fails an execution reaching the task, " + "past its Catch, naming the state and --mock-config",
+    async () => {
+      await withSandbox({}, async (sandbox, sfn) => {
+        expect(sandbox.unservedTasks).toEqual([
+          { stateMachineArn: STATE_MACHINE_ARN, stateName: "Enrich", resource: "arn:aws:states:::lambda:invoke" },
+        ]);
+        expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
+          `Warning: ${NAME}: Task state Enrich calls arn:aws:states:::lambda:invoke, which has no local service: executions reaching it ` +
+            `fail until --mock-config <file> mocks it.`,
+        );
+        expect(await run(sandbox, sfn, STATE_MACHINE_ARN, "unmocked")).toMatchObject({
+          status: "FAILED",
+          error: "States.Runtime",
+          cause: expect.stringMatching(
+            /^Task state 'Enrich' calls arn:aws:states:::lambda:invoke, which the sandbox has no local service for: .*--mock-config <file>/,
+          ),
+        });
       });
-    });
-  });
+    },
+  );
 
-  it("with a mock file: its test case answers, chosen by <state machine ARN>#<case> as in Step Functions Local, or with --mock-case", async () => {
-    await withSandbox({ mocks: new MockConfig(MOCKS), mockCase: "HappyPath" }, async (sandbox, sfn) => {
-      expect(sandbox.unservedTasks).toEqual([]);
-      expect(sandbox.service.defaultTestCaseOf(STATE_MACHINE_ARN)).toBe("HappyPath");
-      expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
-        `${STATE_MACHINE_ARN}   mocks: test case HappyPath\n`,
-      );
+  it(
+    "with a mock file: its test case answers, " + "chosen by <state machine ARN>#<case> as in Step Functions Local, or with --mock-case",
+    async () => {
+      await withSandbox({ mocks: new MockConfig(MOCKS), mockCase: "HappyPath" }, async (sandbox, sfn) => {
+        expect(sandbox.unservedTasks).toEqual([]);
+        expect(sandbox.service.defaultTestCaseOf(STATE_MACHINE_ARN)).toBe("HappyPath");
+        expect(startupBanner(sandbox, { stackName: "default", timeScale: 1, outbox: "o" })).toContain(
+          `${STATE_MACHINE_ARN}   mocks: test case HappyPath\n`,
+        );
 
-      const happy = await run(sandbox, sfn, STATE_MACHINE_ARN, "happy");
-      expect(happy).toMatchObject({
-        status: "SUCCEEDED",
-        executionArn: expect.stringMatching(/:execution:sfn-dedup-default-enrich:happy$/),
+        const happy = await run(sandbox, sfn, STATE_MACHINE_ARN, "happy");
+        expect(happy).toMatchObject({
+          status: "SUCCEEDED",
+          executionArn: expect.stringMatching(/:execution:sfn-dedup-default-enrich:happy$/),
+        });
+        expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock"]);
+
+        // Throw, retried by the workflow's Retry, then Return: invocation indices count the retries.
+        expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#RetryPath`, "retried")).toMatchObject({ status: "SUCCEEDED" });
+        expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock", "Hello after a retry"]);
+
+        // A mock replaces even a task the sandbox serves: nothing reaches the outbox.
+        expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#SilentPublish`, "silent")).toMatchObject({
+          status: "SUCCEEDED",
+          output: '{"MessageId":"mocked"}',
+        });
+        expect(sandbox.outbox).toHaveLength(2);
+
+        // Invocations beyond the last answer fail the execution, saying which.
+        expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#Exhausted`, "exhausted")).toMatchObject({
+          status: "FAILED",
+          error: "States.Runtime",
+          cause: expect.stringContaining(
+            "Mocked response 'EnrichThrottledTwice' answers invocations 0-1 of state 'Enrich'; this is invocation 2",
+          ),
+        });
+
+        await expect(
+          sfn.send(new StartExecutionCommand({ stateMachineArn: `${STATE_MACHINE_ARN}#Nope`, name: "nope" })),
+        ).rejects.toMatchObject({
+          name: "InvalidArn",
+          message: expect.stringContaining("No test case 'Nope'"),
+        });
       });
-      expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock"]);
-
-      // Throw, retried by the workflow's Retry, then Return: invocation indices count the retries.
-      expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#RetryPath`, "retried")).toMatchObject({ status: "SUCCEEDED" });
-      expect(sandbox.outbox.map((message) => message.message)).toEqual(["Hello from the mock", "Hello after a retry"]);
-
-      // A mock replaces even a task the sandbox serves: nothing reaches the outbox.
-      expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#SilentPublish`, "silent")).toMatchObject({
-        status: "SUCCEEDED",
-        output: '{"MessageId":"mocked"}',
-      });
-      expect(sandbox.outbox).toHaveLength(2);
-
-      // Invocations beyond the last answer fail the execution, saying which.
-      expect(await run(sandbox, sfn, `${STATE_MACHINE_ARN}#Exhausted`, "exhausted")).toMatchObject({
-        status: "FAILED",
-        error: "States.Runtime",
-        cause: expect.stringContaining(
-          "Mocked response 'EnrichThrottledTwice' answers invocations 0-1 of state 'Enrich'; this is invocation 2",
-        ),
-      });
-
-      await expect(
-        sfn.send(new StartExecutionCommand({ stateMachineArn: `${STATE_MACHINE_ARN}#Nope`, name: "nope" })),
-      ).rejects.toMatchObject({
-        name: "InvalidArn",
-        message: expect.stringContaining("No test case 'Nope'"),
-      });
-    });
-  });
+    },
+  );
 
   it("uses a state machine's only test case without --mock-case", async () => {
     const single = { ...MOCKS, StateMachines: { [NAME]: { TestCases: { HappyPath: MOCKS.StateMachines[NAME].TestCases.HappyPath } } } };

@@ -87,7 +87,8 @@ describe("the sandbox with several workflows", () => {
         requestSchemas: requestSchemas(),
       });
       expect(banner).toContain(
-        `HTTP API         ${sandbox.apiUrl}   POST /executions, GET /executions/{executionName}, POST /orders, GET /orders/{executionName}\n`,
+        `HTTP API         ${sandbox.apiUrl}   POST /executions, GET /executions/{executionName}, ` +
+          `POST /orders, GET /orders/{executionName}\n`,
       );
       for (const machine of sandbox.stack.stateMachines()) expect(banner).toContain(`State machine    ${machine.arn}\n`);
       expect(banner).toContain(`DynamoDB         ${sandbox.dynamodbUrl}   tables ${TEAM_ORDERS_TABLE}\n`);
@@ -118,19 +119,23 @@ describe("the sandbox with several workflows", () => {
       expect(sandbox.outbox).toContainEqual(expect.objectContaining({ message: "Order A-1001 received: 1 item line(s)" }));
     });
 
-    it("ends a second execution for an order already recorded FAILED with DynamoDB.ConditionalCheckFailedException, visible in DescribeExecution", async () => {
-      const input = JSON.stringify({ orderId: "B-2002", items: [{ sku: "cup", quantity: 1 }] });
-      const stateMachineArn = sandbox.stack.stateMachines().find((machine) => machine.name === "sfn-dedup-default-orders")!.arn;
-      const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002", input }));
-      expect(await settled(first.executionArn!)).toMatchObject({ status: "SUCCEEDED" });
-      const second = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002-again", input }));
-      await settled(second.executionArn!);
-      expect(await sfn.send(new DescribeExecutionCommand({ executionArn: second.executionArn }))).toMatchObject({
-        status: "FAILED",
-        error: "DynamoDB.ConditionalCheckFailedException",
-        cause: expect.stringContaining("Error Code: ConditionalCheckFailedException"),
-      });
-    });
+    it(
+      "ends a second execution for an order already recorded FAILED with DynamoDB.ConditionalCheckFailedException, visible in " +
+        "DescribeExecution",
+      async () => {
+        const input = JSON.stringify({ orderId: "B-2002", items: [{ sku: "cup", quantity: 1 }] });
+        const stateMachineArn = sandbox.stack.stateMachines().find((machine) => machine.name === "sfn-dedup-default-orders")!.arn;
+        const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002", input }));
+        expect(await settled(first.executionArn!)).toMatchObject({ status: "SUCCEEDED" });
+        const second = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: "B-2002-again", input }));
+        await settled(second.executionArn!);
+        expect(await sfn.send(new DescribeExecutionCommand({ executionArn: second.executionArn }))).toMatchObject({
+          status: "FAILED",
+          error: "DynamoDB.ConditionalCheckFailedException",
+          cause: expect.stringContaining("Error Code: ConditionalCheckFailedException"),
+        });
+      },
+    );
 
     it("hints at a body each route's function accepts, and at the name its status route then answers for", async () => {
       for (const route of sandbox.routes.filter(({ routeKey }) => routeKey.startsWith("POST "))) {
@@ -149,31 +154,34 @@ describe("the sandbox with several workflows", () => {
       }
     });
 
-    it("serves each workflow's status route, its own workflow's executions only, with the name as API Gateway's path parameter", async () => {
-      const started = await post(sandbox, ORDERS_ROUTE, { orderId: "D-4004", items: [{ sku: "tea", quantity: 1 }] });
-      await settled(started.body.executionArn);
-      const get = async (path: string) => {
-        const response = await fetch(`${sandbox.apiUrl}${path}`);
-        return { status: response.status, body: await response.json() };
-      };
+    it(
+      "serves each workflow's status route, its own workflow's executions only, " + "with the name as API Gateway's path parameter",
+      async () => {
+        const started = await post(sandbox, ORDERS_ROUTE, { orderId: "D-4004", items: [{ sku: "tea", quantity: 1 }] });
+        await settled(started.body.executionArn);
+        const get = async (path: string) => {
+          const response = await fetch(`${sandbox.apiUrl}${path}`);
+          return { status: response.status, body: await response.json() };
+        };
 
-      expect(await get(`/orders/${started.body.executionName}`)).toMatchObject({
-        status: 200,
-        body: { executionArn: started.body.executionArn, status: "SUCCEEDED", source: "step-functions" },
-      });
-      // The same name under the other workflow's route names that workflow's execution, which does not exist.
-      expect(await get(`/executions/${started.body.executionName}`)).toMatchObject({
-        status: 404,
-        body: { type: "urn:sfn-dedup:problem:execution-not-found" },
-      });
-      expect(await get("/orders/not.a.name")).toMatchObject({
-        status: 400,
-        body: { type: "urn:sfn-dedup:problem:invalid-execution-name" },
-      });
-      // No route: API Gateway's own 404, the function is never invoked.
-      expect(await get("/orders/")).toEqual({ status: 404, body: { message: "Not Found" } });
-      expect(await get(`/orders/${started.body.executionName}/more`)).toEqual({ status: 404, body: { message: "Not Found" } });
-    });
+        expect(await get(`/orders/${started.body.executionName}`)).toMatchObject({
+          status: 200,
+          body: { executionArn: started.body.executionArn, status: "SUCCEEDED", source: "step-functions" },
+        });
+        // The same name under the other workflow's route names that workflow's execution, which does not exist.
+        expect(await get(`/executions/${started.body.executionName}`)).toMatchObject({
+          status: 404,
+          body: { type: "urn:sfn-dedup:problem:execution-not-found" },
+        });
+        expect(await get("/orders/not.a.name")).toMatchObject({
+          status: 400,
+          body: { type: "urn:sfn-dedup:problem:invalid-execution-name" },
+        });
+        // No route: API Gateway's own 404, the function is never invoked.
+        expect(await get("/orders/")).toEqual({ status: 404, body: { message: "Not Found" } });
+        expect(await get(`/orders/${started.body.executionName}/more`)).toEqual({ status: 404, body: { message: "Not Found" } });
+      },
+    );
   });
 
   describe("without the team's table", () => {

@@ -132,22 +132,25 @@ describe("asl/orders.asl.json, the example of a team's own workflow", () => {
       expect((await order("B-2002")).Item).toMatchObject({ customerEmail: { NULL: true } });
     });
 
-    it("refuses a second order with the same orderId: FAILED with DynamoDB.ConditionalCheckFailedException, nothing published", async () => {
-      const first = { orderId: "C-3003", items: [{ sku: "tea", quantity: 1 }] };
-      expect(await run("C-3003", first)).toMatchObject({ status: "SUCCEEDED" });
-      const published = outbox.messages.length;
+    it(
+      "refuses a second order with the same orderId: " + "FAILED with DynamoDB.ConditionalCheckFailedException, nothing published",
+      async () => {
+        const first = { orderId: "C-3003", items: [{ sku: "tea", quantity: 1 }] };
+        expect(await run("C-3003", first)).toMatchObject({ status: "SUCCEEDED" });
+        const published = outbox.messages.length;
 
-      // Another execution name, as when the trigger's dedup has forgotten the first (after 90 days without the ledger).
-      const second = await run("C-3003-again", { ...first, items: [{ sku: "cup", quantity: 9 }] });
-      expect(second).toMatchObject({
-        status: "FAILED",
-        error: "DynamoDB.ConditionalCheckFailedException",
-        cause: expect.stringMatching(
-          /^The conditional request failed \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;/,
-        ),
-      });
-      expect(outbox.messages).toHaveLength(published);
-      expect((await order("C-3003")).Item).toMatchObject({ items: { L: [{ M: { sku: { S: "tea" }, quantity: { N: "1" } } }] } });
-    });
+        // Another execution name, as when the trigger's dedup has forgotten the first (after 90 days without the ledger).
+        const second = await run("C-3003-again", { ...first, items: [{ sku: "cup", quantity: 9 }] });
+        expect(second).toMatchObject({
+          status: "FAILED",
+          error: "DynamoDB.ConditionalCheckFailedException",
+          cause: expect.stringMatching(
+            /^The conditional request failed \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;/,
+          ),
+        });
+        expect(outbox.messages).toHaveLength(published);
+        expect((await order("C-3003")).Item).toMatchObject({ items: { L: [{ M: { sku: { S: "tea" }, quantity: { N: "1" } } }] } });
+      },
+    );
   });
 });

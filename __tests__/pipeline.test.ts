@@ -112,51 +112,55 @@ describe("the pipeline's IAM roles", () => {
     }
   });
 
-  it("let the deploy role create the alarm topic's key only where the stack creates one, and manage keys with the environment's tags only", () => {
-    const kmsStatements = (set: PipelineRoles) =>
-      set.deploy.permissions.Statement.filter((statement) => statement.Action.some((action) => action.startsWith("kms:")));
-    // dev has no kmsKeyArn: the stack creates the alarm topic's key.
-    expect(kmsStatements(roles.dev)).toEqual([
-      {
-        Sid: "ReadKms",
-        Effect: "Allow",
-        Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
-        Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
-        Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
-      },
-      {
-        Sid: "ChangeKms",
-        Effect: "Allow",
-        Action: [
-          "kms:DisableKey",
-          "kms:DisableKeyRotation",
-          "kms:EnableKey",
-          "kms:EnableKeyRotation",
-          "kms:PutKeyPolicy",
-          "kms:ScheduleKeyDeletion",
-          "kms:TagResource",
-          "kms:UntagResource",
-          "kms:UpdateKeyDescription",
-        ],
-        Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
-        Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
-      },
-      {
-        Sid: "CreateAlarmTopicKey",
-        Effect: "Allow",
-        Action: ["kms:CreateKey", "kms:TagResource"],
-        Resource: ["*"],
-        Condition: { StringEquals: { "aws:RequestTag/project": "sfn-dedup", "aws:RequestTag/environment": "dev" } },
-      },
-    ]);
-    // staging's kmsKeyArn encrypts its alarm topic: the role uses that key and creates none.
-    expect(kmsStatements(roles.staging).map((statement) => statement.Sid)).toEqual(["UseEnvironmentKey"]);
-    // An existing topic (topicArn): no key either.
-    const withTopic = projectConfigFrom({
-      environments: { dev: { ...context.environments.dev, alarms: { topicArn: "arn:aws:sns:eu-west-1:222222222222:ops-alarms" } } },
-    }).environments;
-    expect(kmsStatements(pipelineRolesFor(withTopic[0], withTopic, "acme/sfn-dedup"))).toEqual([]);
-  });
+  it(
+    "let the deploy role create the alarm topic's key only where the stack creates one, and manage keys with the environment's tags " +
+      "only",
+    () => {
+      const kmsStatements = (set: PipelineRoles) =>
+        set.deploy.permissions.Statement.filter((statement) => statement.Action.some((action) => action.startsWith("kms:")));
+      // dev has no kmsKeyArn: the stack creates the alarm topic's key.
+      expect(kmsStatements(roles.dev)).toEqual([
+        {
+          Sid: "ReadKms",
+          Effect: "Allow",
+          Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+          Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+          Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
+        },
+        {
+          Sid: "ChangeKms",
+          Effect: "Allow",
+          Action: [
+            "kms:DisableKey",
+            "kms:DisableKeyRotation",
+            "kms:EnableKey",
+            "kms:EnableKeyRotation",
+            "kms:PutKeyPolicy",
+            "kms:ScheduleKeyDeletion",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:UpdateKeyDescription",
+          ],
+          Resource: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
+          Condition: { StringEquals: { "aws:ResourceTag/project": "sfn-dedup", "aws:ResourceTag/environment": "dev" } },
+        },
+        {
+          Sid: "CreateAlarmTopicKey",
+          Effect: "Allow",
+          Action: ["kms:CreateKey", "kms:TagResource"],
+          Resource: ["*"],
+          Condition: { StringEquals: { "aws:RequestTag/project": "sfn-dedup", "aws:RequestTag/environment": "dev" } },
+        },
+      ]);
+      // staging's kmsKeyArn encrypts its alarm topic: the role uses that key and creates none.
+      expect(kmsStatements(roles.staging).map((statement) => statement.Sid)).toEqual(["UseEnvironmentKey"]);
+      // An existing topic (topicArn): no key either.
+      const withTopic = projectConfigFrom({
+        environments: { dev: { ...context.environments.dev, alarms: { topicArn: "arn:aws:sns:eu-west-1:222222222222:ops-alarms" } } },
+      }).environments;
+      expect(kmsStatements(pipelineRolesFor(withTopic[0], withTopic, "acme/sfn-dedup"))).toEqual([]);
+    },
+  );
 
   it("let pull requests plan and only the GitHub environment of the same name deploy", () => {
     expect(roles.prod.plan.roleName).toBe(PLAN_ROLE_NAME);
@@ -207,34 +211,38 @@ describe("the pipeline's IAM roles", () => {
     expect(roles.dev.deploy.permissions.Statement.filter((statement) => statement.Sid === "UseEnvironmentKey")).toEqual([]);
   });
 
-  it("let the deploy role pass only its own roles, only to Lambda and Step Functions, and with the ledger the reconciler's schedule role to Scheduler", () => {
-    const passRole = (set: PipelineRoles) =>
-      set.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
-    const toLambdaAndStepFunctions = {
-      Sid: "PassOwnRolesToLambdaAndStepFunctions",
-      Effect: "Allow",
-      Action: ["iam:PassRole"],
-      Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-*"],
-      Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
-    };
-    expect(passRole(roles.dev)).toEqual([
-      toLambdaAndStepFunctions,
-      {
-        Sid: "PassReconcilerScheduleRoleToScheduler",
+  it(
+    "let the deploy role pass only its own roles, only to Lambda and Step Functions, and with the ledger the reconciler's schedule role " +
+      "to Scheduler",
+    () => {
+      const passRole = (set: PipelineRoles) =>
+        set.deploy.permissions.Statement.filter((statement) => statement.Action.includes("iam:PassRole"));
+      const toLambdaAndStepFunctions = {
+        Sid: "PassOwnRolesToLambdaAndStepFunctions",
         Effect: "Allow",
         Action: ["iam:PassRole"],
-        Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-ledger-reconciler-schedule"],
-        Condition: { StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } },
-      },
-    ]);
-    // The role the schedule is given: the one the dev stack creates.
-    const { tf } = synthProject(context).dev;
-    const [schedule] = Object.values(tf.resource.aws_scheduler_schedule);
-    const roleId = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(schedule.target.role_arn)![1];
-    expect(tf.resource.aws_iam_role[roleId].name).toBe("sfn-dedup-dev-ledger-reconciler-schedule");
-    // Without the ledger there is no schedule, and nothing goes to Scheduler.
-    expect(passRole(roles.staging).map((statement) => statement.Sid)).toEqual(["PassOwnRolesToLambdaAndStepFunctions"]);
-  });
+        Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-*"],
+        Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] } },
+      };
+      expect(passRole(roles.dev)).toEqual([
+        toLambdaAndStepFunctions,
+        {
+          Sid: "PassReconcilerScheduleRoleToScheduler",
+          Effect: "Allow",
+          Action: ["iam:PassRole"],
+          Resource: ["arn:aws:iam::222222222222:role/sfn-dedup-dev-ledger-reconciler-schedule"],
+          Condition: { StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com"] } },
+        },
+      ]);
+      // The role the schedule is given: the one the dev stack creates.
+      const { tf } = synthProject(context).dev;
+      const [schedule] = Object.values(tf.resource.aws_scheduler_schedule);
+      const roleId = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(schedule.target.role_arn)![1];
+      expect(tf.resource.aws_iam_role[roleId].name).toBe("sfn-dedup-dev-ledger-reconciler-schedule");
+      // Without the ledger there is no schedule, and nothing goes to Scheduler.
+      expect(passRole(roles.staging).map((statement) => statement.Sid)).toEqual(["PassOwnRolesToLambdaAndStepFunctions"]);
+    },
+  );
 
   describe("state", () => {
     it("in a state account: a role there, reaching only this environment's state object and key", () => {
@@ -265,37 +273,41 @@ describe("the pipeline's IAM roles", () => {
       );
     });
 
-    it("in the environment's own account: the pipeline roles reach the state object directly, the plan to read and lock, the deploy to write", () => {
-      const { state, plan, deploy } = roles.staging;
-      expect(state).toBeUndefined();
-      const stateObject = "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate";
-      const stateStatements = (role: RoleDefinition) =>
-        role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
-      const common = [
-        {
-          Sid: "ListOwnState",
-          Effect: "Allow",
-          Action: ["s3:ListBucket"],
-          Resource: ["arn:aws:s3:::staging-state"],
-          Condition: {
-            StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] },
+    it(
+      "in the environment's own account: the pipeline roles reach the state object directly, the plan to read and lock, the deploy to " +
+        "write",
+      () => {
+        const { state, plan, deploy } = roles.staging;
+        expect(state).toBeUndefined();
+        const stateObject = "arn:aws:s3:::staging-state/sfn-dedup/staging/terraform.tfstate";
+        const stateStatements = (role: RoleDefinition) =>
+          role.permissions.Statement.filter((statement) => statement.Resource.some((resource) => resource.startsWith("arn:aws:s3:::")));
+        const common = [
+          {
+            Sid: "ListOwnState",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: ["arn:aws:s3:::staging-state"],
+            Condition: {
+              StringEquals: { "s3:prefix": ["sfn-dedup/staging/terraform.tfstate", "sfn-dedup/staging/terraform.tfstate.tflock"] },
+            },
           },
-        },
-        { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
-      ];
-      const lock = {
-        Sid: "TakeAndReleaseStateLock",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        Resource: [`${stateObject}.tflock`],
-      };
-      expect(stateStatements(plan)).toEqual([...common, lock]);
-      expect(stateStatements(deploy)).toEqual([
-        ...common,
-        { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] },
-        lock,
-      ]);
-    });
+          { Sid: "ReadOwnState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [stateObject] },
+        ];
+        const lock = {
+          Sid: "TakeAndReleaseStateLock",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          Resource: [`${stateObject}.tflock`],
+        };
+        expect(stateStatements(plan)).toEqual([...common, lock]);
+        expect(stateStatements(deploy)).toEqual([
+          ...common,
+          { Sid: "WriteOwnState", Effect: "Allow", Action: ["s3:PutObject"], Resource: [stateObject] },
+          lock,
+        ]);
+      },
+    );
   });
 
   describe("for environments sharing an account and a state role", () => {

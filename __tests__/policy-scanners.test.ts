@@ -200,23 +200,27 @@ describe("policy scanners", () => {
     each("aws_lambda_function", (fn) => Number.isInteger(fn.reserved_concurrent_executions) && fn.reserved_concurrent_executions > 0);
   });
 
-  it("CKV_AWS_116: the asynchronously invoked status updater has a dead-letter queue (skipped: the others are synchronous, or scheduled)", () => {
-    const eventTargets = resources("aws_cloudwatch_event_target").map(({ resource }) => resource.arn.replace(/\.arn\}$/, ""));
-    expect(eventTargets.length).toBeGreaterThan(0);
-    each("aws_lambda_function", (fn, tf) => {
-      const id = Object.entries(tf.resource.aws_lambda_function).find(([, candidate]) => candidate === fn)![0];
-      const asynchronous = eventTargets.includes(`\${aws_lambda_function.${id}`);
-      return !asynchronous || /^\$\{aws_sqs_queue\.[^}]+\.arn\}$/.test(fn.dead_letter_config?.target_arn);
-    });
-    // The ledger reconciler is invoked asynchronously too, by its schedule, and has no queue on purpose: its event
-    // carries nothing, and the next sweep is its retry (the schedule retries nothing either).
-    each("aws_scheduler_schedule", (schedule, tf) => {
-      const id = /^\$\{aws_lambda_function\.([^.]+)\.arn\}$/.exec(schedule.target.arn)![1];
-      return (
-        tf.resource.aws_lambda_function[id].dead_letter_config === undefined && schedule.target.retry_policy.maximum_retry_attempts === 0
-      );
-    });
-  });
+  it(
+    "CKV_AWS_116: the asynchronously invoked status updater has a dead-letter queue (skipped: the others are synchronous, or " +
+      "scheduled)",
+    () => {
+      const eventTargets = resources("aws_cloudwatch_event_target").map(({ resource }) => resource.arn.replace(/\.arn\}$/, ""));
+      expect(eventTargets.length).toBeGreaterThan(0);
+      each("aws_lambda_function", (fn, tf) => {
+        const id = Object.entries(tf.resource.aws_lambda_function).find(([, candidate]) => candidate === fn)![0];
+        const asynchronous = eventTargets.includes(`\${aws_lambda_function.${id}`);
+        return !asynchronous || /^\$\{aws_sqs_queue\.[^}]+\.arn\}$/.test(fn.dead_letter_config?.target_arn);
+      });
+      // The ledger reconciler is invoked asynchronously too, by its schedule, and has no queue on purpose: its event
+      // carries nothing, and the next sweep is its retry (the schedule retries nothing either).
+      each("aws_scheduler_schedule", (schedule, tf) => {
+        const id = /^\$\{aws_lambda_function\.([^.]+)\.arn\}$/.exec(schedule.target.arn)![1];
+        return (
+          tf.resource.aws_lambda_function[id].dead_letter_config === undefined && schedule.target.retry_policy.maximum_retry_attempts === 0
+        );
+      });
+    },
+  );
 
   it("CKV_AWS_173: with a customer key, function variables are encrypted with it (skipped by default)", () => {
     each("aws_lambda_function", (fn) => fn.kms_key_arn === KEY, hardened);

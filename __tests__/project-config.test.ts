@@ -269,12 +269,15 @@ describe("projectConfigFrom", () => {
       [
         "an unknown environment field",
         withProd({ acount: "111111111111" }),
-        "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, notificationEmails, executionName, ledger, stepFunctionsHistoryDays, state, kmsKeyArn, logs, api, reservedConcurrency, tags, alarms.",
+        "cdktf.json context.environments.prod.acount: is not a known field; allowed fields: account, region, deployRoleArn, " +
+          "notificationEmails, executionName, ledger, stepFunctionsHistoryDays, state, kmsKeyArn, logs, api, reservedConcurrency, tags, " +
+          "alarms.",
       ],
       [
         "a history retention Step Functions does not offer",
         withProd({ stepFunctionsHistoryDays: 60 }),
-        "cdktf.json context.environments.prod.stepFunctionsHistoryDays: must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got 60.",
+        "cdktf.json context.environments.prod.stepFunctionsHistoryDays: must be 90 (Step Functions' default) or 30 (an account whose " +
+          "history retention was shortened by quota request); got 60.",
       ],
       [
         "a ledger that is neither true, false nor settings",
@@ -289,12 +292,14 @@ describe("projectConfigFrom", () => {
       [
         "a retention that is not a whole number of days",
         withProd({ ledger: { retentionDays: 1.5 } }),
-        "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 1.5.",
+        "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 " +
+          "to 36500); got 1.5.",
       ],
       [
         "a retention of zero days",
         withProd({ ledger: { retentionDays: 0 } }),
-        "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 to 36500); got 0.",
+        "cdktf.json context.environments.prod.ledger.retentionDays: must be how many days a request is remembered (a whole number from 1 " +
+          "to 36500); got 0.",
       ],
       [
         "a missing account",
@@ -324,7 +329,8 @@ describe("projectConfigFrom", () => {
       [
         "a deploy role that is not a role ARN",
         withProd({ deployRoleArn: "sfn-dedup-deploy" }),
-        'cdktf.json context.environments.prod.deployRoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deploy; got "sfn-dedup-deploy".',
+        "cdktf.json context.environments.prod.deployRoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deploy; got " +
+          '"sfn-dedup-deploy".',
       ],
       [
         "a deploy role in another account",
@@ -340,7 +346,8 @@ describe("projectConfigFrom", () => {
       [
         "a malformed e-mail address",
         withProd({ notificationEmails: ["ops@@example.com"] }),
-        'cdktf.json context.environments.prod.notificationEmails[0]: must be e-mail addresses such as ops@example.com; got "ops@@example.com".',
+        "cdktf.json context.environments.prod.notificationEmails[0]: must be e-mail addresses such as ops@example.com; got " +
+          '"ops@@example.com".',
       ],
       [
         "e-mail addresses that are not a list",
@@ -375,22 +382,26 @@ describe("projectConfigFrom", () => {
       [
         "a header name that is no HTTP field name",
         withProd({ executionName: { from: "header", header: "Idempotency Key" } }),
-        'cdktf.json context.environments.prod.executionName.header: must be an HTTP header name such as Idempotency-Key; got "Idempotency Key".',
+        "cdktf.json context.environments.prod.executionName.header: must be an HTTP header name such as Idempotency-Key; got " +
+          '"Idempotency Key".',
       ],
       [
         "state without a bucket",
         withProd({ state: { region: "eu-west-1" } }),
-        "cdktf.json context.environments.prod.state.bucket: is required: an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens).",
+        "cdktf.json context.environments.prod.state.bucket: is required: an S3 bucket name (3-63 lower-case letters, digits, dots and " +
+          "hyphens).",
       ],
       [
         "a malformed bucket name",
         withProd({ state: { bucket: "Acme_State" } }),
-        'cdktf.json context.environments.prod.state.bucket: must be an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens); got "Acme_State".',
+        "cdktf.json context.environments.prod.state.bucket: must be an S3 bucket name (3-63 lower-case letters, digits, dots and " +
+          'hyphens); got "Acme_State".',
       ],
       [
         "an unknown state field",
         withProd({ state: { bucket: "acme-state", lockTable: "locks" } }),
-        "cdktf.json context.environments.prod.state.lockTable: is not a known field; allowed fields: bucket, region, key, roleArn, kmsKeyId.",
+        "cdktf.json context.environments.prod.state.lockTable: is not a known field; allowed fields: bucket, region, key, roleArn, " +
+          "kmsKeyId.",
       ],
       [
         "a malformed state region",
@@ -431,7 +442,8 @@ describe("projectConfigFrom", () => {
       [
         "a log retention CloudWatch does not offer",
         withProd({ logs: { retentionDays: 100 } }),
-        "cdktf.json context.environments.prod.logs.retentionDays: must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 100.",
+        "cdktf.json context.environments.prod.logs.retentionDays: must be one of CloudWatch's retention periods: 1, 3, 5, 7, 14, 30, 60, " +
+          "90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 100.",
       ],
       [
         "an unknown workflow log level",
@@ -451,7 +463,8 @@ describe("projectConfigFrom", () => {
       [
         "a throttling rate of zero",
         withProd({ api: { throttling: { rateLimit: 0 } } }),
-        "cdktf.json context.environments.prod.api.throttling.rateLimit: must be requests per second (a whole number from 1 to 10000); got 0.",
+        "cdktf.json context.environments.prod.api.throttling.rateLimit: must be requests per second (a whole number from 1 to 10000); " +
+          "got 0.",
       ],
       [
         "CORS without origins",
@@ -481,7 +494,8 @@ describe("projectConfigFrom", () => {
       [
         "a JWT authorizer without audience",
         withProd({ api: { authorization: { type: "jwt", issuer: "https://idp.example.com" } } }),
-        "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must carry.",
+        "cdktf.json context.environments.prod.api.authorization.audience: is required: at least one audience (client id) the tokens must " +
+          "carry.",
       ],
       [
         "IAM authorization with JWT settings",
@@ -491,22 +505,26 @@ describe("projectConfigFrom", () => {
       [
         "a reserved concurrency of zero",
         withProd({ reservedConcurrency: 0 }),
-        "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got 0.",
+        "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a " +
+          "whole number from 1 to 1000); got 0.",
       ],
       [
         "a reserved concurrency of true",
         withProd({ reservedConcurrency: true }),
-        "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a whole number from 1 to 1000); got true.",
+        "cdktf.json context.environments.prod.reservedConcurrency: must be the function's reserved concurrency, or false for none (a " +
+          "whole number from 1 to 1000); got true.",
       ],
       [
         "alarms that are neither true, false nor settings",
         withProd({ alarms: "on" }),
-        'cdktf.json context.environments.prod.alarms: must be true, false or { "emails": [...], "topicArn": "...", <thresholds> }; got "on".',
+        'cdktf.json context.environments.prod.alarms: must be true, false or { "emails": [...], "topicArn": "...", <thresholds> }; got ' +
+          '"on".',
       ],
       [
         "an unknown alarms field",
         withProd({ alarms: { email: ["oncall@example.com"] } }),
-        "cdktf.json context.environments.prod.alarms.email: is not a known field; allowed fields: emails, topicArn, unavailablePerMinute, failedExecutions, throttledExecutions, functionErrors, functionThrottles, serverErrors.",
+        "cdktf.json context.environments.prod.alarms.email: is not a known field; allowed fields: emails, topicArn, " +
+          "unavailablePerMinute, failedExecutions, throttledExecutions, functionErrors, functionThrottles, serverErrors.",
       ],
       [
         "a malformed alarm e-mail address",
@@ -516,32 +534,38 @@ describe("projectConfigFrom", () => {
       [
         "an alarm topic that is not an SNS topic ARN",
         withProd({ alarms: { topicArn: "ops-alarms" } }),
-        'cdktf.json context.environments.prod.alarms.topicArn: must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alarms; got "ops-alarms".',
+        "cdktf.json context.environments.prod.alarms.topicArn: must be an SNS topic ARN such as " +
+          'arn:aws:sns:eu-west-1:123456789012:ops-alarms; got "ops-alarms".',
       ],
       [
         "an alarm topic in another region",
         withProd({ alarms: { topicArn: "arn:aws:sns:us-east-1:111111111111:ops-alarms" } }),
-        "cdktf.json context.environments.prod.alarms.topicArn: is in us-east-1, not the environment's region eu-west-1: CloudWatch alarms notify topics in their own region only.",
+        "cdktf.json context.environments.prod.alarms.topicArn: is in us-east-1, not the environment's region eu-west-1: CloudWatch " +
+          "alarms notify topics in their own region only.",
       ],
       [
         "an alarm topic in another partition",
         withProd({ alarms: { topicArn: "arn:aws-cn:sns:eu-west-1:111111111111:ops-alarms" } }),
-        "cdktf.json context.environments.prod.alarms.topicArn: is in partition aws-cn, not aws, the partition of the environment's region eu-west-1.",
+        "cdktf.json context.environments.prod.alarms.topicArn: is in partition aws-cn, not aws, the partition of the environment's " +
+          "region eu-west-1.",
       ],
       [
         "subscribers beside an existing topic",
         withProd({ alarms: { topicArn: "arn:aws:sns:eu-west-1:111111111111:ops-alarms", emails: ["oncall@example.com"] } }),
-        "cdktf.json context.environments.prod.alarms.emails: subscribe to the topic the stack creates; with topicArn the stack creates none: subscribe to that topic where it is managed, or leave topicArn out.",
+        "cdktf.json context.environments.prod.alarms.emails: subscribe to the topic the stack creates; with topicArn the stack creates " +
+          "none: subscribe to that topic where it is managed, or leave topicArn out.",
       ],
       [
         "a threshold of zero",
         withProd({ alarms: { failedExecutions: 0 } }),
-        "cdktf.json context.environments.prod.alarms.failedExecutions: must be how many failed, timed-out or aborted executions in 5 minutes raise the alarm (a whole number from 1 to 100000); got 0.",
+        "cdktf.json context.environments.prod.alarms.failedExecutions: must be how many failed, timed-out or aborted executions in 5 " +
+          "minutes raise the alarm (a whole number from 1 to 100000); got 0.",
       ],
       [
         "a threshold that is not a whole number",
         withProd({ alarms: { unavailablePerMinute: 2.5 } }),
-        "cdktf.json context.environments.prod.alarms.unavailablePerMinute: must be how many unavailable answers a minute raise the alarm (a whole number from 1 to 100000); got 2.5.",
+        "cdktf.json context.environments.prod.alarms.unavailablePerMinute: must be how many unavailable answers a minute raise the alarm " +
+          "(a whole number from 1 to 100000); got 2.5.",
       ],
       [
         "tags that are not an object",
@@ -551,7 +575,8 @@ describe("projectConfigFrom", () => {
       [
         "a tag that would replace a project tag",
         withProd({ tags: { environment: "production" } }),
-        "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another tag key.",
+        "cdktf.json context.environments.prod.tags.environment: is set by the project (project, environment, managed-by); choose another " +
+          "tag key.",
       ],
       [
         "a tag key AWS reserves",
@@ -579,7 +604,8 @@ describe("projectConfigFrom", () => {
     ])("a region of the right shape that does not exist: %s", (_case, field, context, nearest) => {
       expect(() => projectConfigFrom(context)).toThrow(
         new RegExp(
-          `^cdktf\\.json ${field.replace(/\./g, "\\.")}: is not one of the \\d+ regions the AWS SDK knows; nearest: [a-z0-9, -]*\\b${nearest}\\b`,
+          `^cdktf\\.json ${field.replace(/\./g, "\\.")}: is not one of the \\d+ regions the AWS SDK knows; ` +
+            `nearest: [a-z0-9, -]*\\b${nearest}\\b`,
         ),
       );
     });
@@ -598,7 +624,8 @@ describe("projectConfigFrom", () => {
       expect(() =>
         projectConfigFrom({ environments: { dev: { ...prod, account: "222222222222", state }, prod: { ...prod, state } } }),
       ).toThrow(
-        "cdktf.json context.environments.prod.state.key: s3://acme-state/shared.tfstate is already the state of environment dev; each environment needs its own key.",
+        "cdktf.json context.environments.prod.state.key: s3://acme-state/shared.tfstate is already the state of environment dev; each " +
+          "environment needs its own key.",
       );
     });
 
@@ -611,7 +638,8 @@ describe("projectConfigFrom", () => {
           },
         }),
       ).toThrow(
-        'cdktf.json context.environments.prod.state.region: is "us-east-1", but environment dev uses the same bucket acme-state with "eu-west-1"',
+        'cdktf.json context.environments.prod.state.region: is "us-east-1", but environment dev uses the same bucket acme-state with ' +
+          '"eu-west-1"',
       );
     });
 
@@ -624,7 +652,8 @@ describe("projectConfigFrom", () => {
           },
         }),
       ).toThrow(
-        "cdktf.json context.environments.prod.state.roleArn: is required: environment prod (account 111111111111) and environment dev (account 222222222222) share the state bucket acme-state",
+        "cdktf.json context.environments.prod.state.roleArn: is required: environment prod (account 111111111111) and environment dev " +
+          "(account 222222222222) share the state bucket acme-state",
       );
     });
 

@@ -66,6 +66,19 @@ function trackedSourceFiles(): string[] {
     .filter((file) => file !== "");
 }
 
+// Biome's formatter wraps code at this width, but cannot break string literals, template literals or comments:
+// those the writer splits (with + between literals) or reflows.
+const LINE_LIMIT = 140;
+
+/** `<line> (<length>)` for each line of the source longer than the limit, its length in characters (code points). */
+function linesLongerThan(source: string, limit: number): string[] {
+  return source
+    .split("\n")
+    .map((line, index) => ({ number: index + 1, length: [...line].length }))
+    .filter(({ length }) => length > limit)
+    .map(({ number, length }) => `${number} (${length})`);
+}
+
 describe("project conventions", () => {
   describe("package.json pins every dependency exactly", () => {
     it.each(["1.2.3", "10.4.2", "3.1164.0", "1.0.0-rc.1", "1.0.0+build.5"])("reads %s as exact", (version) => {
@@ -204,6 +217,27 @@ describe("project conventions", () => {
       // The seam itself names it (so the test above has something to find), in at most three modules.
       expect(naming).toEqual(expect.arrayContaining([`${SEAM}cdktf.ts`, `${SEAM}aws-provider.ts`]));
       expect(trackedSourceFiles().filter((file) => file.startsWith(SEAM)).length).toBeLessThanOrEqual(3);
+    });
+  });
+
+  describe(`lines are at most ${LINE_LIMIT} characters`, () => {
+    it("finds each longer line by its number and length, counting characters rather than UTF-16 units", () => {
+      const source = ["short", "x".repeat(LINE_LIMIT + 1), "y".repeat(LINE_LIMIT), "\u{1F600}".repeat(LINE_LIMIT), ""].join("\n");
+      expect(linesLongerThan(source, LINE_LIMIT)).toEqual([`2 (${LINE_LIMIT + 1})`]);
+    });
+
+    it("is the width Biome's formatter wraps at", () => {
+      const biome = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "biome.json"), "utf8")) as { formatter: { lineWidth: number } };
+      expect(biome.formatter.lineWidth).toBe(LINE_LIMIT);
+    });
+
+    it("in every TypeScript and JavaScript file git tracks", () => {
+      const files = trackedSourceFiles();
+      expect(files).toEqual(expect.arrayContaining(["main.ts", "__tests__/project-conventions.test.ts"]));
+      const longer = files.flatMap((file) =>
+        linesLongerThan(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8"), LINE_LIMIT).map((line) => `${file}:${line}`),
+      );
+      expect(longer).toEqual([]);
     });
   });
 

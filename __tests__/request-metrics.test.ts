@@ -164,18 +164,22 @@ describe("the start-execution log line's metrics (Embedded Metric Format)", () =
     return lines[0];
   }
 
-  it("has a scenario for every outcome the handler's types allow, each named in README's Metrics and in metrics-contract.ts, as is each metric", () => {
-    expect(Object.keys(SCENARIOS).sort()).toEqual([...REQUEST_OUTCOMES].sort());
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const metricsSection = readme.slice(readme.indexOf("\n### Metrics\n"), readme.indexOf("\n## Never twice"));
-    const metricNames = fs.readFileSync(path.join(PROJECT_ROOT, "functions/shared/metrics-contract.ts"), "utf8");
-    for (const outcome of REQUEST_OUTCOMES) {
-      expect(metricsSection).toContain(`\`${outcome}\``);
-      expect(metricNames).toContain(`\`${outcome}\``);
-    }
-    for (const metric of [...Object.values(START_METRICS), ...Object.values(LEDGER_STATUS_METRICS)])
-      expect(metricsSection).toContain(`| \`${metric}\` |`);
-  });
+  it(
+    "has a scenario for every outcome the handler's types allow, each named in README's Metrics and in metrics-contract.ts, as is each " +
+      "metric",
+    () => {
+      expect(Object.keys(SCENARIOS).sort()).toEqual([...REQUEST_OUTCOMES].sort());
+      const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+      const metricsSection = readme.slice(readme.indexOf("\n### Metrics\n"), readme.indexOf("\n## Never twice"));
+      const metricNames = fs.readFileSync(path.join(PROJECT_ROOT, "functions/shared/metrics-contract.ts"), "utf8");
+      for (const outcome of REQUEST_OUTCOMES) {
+        expect(metricsSection).toContain(`\`${outcome}\``);
+        expect(metricNames).toContain(`\`${outcome}\``);
+      }
+      for (const metric of [...Object.values(START_METRICS), ...Object.values(LEDGER_STATUS_METRICS)])
+        expect(metricsSection).toContain(`| \`${metric}\` |`);
+    },
+  );
 
   it.each(REQUEST_OUTCOMES)("writes a valid EMF document in the one log line of a request answered %s", async (outcome) => {
     const line = await request(SCENARIOS[outcome]);

@@ -93,10 +93,13 @@ describe("the SNS error names in asl/notify-country.asl.json", () => {
     }
   });
 
-  it("are modelled for Publish itself, but for ThrottledException, SNS's throttling error, which the model gives only other actions", () => {
-    // Kept on purpose: it is what SNS names throttling. Publish's own model has no throttling error (a
-    // throttled Publish is answered with the protocol's generic throttling code): README "Hardening".
-    const named = snsTasks.flatMap((task) => [...snsErrorNamesIn(task.Retry), ...snsErrorNamesIn(task.Catch)]);
-    expect(named.filter((name) => !modelledByPublish.includes(name))).toEqual(["ThrottledException"]);
-  });
+  it(
+    "are modelled for Publish itself, but for ThrottledException, " + "SNS's throttling error, which the model gives only other actions",
+    () => {
+      // Kept on purpose: it is what SNS names throttling. Publish's own model has no throttling error (a
+      // throttled Publish is answered with the protocol's generic throttling code): README "Hardening".
+      const named = snsTasks.flatMap((task) => [...snsErrorNamesIn(task.Retry), ...snsErrorNamesIn(task.Catch)]);
+      expect(named.filter((name) => !modelledByPublish.includes(name))).toEqual(["ThrottledException"]);
+    },
+  );
 });

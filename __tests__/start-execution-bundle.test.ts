@@ -229,17 +229,21 @@ describe("the synthesized start-execution bundle", () => {
     }
   });
 
-  it("logs one JSON line per request, without the payload, its metrics in it: Requests and Latency by environment, workflow and outcome", async () => {
-    await running.post({ country: "Iceland", email: "someone@example.com" });
-    const lines = running.logs.filter((line) => line.startsWith("{"));
-    expect(lines.map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({ message: "execution request", key: "country", outcome: "started", statusCode: 202, level: "INFO" }),
-    ]);
-    expect(running.logs.join("\n")).not.toMatch(/Iceland|someone@example\.com/);
-    const dimensions = { Environment: "default", Workflow: "notify-country", Outcome: "started" };
-    expect(extractedMetrics(lines[0])).toEqual([
-      { namespace: "sfn-dedup", name: "Requests", unit: "Count", value: 1, dimensions },
-      { namespace: "sfn-dedup", name: "Latency", unit: "Milliseconds", value: JSON.parse(lines[0]).latencyMs, dimensions },
-    ]);
-  });
+  it(
+    "logs one JSON line per request, without the payload, its metrics in it: Requests and Latency by environment, workflow and " +
+      "outcome",
+    async () => {
+      await running.post({ country: "Iceland", email: "someone@example.com" });
+      const lines = running.logs.filter((line) => line.startsWith("{"));
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        expect.objectContaining({ message: "execution request", key: "country", outcome: "started", statusCode: 202, level: "INFO" }),
+      ]);
+      expect(running.logs.join("\n")).not.toMatch(/Iceland|someone@example\.com/);
+      const dimensions = { Environment: "default", Workflow: "notify-country", Outcome: "started" };
+      expect(extractedMetrics(lines[0])).toEqual([
+        { namespace: "sfn-dedup", name: "Requests", unit: "Count", value: 1, dimensions },
+        { namespace: "sfn-dedup", name: "Latency", unit: "Milliseconds", value: JSON.parse(lines[0]).latencyMs, dimensions },
+      ]);
+    },
+  );
 });

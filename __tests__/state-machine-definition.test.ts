@@ -73,7 +73,10 @@ describe("renderDefinition", () => {
     (written) => {
       const file = aslFile(publish(written));
       expect(() => renderDefinition(file, { TopicArn: "arn:aws:sns:eu-west-1:123456789012:t" })).toThrow(
-        /\.asl\.json: ".*" is not a placeholder; write \$\{Name\}: a letter, then letters, digits or _, with no spaces \(values given: TopicArn\)\./,
+        new RegExp(
+          String.raw`\.asl\.json: ".*" is not a placeholder; write \$\{Name\}: a letter, then letters, digits or _, with no spaces ` +
+            String.raw`\(values given: TopicArn\)\.`,
+        ),
       );
       expect(() => renderDefinition(file, { TopicArn: "t" })).toThrow(written.slice(written.indexOf("${"), written.indexOf("${") + 8));
     },

@@ -106,15 +106,19 @@ describe("the dashboard", () => {
     expect(titles(fresh).filter((title) => title.startsWith("Ledger"))).toEqual([]);
   });
 
-  it("shows only metrics the stack's functions emit (metrics-contract.ts) or AWS publishes (support/published-metrics.ts), and so do the alarms", () => {
-    const read = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)];
-    expect(read.length).toBeGreaterThan(30);
-    const problems = read.flatMap(({ where, namespace, name, dimensions }) => {
-      const problem = unpublished(namespace, name, Object.keys(dimensions));
-      return problem ? [`${where}: ${problem}`] : [];
-    });
-    expect(problems).toEqual([]);
-  });
+  it(
+    "shows only metrics the stack's functions emit (metrics-contract.ts) or AWS publishes (support/published-metrics.ts), and so do the " +
+      "alarms",
+    () => {
+      const read = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)];
+      expect(read.length).toBeGreaterThan(30);
+      const problems = read.flatMap(({ where, namespace, name, dimensions }) => {
+        const problem = unpublished(namespace, name, Object.keys(dimensions));
+        return problem ? [`${where}: ${problem}`] : [];
+      });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it("reads the project's metrics of this environment and its workflows, the duplicate outcomes by name", () => {
     const own = [...dashboard(prod).widgets.flatMap(metricsOf), ...alarmMetrics(prod)].filter(
@@ -137,7 +141,9 @@ describe("the dashboard", () => {
     expect(expressions[0]).toMatchObject({
       id: "requests",
       visible: false,
-      expression: `SUM(SEARCH('{"sfn-dedup",Environment,Outcome,Workflow} MetricName="Requests" Environment="prod" Workflow="orders"', 'Sum', 300))`,
+      expression:
+        `SUM(SEARCH('{"sfn-dedup",Environment,Outcome,Workflow} MetricName="Requests" Environment="prod" Workflow="orders"', ` +
+        `'Sum', 300))`,
     });
     const ids = duplicates.map((line) => (line.at(-1) as Attributes).id);
     expect(expressions[1].expression).toBe(`100 * (${ids.map((id) => `FILL(${id}, 0)`).join(" + ")}) / requests`);

@@ -47,7 +47,8 @@ describe("context.workflows", () => {
     [
       "an unknown field",
       withOrders({ retries: 3 }),
-      "cdktf.json context.workflows.orders.retries: is not a known field; allowed fields: definition, route, request, executionName, substitutions, permissions, rerun, exposeOutput, type.",
+      "cdktf.json context.workflows.orders.retries: is not a known field; allowed fields: definition, route, request, executionName, " +
+        "substitutions, permissions, rerun, exposeOutput, type.",
     ],
     [
       "a rerun policy that does not exist",
@@ -57,12 +58,14 @@ describe("context.workflows", () => {
     [
       "an idempotency key header that is no HTTP field name",
       withOrders({ executionName: { from: "header", header: "Idempotency Key" } }),
-      'cdktf.json context.workflows.orders.executionName.header: must be an HTTP header name such as Idempotency-Key; got "Idempotency Key".',
+      'cdktf.json context.workflows.orders.executionName.header: must be an HTTP header name such as Idempotency-Key; got "Idempotency ' +
+        'Key".',
     ],
     [
       "an Express workflow",
       withOrders({ type: "EXPRESS" }),
-      'cdktf.json context.workflows.orders.type: must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.',
+      'cdktf.json context.workflows.orders.type: must be "STANDARD": an Express workflow starts every execution it is asked for, ' +
+        "whatever its name, so it would run every duplicate.",
     ],
     [
       "no definition",
@@ -77,22 +80,26 @@ describe("context.workflows", () => {
     [
       "a definition outside the project",
       withOrders({ definition: "../elsewhere/orders.asl.json" }),
-      'cdktf.json context.workflows.orders.definition: must be inside the project, relative to its root; got "../elsewhere/orders.asl.json".',
+      "cdktf.json context.workflows.orders.definition: must be inside the project, relative to its root; got " +
+        '"../elsewhere/orders.asl.json".',
     ],
     [
       "a route that is not a POST",
       withOrders({ route: "GET /orders" }),
-      'cdktf.json context.workflows.orders.route: must be the HTTP API route that starts it, "POST /<path>", e.g. "POST /orders"; got "GET /orders".',
+      'cdktf.json context.workflows.orders.route: must be the HTTP API route that starts it, "POST /<path>", e.g. "POST /orders"; got ' +
+        '"GET /orders".',
     ],
     [
       "a route another workflow has",
       withWorkflows({ ...TWO_WORKFLOWS, orders: { ...ORDERS, route: "POST /executions" } }),
-      'cdktf.json context.workflows.orders.route: "POST /executions" already starts workflow notify-country; each workflow needs its own route.',
+      'cdktf.json context.workflows.orders.route: "POST /executions" already starts workflow notify-country; each workflow needs its own ' +
+        "route.",
     ],
     [
       "a request schema that is not an object schema",
       withOrders({ request: "asl/orders.asl.json" }),
-      'cdktf.json context.workflows.orders.request: names asl/orders.asl.json, which must describe a JSON object ("type": "object"): every request is one.',
+      'cdktf.json context.workflows.orders.request: names asl/orders.asl.json, which must describe a JSON object ("type": "object"): ' +
+        "every request is one.",
     ],
     [
       "a request schema Ajv refuses",
@@ -102,12 +109,14 @@ describe("context.workflows", () => {
     [
       "a key the schema does not require",
       withOrders({ executionName: { from: "field", field: "customerEmail" } }),
-      'cdktf.json context.workflows.orders.executionName: names the execution after "customerEmail", which asl/orders.request.schema.json does not list in "required": a request without it would have no key.',
+      'cdktf.json context.workflows.orders.executionName: names the execution after "customerEmail", which ' +
+        'asl/orders.request.schema.json does not list in "required": a request without it would have no key.',
     ],
     [
       "a substitution for one of the project's values",
       withOrders({ substitutions: { TopicArn: "arn:aws:sns:eu-west-1:111111111111:mine" } }),
-      "cdktf.json context.workflows.orders.substitutions.TopicArn: is the project's own value (Partition, Region, Account, Environment, TopicArn); choose another name.",
+      "cdktf.json context.workflows.orders.substitutions.TopicArn: is the project's own value (Partition, Region, Account, Environment, " +
+        "TopicArn); choose another name.",
     ],
     [
       "a wildcard action",
@@ -117,38 +126,46 @@ describe("context.workflows", () => {
     [
       "every resource without a reason",
       withOrders({ permissions: [{ actions: ["xray:PutTraceSegments"], resources: ["*"] }] }),
-      'cdktf.json context.workflows.orders.permissions[0].resources: is "*": name the resources, or give the reason AWS allows nothing narrower ("reason").',
+      'cdktf.json context.workflows.orders.permissions[0].resources: is "*": name the resources, or give the reason AWS allows nothing ' +
+        'narrower ("reason").',
     ],
     [
       "an environment keyed apart from its workflows",
       withWorkflows(TWO_WORKFLOWS, { prod: { account: "111111111111", region: "eu-west-1", executionName: { from: "payload" } } }),
-      "cdktf.json context.environments.prod.executionName: names the default workflow's key; with context.workflows configured, set executionName on each workflow (context.workflows.<name>.executionName).",
+      "cdktf.json context.environments.prod.executionName: names the default workflow's key; with context.workflows configured, set " +
+        "executionName on each workflow (context.workflows.<name>.executionName).",
     ],
     [
       "names over AWS's limits",
       withWorkflows({ "order-fulfilment-eu": ORDERS }, { "payments-staging-eu1": { account: "111111111111", region: "eu-west-1" } }),
-      "cdktf.json context.workflows.order-fulfilment-eu: in environment payments-staging-eu1, its function role would be named sfn-dedup-payments-staging-eu1-order-fulfilment-eu-start-function (65 characters), over AWS's limit of 64",
+      "cdktf.json context.workflows.order-fulfilment-eu: in environment payments-staging-eu1, its function role would be named " +
+        "sfn-dedup-payments-staging-eu1-order-fulfilment-eu-start-function (65 characters), over AWS's limit of 64",
     ],
     [
       "a status function name over AWS's limits, where the start function's fits",
       withWorkflows({ "orders-fulfilment1": ORDERS }, { "payments-staging-eu1": { account: "111111111111", region: "eu-west-1" } }),
-      "cdktf.json context.workflows.orders-fulfilment1: in environment payments-staging-eu1, its status function role would be named sfn-dedup-payments-staging-eu1-orders-fulfilment1-status-function (65 characters), over AWS's limit of 64",
+      "cdktf.json context.workflows.orders-fulfilment1: in environment payments-staging-eu1, its status function role would be named " +
+        "sfn-dedup-payments-staging-eu1-orders-fulfilment1-status-function (65 characters), over AWS's limit of 64",
     ],
     // The status routes' names and addresses: <workflow>-status…, and the default's execution-status and status-….
     [
       "a workflow whose status function is the default's",
       withWorkflows({ ...TWO_WORKFLOWS, execution: { ...ORDERS, route: "POST /runs" } }),
-      "cdktf.json context.workflows.execution: in environment default, its status function would be sfn-dedup-default-execution-status, which is already workflow notify-country's status function; rename one of the two workflows.",
+      "cdktf.json context.workflows.execution: in environment default, its status function would be sfn-dedup-default-execution-status, " +
+        "which is already workflow notify-country's status function; rename one of the two workflows.",
     ],
     [
       "a workflow whose route's addresses are another's status route's",
       withWorkflows({ orders: ORDERS, "orders-status": { ...ORDERS, route: "POST /order-statuses" } }),
-      "cdktf.json context.workflows.orders-status: in environment default, its route's construct id would be http-api/orders-status-integration, which is already workflow orders's status route's construct id; rename one of the two workflows.",
+      "cdktf.json context.workflows.orders-status: in environment default, its route's construct id would be " +
+        "http-api/orders-status-integration, which is already workflow orders's status route's construct id; rename one of the two " +
+        "workflows.",
     ],
     [
       "a workflow named status beside the default",
       withWorkflows({ ...TWO_WORKFLOWS, status: { ...ORDERS, route: "POST /status" } }),
-      "cdktf.json context.workflows.status: in environment default, its route's construct id would be http-api/status-integration, which is already workflow notify-country's status route's construct id",
+      "cdktf.json context.workflows.status: in environment default, its route's construct id would be http-api/status-integration, which " +
+        "is already workflow notify-country's status route's construct id",
     ],
   ])("refuses %s, naming the workflow, the field and what is allowed", (_, context, message) => {
     expect(() => projectConfigFrom(context)).toThrow(message);
@@ -158,7 +175,8 @@ describe("context.workflows", () => {
     [
       "a placeholder with no value",
       withOrders({ substitutions: {} }),
-      "cdktf.json context.workflows.orders.substitutions: asl/orders.asl.json: ${OrdersTableName} has no value; values given: Account, Environment, Partition, Region, TopicArn.",
+      "cdktf.json context.workflows.orders.substitutions: asl/orders.asl.json: ${OrdersTableName} has no value; values given: Account, " +
+        "Environment, Partition, Region, TopicArn.",
     ],
     [
       "a value no placeholder uses",

@@ -103,8 +103,9 @@ describe("a stack with two workflows", () => {
       workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, exposeOutput: true } },
       environments: { dev: environment },
     }).dev.tf;
+    const [ordersStateMachine] = resourceWhere(exposed, "aws_sfn_state_machine", (sm) => sm.name === "sfn-dedup-dev-orders");
     expect(lambdaFunction(exposed, "sfn-dedup-dev-orders-status").environment.variables).toEqual({
-      STATE_MACHINE_ARN: `\${aws_sfn_state_machine.${resourceWhere(exposed, "aws_sfn_state_machine", (sm) => sm.name === "sfn-dedup-dev-orders")[0]}.arn}`,
+      STATE_MACHINE_ARN: `\${aws_sfn_state_machine.${ordersStateMachine}.arn}`,
       EXPOSE_OUTPUT: "true",
     });
     expect(lambdaFunction(exposed, "sfn-dedup-dev-execution-status").environment.variables.EXPOSE_OUTPUT).toBeUndefined();
@@ -124,24 +125,29 @@ describe("a stack with two workflows", () => {
     expect(JSON.stringify(orders)).not.toContain(stateMachineId("sfn-dedup-dev-notify-country"));
   });
 
-  it("lets only a workflow that re-runs failed requests redrive and read the history of its own executions, and tells its function so", () => {
-    const tfRerun = synthProject({
-      workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" } },
-      environments: { dev: environment },
-    }).dev.tf;
-    const fns = Object.values(tfRerun.resource.aws_lambda_function) as Attributes[];
-    const orders = fns.find((fn) => fn.function_name === "sfn-dedup-dev-orders-start")!;
-    const notify = fns.find((fn) => fn.function_name === "sfn-dedup-dev-start-execution")!;
-    expect(orders.environment.variables.RERUN).toBe("after-failure");
-    expect(notify.environment.variables).not.toHaveProperty("RERUN");
-    const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find(
-      (statement) => statement.Sid === "RerunFailedExecutions",
-    )!;
-    expect(redrive.Action).toEqual(["states:GetExecutionHistory", "states:RedriveExecution"]);
-    expect(redrive.Resource).toEqual([expect.stringMatching(/:execution:\$\{aws_sfn_state_machine\.[\w-]+\.name\}:\*$/)]);
-    expect(redrive.Resource[0]).toContain("orders");
-    expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toMatch(/RedriveExecution|GetExecutionHistory/);
-  });
+  it(
+    "lets only a workflow that re-runs failed requests redrive and read the history of its own executions, " + "and tells its function so",
+    () => {
+      const tfRerun = synthProject({
+        workflows: { ...TWO_WORKFLOWS, orders: { ...TWO_WORKFLOWS.orders, rerun: "after-failure" } },
+        environments: { dev: environment },
+      }).dev.tf;
+      const fns = Object.values(tfRerun.resource.aws_lambda_function) as Attributes[];
+      const orders = fns.find((fn) => fn.function_name === "sfn-dedup-dev-orders-start")!;
+      const notify = fns.find((fn) => fn.function_name === "sfn-dedup-dev-start-execution")!;
+      expect(orders.environment.variables.RERUN).toBe("after-failure");
+      expect(notify.environment.variables).not.toHaveProperty("RERUN");
+      const redrive = rolePolicy(tfRerun, "-orders-start-function").statements.find(
+        (statement) => statement.Sid === "RerunFailedExecutions",
+      )!;
+      expect(redrive.Action).toEqual(["states:GetExecutionHistory", "states:RedriveExecution"]);
+      expect(redrive.Resource).toEqual([expect.stringMatching(/:execution:\$\{aws_sfn_state_machine\.[\w-]+\.name\}:\*$/)]);
+      expect(redrive.Resource[0]).toContain("orders");
+      expect(JSON.stringify(rolePolicy(tfRerun, "-start-execution-function").statements)).not.toMatch(
+        /RedriveExecution|GetExecutionHistory/,
+      );
+    },
+  );
 
   it("tells every start function the account's Step Functions history only when it is not AWS's 90 days", () => {
     const startFunctions = (tf: typeof tfDefault) =>
@@ -154,7 +160,9 @@ describe("a stack with two workflows", () => {
 
   it("derives the orders workflow's grants from its ASL: PutItem on the team's table, Publish to the topic (with its key)", () => {
     const { statements } = rolePolicy(tf, "-orders-workflow");
-    const table = `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;
+    const table =
+      `arn:${dataReferenceTo(tf, "aws_partition", "partition")}:dynamodb:${dataReferenceTo(tf, "aws_region", "id")}:` +
+      `${dataReferenceTo(tf, "aws_caller_identity", "account_id")}:table/team-orders`;
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
       ["PublishToNotificationTopic", ["sns:Publish"], [notificationTopicReference(tf, "arn")]],
       ["EncryptForNotificationTopic", ["kms:GenerateDataKey", "kms:Decrypt"], expect.any(Array)],
@@ -176,27 +184,30 @@ describe("a stack with two workflows", () => {
     expect(tf.output.orders_endpoint_url.value).toMatch(/\/orders$/);
   });
 
-  it("shares the ledger, keying the orders workflow's records within its state machine so two workflows keyed alike never share one", () => {
-    expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ LEDGER_KEY_SCOPE: "sfn-dedup-dev-orders" });
-    expect(starter("sfn-dedup-dev-start-execution").environment.variables.LEDGER_KEY_SCOPE).toBeUndefined();
-    // Each status function reads the records its start function writes: the same table, the same scope.
-    for (const [start, status] of [
-      ["sfn-dedup-dev-orders-start", "sfn-dedup-dev-orders-status"],
-      ["sfn-dedup-dev-start-execution", "sfn-dedup-dev-execution-status"],
-    ]) {
-      const { LEDGER_TABLE_NAME, LEDGER_KEY_SCOPE } = starter(start).environment.variables;
-      expect(starter(status).environment.variables).toEqual({
-        STATE_MACHINE_ARN: expect.any(String),
-        LEDGER_TABLE_NAME,
-        ...(LEDGER_KEY_SCOPE ? { LEDGER_KEY_SCOPE } : {}),
+  it(
+    "shares the ledger, keying the orders workflow's records within its state machine " + "so two workflows keyed alike never share one",
+    () => {
+      expect(starter("sfn-dedup-dev-orders-start").environment.variables).toMatchObject({ LEDGER_KEY_SCOPE: "sfn-dedup-dev-orders" });
+      expect(starter("sfn-dedup-dev-start-execution").environment.variables.LEDGER_KEY_SCOPE).toBeUndefined();
+      // Each status function reads the records its start function writes: the same table, the same scope.
+      for (const [start, status] of [
+        ["sfn-dedup-dev-orders-start", "sfn-dedup-dev-orders-status"],
+        ["sfn-dedup-dev-start-execution", "sfn-dedup-dev-execution-status"],
+      ]) {
+        const { LEDGER_TABLE_NAME, LEDGER_KEY_SCOPE } = starter(start).environment.variables;
+        expect(starter(status).environment.variables).toEqual({
+          STATE_MACHINE_ARN: expect.any(String),
+          LEDGER_TABLE_NAME,
+          ...(LEDGER_KEY_SCOPE ? { LEDGER_KEY_SCOPE } : {}),
+        });
+      }
+      expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({
+        LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
       });
-    }
-    expect(starter("sfn-dedup-dev-ledger-status").environment.variables).toMatchObject({
-      LEDGER_SCOPED_STATE_MACHINES: "sfn-dedup-dev-orders",
-    });
-    const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
-    expect(pattern.detail.stateMachineArn).toHaveLength(2);
-  });
+      const pattern = JSON.parse((Object.values(tf.resource.aws_cloudwatch_event_rule)[0] as Attributes).event_pattern);
+      expect(pattern.detail.stateMachineArn).toHaveLength(2);
+    },
+  );
 
   it("names each start function's environment and workflow for its metrics, and the ledger-status function's environment", () => {
     expect(starter("sfn-dedup-dev-start-execution").environment.variables).toMatchObject({

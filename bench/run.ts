@@ -186,16 +186,22 @@ async function measureAndReport(settings: Settings, workspace: string): Promise<
     {
       measure: "handler latency per request p50 / p99",
       value: `${fixed(p(latency.handlerMs, 50), 2)} / ${fixed(p(latency.handlerMs, 99), 2)} ms`,
-      baseline: `StartExecution round trip from an SDK client: ${fixed(p(latency.roundTripMs, 50), 2)} / ${fixed(p(latency.roundTripMs, 99), 2)} ms`,
+      baseline:
+        `StartExecution round trip from an SDK client: ${fixed(p(latency.roundTripMs, 50), 2)} / ` +
+        `${fixed(p(latency.roundTripMs, 99), 2)} ms`,
     },
     {
       measure: "its StartExecution: on the wire (HTTP request to response end) / in the endpoint, p50 / p99",
-      value: `${fixed(p(latency.wireMs, 50), 2)} / ${fixed(p(latency.wireMs, 99), 2)} ms; ${fixed(p(latency.endpointMs, 50), 2)} / ${fixed(p(latency.endpointMs, 99), 2)} ms`,
+      value:
+        `${fixed(p(latency.wireMs, 50), 2)} / ${fixed(p(latency.wireMs, 99), 2)} ms; ${fixed(p(latency.endpointMs, 50), 2)} / ` +
+        `${fixed(p(latency.endpointMs, 99), 2)} ms`,
     },
     {
       measure: "handler overhead per request (its latency minus its own StartExecution's time on the wire), p50 / p99",
       value: `${fixed(p(latency.overheadMs, 50), 2)} / ${fixed(overheadP99, 2)} ms`,
-      baseline: `the same for direct SDK calls (the SDK client's own work): ${fixed(p(latency.sdkClientMs, 50), 2)} / ${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
+      baseline:
+        `the same for direct SDK calls (the SDK client's own work): ${fixed(p(latency.sdkClientMs, 50), 2)} / ` +
+        `${fixed(p(latency.sdkClientMs, 99), 2)} ms`,
       target: "p99 <= 2 ms",
       met: overheadP99 <= 2,
     },

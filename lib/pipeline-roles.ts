@@ -47,7 +47,8 @@ function deployableAccount(environment: EnvironmentConfig): string {
   }
   if (environment.name === "github" || environment.name.startsWith("github-")) {
     throw new PipelineRoleError(
-      `Environment ${environment.name}: its resources would be named ${resourcePrefix(environment.name)}-*, which covers the pipeline's own roles (${PLAN_ROLE_NAME}, ${DEPLOY_ROLE_NAME_PREFIX}<environment>); rename the environment.`,
+      `Environment ${environment.name}: its resources would be named ${resourcePrefix(environment.name)}-*, which covers the pipeline's ` +
+        `own roles (${PLAN_ROLE_NAME}, ${DEPLOY_ROLE_NAME_PREFIX}<environment>); rename the environment.`,
     );
   }
   return environment.account;

@@ -78,8 +78,9 @@ export function substituteDefinition(
   const known = [...new Set([...Object.keys(substitutions), ...Object.keys(offered)])].sort();
   if (malformed.size > 0) {
     throw new Error(
-      `${displayPath}: ${[...malformed].map((text) => `"${text}"`).join(", ")} ${malformed.size === 1 ? "is not a placeholder" : "are not placeholders"}; ` +
-        `write ${PLACEHOLDER_SYNTAX} (values given: ${known.length > 0 ? known.join(", ") : "none"}).`,
+      `${displayPath}: ${[...malformed].map((text) => `"${text}"`).join(", ")} ` +
+        `${malformed.size === 1 ? "is not a placeholder" : "are not placeholders"}; write ${PLACEHOLDER_SYNTAX} (values given: ` +
+        `${known.length > 0 ? known.join(", ") : "none"}).`,
     );
   }
   if (missing.size > 0) {

@@ -157,10 +157,10 @@ function alarmDefinitions(props: TriggerAlarmsProps): AlarmDefinition[] {
           {
             ...named(`${props.prefix}-ledger-status-dead-letters`),
             description:
-              `The ledger-status dead-letter queue ${props.deadLetterQueueName} is not empty: a status change the ledger could not record after ` +
-              `Lambda's ${FUNCTION_ERROR_RETRY_ATTEMPTS + 1} attempts waits there (14 days at most), and its ledger record still shows the execution as not finished. ` +
-              `Read why in the log group /aws/lambda/${props.prefix}-ledger-status, fix the cause, then replay each message to the function ` +
-              "and delete it (README.md, Alarms and dashboard).",
+              `The ledger-status dead-letter queue ${props.deadLetterQueueName} is not empty: a status change the ledger could not ` +
+              `record after Lambda's ${FUNCTION_ERROR_RETRY_ATTEMPTS + 1} attempts waits there (14 days at most), and its ledger record ` +
+              `still shows the execution as not finished. Read why in the log group /aws/lambda/${props.prefix}-ledger-status, fix the ` +
+              "cause, then replay each message to the function and delete it (README.md, Alarms and dashboard).",
             metrics: [queueMetric(AWS_METRICS.sqs.visibleMessages, props.deadLetterQueueName)],
             statistic: "Maximum" as const,
             periodSeconds: COUNT_PERIOD_SECONDS,
@@ -174,9 +174,10 @@ function alarmDefinitions(props: TriggerAlarmsProps): AlarmDefinition[] {
     {
       ...named(`${props.prefix}-api-5xx`),
       description:
-        `The HTTP API ${props.api.name} answered ${thresholds.serverErrors} or more requests with a 5xx in 5 minutes, all routes together. ` +
-        `Find them in the access log /aws/vendedlogs/apigateway/${props.api.name} (status, integrationError, errorMessage): ` +
-        "a 503 with Retry-After is the trigger saying unavailable, a 500 an integration or function failure; the workflow alarms tell which one.",
+        `The HTTP API ${props.api.name} answered ${thresholds.serverErrors} or more requests with a 5xx in 5 minutes, all routes ` +
+        `together. Find them in the access log /aws/vendedlogs/apigateway/${props.api.name} (status, integrationError, errorMessage): a ` +
+        "503 with Retry-After is the trigger saying unavailable, a 500 an integration or function failure; the workflow alarms tell " +
+        "which one.",
       metrics: [httpApiMetric(AWS_METRICS.httpApi.serverErrors, props.api.id)],
       ...count,
       threshold: thresholds.serverErrors,
@@ -198,9 +199,10 @@ function workflowAlarms(
     {
       ...named(`${workflow.startFunctionName}-errors`),
       description:
-        `The ${workflow.name} workflow's start-execution function ${workflow.startFunctionName} failed ${thresholds.functionErrors} or more ` +
-        "invocations in 5 minutes (an uncaught error or its timeout): those clients got a 5xx from API Gateway, and a request may have " +
-        `started its execution without being told. Read ${functionLog} and the function's X-Ray traces; roll back a bad deploy. Clients resend safely.`,
+        `The ${workflow.name} workflow's start-execution function ${workflow.startFunctionName} failed ${thresholds.functionErrors} or ` +
+        "more invocations in 5 minutes (an uncaught error or its timeout): those clients got a 5xx from API Gateway, and a request may " +
+        `have started its execution without being told. Read ${functionLog} and the function's X-Ray traces; roll back a bad deploy. ` +
+        "Clients resend safely.",
       metrics: [functionMetric(lambda.errors, workflow.startFunctionName)],
       ...count,
       threshold: thresholds.functionErrors,
@@ -208,9 +210,9 @@ function workflowAlarms(
     {
       ...named(`${workflow.startFunctionName}-throttles`),
       description:
-        `Lambda turned away ${thresholds.functionThrottles} or more invocations of ${workflow.startFunctionName} in 5 minutes: its reserved ` +
-        "concurrency was all in use, and those clients got an error from API Gateway. If traffic really grew, raise reservedConcurrency " +
-        "(README.md, Configuration); if one client floods the route, lower api.throttling.",
+        `Lambda turned away ${thresholds.functionThrottles} or more invocations of ${workflow.startFunctionName} in 5 minutes: its ` +
+        "reserved concurrency was all in use, and those clients got an error from API Gateway. If traffic really grew, raise " +
+        "reservedConcurrency (README.md, Configuration); if one client floods the route, lower api.throttling.",
       metrics: [functionMetric(lambda.throttles, workflow.startFunctionName)],
       ...count,
       threshold: thresholds.functionThrottles,
@@ -218,10 +220,10 @@ function workflowAlarms(
     {
       ...named(`${workflow.stateMachineName}-executions-failed`),
       description:
-        `${thresholds.failedExecutions} or more executions of the ${workflow.name} workflow (state machine ${workflow.stateMachineName}) failed, ` +
-        "timed out or were aborted in 5 minutes. Filter its executions by status in the Step Functions console, read the error and cause in " +
-        `each history and in /aws/vendedlogs/states/${workflow.stateMachineName}; fix the cause, then redrive them (within 14 days) or, ` +
-        "for a workflow with rerun after-failure, let clients resend.",
+        `${thresholds.failedExecutions} or more executions of the ${workflow.name} workflow (state machine ${workflow.stateMachineName}) ` +
+        "failed, timed out or were aborted in 5 minutes. Filter its executions by status in the Step Functions console, read the error " +
+        `and cause in each history and in /aws/vendedlogs/states/${workflow.stateMachineName}; fix the cause, then redrive them (within ` +
+        "14 days) or, for a workflow with rerun after-failure, let clients resend.",
       metrics: [stepFunctions.failed, stepFunctions.timedOut, stepFunctions.aborted].map((name) =>
         stateMachineMetric(name, workflow.stateMachineArn),
       ),
@@ -231,9 +233,9 @@ function workflowAlarms(
     {
       ...named(`${workflow.stateMachineName}-executions-throttled`),
       description:
-        `Step Functions throttled ${thresholds.throttledExecutions} or more state transitions of the ${workflow.name} workflow's executions in ` +
-        "5 minutes (ExecutionThrottled: the account's StateTransition quota in this region). Executions run late, none is lost. If it lasts, " +
-        "lower api.throttling or ask AWS (Service Quotas) for a higher StateTransition quota.",
+        `Step Functions throttled ${thresholds.throttledExecutions} or more state transitions of the ${workflow.name} workflow's ` +
+        "executions in 5 minutes (ExecutionThrottled: the account's StateTransition quota in this region). Executions run late, none is " +
+        "lost. If it lasts, lower api.throttling or ask AWS (Service Quotas) for a higher StateTransition quota.",
       metrics: [stateMachineMetric(stepFunctions.throttled, workflow.stateMachineArn)],
       ...count,
       threshold: thresholds.throttledExecutions,
@@ -241,9 +243,10 @@ function workflowAlarms(
     {
       ...named(`${workflow.stateMachineName}-unavailable`),
       description:
-        `The ${workflow.name} workflow's trigger answered ${UNAVAILABLE_OUTCOME} (503, Retry-After) to ${thresholds.unavailablePerMinute} or more ` +
-        "requests a minute in 2 of 3 minutes: Step Functions, or the ledger's table, kept failing after the SDK's retries, and nothing was started " +
-        `for those requests. Clients retry; check the AWS Health Dashboard for the region and the errorName of those lines in ${functionLog}.`,
+        `The ${workflow.name} workflow's trigger answered ${UNAVAILABLE_OUTCOME} (503, Retry-After) to ` +
+        `${thresholds.unavailablePerMinute} or more requests a minute in 2 of 3 minutes: Step Functions, or the ledger's table, kept ` +
+        "failing after the SDK's retries, and nothing was started for those requests. Clients retry; check the AWS Health Dashboard for " +
+        `the region and the errorName of those lines in ${functionLog}.`,
       metrics: [startMetric(START_METRICS.requests, props.environment, workflow.name, UNAVAILABLE_OUTCOME)],
       statistic: "Sum",
       periodSeconds: MINUTE,

@@ -119,8 +119,8 @@ export function requireDistinctIdentities(environment: string, workflows: readon
       if (other && other.workflow !== workflow) {
         throw new ConfigError(
           `context.workflows.${workflow}`,
-          `in environment ${environment}, its ${what} would be ${key.slice(key.indexOf(":") + 1)}, which is already workflow ${other.workflow}'s ${other.what}; ` +
-            "rename one of the two workflows.",
+          `in environment ${environment}, its ${what} would be ${key.slice(key.indexOf(":") + 1)}, which is already workflow ` +
+            `${other.workflow}'s ${other.what}; rename one of the two workflows.`,
         );
       }
       taken.set(key, { workflow, what });

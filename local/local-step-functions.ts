@@ -226,7 +226,8 @@ export class LocalStepFunctions {
       if (unknown.length > 0) {
         throw new MockConfigError(
           `${this.options.mocks!.source} StateMachines.${name}.TestCases.${caseName}: ${unknown.join(", ")} ` +
-            `${unknown.length === 1 ? "is not a Task state" : "are not Task states"} of ${name} (its Task states: ${[...taskStateResources.keys()].join(", ") || "none"}).`,
+            `${unknown.length === 1 ? "is not a Task state" : "are not Task states"} of ${name} (its Task states: ` +
+            `${[...taskStateResources.keys()].join(", ") || "none"}).`,
         );
       }
     }

@@ -110,7 +110,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           region: stack.region,
           hintFor: (errorName, parameters) =>
             errorName === "ResourceNotFoundException" && typeof parameters.TableName === "string" && !declared.has(parameters.TableName)
-              ? `(npm run local: the stack does not declare table ${parameters.TableName}; create it with --table ${parameters.TableName}=<partition key>.)`
+              ? `(npm run local: the stack does not declare table ${parameters.TableName}; create it with --table ` +
+                `${parameters.TableName}=<partition key>.)`
               : undefined,
         })
       : undefined;
@@ -270,8 +271,8 @@ function checkMocksMatchStack(mocks: MockConfig | undefined, mockCase: string | 
   const unknown = mocks.stateMachineNames().filter((name) => !stateMachineNames.includes(name));
   if (unknown.length > 0) {
     throw new MockConfigError(
-      `${mocks.source}: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a state machine" : "are not state machines"} of this stack ` +
-        `(its state machines: ${stateMachineNames.join(", ")}).`,
+      `${mocks.source}: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a state machine" : "are not state machines"} of this ` +
+        `stack (its state machines: ${stateMachineNames.join(", ")}).`,
     );
   }
   if (mockCase !== undefined && !mocks.stateMachineNames().some((name) => mocks.testCasesOf(name).has(mockCase))) {

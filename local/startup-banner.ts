@@ -57,19 +57,25 @@ export function startupBanner(
     const name = post && exampleExecutionName(sandbox.routeFunction(post.route.routeKey).environment, post.body);
     return statusCurlCommand(`${sandbox.apiUrl}${path.replace(/\{[^/]+\}/, name ?? "<executionName>")}`);
   });
+  const stateMachineLines = sandbox.stack
+    .stateMachines()
+    .map(({ arn }) => `  State machine    ${arn}${testCase(arn)}`)
+    .join("\n");
+  const tableNames = sandbox.tables.map((table) => table.name).join(", ") || "none";
+  const dynamodbLine = sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${tableNames}` : "";
+  const functionLines = [...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n");
+  const scheduleLines = sandbox.schedules
+    .map((schedule) => `  Schedule         ${schedule.name}   ${schedule.scheduleExpression} -> ${schedule.functionName}\n`)
+    .join("");
+  const warningLines = warnings.map((warning) => `\nWarning: ${warning}`).join("");
   return `
 sfn-dedup local sandbox: stack ${options.stackName}, Wait states x${options.timeScale}
   HTTP API         ${sandbox.apiUrl}   ${routes.map((route) => route.routeKey).join(", ")}
   Step Functions   ${sandbox.sfnUrl}   AWS_ENDPOINT_URL_SFN=${sandbox.sfnUrl}, or aws stepfunctions --endpoint-url ${sandbox.sfnUrl}
-${sandbox.stack
-  .stateMachines()
-  .map(({ arn }) => `  State machine    ${arn}${testCase(arn)}`)
-  .join(
-    "\n",
-  )}${sandbox.dynamodbUrl ? `\n  DynamoDB         ${sandbox.dynamodbUrl}   tables ${sandbox.tables.map((table) => table.name).join(", ") || "none"}` : ""}
+${stateMachineLines}${dynamodbLine}
   Outbox           ${options.outbox}
-${[...sandbox.hosts].map(([name, host]) => `  Function         ${name} (process ${host.pid})`).join("\n")}
-${sandbox.schedules.map((schedule) => `  Schedule         ${schedule.name}   ${schedule.scheduleExpression} -> ${schedule.functionName}\n`).join("")}${warnings.map((warning) => `\nWarning: ${warning}`).join("")}
+${functionLines}
+${scheduleLines}${warningLines}
 Try: ${tries.join("\n     ")}
 Press Ctrl-C to stop.
 `;

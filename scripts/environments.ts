@@ -1,7 +1,8 @@
 // Prints the environments the pipeline deploys as JSON, for CI matrices:
 //   npm run --silent environments [-- --skip-local-state]
 // [{"name":"prod","account":"111111111111","region":"eu-west-1","stateBucket":"acme-terraform-state",
-//   "planRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-plan","deployRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod"}]
+//   "planRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-plan",
+//   "deployRole":"arn:aws:iam::111111111111:role/sfn-dedup-github-deploy-prod"}]
 // An environment with an account but local state is refused (a runner would lose its state), or, with
 // --skip-local-state, left out and named on stderr. See scripts/pipeline-environments.ts.
 import { appContext } from "../lib/cdktf-context";

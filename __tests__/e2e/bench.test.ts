@@ -31,7 +31,10 @@ describe("bench measured process", () => {
     // assertions hold whatever the baseline of a node process is on this machine and under this load.
     const parentOfChildFilling = (mib: number) => {
       const child = `Buffer.alloc(${mib} * 2 ** 20, 1); process.stdout.write("ready"); process.stdin.resume();`;
-      return `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: ["pipe", "pipe", "inherit"] }); c.stdout.once("data", () => process.exit(0));`;
+      return (
+        `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], ` +
+        `{ stdio: ["pipe", "pipe", "inherit"] }); c.stdout.once("data", () => process.exit(0));`
+      );
     };
     const small = await measureNode(["-e", parentOfChildFilling(8)]);
     const large = await measureNode(["-e", parentOfChildFilling(136)]);

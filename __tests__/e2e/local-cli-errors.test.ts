@@ -57,7 +57,8 @@ describe("npm run local", () => {
       const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--mock-config", "mocks.json"]);
       expect(await cli.exited).toBe(1);
       expect(cli.output).toContain(
-        `${path.join(project, "mocks.json")}: sfn-dedup-prod-notify-country is not a state machine of this stack (its state machines: sfn-dedup-default-notify-country).`,
+        `${path.join(project, "mocks.json")}: sfn-dedup-prod-notify-country is not a state machine of this stack (its state machines: ` +
+          `sfn-dedup-default-notify-country).`,
       );
       expect(cli.output).not.toMatch(/\bat .+:\d+:\d+/);
     });

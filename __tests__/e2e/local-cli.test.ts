@@ -32,44 +32,48 @@ describe("npm run local", () => {
   afterEach(stopStartedClis);
   afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-  it("serves the synthesized trigger over HTTP: 202, the running duplicate, the message after the wait, 409, then stops cleanly on Ctrl-C", async () => {
-    const project = copyProject(path.join(workspace, "default"));
-    const outbox = path.join(workspace, "default-outbox.jsonl");
-    const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.1", "--outbox", outbox]);
-    const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
-    const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
-    expect(cli.output).toContain("Synthesizing");
-    expect(pids.length).toBeGreaterThan(0);
+  it(
+    "serves the synthesized trigger over HTTP: 202, the running duplicate, the message after the wait, 409, then stops cleanly on " +
+      "Ctrl-C",
+    async () => {
+      const project = copyProject(path.join(workspace, "default"));
+      const outbox = path.join(workspace, "default-outbox.jsonl");
+      const cli = new LocalCli(project, ["--port", "0", "--sfn-port", "0", "--time-scale", "0.1", "--outbox", outbox]);
+      const [, apiUrl] = await cli.waitFor(/HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      const [, sfnUrl] = await cli.waitFor(/Step Functions\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      const pids = [...cli.output.matchAll(/\(process (\d+)\)/g)].map((match) => Number(match[1]));
+      expect(cli.output).toContain("Synthesizing");
+      expect(pids.length).toBeGreaterThan(0);
 
-    const started = await post(apiUrl, { country: "France" });
-    expect(started.status).toBe(202);
-    await sleep(1_100); // past the margin within which a duplicate and a new start look alike
-    const duplicate = await post(apiUrl, { country: "France" });
-    // StartExecution's answer for a running duplicate does not say whether it was redriven: no redriveCount.
-    expect(duplicate).toEqual({ status: 200, body: { ...started.body, duplicate: true, redriveCount: undefined } });
+      const started = await post(apiUrl, { country: "France" });
+      expect(started.status).toBe(202);
+      await sleep(1_100); // past the margin within which a duplicate and a new start look alike
+      const duplicate = await post(apiUrl, { country: "France" });
+      // StartExecution's answer for a running duplicate does not say whether it was redriven: no redriveCount.
+      expect(duplicate).toEqual({ status: 200, body: { ...started.body, duplicate: true, redriveCount: undefined } });
 
-    const [message] = await outboxLines(outbox, 1);
-    expect(message).toEqual({
-      topic: "arn:aws:sns:us-east-1:000000000000:sfn-dedup-default-notifications",
-      subject: null,
-      message: "I love my France",
-      time: expect.any(String),
-    });
-    await cli.waitFor(/\[sns\] arn:aws:sns:[^ ]+: I love my France/);
-    await sleep(100);
-    const again = await post(apiUrl, { country: "France" });
-    expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ executionArn: started.body.executionArn, executionStatus: "SUCCEEDED" });
+      const [message] = await outboxLines(outbox, 1);
+      expect(message).toEqual({
+        topic: "arn:aws:sns:us-east-1:000000000000:sfn-dedup-default-notifications",
+        subject: null,
+        message: "I love my France",
+        time: expect.any(String),
+      });
+      await cli.waitFor(/\[sns\] arn:aws:sns:[^ ]+: I love my France/);
+      await sleep(100);
+      const again = await post(apiUrl, { country: "France" });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ executionArn: started.body.executionArn, executionStatus: "SUCCEEDED" });
 
-    cli.interrupt();
-    await cli.waitFor(/Stopped\./);
-    expect(await cli.allGone()).toBe(true);
-    for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
-    for (const pid of pids) expect(isRunning(pid)).toBe(false);
-    // Without --metrics, the lines as they are and nothing more.
-    expect(cli.output).not.toContain("[metrics]");
-  });
+      cli.interrupt();
+      await cli.waitFor(/Stopped\./);
+      expect(await cli.allGone()).toBe(true);
+      for (const url of [apiUrl, sfnUrl]) expect(await acceptsConnections(Number(new URL(url).port))).toBe(false);
+      for (const pid of pids) expect(isRunning(pid)).toBe(false);
+      // Without --metrics, the lines as they are and nothing more.
+      expect(cli.output).not.toContain("[metrics]");
+    },
+  );
 
   it("answers the status route over HTTP: the running execution, then how it ended, 404 and 400, as its hint says", async () => {
     const project = copyProject(path.join(workspace, "status"));

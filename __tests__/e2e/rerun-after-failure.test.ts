@@ -106,39 +106,48 @@ describe.each([
   };
   const recordsArn = () => sandbox.stack.stateMachines().find((machine) => machine.name.endsWith("-records"))!.arn;
 
-  it("redrives a request that failed in a Task while Step Functions allows it: same execution, redriveCount 1, and it succeeds", async () => {
-    const orderId = `redrive-${settings.ledger ? "l" : "n"}`;
-    const first = await failedOrder(orderId, "/records");
-    const rerun = await send("/records", order(orderId));
-    expect(rerun.status).toBe(202);
-    expect(rerun.body).toMatchObject({
-      executionArn: first.body.executionArn,
-      attempt: 1,
-      redriveCount: 1,
-      rerun: true,
-      status: "RUNNING",
-    });
-    expect(rerun.location).toBe(`/records/${first.body.executionName}`);
-    await sandbox.service.settled(rerun.body.executionArn);
-    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({
-      status: "SUCCEEDED",
-      redriveCount: 1,
-    });
-    expect(executionsOf(recordsArn(), first.body.executionName)).toHaveLength(1);
-  });
+  it(
+    "redrives a request that failed in a Task while Step Functions allows it: " + "same execution, redriveCount 1, and it succeeds",
+    async () => {
+      const orderId = `redrive-${settings.ledger ? "l" : "n"}`;
+      const first = await failedOrder(orderId, "/records");
+      const rerun = await send("/records", order(orderId));
+      expect(rerun.status).toBe(202);
+      expect(rerun.body).toMatchObject({
+        executionArn: first.body.executionArn,
+        attempt: 1,
+        redriveCount: 1,
+        rerun: true,
+        status: "RUNNING",
+      });
+      expect(rerun.location).toBe(`/records/${first.body.executionName}`);
+      await sandbox.service.settled(rerun.body.executionArn);
+      expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({
+        status: "SUCCEEDED",
+        redriveCount: 1,
+      });
+      expect(executionsOf(recordsArn(), first.body.executionName)).toHaveLength(1);
+    },
+  );
 
-  it("re-runs a request that failed in a Fail state (a Catch led there) as its next attempt at once: a redrive would only fail again", async () => {
-    const orderId = `fail-state-${settings.ledger ? "l" : "n"}`;
-    const first = await failedOrder(orderId);
-    const rerun = await send("/orders", order(orderId));
-    expect(rerun).toMatchObject({ status: 202, body: { executionName: `${nameOf(orderId)}-2`, attempt: 2, redriveCount: 0, rerun: true } });
-    await settled(rerun.body.executionArn);
-    expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({
-      status: "FAILED",
-      redriveCount: 0,
-    });
-    expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED" });
-  });
+  it(
+    "re-runs a request that failed in a Fail state (a Catch led there) as its next attempt at once: " + "a redrive would only fail again",
+    async () => {
+      const orderId = `fail-state-${settings.ledger ? "l" : "n"}`;
+      const first = await failedOrder(orderId);
+      const rerun = await send("/orders", order(orderId));
+      expect(rerun).toMatchObject({
+        status: 202,
+        body: { executionName: `${nameOf(orderId)}-2`, attempt: 2, redriveCount: 0, rerun: true },
+      });
+      await settled(rerun.body.executionArn);
+      expect(sandbox.service.describeExecution({ executionArn: first.body.executionArn })).toMatchObject({
+        status: "FAILED",
+        redriveCount: 0,
+      });
+      expect(sandbox.service.describeExecution({ executionArn: rerun.body.executionArn })).toMatchObject({ status: "SUCCEEDED" });
+    },
+  );
 
   it("starts the next attempt under <name>-2 once the redrive period (14 days) is over, then never after it succeeds", async () => {
     const orderId = `attempt-${settings.ledger ? "l" : "n"}`;

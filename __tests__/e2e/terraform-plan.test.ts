@@ -297,7 +297,8 @@ describeWithTerraform(title, () => {
 
   describe.each(CONFIGURATIONS)("$name", ({ id, expected, prior, unchanged }) => {
     it(
-      "plans every stack: exactly the expected resources, each one of cdk.tf.json's, all created but those deployed before (updated in place, or unchanged)",
+      "plans every stack: exactly the expected resources, each one of cdk.tf.json's, all created but those deployed before (updated in " +
+        "place, or unchanged)",
       async () => {
         const outdir = await synths.get(id)!;
         const stackPlans = (await plans)[id];

@@ -33,7 +33,8 @@ export class ServedStateMachines {
     }
     if (unscoped.length > 1) {
       throw new Error(
-        `At most one state machine keeps unscoped ledger records; ${unscoped.join(", ")} are not in ${RECONCILER_ENVIRONMENT.scopedStateMachines}.`,
+        `At most one state machine keeps unscoped ledger records; ${unscoped.join(", ")} are not in ` +
+          `${RECONCILER_ENVIRONMENT.scopedStateMachines}.`,
       );
     }
     const missing = [...scopedNames].filter((name) => !scoped.has(name));

@@ -17,8 +17,8 @@ export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
 export const OPEN_RECORDS_INDEX = "open-records";
 
 /**
- * The index's partition key: which of OPEN_SHARDS (functions/shared/ledger-index.ts) the record is in (a number). One value would put every open
- * record in one index partition, and every claim, start and final status writes the index: on-demand DynamoDB
+ * The index's partition key: which of OPEN_SHARDS (functions/shared/ledger-index.ts) the record is in (a number). One value would put every
+ * open record in one index partition, and every claim, start and final status writes the index: on-demand DynamoDB
  * takes at most 1,000 write units a second per partition, and an index that cannot keep up throttles the table's
  * own writes. A request writes the index about four times (the claim puts, the start moves the sort key, which is
  * a delete and a put, the final status deletes), and Step Functions starts at most 1,300 executions in a burst

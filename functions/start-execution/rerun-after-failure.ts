@@ -140,11 +140,11 @@ export async function latestAttempt(sfn: SFNClient, request: StartRequest, first
 }
 
 /**
- * Runs the request again after its latest attempt, if that attempt failed: RedriveExecution while Step
- * Functions allows it (it reruns the execution's own input from the state that failed) and the failure was not
- * in a Fail state, else the next attempt under its own name with this request's input. Concurrent requests start at most one: of concurrent redrives
- * Step Functions accepts one, and of concurrent starts the name lets one run. A running attempt answers as a
- * duplicate, a succeeded one as a refusal, whoever started it.
+ * Runs the request again after its latest attempt, if that attempt failed: RedriveExecution while Step Functions
+ * allows it (it reruns the execution's own input from the state that failed) and the failure was not in a Fail
+ * state, else the next attempt under its own name with this request's input. Concurrent requests start at most
+ * one: of concurrent redrives Step Functions accepts one, and of concurrent starts the name lets one run. A
+ * running attempt answers as a duplicate, a succeeded one as a refusal, whoever started it.
  */
 export async function rerunLatest(
   sfn: SFNClient,

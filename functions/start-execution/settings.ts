@@ -45,7 +45,8 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): HandlerSettings
   const historyDays = Number(env[ENVIRONMENT.stepFunctionsHistoryDays] || DEFAULT_STEP_FUNCTIONS_HISTORY_DAYS);
   if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly number[]).includes(historyDays)) {
     throw new Error(
-      `${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got "${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`,
+      `${ENVIRONMENT.stepFunctionsHistoryDays} must be one of ${STEP_FUNCTIONS_HISTORY_DAYS.join(", ")}; got ` +
+        `"${env[ENVIRONMENT.stepFunctionsHistoryDays]}".`,
     );
   }
   return {
@@ -82,7 +83,8 @@ export function strategyFromEnvironment(env: NodeJS.ProcessEnv): ExecutionNameSt
       const header = env[ENVIRONMENT.executionNameHeader] ?? "";
       if (!HTTP_HEADER_NAME.test(header)) {
         throw new Error(
-          `${ENVIRONMENT.executionNameHeader} must name the request header when ${ENVIRONMENT.executionNameFrom} is "header"; got "${header}".`,
+          `${ENVIRONMENT.executionNameHeader} must name the request header when ${ENVIRONMENT.executionNameFrom} is "header"; got ` +
+            `"${header}".`,
         );
       }
       return { from, header };

@@ -145,7 +145,8 @@ export function alarmsConfigFrom(reader: ConfigReader, field: string, region: st
   if (topicArn && alarms.has("emails")) {
     throw new ConfigError(
       alarms.fieldPath("emails"),
-      "subscribe to the topic the stack creates; with topicArn the stack creates none: subscribe to that topic where it is managed, or leave topicArn out.",
+      "subscribe to the topic the stack creates; with topicArn the stack creates none: subscribe to that topic where it is managed, or " +
+        "leave topicArn out.",
     );
   }
   return {

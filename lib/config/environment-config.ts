@@ -248,7 +248,8 @@ export function environmentConfigFrom(name: string, reader: ConfigReader, workfl
   if (workflows && reader.has("executionName")) {
     throw new ConfigError(
       reader.fieldPath("executionName"),
-      "names the default workflow's key; with context.workflows configured, set executionName on each workflow (context.workflows.<name>.executionName).",
+      "names the default workflow's key; with context.workflows configured, set executionName on each workflow " +
+        "(context.workflows.<name>.executionName).",
     );
   }
   // The key, account and region first: a mistake there is the one reported, and the other fields' checks need the latter two.
@@ -315,7 +316,8 @@ function historyDaysFrom(reader: ConfigReader, field: string): StepFunctionsHist
   if (!(STEP_FUNCTIONS_HISTORY_DAYS as readonly unknown[]).includes(value)) {
     throw new ConfigError(
       reader.fieldPath(field),
-      `must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got ${JSON.stringify(value)}.`,
+      `must be 90 (Step Functions' default) or 30 (an account whose history retention was shortened by quota request); got ` +
+        `${JSON.stringify(value)}.`,
     );
   }
   return value as StepFunctionsHistoryDays;

@@ -75,7 +75,8 @@ export const PROJECT_FIELDS = {
         if (!ENVIRONMENT_NAME.test(environment)) {
           throw new ConfigError(
             declared.fieldPath(environment),
-            "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it names the stack and every resource).",
+            "is not a valid environment name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a " +
+              "hyphen (it names the stack and every resource).",
           );
         }
         return environmentConfigFrom(environment, declared.requiredObject(environment, "the environment's settings"), workflows);
@@ -162,15 +163,17 @@ function stateBucketsOf(environments: readonly EnvironmentConfig[]): StateBucket
       if (known[field] !== state[field]) {
         throw new ConfigError(
           `context.environments.${name}.state.${field}`,
-          `is ${JSON.stringify(state[field] ?? null)}, but environment ${known.environments[0]} uses the same bucket ${state.bucket} with ${JSON.stringify(known[field] ?? null)}; a shared bucket must be described the same way.`,
+          `is ${JSON.stringify(state[field] ?? null)}, but environment ${known.environments[0]} uses the same bucket ${state.bucket} ` +
+            `with ${JSON.stringify(known[field] ?? null)}; a shared bucket must be described the same way.`,
         );
       }
     }
     if (!state.roleArn && known.account !== account) {
       throw new ConfigError(
         `context.environments.${name}.state.roleArn`,
-        `is required: environment ${name} (account ${account}) and environment ${known.environments[0]} (account ${known.account}) share the state bucket ${state.bucket}, ` +
-          "and without a state role each reaches it with its own account's credentials. Name the role in the bucket's account that both assume (state.roleArn), or use a bucket per account.",
+        `is required: environment ${name} (account ${account}) and environment ${known.environments[0]} (account ${known.account}) ` +
+          `share the state bucket ${state.bucket}, and without a state role each reaches it with its own account's credentials. Name ` +
+          "the role in the bucket's account that both assume (state.roleArn), or use a bucket per account.",
       );
     }
     buckets.set(state.bucket, { ...known, environments: [...known.environments, name] });

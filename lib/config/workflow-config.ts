@@ -157,7 +157,8 @@ export const WORKFLOW_FIELDS = {
       if (reader.optionalEnum(name, ["STANDARD", "EXPRESS"] as const) === "EXPRESS") {
         throw new ConfigError(
           reader.fieldPath(name),
-          'must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every duplicate.',
+          'must be "STANDARD": an Express workflow starts every execution it is asked for, whatever its name, so it would run every ' +
+            "duplicate.",
         );
       }
       return "STANDARD";
@@ -188,7 +189,8 @@ export function workflowsConfigFrom(reader: ConfigReader, projectRoot: string): 
     if (!WORKFLOW_NAME.test(name)) {
       throw new ConfigError(
         reader.fieldPath(name),
-        "is not a valid workflow name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it is part of resource names).",
+        "is not a valid workflow name: 1-20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen " +
+          "(it is part of resource names).",
       );
     }
     const workflow = workflowConfigFrom(name, reader.requiredObject(name, "the workflow's settings"), projectRoot);

@@ -121,7 +121,8 @@ function expression(value: Json, depth: number): string {
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return "{}";
-  return `{\n${entries.map(([key, item]) => `${indent(depth + 1)}${objectKey(key)} = ${expression(item, depth + 1)}`).join("\n")}\n${indent(depth)}}`;
+  const attributes = entries.map(([key, item]) => `${indent(depth + 1)}${objectKey(key)} = ${expression(item, depth + 1)}`);
+  return `{\n${attributes.join("\n")}\n${indent(depth)}}`;
 }
 
 /**
