@@ -1,6 +1,10 @@
 const os = require("node:os");
 
-/** What every project shares: ts-jest transpiles (`tsc --noEmit` type-checks first), one setup file. */
+/**
+ * What every project shares: ts-jest transpiles (`tsc --noEmit` type-checks first). No setup file: the few test files
+ * that use cdktf's or aws-sdk-client-mock's matchers install them (__tests__/support/cdktf-matchers.ts), so the rest
+ * do not load cdktf for nothing.
+ */
 const shared = {
   testEnvironment: "node",
   transform: {
@@ -9,7 +13,6 @@ const shared = {
   },
   // canonicalize ships only as an ES module; it is transpiled like our own code.
   transformIgnorePatterns: ["/node_modules/(?!canonicalize/)"],
-  setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
 };
 
 /**

@@ -1,3 +1,4 @@
+import "./support/cdktf-matchers";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -1,3 +1,4 @@
+import "./support/cdktf-matchers";
 import {
   AwsProvider,
   S3Bucket,

@@ -1,3 +1,4 @@
+import "./support/cdktf-matchers";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../lib/project-root";

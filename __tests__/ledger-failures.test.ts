@@ -1,3 +1,4 @@
+import "aws-sdk-client-mock-jest";
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
