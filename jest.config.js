@@ -17,7 +17,7 @@ const shared = {
 
 /**
  * Two suites (README.md, Tests): `unit` — synthesis in process, the handlers, the ledger and workflows against
- * local emulators in process — is `npm test`, what a change is checked with (about a minute on 2 cores);
+ * local emulators in process — is `npm test`, what a change is checked with (about 75 s on 2 cores);
  * `e2e` — the commands as a user runs them (`npm run synth`, `cdktf synth`, `npm run local`, `npm run bench`),
  * project copies synthesized in other directories, the real terraform CLI planning the output, and a client's
  * whole request lifecycle through the sandbox's HTTP API (re-runs 50 at a time, idempotency keys, the status
