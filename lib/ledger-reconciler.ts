@@ -2,29 +2,13 @@ import { Construct } from "constructs";
 import { RECONCILER_ENVIRONMENT } from "../functions/ledger-reconciler/contract";
 import { METRICS_ENVIRONMENT_VARIABLES } from "../functions/shared/metrics-contract";
 import { AwsEnvironment } from "./aws-environment";
-import type { ExecutionLedgerTable } from "./execution-ledger-table";
 import { FUNCTION_ENTRIES, FUNCTION_LIMITS } from "./function-entries";
 import type { PolicyStatement } from "./iam-policy";
-import { type LedgerStateMachine, scopedStateMachinesEnvironment } from "./ledger-status-updates";
+import { type LedgerFunctionProps, scopedStateMachinesEnvironment } from "./ledger-status-updates";
 import { NodejsFunction } from "./nodejs-function";
 import { reconcilerScheduleRoleName } from "./resource-names";
 import { ServiceRole } from "./service-role";
 import { SchedulerSchedule } from "./toolkit/aws-provider";
-
-export interface LedgerReconcilerProps {
-  /** Resource name prefix, `sfn-dedup-<env>`. */
-  readonly prefix: string;
-  /** The environment's name: the `Environment` dimension of the sweep's metrics. */
-  readonly environment: string;
-  /** The workflows whose executions the ledger records, each with its state machine. */
-  readonly stateMachines: readonly LedgerStateMachine[];
-  readonly ledger: ExecutionLedgerTable;
-  readonly logRetentionDays: number;
-  /** The environment's customer managed key: the function's logs and variables, and the schedule, use it. */
-  readonly kmsKeyArn?: string;
-  /** Whether the function reserves its one concurrent execution, which keeps sweeps from overlapping. @default true */
-  readonly reserveConcurrency?: boolean;
-}
 
 /** How often the ledger is swept. A lost status is healed within this plus RECONCILE_AFTER_MS (15 minutes). */
 export const RECONCILE_SCHEDULE_MINUTES = 5;
@@ -51,7 +35,7 @@ export class LedgerReconciler extends Construct {
   public readonly schedule: SchedulerSchedule;
   public readonly scheduleRole: ServiceRole;
 
-  constructor(scope: Construct, id: string, props: LedgerReconcilerProps) {
+  constructor(scope: Construct, id: string, props: LedgerFunctionProps) {
     super(scope, id);
     const aws = AwsEnvironment.of(this);
 

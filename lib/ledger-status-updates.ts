@@ -24,7 +24,8 @@ export interface LedgerStateMachine {
   readonly unscopedLedgerKeys: boolean;
 }
 
-export interface LedgerStatusUpdatesProps {
+/** What both of the ledger's own functions (this one and lib/ledger-reconciler.ts) are built from. */
+export interface LedgerFunctionProps {
   /** Resource name prefix, `sfn-dedup-<env>`. */
   readonly prefix: string;
   /** The environment's name: the `Environment` dimension of the function's metrics. */
@@ -33,6 +34,7 @@ export interface LedgerStatusUpdatesProps {
   readonly stateMachines: readonly LedgerStateMachine[];
   readonly ledger: ExecutionLedgerTable;
   readonly logRetentionDays: number;
+  /** The environment's customer managed key: the function's logs and variables (and the reconciler's schedule) use it. */
   readonly kmsKeyArn?: string;
   /** Whether the function reserves (and is capped at) its few concurrent executions. @default true */
   readonly reserveConcurrency?: boolean;
@@ -65,7 +67,7 @@ export class LedgerStatusUpdates extends Construct {
   public readonly updater: NodejsFunction;
   public readonly deadLetterQueue: SqsQueue;
 
-  constructor(scope: Construct, id: string, props: LedgerStatusUpdatesProps) {
+  constructor(scope: Construct, id: string, props: LedgerFunctionProps) {
     super(scope, id);
     this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
       name: `${props.prefix}-ledger-status-dlq`,
