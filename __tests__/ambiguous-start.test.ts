@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientConfig } from "../functions/shared/aws-client-config";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
-import { LEDGER_KEY } from "../functions/shared/execution-ledger";
+import { LEDGER_KEY } from "../functions/shared/ledger-contract";
 import { executionNameFor } from "../functions/start-execution/execution-name";
 import { createHandler } from "../functions/start-execution/handler";
 import type { RequestLogRecord } from "../functions/start-execution/request-log";

@@ -1,6 +1,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
-import { type ClaimRequest, LEDGER_KEY, LedgerUnavailableError } from "../functions/shared/execution-ledger";
+import { type ClaimRequest, LedgerUnavailableError } from "../functions/shared/execution-ledger";
+import { LEDGER_KEY } from "../functions/shared/ledger-contract";
 import { OPEN_SHARDS, openShardOf, RECONCILE_AFTER_MS } from "../functions/shared/ledger-index";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { ledgerTable } from "./support/ledger-table";

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
-import { LEDGER_KEY } from "../functions/shared/execution-ledger";
+import { LEDGER_KEY } from "../functions/shared/ledger-contract";
 import { canonicalJson, executionNameFor } from "../functions/start-execution/execution-name";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { ServiceError } from "../local/service-error";

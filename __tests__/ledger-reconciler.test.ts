@@ -5,7 +5,7 @@ import { createReconcilerHandler, SweepFailedError, type SweepLogRecord } from "
 import { MAX_RECHECK_MS, type ReconcilingLedger, type RecordLogRecord, sweep } from "../functions/ledger-reconciler/reconcile";
 import { ServedStateMachines } from "../functions/ledger-reconciler/settings";
 import { DynamoDbLedger } from "../functions/shared/dynamodb-ledger";
-import { LEDGER_KEY } from "../functions/shared/execution-ledger";
+import { LEDGER_KEY } from "../functions/shared/ledger-contract";
 import { OPEN_SHARDS, RECONCILE_AFTER_MS } from "../functions/shared/ledger-index";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../local/local-dynamodb";
 import { LocalStepFunctions } from "../local/local-step-functions";

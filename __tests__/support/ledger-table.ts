@@ -1,10 +1,10 @@
-import { LEDGER_KEY } from "../../functions/shared/execution-ledger";
 import {
   CHECK_AFTER_ATTRIBUTE,
+  LEDGER_KEY,
   OPEN_RECORD_PROJECTION,
   OPEN_RECORDS_INDEX,
   OPEN_SHARD_ATTRIBUTE,
-} from "../../functions/shared/ledger-index";
+} from "../../functions/shared/ledger-contract";
 import type { LocalTable } from "../../local/synthesized-stack";
 
 /**

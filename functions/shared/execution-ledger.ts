@@ -14,9 +14,6 @@ import { LEDGER_TABLE_VARIABLE } from "./ledger-contract";
  * deleted (the name free again; nothing ran) if it does not.
  */
 
-// The table's key and TTL attribute, where the ledger and its tests have always found them (defined in ledger-contract.ts).
-export { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "./ledger-contract";
-
 /** CLAIMED: a request is starting the execution. STARTED: the execution exists; its ARN is recorded. */
 export type LedgerState = "CLAIMED" | "STARTED";
 

@@ -19,9 +19,6 @@ import { createHash } from "node:crypto";
  * The index's name and attributes are in functions/shared/ledger-contract.ts, which the stack creates it from.
  */
 
-// The index's name and attributes, where its readers have always found them (defined in ledger-contract.ts).
-export { CHECK_AFTER_ATTRIBUTE, OPEN_RECORD_PROJECTION, OPEN_RECORDS_INDEX, OPEN_SHARD_ATTRIBUTE } from "./ledger-contract";
-
 /** The values of the index's partition key (OPEN_SHARD_ATTRIBUTE): why 8 is said beside it. */
 export const OPEN_SHARDS = 8;
 
