@@ -259,6 +259,27 @@ const MOCKS = new MockConfig({
  * (`<state machine ARN>#FailsOnce`); catch-to-fail has only Outage, so uses it. The Lambda handler holds its first
  * call (for HOLD) if asked, else answers.
  */
+/**
+ * A fresh redrive service behind the project's own HTTP endpoint, and an AWS SDK client on it, for the tests of
+ * one describe block: started before them, stopped after.
+ */
+function overTheWire(): { local: ReturnType<typeof redriveService>; sfn: SFNClient } {
+  const wire = {} as { local: ReturnType<typeof redriveService>; sfn: SFNClient };
+  let endpoint: StepFunctionsEndpoint | undefined;
+  beforeAll(async () => {
+    wire.local = redriveService();
+    endpoint = await startStepFunctionsEndpoint(wire.local.service);
+    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    wire.sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    wire.sfn?.destroy();
+    await endpoint?.close();
+    wire.local?.service.abortAll();
+  });
+  return wire;
+}
+
 function redriveService(options: Partial<LocalStepFunctionsOptions> & { holdFirstLambdaCall?: boolean } = {}) {
   const calls = { lambda: 0, publish: 0 };
   let offsetMs = 0;
@@ -579,33 +600,20 @@ describe("RedriveExecution in the local Step Functions, with Step Functions' rul
   });
 
   describe("through the HTTP endpoint, with the AWS SDK", () => {
-    let redrive: ReturnType<typeof redriveService>;
-    let endpoint: StepFunctionsEndpoint;
-    let sfn: SFNClient;
-
-    beforeAll(async () => {
-      redrive = redriveService();
-      endpoint = await startStepFunctionsEndpoint(redrive.service);
-      const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-      sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials, maxAttempts: 1 });
-    });
-
-    afterAll(async () => {
-      sfn?.destroy();
-      await endpoint?.close();
-      redrive?.service.abortAll();
-    });
+    const wire = overTheWire();
 
     it("serves RedriveExecution, and DescribeExecution and ListExecutions with the redrive fields, on the wire AWS uses", async () => {
-      const failed = await redrive.run("two-tasks#FailsOnce", "wire-1");
-      const redriven = await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" }));
+      const failed = await wire.local.run("two-tasks#FailsOnce", "wire-1");
+      const redriven = await wire.sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" }));
       expect(redriven.redriveDate).toBeInstanceOf(Date);
-      expect(await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" }))).toMatchObject({
+      expect(
+        await wire.sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: "wire-token" })),
+      ).toMatchObject({
         redriveDate: redriven.redriveDate,
       });
-      await redrive.service.settled(failed.executionArn);
+      await wire.local.service.settled(failed.executionArn);
 
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: failed.executionArn }));
+      const described = await wire.sfn.send(new DescribeExecutionCommand({ executionArn: failed.executionArn }));
       expect(described).toMatchObject({
         status: "SUCCEEDED",
         redriveCount: 1,
@@ -614,15 +622,19 @@ describe("RedriveExecution in the local Step Functions, with Step Functions' rul
         redriveStatusReason: "Execution is SUCCEEDED and cannot be redriven",
         input: '{"order":"wire-1"}',
       });
-      const metadata = await sfn.send(new DescribeExecutionCommand({ executionArn: failed.executionArn, includedData: "METADATA_ONLY" }));
+      const metadata = await wire.sfn.send(
+        new DescribeExecutionCommand({ executionArn: failed.executionArn, includedData: "METADATA_ONLY" }),
+      );
       expect(metadata).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
       expect(metadata.input).toBeUndefined();
       expect(metadata.output).toBeUndefined();
-      const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: `${STATES}:stateMachine:two-tasks` }));
+      const listed = await wire.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${STATES}:stateMachine:two-tasks` }));
       const item = listed.executions?.find((execution) => execution.name === "wire-1");
       expect(item).toMatchObject({ redriveCount: 1, redriveDate: redriven.redriveDate });
 
-      const refused = await sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn })).catch((error: unknown) => error);
+      const refused = await wire.sfn
+        .send(new RedriveExecutionCommand({ executionArn: failed.executionArn }))
+        .catch((error: unknown) => error);
       expect(refused).toMatchObject({
         name: "ExecutionNotRedrivable",
         message: expect.stringMatching(/^Execution is SUCCEEDED and cannot be redriven/),
@@ -632,10 +644,10 @@ describe("RedriveExecution in the local Step Functions, with Step Functions' rul
 
     it("redrives once among 50 concurrent RedriveExecution calls with distinct client tokens; 49 get ExecutionNotRedrivable", async () => {
       // The redriven run succeeds: the calls after the one that redrove find it RUNNING, or SUCCEEDED.
-      const failed = await redrive.run("two-tasks#FailsOnce", "concurrent-1");
+      const failed = await wire.local.run("two-tasks#FailsOnce", "concurrent-1");
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, index) =>
-          sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: `concurrent-${index}` })).then(
+          wire.sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn, clientToken: `concurrent-${index}` })).then(
             () => "redriven",
             (error: Error) => error.name,
           ),
@@ -643,7 +655,7 @@ describe("RedriveExecution in the local Step Functions, with Step Functions' rul
       );
       expect(outcomes.filter((outcome) => outcome === "redriven")).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === "ExecutionNotRedrivable")).toHaveLength(49);
-      expect(await redrive.service.settled(failed.executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
+      expect(await wire.local.service.settled(failed.executionArn)).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
     });
   });
 });
@@ -905,27 +917,12 @@ describe("GetExecutionHistory in the local Step Functions, with the events AWS r
   });
 
   describe("through the HTTP endpoint, with the AWS SDK", () => {
-    let history: ReturnType<typeof redriveService>;
-    let endpoint: StepFunctionsEndpoint;
-    let sfn: SFNClient;
-
-    beforeAll(async () => {
-      history = redriveService();
-      endpoint = await startStepFunctionsEndpoint(history.service);
-      const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-      sfn = new SFNClient({ endpoint: endpoint.url, region: "us-east-1", credentials, maxAttempts: 1 });
-    });
-
-    afterAll(async () => {
-      sfn?.destroy();
-      await endpoint?.close();
-      history?.service.abortAll();
-    });
+    const wire = overTheWire();
 
     it("serves GetExecutionHistory on the wire AWS uses: the newest two events, then the next page by nextToken", async () => {
-      const failed = await history.run("catch-to-fail", "wire-1");
+      const failed = await wire.local.run("catch-to-fail", "wire-1");
       const newestTwo = { executionArn: failed.executionArn, reverseOrder: true, maxResults: 2 };
-      const newest = await sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, includeExecutionData: false }));
+      const newest = await wire.sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, includeExecutionData: false }));
       expect(newest.events).toEqual([
         {
           id: 6,
@@ -936,18 +933,18 @@ describe("GetExecutionHistory in the local Step Functions, with the events AWS r
         },
         { id: 5, previousEventId: 4, timestamp: expect.any(Date), type: "FailStateEntered", stateEnteredEventDetails: { name: "Give up" } },
       ]);
-      const older = await sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, nextToken: newest.nextToken }));
+      const older = await wire.sfn.send(new GetExecutionHistoryCommand({ ...newestTwo, nextToken: newest.nextToken }));
       expect(older.events?.map(({ id, type }) => [id, type])).toEqual([
         [4, "TaskStateExited"],
         [3, "TaskFailed"],
       ]);
       expect(older.events?.[0].stateExitedEventDetails).toMatchObject({ name: "Send", output: expect.stringContaining('"failure"') });
 
-      const all = await sfn.send(new GetExecutionHistoryCommand({ executionArn: failed.executionArn }));
+      const all = await wire.sfn.send(new GetExecutionHistoryCommand({ executionArn: failed.executionArn }));
       expect(all.nextToken).toBeUndefined();
-      expect(all.events).toEqual(history.service.getExecutionHistory({ executionArn: failed.executionArn }).events);
+      expect(all.events).toEqual(wire.local.service.getExecutionHistory({ executionArn: failed.executionArn }).events);
 
-      const refused = await sfn
+      const refused = await wire.sfn
         .send(new GetExecutionHistoryCommand({ executionArn: failed.executionArn, nextToken: newest.nextToken }))
         .catch((error: unknown) => error);
       expect(refused).toMatchObject({ name: "InvalidToken", $metadata: { httpStatusCode: 400 } });

@@ -5,6 +5,7 @@ import { DynamoDbLedger } from "../../functions/shared/dynamodb-ledger";
 import { scopedLedger } from "../../functions/shared/scoped-ledger";
 import { type Sandbox, startSandbox } from "../../local/sandbox";
 import { synthesizeTwoWorkflows } from "../support/multi-workflow-stack";
+import { postJson } from "../support/post-json";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -40,19 +41,8 @@ describe.each([
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 
-  const send = async (body: unknown, key?: string) => {
-    const response = await fetch(`${sandbox.apiUrl}/payments`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(key === undefined ? {} : { "idempotency-key": key }) },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: response.status,
-      location: response.headers.get("location"),
-      retryAfter: response.headers.get("retry-after"),
-      body: await response.json(),
-    };
-  };
+  const send = (body: unknown, key?: string) =>
+    postJson(`${sandbox.apiUrl}/payments`, body, key === undefined ? {} : { "idempotency-key": key });
   const stateMachineArn = () => sandbox.stack.stateMachines()[0].arn;
   const executions = () => sandbox.service.listExecutions({ stateMachineArn: stateMachineArn(), maxResults: 1000 }).executions;
   const nameOf = (key: string) => createHash("sha256").update(key, "utf8").digest("hex");

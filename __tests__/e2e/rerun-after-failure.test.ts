@@ -4,6 +4,7 @@ import { executionNameFor } from "../../functions/start-execution/execution-name
 import type { ExecutionRecord } from "../../local/local-step-functions";
 import { type Sandbox, startSandbox } from "../../local/sandbox";
 import { synthesizeTwoWorkflows, TEAM_ORDERS_TABLE, TWO_WORKFLOWS } from "../support/multi-workflow-stack";
+import { type Answer, postJson } from "../support/post-json";
 
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -23,13 +24,6 @@ const RERUNNING = {
     rerun: "after-failure",
   },
 };
-
-interface Answer {
-  readonly status: number;
-  readonly location: string | null;
-  readonly retryAfter: string | null;
-  readonly body: any;
-}
 
 /**
  * `rerun: "after-failure"` through the whole local stack: the synthesized functions behind the local HTTP API,
@@ -68,19 +62,7 @@ describe.each([
     clockOffsetMs = 0;
   });
 
-  const send = async (path: string, body: unknown): Promise<Answer> => {
-    const response = await fetch(`${sandbox.apiUrl}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: response.status,
-      location: response.headers.get("location"),
-      retryAfter: response.headers.get("retry-after"),
-      body: await response.json(),
-    };
-  };
+  const send = (path: string, body: unknown): Promise<Answer> => postJson(`${sandbox.apiUrl}${path}`, body);
   const order = (orderId: string) => ({ orderId, items: [{ sku: "tea", quantity: 1 }] });
   const ordersArn = () => sandbox.stack.stateMachines().find((machine) => machine.name.endsWith("-orders"))!.arn;
   const executionsOf = (stateMachineArn: string, requestName: string): ExecutionRecord[] =>
